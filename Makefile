@@ -1,0 +1,38 @@
+# MiMiVibes backend. `make dev` starts the whole local stack; `make test` runs the tests.
+# Both set up what they need on a fresh machine: the venv, the packages and redis-server.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: dev test lint bench package redis-server browser clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+redis-server:
+	@command -v redis-server >/dev/null || ( $(SUDO) apt-get install -y -q redis-server >/dev/null 2>&1 \
+	  || ( $(SUDO) apt-get update -q >/dev/null 2>&1 && $(SUDO) apt-get install -y -q redis-server >/dev/null 2>&1 ) ) \
+	  || echo "redis-server could not be installed: the Redis stand-in uses its in-process fake"
+
+dev: $(STAMP) redis-server
+	$(PY) -m mimi_local.dev
+
+test: $(STAMP) redis-server
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check lib functions tests
+	$(VENV)/bin/mypy --strict lib/mimi lib/mimi_local functions
+
+bench: $(STAMP) redis-server
+	$(PY) -m pytest -q tests/bench -p no:cacheprovider -s
+
+clean:
+	rm -rf .local .pytest_cache .mypy_cache .ruff_cache

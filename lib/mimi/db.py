@@ -1,0 +1,71 @@
+"""Postgres through PostgREST (supabase-py): a client acting as the user, one as the service role."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+import httpx
+from postgrest import APIError, SyncPostgrestClient
+from supabase import Client, ClientOptions, create_client
+
+from mimi.config import get_settings
+from mimi.errors import AppError, Conflict, Forbidden, NotFound, ServiceUnavailable, Unauthorized
+
+MACHINE_CODE = re.compile(r"^[a-z][a-z0-9_]{2,63}$")
+SQLSTATE_STATUS = {"P0001": 400, "23505": 409, "23503": 409, "23514": 400, "42501": 403, "PGRST116": 404,
+                   "22P02": 400, "22023": 400, "40001": 503, "57014": 503}
+
+
+@lru_cache(maxsize=1)
+def _http() -> httpx.Client:
+    settings = get_settings()
+    return httpx.Client(base_url=f"{settings.supabase_url}/rest/v1", timeout=settings.db_timeout_s)
+
+
+@lru_cache(maxsize=1)
+def service_client() -> Client:
+    """The service-role supabase client (bypasses RLS): for signed server-only callers."""
+    s = get_settings()
+    options = ClientOptions(postgrest_client_timeout=s.db_timeout_s, httpx_client=_http())
+    return create_client(s.supabase_url, s.supabase_service_role_key.get_secret_value(), options)
+
+
+def user_client(access_token: str) -> SyncPostgrestClient:
+    """A PostgREST client acting as the user: their JWT goes to Postgres, so RLS applies."""
+    s = get_settings()
+    headers = {"apikey": s.supabase_anon_key.get_secret_value(), "Authorization": f"Bearer {access_token}",
+               "Accept": "application/json", "Content-Type": "application/json"}
+    return SyncPostgrestClient(f"{s.supabase_url}/rest/v1", headers=headers, http_client=_http())
+
+
+def anon_client() -> SyncPostgrestClient:
+    """A PostgREST client with only the anon key (public data, health probe)."""
+    return user_client(get_settings().supabase_anon_key.get_secret_value())
+
+
+def to_app_error(err: APIError) -> AppError:
+    """Map a PostgREST error to an AppError; SQL functions raise their stable code as the message."""
+    sqlstate = err.code or ""
+    status = int(sqlstate[2:]) if re.fullmatch(r"PT\d{3}", sqlstate) else SQLSTATE_STATUS.get(sqlstate, 503)
+    message = err.message or ""
+    detail = str(err.details or err.hint or "") or message
+    if MACHINE_CODE.match(message) and status < 500:
+        return AppError(detail, code=message, status=status)
+    by_status: dict[int, type[AppError]] = {401: Unauthorized, 403: Forbidden, 404: NotFound, 409: Conflict}
+    if status in by_status:
+        return by_status[status]("The request conflicts with stored data." if status == 409 else message)
+    return ServiceUnavailable("The database could not complete the request. Please try again.",
+                              code="database_error")
+
+
+def call(client: SyncPostgrestClient | Client, fn: str, params: dict[str, Any] | None = None) -> Any:
+    """Call one SQL function through PostgREST and return its JSON result, errors as AppErrors."""
+    try:
+        return client.rpc(fn, params or {}).execute().data
+    except APIError as err:
+        raise to_app_error(err) from None
+    except httpx.HTTPError:
+        raise ServiceUnavailable("The database is unreachable. Please try again.",
+                                 code="database_unavailable") from None

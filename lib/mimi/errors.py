@@ -1,0 +1,73 @@
+"""One error tree. Every AppError renders as RFC 9457 problem+json with a stable machine `code`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class AppError(Exception):
+    """A failure the client may see: status, stable code and a human detail."""
+
+    status: int = 400
+    code: str = "bad_request"
+    title: str = "Bad request"
+
+    def __init__(self, detail: str, *, code: str | None = None, status: int | None = None,
+                 headers: dict[str, str] | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.code = code or type(self).code
+        self.status = status or type(self).status
+        self.headers = headers or {}
+        self.extra = extra
+
+
+class BadRequest(AppError):
+    status, code, title = 400, "bad_request", "Bad request"
+
+
+class Unauthorized(AppError):
+    status, code, title = 401, "unauthorized", "Unauthorized"
+
+
+class Forbidden(AppError):
+    status, code, title = 403, "forbidden", "Forbidden"
+
+
+class NotFound(AppError):
+    status, code, title = 404, "not_found", "Not found"
+
+
+class Conflict(AppError):
+    status, code, title = 409, "conflict", "Conflict"
+
+
+class ValidationFailed(AppError):
+    status, code, title = 422, "validation_failed", "Validation failed"
+
+
+class RateLimited(AppError):
+    status, code, title = 429, "rate_limited", "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after_s: int, code: str | None = None) -> None:
+        super().__init__(detail, code=code, headers={"Retry-After": str(max(1, retry_after_s))},
+                         retry_after=max(1, retry_after_s))
+
+
+class ServiceUnavailable(AppError):
+    status, code, title = 503, "service_unavailable", "Service unavailable"
+
+
+TITLES = {400: "Bad request", 401: "Unauthorized", 402: "Payment required", 403: "Forbidden",
+          404: "Not found", 405: "Method not allowed", 406: "Not acceptable", 409: "Conflict",
+          410: "Gone", 413: "Payload too large", 415: "Unsupported media type", 422: "Validation failed",
+          429: "Too many requests", 500: "Internal error", 502: "Bad gateway", 503: "Service unavailable"}
+
+
+def problem(status: int, code: str, detail: str, **extra: Any) -> dict[str, Any]:
+    """The problem+json body for a status, code and detail."""
+    body: dict[str, Any] = {"type": f"https://mimivibes.app/problems/{code}",
+                            "title": TITLES.get(status, "Error"), "status": status,
+                            "detail": detail, "code": code}
+    body.update(extra)
+    return body

@@ -1,0 +1,17 @@
+"""Upstash Redis over REST (sync client, reused while the Lambda is warm)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from upstash_redis import Redis
+
+from mimi.config import get_settings
+
+
+@lru_cache(maxsize=1)
+def redis() -> Redis:
+    """The Upstash Redis client of this process."""
+    s = get_settings()
+    return Redis(url=s.upstash_redis_rest_url, token=s.upstash_redis_rest_token.get_secret_value(),
+                 rest_retries=1, rest_retry_interval=0.2, allow_telemetry=False)

@@ -1,0 +1,43 @@
+"""Session-wide real services: one private Postgres cluster with every migration applied."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mimi_local.migrate import migrate
+from mimi_local.pg import PgCluster, free_port
+from mimi_local.stack import LocalStack
+
+
+def _open_to_postgres(root: Path) -> None:
+    """The postgres user must be able to reach a data dir under pytest's tmp folders."""
+    os.chmod(root, 0o755)
+    for parent in Path(root).parents:
+        if str(parent).startswith("/tmp/") and parent.stat().st_mode & 0o005 != 0o005:
+            os.chmod(parent, parent.stat().st_mode | 0o005)
+
+
+@pytest.fixture(scope="session")
+def pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgCluster]:
+    root = tmp_path_factory.mktemp("pg")
+    _open_to_postgres(root)
+    cluster = PgCluster(root / "data")
+    cluster.start()
+    migrate(cluster.dsn(), local=True)
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """The whole local stack (as `make dev` runs it) on a free port, with fast QStash retries."""
+    data = tmp_path_factory.mktemp("stack")
+    _open_to_postgres(data)
+    local = LocalStack(data, port=free_port(), qstash_backoff_scale=0.01)
+    local.start()
+    yield local
+    local.stop()

@@ -1,0 +1,45 @@
+"""SQL-level fixtures: a superuser connection, acting as a role, user factories, the ledger invariant."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from mimi_local.pg import PgCluster
+
+
+@pytest.fixture(scope="module")
+def db(pg: PgCluster) -> Iterator[psycopg.Connection[dict[str, Any]]]:
+    with psycopg.connect(pg.dsn(), autocommit=True, row_factory=dict_row) as conn:
+        yield conn
+        mismatches = conn.execute("select * from public.ledger_mismatches()").fetchall()
+        assert mismatches == [], f"ledger invariant broken: {mismatches}"
+
+
+def line_id() -> str:
+    return "U" + secrets.token_hex(16)
+
+
+def login(conn: psycopg.Connection[dict[str, Any]], ref: str | None = None, name: str = "Dao") -> dict[str, Any]:
+    row = conn.execute("select public.login_line_user(%s, %s, %s, %s) as r",
+                       (line_id(), name, "https://example.com/p.png", ref)).fetchone()
+    assert row
+    result: dict[str, Any] = row["r"]
+    return result
+
+
+def call_as(conn: psycopg.Connection[dict[str, Any]], role: str, sql: str, params: tuple[Any, ...] = (),
+            sub: str | None = None) -> Any:
+    """Run one statement as an API role with JWT claims, as the gateway does."""
+    claims = {"role": role, **({"sub": sub} if sub else {})}
+    with conn.transaction():
+        conn.execute(f"set local role {role}")
+        conn.execute("select set_config('request.jwt.claims', %s, true)", (json.dumps(claims),))
+        row = conn.execute(sql, params).fetchone()
+    return row

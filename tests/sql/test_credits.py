@@ -1,0 +1,204 @@
+"""Credits in SQL: spending, refunds, idempotency, exchange, daily check-in, levels, referrals, grants."""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from mimi_local.pg import PgCluster
+from tests.sql.conftest import call_as, login
+
+Conn = psycopg.Connection[dict[str, Any]]
+
+
+def wallet(db: Conn, user_id: str) -> dict[str, Any]:
+    row = db.execute("select * from public.wallets where user_id = %s", (user_id,)).fetchone()
+    assert row
+    return row
+
+
+def ledger_rows(db: Conn, user_id: str) -> list[dict[str, Any]]:
+    return db.execute("select * from public.ledger where user_id = %s order by id", (user_id,)).fetchall()
+
+
+def spend(db: Conn, user_id: str, key: str) -> dict[str, Any]:
+    row = db.execute("select public.spend_credit(%s, %s, 'reading', null) as r", (user_id, key)).fetchone()
+    assert row
+    result: dict[str, Any] = row["r"]
+    return result
+
+
+def test_first_login_grants_the_welcome_bonus_through_the_ledger(db: Conn) -> None:
+    user = login(db)["user"]
+    assert user["wallet"]["free_points"] == 3
+    rows = ledger_rows(db, user["id"])
+    assert [(r["currency"], r["delta"], r["reason"]) for r in rows] == [("free_point", 3, "welcome_bonus")]
+
+
+def test_spend_uses_free_points_first_then_stars(db: Conn) -> None:
+    uid = login(db)["user"]["id"]
+    db.execute("select public.grant_credit(%s, %s, 'test', '{\"star\": 1}')", (uid, f"t:{uid}"))
+    spent = [spend(db, uid, f"s:{uid}:{i}")["spent"] for i in range(4)]
+    assert spent == ["free_point", "free_point", "free_point", "star"]
+    with pytest.raises(psycopg.Error) as err:
+        spend(db, uid, f"s:{uid}:5")
+    assert err.value.diag.message_primary == "insufficient_credits"
+    assert err.value.diag.sqlstate == "PT409"
+
+
+def test_fifty_concurrent_spends_against_three_credits_exactly_three_succeed(db: Conn, pg: PgCluster) -> None:
+    uid = login(db)["user"]["id"]
+
+    def attempt(i: int) -> str:
+        with psycopg.connect(pg.dsn(), autocommit=True, row_factory=dict_row) as conn:
+            try:
+                spend(conn, uid, f"c:{uid}:{i}")
+                return "ok"
+            except psycopg.Error as exc:
+                return str(exc.diag.message_primary)
+
+    with ThreadPoolExecutor(max_workers=25) as pool:
+        outcomes = list(pool.map(attempt, range(50)))
+    assert outcomes.count("ok") == 3
+    assert set(outcomes) == {"ok", "insufficient_credits"}
+    assert wallet(db, uid)["free_points"] == 0
+    assert len([r for r in ledger_rows(db, uid) if r["reason"] == "reading"]) == 3
+
+
+def test_same_key_twice_and_concurrently_is_one_ledger_row_and_the_same_result(db: Conn, pg: PgCluster) -> None:
+    uid = login(db)["user"]["id"]
+    key = f"same:{uid}"
+
+    def attempt(_: int) -> dict[str, Any]:
+        with psycopg.connect(pg.dsn(), autocommit=True, row_factory=dict_row) as conn:
+            return spend(conn, uid, key)
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        results = list(pool.map(attempt, range(10)))
+    assert {r["spent"] for r in results} == {"free_point"}
+    assert {r["wallet"]["free_points"] for r in results} == {2}
+    assert len([r for r in ledger_rows(db, uid) if r["reason"] == "reading"]) == 1
+
+
+def test_refund_returns_what_was_spent_once(db: Conn) -> None:
+    uid = login(db)["user"]["id"]
+    spend(db, uid, f"r:{uid}")
+    for _ in range(3):
+        db.execute("select public.refund_credit(%s, %s, %s)", (uid, f"r:{uid}", f"r:{uid}:refund"))
+    assert wallet(db, uid)["free_points"] == 3
+    refund = db.execute("select public.refund_credit(%s, %s, %s) as r", (uid, "never", "never:refund")).fetchone()
+    assert refund and refund["r"]["refunded"] is False
+
+
+def test_exchange_250_coins_for_2_stars_leaves_50(db: Conn) -> None:
+    uid = login(db)["user"]["id"]
+    db.execute("select public.grant_credit(%s, %s, 'test', '{\"coin\": 250}')", (uid, f"g:{uid}"))
+    row = call_as(db, "authenticated", "select public.exchange_coins(2, %s) as r", (f"k-{uid}",), sub=uid)
+    assert row["r"]["wallet"]["coins"] == 50 and row["r"]["wallet"]["stars"] == 2
+    again = call_as(db, "authenticated", "select public.exchange_coins(2, %s) as r", (f"k-{uid}",), sub=uid)
+    assert again["r"]["wallet"]["coins"] == 50 and again["r"]["replayed"] is True
+
+
+def test_exchange_without_enough_coins_is_refused_and_changes_nothing(db: Conn) -> None:
+    uid = login(db)["user"]["id"]
+    before = ledger_rows(db, uid)
+    with pytest.raises(psycopg.Error) as err:
+        call_as(db, "authenticated", "select public.exchange_coins(1, %s)", ("key-12345",), sub=uid)
+    assert err.value.diag.message_primary == "insufficient_coins"
+    assert ledger_rows(db, uid) == before and wallet(db, uid)["stars"] == 0
+
+
+def check_in(db: Conn, uid: str, when: str) -> dict[str, Any]:
+    row = db.execute("select private.daily_check_in(%s, %s::timestamptz) as r", (uid, when)).fetchone()
+    assert row
+    result: dict[str, Any] = row["r"]
+    return result
+
+
+def test_daily_check_in_once_per_bangkok_day_with_a_streak(db: Conn) -> None:
+    uid = login(db)["user"]["id"]
+    assert check_in(db, uid, "2026-01-01T17:30:00Z")["streak"] == 1  # 00:30 on Jan 2 in Bangkok
+    with pytest.raises(psycopg.Error) as err:
+        check_in(db, uid, "2026-01-02T16:59:00Z")  # 23:59 on Jan 2 in Bangkok
+    assert err.value.diag.message_primary == "already_checked_in"
+    assert check_in(db, uid, "2026-01-02T17:00:00Z")["streak"] == 2
+    assert check_in(db, uid, "2026-01-05T03:00:00Z")["streak"] == 1  # a gap resets it
+    w = wallet(db, uid)
+    assert (w["coins"], w["exp"]) == (15, 30)
+
+
+def test_levels_follow_the_cumulative_exp_curve(db: Conn) -> None:
+    uid = login(db)["user"]["id"]
+    levels = []
+    for i, exp in enumerate([99, 1, 199, 1]):
+        db.execute("select public.grant_credit(%s, %s, 'test', jsonb_build_object('exp', %s::int))",
+                   (uid, f"lvl:{uid}:{i}", exp))
+        levels.append(wallet(db, uid)["level"])
+    assert levels == [1, 2, 2, 3]
+
+
+def test_referral_rewards_both_sides_once_and_refuses_self_and_second_attribution(db: Conn) -> None:
+    inviter = login(db)["user"]
+    invitee = login(db, ref=inviter["referral_code"])
+    assert invitee["referral"] == "attributed"
+    assert invitee["user"]["wallet"]["stars"] == 1
+    for code in (inviter["referral_code"], invitee["user"]["referral_code"]):
+        with pytest.raises(psycopg.Error) as err:
+            db.execute("select private.attribute_referral(%s, %s)", (invitee["user"]["id"], code))
+        assert err.value.diag.message_primary in {"already_referred", "self_referral"}
+    with pytest.raises(psycopg.Error) as err:
+        db.execute("select private.attribute_referral(%s, %s)", (inviter["id"], inviter["referral_code"]))
+    assert err.value.diag.message_primary == "self_referral"
+    for _ in range(2):
+        db.execute("select private.reward_referrer(%s)", (invitee["user"]["id"],))
+    assert wallet(db, inviter["id"])["coins"] == 50
+
+
+def test_a_bad_referral_code_does_not_block_login(db: Conn) -> None:
+    result = login(db, ref="NOPE0000")
+    assert result["created"] is True and result["referral"] == "ignored"
+
+
+def test_user_jwt_cannot_call_server_only_functions(db: Conn) -> None:
+    uid = login(db)["user"]["id"]
+    for sql in ("select public.grant_credit(%s, 'x:1', 'hack', '{\"star\": 99}')",
+                "select public.spend_credit(%s, 'x:2', 'hack')"):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            call_as(db, "authenticated", sql, (uid,), sub=uid)
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        call_as(db, "authenticated", "update public.wallets set stars = 99 where user_id = %s", (uid,), sub=uid)
+
+
+def test_ledger_is_append_only_even_for_the_owner(db: Conn) -> None:
+    uid = login(db)["user"]["id"]
+    with pytest.raises(psycopg.Error):
+        db.execute("delete from public.ledger where user_id = %s", (uid,))
+
+
+def test_concurrent_first_logins_of_one_line_user_create_one_user_and_one_bonus(pg: PgCluster, db: Conn) -> None:
+    line_user = "U" + uuid.uuid4().hex
+
+    def attempt(_: int) -> str:
+        with psycopg.connect(pg.dsn(), autocommit=True, row_factory=dict_row) as conn:
+            row = conn.execute("select public.login_line_user(%s, 'A', null, null) as r", (line_user,)).fetchone()
+            assert row
+            return str(row["r"]["user"]["id"])
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        ids = set(pool.map(attempt, range(10)))
+    assert len(ids) == 1
+    assert len(ledger_rows(db, ids.pop())) == 1
+
+
+def test_clock_is_injectable_only_on_the_private_function(db: Conn) -> None:
+    uid = login(db)["user"]["id"]
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        call_as(db, "authenticated", "select private.daily_check_in(%s, now())", (uid,), sub=uid)
+    row = call_as(db, "authenticated", "select public.daily_check_in() as r", sub=uid)
+    assert row["r"]["streak"] == 1 and datetime.now(UTC).year >= 2026
