@@ -40,7 +40,7 @@ def _apply_dir(conn: psycopg.Connection, directory: Path, kind: str) -> list[str
                 if row[0] != digest:
                     raise RuntimeError(f"{name} changed after it was applied; add a new migration instead")
                 continue
-            conn.execute(sql.encode())  # type: ignore[call-overload]
+            conn.execute(sql.encode())
             conn.execute("insert into mimi_migrations.applied (filename, checksum) values (%s, %s)",
                          (name, digest))
         applied.append(name)

@@ -47,16 +47,6 @@ as $$
   from generate_series(1, 8)
 $$;
 
-create function public.issue_refresh_token(p_user_id uuid, p_token_hash text, p_ttl_s int)
-returns void
-language sql volatile security definer
-set search_path = ''
-as $$
-  insert into private.refresh_tokens (token_hash, user_id, family_id, expires_at)
-  values (p_token_hash, p_user_id, gen_random_uuid(), now() + make_interval(secs => p_ttl_s))
-$$;
-comment on function public.issue_refresh_token is 'Starts a refresh-token family at login (server only).';
-
 create function public.rotate_refresh_token(p_old_hash text, p_new_hash text, p_ttl_s int)
 returns uuid
 language plpgsql volatile security definer
@@ -100,9 +90,7 @@ $$;
 comment on function public.revoke_refresh_family is 'Logout: revokes every token of the family (server only).';
 
 revoke execute on function private.new_referral_code() from public;
-revoke execute on function public.issue_refresh_token(uuid, text, int) from public, anon, authenticated;
 revoke execute on function public.rotate_refresh_token(text, text, int) from public, anon, authenticated;
 revoke execute on function public.revoke_refresh_family(text) from public, anon, authenticated;
-grant execute on function public.issue_refresh_token(uuid, text, int) to service_role;
 grant execute on function public.rotate_refresh_token(text, text, int) to service_role;
 grant execute on function public.revoke_refresh_family(text) to service_role;

@@ -1,5 +1,5 @@
 -- 0006 login and profile: first login creates user + wallet + welcome bonus + referral code (+ attribution)
--- in one transaction; later logins refresh the LINE name and picture. Profile reads and edits act on auth.uid().
+-- and the refresh-token family in one transaction; later logins refresh the LINE name and picture. Profile reads and edits act on auth.uid().
 
 create function private.profile_json(p_user uuid) returns jsonb
 language sql stable
@@ -13,7 +13,7 @@ as $$
 $$;
 
 create function public.login_line_user(p_line_user_id text, p_display_name text, p_picture_url text,
-  p_ref_code text default null) returns jsonb
+  p_refresh_hash text, p_refresh_ttl_s integer, p_ref_code text default null) returns jsonb
 language plpgsql volatile security definer
 set search_path = ''
 as $$
@@ -42,6 +42,8 @@ begin
       end;
     end if;
   end if;
+  insert into private.refresh_tokens (token_hash, user_id, family_id, expires_at)
+  values (p_refresh_hash, uid, gen_random_uuid(), now() + make_interval(secs => p_refresh_ttl_s));
   return jsonb_build_object('created', created, 'referral', referral, 'user', private.profile_json(uid));
 end
 $$;
@@ -76,9 +78,9 @@ $$;
 comment on function public.update_profile is 'Edits the calling user''s display name and language.';
 
 revoke execute on function private.profile_json(uuid) from public;
-revoke execute on function public.login_line_user(text, text, text, text) from public, anon, authenticated;
+revoke execute on function public.login_line_user(text, text, text, text, integer, text) from public, anon, authenticated;
 revoke execute on function public.my_profile() from public, anon;
 revoke execute on function public.update_profile(text, text) from public, anon;
-grant execute on function public.login_line_user(text, text, text, text) to service_role;
+grant execute on function public.login_line_user(text, text, text, text, integer, text) to service_role;
 grant execute on function public.my_profile() to authenticated;
 grant execute on function public.update_profile(text, text) to authenticated;

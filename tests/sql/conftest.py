@@ -9,9 +9,8 @@ from typing import Any
 
 import psycopg
 import pytest
-from psycopg.rows import dict_row
-
 from mimi_local.pg import PgCluster
+from psycopg.rows import dict_row
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +26,8 @@ def line_id() -> str:
 
 
 def login(conn: psycopg.Connection[dict[str, Any]], ref: str | None = None, name: str = "Dao") -> dict[str, Any]:
-    row = conn.execute("select public.login_line_user(%s, %s, %s, %s) as r",
-                       (line_id(), name, "https://example.com/p.png", ref)).fetchone()
+    row = conn.execute("select public.login_line_user(%s, %s, %s, %s, 60, %s) as r",
+                       (line_id(), name, "https://example.com/p.png", secrets.token_hex(32), ref)).fetchone()
     assert row
     result: dict[str, Any] = row["r"]
     return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -9,9 +10,9 @@ from typing import Any
 
 import psycopg
 import pytest
+from mimi_local.pg import PgCluster
 from psycopg.rows import dict_row
 
-from mimi_local.pg import PgCluster
 from tests.sql.conftest import call_as, login
 
 Conn = psycopg.Connection[dict[str, Any]]
@@ -186,7 +187,8 @@ def test_concurrent_first_logins_of_one_line_user_create_one_user_and_one_bonus(
 
     def attempt(_: int) -> str:
         with psycopg.connect(pg.dsn(), autocommit=True, row_factory=dict_row) as conn:
-            row = conn.execute("select public.login_line_user(%s, 'A', null, null) as r", (line_user,)).fetchone()
+            row = conn.execute("select public.login_line_user(%s, 'A', null, %s, 60) as r",
+                               (line_user, secrets.token_hex(32))).fetchone()
             assert row
             return str(row["r"]["user"]["id"])
 

@@ -1,0 +1,1 @@
+"""Identity: LINE login, app access tokens, refresh tokens, the current-user dependency."""

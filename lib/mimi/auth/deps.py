@@ -1,0 +1,37 @@
+"""The current user of a request: a verified app access token from `Authorization: Bearer`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from postgrest import SyncPostgrestClient
+
+from mimi.auth.tokens import verify_access_token
+from mimi.db import user_client
+from mimi.errors import Unauthorized
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling, with a database client that acts as them (RLS applies)."""
+
+    user_id: str
+    token: str
+
+    def db(self) -> SyncPostgrestClient:
+        return user_client(self.token)
+
+
+def current_user(request: Request) -> Caller:
+    """Verify the bearer token; 401 problem+json when it is missing or bad."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Log in first: send Authorization: Bearer <access token>.", code="auth_required",
+                           headers={"WWW-Authenticate": "Bearer"})
+    claims = verify_access_token(token.strip())
+    return Caller(user_id=str(claims["sub"]), token=token.strip())
+
+
+CurrentUser = Annotated[Caller, Depends(current_user)]

@@ -1,0 +1,96 @@
+"""LINE ID tokens verified locally: ES256 only, keys by kid from LINE's JWKS (cached while warm)."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import jwt
+
+from mimi.config import get_settings
+from mimi.errors import ServiceUnavailable, Unauthorized
+
+LINE_SUB = re.compile(r"^U[0-9a-f]{32}$")
+LEEWAY_S = 10
+REFETCH_AFTER_S = 60
+
+
+@dataclass(frozen=True)
+class LineIdentity:
+    """Who LINE says the user is."""
+
+    sub: str
+    name: str
+    picture: str | None
+
+
+class LineKeys:
+    """LINE's signing keys: fetched once, refetched once on an unknown kid (at most once a minute)."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._fetched_at = 0.0
+        self._lock = threading.Lock()
+
+    def _fetch(self) -> None:
+        try:
+            response = httpx.get(get_settings().line_jwks_url, timeout=5.0)
+            response.raise_for_status()
+            jwks = jwt.PyJWKSet.from_dict(response.json())
+        except (httpx.HTTPError, jwt.PyJWTError, ValueError):
+            raise ServiceUnavailable("LINE's signing keys are unreachable; try again.",
+                                     code="line_keys_unavailable") from None
+        self._keys = {k.key_id: k for k in jwks.keys if k.key_id}
+        self._fetched_at = time.monotonic()
+
+    def get(self, kid: str) -> jwt.PyJWK | None:
+        with self._lock:
+            if kid not in self._keys and (not self._keys or time.monotonic() - self._fetched_at > REFETCH_AFTER_S):
+                self._fetch()
+            return self._keys.get(kid)
+
+
+KEYS = LineKeys()
+
+
+def _invalid(detail: str, code: str = "line_token_invalid") -> Unauthorized:
+    return Unauthorized(detail, code=code)
+
+
+def _decode(token: str, key: jwt.PyJWK) -> dict[str, Any]:
+    s = get_settings()
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token, key.key, algorithms=["ES256"], audience=s.line_channel_id, issuer=s.line_issuer,
+            leeway=LEEWAY_S, options={"require": ["exp", "iat", "sub", "iss", "aud"]})
+    except jwt.ExpiredSignatureError:
+        raise _invalid("The LINE login has expired; log in again.", "line_token_expired") from None
+    except jwt.InvalidAudienceError:
+        raise _invalid("The LINE token is for another channel.", "line_token_wrong_audience") from None
+    except jwt.InvalidIssuerError:
+        raise _invalid("The LINE token was not issued by LINE.", "line_token_wrong_issuer") from None
+    except jwt.PyJWTError:
+        raise _invalid("The LINE token is not valid.") from None
+    return claims
+
+
+def verify_id_token(token: str) -> LineIdentity:
+    """Verify a LINE ID token and return the identity it proves."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError:
+        raise _invalid("The LINE token is malformed.") from None
+    if header.get("alg") != "ES256":
+        raise _invalid("The LINE token must be signed with ES256.")
+    key = KEYS.get(str(header.get("kid", "")))
+    if key is None:
+        raise _invalid("The LINE token was signed with an unknown key.", "line_token_unknown_key")
+    claims = _decode(token, key)
+    if not LINE_SUB.match(str(claims["sub"])):
+        raise _invalid("The LINE token names no valid LINE user.")
+    return LineIdentity(sub=str(claims["sub"]), name=str(claims.get("name") or "LINE user")[:100],
+                        picture=str(claims["picture"])[:1000] if claims.get("picture") else None)

@@ -1,0 +1,60 @@
+"""Login, refresh and logout: the rules; SQL does the atomic parts."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from mimi.auth import repository
+from mimi.auth.line import verify_id_token
+from mimi.auth.schemas import LoginPublic, TokenPair
+from mimi.auth.tokens import issue_access_token
+from mimi.config import get_settings
+from mimi.errors import Unauthorized
+from mimi.ratelimit import enforce
+
+
+def new_refresh_token() -> tuple[str, str]:
+    """A 256-bit opaque token and the SHA-256 we store instead of it."""
+    token = secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _limit(kind: str, ip: str) -> None:
+    s = get_settings()
+    enforce(kind, ip, s.login_rate_limit, s.login_rate_window_s, fail_open=True)
+
+
+def login(id_token: str, ref: str | None, ip: str) -> LoginPublic:
+    """Verify the LINE token, create or refresh the user, start a session."""
+    _limit("login", ip)
+    identity = verify_id_token(id_token)
+    refresh, refresh_hash = new_refresh_token()
+    result = repository.login_line_user(identity.sub, identity.name, identity.picture, refresh_hash,
+                                        get_settings().refresh_token_ttl_s, ref or None)
+    user = result["user"]
+    access, ttl = issue_access_token(str(user["id"]))
+    return LoginPublic(access_token=access, refresh_token=refresh, expires_in=ttl, user=user,
+                       created=bool(result["created"]))
+
+
+def refresh(refresh_token: str, ip: str) -> TokenPair:
+    """Rotate the refresh token; a reused one revokes its whole family."""
+    _limit("refresh", ip)
+    new, new_hash = new_refresh_token()
+    user_id = repository.rotate_refresh_token(hash_token(refresh_token), new_hash,
+                                              get_settings().refresh_token_ttl_s)
+    if user_id is None:
+        raise Unauthorized("This refresh token was already used; the session was ended. Log in again.",
+                           code="refresh_token_reused")
+    access, ttl = issue_access_token(user_id)
+    return TokenPair(access_token=access, refresh_token=new, expires_in=ttl)
+
+
+def logout(refresh_token: str) -> None:
+    """End the session the refresh token belongs to (unknown tokens are fine: logging out is idempotent)."""
+    repository.revoke_refresh_family(hash_token(refresh_token))

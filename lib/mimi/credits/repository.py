@@ -1,0 +1,23 @@
+"""Credit operations for the calling user (their JWT: the SQL acts on auth.uid())."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mimi.auth.deps import Caller
+from mimi.db import call
+
+
+def exchange_coins(caller: Caller, stars: int, key: str) -> dict[str, Any]:
+    result: dict[str, Any] = call(caller.db(), "exchange_coins", {"p_stars": stars, "p_key": key})
+    return result
+
+
+def daily_check_in(caller: Caller) -> dict[str, Any]:
+    result: dict[str, Any] = call(caller.db(), "daily_check_in")
+    return result
+
+
+def referral_summary(caller: Caller) -> dict[str, Any]:
+    result: dict[str, Any] = call(caller.db(), "referral_summary")
+    return result

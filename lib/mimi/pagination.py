@@ -1,0 +1,48 @@
+"""Cursor pagination: the cursor is an opaque token wrapping the last row's id (newest first)."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+
+from mimi.errors import ValidationFailed
+
+T = TypeVar("T")
+MAX_LIMIT = 100
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+def encode_cursor(value: str | int) -> str:
+    return base64.urlsafe_b64encode(str(value).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> str | None:
+    """The position a cursor points after; 422 when it was not made by us."""
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed("cursor: not a cursor this API returned", code="invalid_cursor") from None
+    if not raw or len(raw) > 64 or not raw.replace("-", "").replace(":", "").replace(".", "").isalnum():
+        raise ValidationFailed("cursor: not a cursor this API returned", code="invalid_cursor")
+    return raw
+
+
+def check_limit(limit: int) -> int:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailed(f"limit: must be between 1 and {MAX_LIMIT}", code="validation_failed")
+    return limit
+
+
+def page_of(rows: list[dict[str, Any]], limit: int, key: str = "id") -> tuple[list[dict[str, Any]], str | None]:
+    """Split limit+1 fetched rows into a page and the cursor of the next one."""
+    items = rows[:limit]
+    more = len(rows) > limit
+    return items, encode_cursor(items[-1][key]) if more and items else None

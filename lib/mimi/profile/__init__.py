@@ -1,0 +1,1 @@
+"""Profile: the user's own profile, balances, level and ledger."""

@@ -1,0 +1,53 @@
+"""Profile payloads."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class ProfileUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: str | None = Field(default=None, max_length=100)
+    language: Literal["th", "en"] | None = None
+
+    @field_validator("display_name")
+    @classmethod
+    def _clean_name(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = unicodedata.normalize("NFC", value).strip()
+        if not value:
+            raise ValueError("must not be empty")
+        if any(unicodedata.category(ch) == "Cc" for ch in value):
+            raise ValueError("must not contain control characters")
+        return value
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> ProfileUpdate:
+        if self.display_name is None and self.language is None:
+            raise ValueError("send display_name and/or language")
+        return self
+
+
+class ProfilePublic(BaseModel):
+    id: str
+    display_name: str
+    picture_url: str | None
+    language: str
+    referral_code: str
+    created_at: datetime
+    wallet: dict[str, Any]
+
+
+class LedgerRowPublic(BaseModel):
+    id: int
+    currency: str
+    delta: int
+    reason: str
+    ref: str | None
+    created_at: datetime

@@ -1,0 +1,45 @@
+"""`make dev`: the whole local stack on 127.0.0.1:8000 until Ctrl-C; data kept under .local/."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from pathlib import Path
+
+from mimi_local.stack import ROOT_DIR, LocalStack
+
+CLIENT_ENV = ("SUPABASE_URL", "SUPABASE_ANON_KEY", "UPSTASH_REDIS_REST_URL", "QSTASH_URL", "LINE_JWKS_URL",
+              "STRIPE_API_BASE")
+
+
+def banner(stack: LocalStack) -> str:
+    """What a developer needs: every URL and the env a client needs."""
+    env = stack.env()
+    lines = [f"MiMiVibes local stack on {stack.url}", "", "functions:"]
+    lines += [f"  {name:<18} {stack.url}/functions/{name}/" for name in sorted(stack.functions)]
+    lines += ["", "stand-ins:"]
+    lines += [f"  {label:<18} {stack.url}{prefix}" for label, prefix in stack.mounts()]
+    lines += ["", "client env:"] + [f"  {k}={env[k]}" for k in CLIENT_ENV if k in env]
+    lines += ["", f"data: {stack.data_dir} (kept across restarts)", "Ctrl-C stops everything."]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--data", type=Path, default=ROOT_DIR / ".local")
+    args = parser.parse_args()
+    stack = LocalStack(args.data, port=args.port, persist=True)
+    stack.start()
+    print(banner(stack), flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop.wait()
+    print("stopping...", flush=True)
+    stack.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,160 @@
+"""A private Redis for local runs: a redis-server subprocess, or in-process fakeredis without one."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import time
+import weakref
+from pathlib import Path
+from typing import Any
+
+import redis
+import redis.asyncio as aredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+from mimi_local.pg import free_port
+
+CONNECT_TIMEOUT = 1.0
+COMMAND_TIMEOUT = 10.0
+READY_TIMEOUT = 10.0
+
+
+def _raw(client: aredis.Redis) -> aredis.Redis:
+    """Drop redis-py's reply callbacks so every command returns the plain RESP reply."""
+    client.response_callbacks.clear()
+    return client
+
+
+class RedisBackend:
+    """One Redis that can be stopped and started again; hands out raw async clients per event loop."""
+
+    def __init__(self, data_dir: Path, *, persist: bool = False, fake: bool | None = None) -> None:
+        self.data_dir = Path(data_dir)
+        self.persist = persist
+        self.binary = None if fake else shutil.which("redis-server")
+        if fake is False and self.binary is None:
+            raise RuntimeError("redis-server not found; install redis-server or use fake=True")
+        self.port = free_port()
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._fake_server: Any = None
+        self._generation = 0
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[int, aredis.Redis]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    @property
+    def is_fake(self) -> bool:
+        """True when commands run in fakeredis instead of a redis-server process."""
+        return self.binary is None
+
+    @property
+    def url(self) -> str:
+        """The redis:// URL of the server process (meaningless for the fake)."""
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        """Start (or restart) the server and wait until it answers PING."""
+        self._generation += 1
+        if self.is_fake:
+            self._start_fake()
+        elif self._proc is None:
+            self._start_process()
+
+    def stop(self) -> None:
+        """Stop the server; data survives only in persist mode (or in the fake's memory)."""
+        self._generation += 1
+        if self.is_fake:
+            if self._fake_server is not None:
+                self._fake_server.connected = False
+            return
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    async def client(self) -> aredis.Redis:
+        """A raw async client bound to the running loop, renewed after each stop/start."""
+        loop = asyncio.get_running_loop()
+        cached = self._clients.get(loop)
+        if cached is not None and cached[0] == self._generation:
+            return cached[1]
+        if cached is not None:
+            await cached[1].aclose()
+        fresh = _raw(self._new_client())
+        self._clients[loop] = (self._generation, fresh)
+        return fresh
+
+    async def aclose(self) -> None:
+        """Close the client bound to the running loop (call from the host app's shutdown)."""
+        cached = self._clients.pop(asyncio.get_running_loop(), None)
+        if cached is not None:
+            await cached[1].aclose()
+
+    def _new_client(self) -> aredis.Redis:
+        """Build an async client with short timeouts and no retries."""
+        options: dict[str, Any] = {
+            "socket_connect_timeout": CONNECT_TIMEOUT,
+            "socket_timeout": COMMAND_TIMEOUT,
+            "retry": Retry(NoBackoff(), 0),
+        }
+        if self.is_fake:
+            import fakeredis
+
+            return fakeredis.FakeAsyncRedis(server=self._fake_server, **options)
+        return aredis.Redis(host="127.0.0.1", port=self.port, **options)
+
+    def _start_fake(self) -> None:
+        """Create the shared fakeredis server once, then just mark it reachable."""
+        if self._fake_server is None:
+            try:
+                import fakeredis
+            except ImportError as exc:
+                raise RuntimeError("no redis-server and no fakeredis: pip install 'fakeredis[lua]'") from exc
+            self._fake_server = fakeredis.FakeServer()
+        self._fake_server.connected = True
+
+    def _command_line(self) -> list[str]:
+        """The redis-server arguments: loopback only, own dir, RDB off, AOF only when persisting."""
+        assert self.binary is not None
+        return [
+            self.binary,
+            "--port", str(self.port),
+            "--bind", "127.0.0.1",
+            "--dir", str(self.data_dir),
+            "--save", "",
+            "--appendonly", "yes" if self.persist else "no",
+            "--daemonize", "no",
+        ]  # fmt: skip
+
+    def _start_process(self) -> None:
+        """Spawn redis-server and block until it is ready."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = (self.data_dir / "redis.log").open("ab")
+        self._proc = subprocess.Popen(self._command_line(), stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        """Poll PING until the server answers, failing fast if the process exits."""
+        probe = redis.Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=CONNECT_TIMEOUT)
+        deadline = time.monotonic() + READY_TIMEOUT
+        try:
+            while time.monotonic() < deadline:
+                if self._proc is None or self._proc.poll() is not None:
+                    break
+                try:
+                    if probe.ping():
+                        return
+                except redis.ConnectionError:
+                    time.sleep(0.05)
+        finally:
+            probe.close()
+        self.stop()
+        raise RuntimeError(f"redis-server did not start; see {self.data_dir / 'redis.log'}")

@@ -1,0 +1,170 @@
+"""The whole local stack in one process: Postgres, the stand-ins and every function, on one port."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import anyio
+import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute, Mount
+
+from mimi_local import keys
+from mimi_local.keys import public_jwk
+from mimi_local.lambda_adapter import FunctionApp, function_names
+from mimi_local.migrate import migrate
+from mimi_local.pg import PgCluster
+
+ROOT_DIR = Path(__file__).resolve().parents[2]
+
+# Stand-ins that come with later features: (prefix, module); each module has build_stack_app(stack).
+OPTIONAL_STAND_INS = [("/openai", "mimi_local.openai_stub"), ("/stripe", "mimi_local.stripe_stub")]
+
+# Later stand-ins register here: each takes the stack and returns (prefix, ASGI app).
+EXTRA_MOUNTS: list[Callable[[LocalStack], tuple[str, Any]]] = []
+
+
+@dataclass
+class LocalStack:
+    data_dir: Path
+    port: int = 8000
+    host: str = "127.0.0.1"
+    qstash_backoff_scale: float = 1.0
+    extra_env: dict[str, str] = field(default_factory=dict)
+    channel_id: str = "1656000000"
+    persist: bool = False
+
+    def __post_init__(self) -> None:
+        self.data_dir = Path(self.data_dir).resolve()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.chmod(0o755)
+        self.secrets = keys.load_or_create(self.data_dir / "secrets.json")
+        self.pg = PgCluster(self.data_dir / "postgres", port=self._pg_port())
+        self.functions: dict[str, FunctionApp] = {}
+        self.state: dict[str, Any] = {}
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def _pg_port(self) -> int:
+        """Keep the Postgres port across restarts of the same data dir."""
+        path = self.data_dir / "pg_port"
+        if path.exists():
+            return int(path.read_text())
+        from mimi_local.pg import free_port
+        port = free_port()
+        path.write_text(str(port))
+        return port
+
+    def env(self) -> dict[str, str]:
+        """The environment a function (or a client) needs to talk to this stack."""
+        s, u = self.secrets, self.url
+        providers = [{"name": "local", "base_url": f"{u}/openai/v1", "api_key": s["openai_api_key"],
+                      "model": "gpt-4o-mini", "timeout_s": 20, "max_tokens": 1600}]
+        env = {
+            "STAGE": "local", "CORS_ORIGINS": json.dumps([u]),
+            "SUPABASE_URL": u, "SUPABASE_ANON_KEY": s["anon_key"],
+            "SUPABASE_SERVICE_ROLE_KEY": s["service_role_key"],
+            "UPSTASH_REDIS_REST_URL": f"{u}/upstash/redis", "UPSTASH_REDIS_REST_TOKEN": s["redis_token"],
+            "QSTASH_URL": f"{u}/qstash", "QSTASH_TOKEN": s["qstash_token"],
+            "QSTASH_CURRENT_SIGNING_KEY": s["qstash_current_signing_key"],
+            "QSTASH_NEXT_SIGNING_KEY": s["qstash_next_signing_key"],
+            "READING_PROCESSOR_URL": f"{u}/functions/reading_processor/",
+            "LINE_JWKS_URL": f"{u}/line/oauth2/v2.1/certs", "LINE_CHANNEL_ID": self.channel_id,
+            "APP_JWT_KEYS": json.dumps(s["app_jwt_keys"]),
+            "LLM_PROVIDERS": json.dumps(providers),
+            "STRIPE_SECRET_KEY": s["stripe_secret_key"], "STRIPE_WEBHOOK_SECRET": s["stripe_webhook_secret"],
+            "STRIPE_API_BASE": f"{u}/stripe",
+        }
+        return {**env, **self.extra_env}
+
+    def apply_env(self) -> None:
+        """Export the env into this process, where the functions read their settings."""
+        os.environ.update(self.env())
+        from mimi.config import get_settings
+        get_settings.cache_clear()
+
+    def _routes(self) -> list[BaseRoute]:
+        from mimi_local.gateway import GatewayConfig
+        from mimi_local.gateway import build_app as gateway_app
+        from mimi_local.line import build_app as line_app
+        from mimi_local.qstash import QStashConfig
+        from mimi_local.qstash import build_app as qstash_app
+        from mimi_local.redis_rest import upstash_routes
+
+        s = self.secrets
+        app_jwks = [public_jwk(k) for k in s["app_jwt_keys"]]
+        gateway = gateway_app(GatewayConfig(dsn=self.pg.dsn(user="authenticator", password="authenticator"),
+            jwt_secret=s["jwt_secret"],
+            jwks=app_jwks))
+        qstash = qstash_app(QStashConfig(token=s["qstash_token"],
+                                         current_signing_key=s["qstash_current_signing_key"],
+                                         next_signing_key=s["qstash_next_signing_key"],
+                                         backoff_scale=self.qstash_backoff_scale))
+        self.state["qstash"] = qstash
+        self.state["gateway"] = gateway
+        routes: list[BaseRoute] = [Mount("/rest/v1", app=gateway), Mount("/qstash", app=qstash),
+                                   *upstash_routes("/upstash/redis", s["redis_token"], self.redis),
+                                   Mount("/line", app=line_app(s["line_keys"], self.channel_id))]
+        for prefix, module_name in OPTIONAL_STAND_INS:
+            if importlib.util.find_spec(module_name) is not None:
+                routes.append(Mount(prefix, app=importlib.import_module(module_name).build_stack_app(self)))
+                self.state.setdefault("extra_prefixes", []).append(prefix)
+        for make in EXTRA_MOUNTS:
+            prefix, app = make(self)
+            self.state.setdefault("extra_prefixes", []).append(prefix)
+            routes.append(Mount(prefix, app=app))
+        limiter = anyio.CapacityLimiter(32)
+        for name in function_names():
+            self.functions[name] = FunctionApp(name, limiter=limiter)
+            routes.append(Mount(f"/functions/{name}", app=self.functions[name]))
+        return routes
+
+    def mounts(self) -> list[tuple[str, str]]:
+        """(label, prefix) of every stand-in mounted on the dev server."""
+        found = [("postgrest", "/rest/v1"), ("upstash redis", "/upstash/redis"), ("qstash", "/qstash"),
+                 ("line login", "/line")]
+        return found + [(p.strip("/"), p) for p in self.state.get("extra_prefixes", [])]
+
+    def build_app(self) -> Starlette:
+        return Starlette(routes=self._routes())
+
+    def start(self) -> None:
+        """Start Postgres, migrate, start Redis, then serve everything on host:port."""
+        from mimi_local.redis_server import RedisBackend
+
+        self.pg.start()
+        migrate(self.pg.dsn(), local=True)
+        self.redis = RedisBackend(self.data_dir / "redis", persist=self.persist)
+        self.redis.start()
+        self.apply_env()
+        config = uvicorn.Config(self.build_app(), host=self.host, port=self.port, log_level="warning",
+                                lifespan="on", access_log=False, timeout_keep_alive=30)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="mimi-local-stack", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 30
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError(f"the local stack did not start on {self.url}")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.should_exit = True
+        if self._thread:
+            self._thread.join(timeout=10)
+        self.redis.stop()
+        self.pg.stop()

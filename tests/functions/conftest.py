@@ -1,0 +1,43 @@
+"""Helpers for function tests: log a dev user in through the real auth function."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from mimi_local.line import issue_id_token
+from mimi_local.stack import LocalStack
+from psycopg.rows import dict_row
+
+
+def line_token(stack: LocalStack, sub: str | None = None, name: str = "Mali", **overrides: Any) -> str:
+    sub = sub or "U" + secrets.token_hex(16)
+    return issue_id_token(stack.secrets["line_keys"][0], stack.channel_id, sub, name, **overrides)
+
+
+def login(stack: LocalStack, name: str = "Mali", ref: str | None = None) -> dict[str, Any]:
+    import httpx
+
+    body: dict[str, Any] = {"id_token": line_token(stack, name=name)}
+    if ref:
+        body["ref"] = ref
+    response = httpx.post(f"{stack.url}/functions/auth/line", json=body)
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def bearer(session: dict[str, Any]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {session['access_token']}"}
+
+
+@pytest.fixture(scope="module")
+def sql(stack: LocalStack) -> Iterator[psycopg.Connection[dict[str, Any]]]:
+    """A superuser connection to the stack's database; asserts the ledger invariant at module end."""
+    with psycopg.connect(stack.pg.dsn(), autocommit=True, row_factory=dict_row) as conn:
+        yield conn
+        mismatches = conn.execute("select * from public.ledger_mismatches()").fetchall()
+        assert mismatches == [], f"ledger invariant broken: {mismatches}"

@@ -1,0 +1,73 @@
+"""profile: own profile and ledger only (RLS through the gateway), validated edits, cursor pagination."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from mimi_local.stack import LocalStack
+
+from tests.functions.conftest import bearer, login
+
+
+def profile_url(stack: LocalStack, path: str = "/") -> str:
+    return f"{stack.url}/functions/profile{path}"
+
+
+def test_profile_shows_balances_and_level(stack: LocalStack) -> None:
+    session = login(stack, name="Nok")
+    body = httpx.get(profile_url(stack), headers=bearer(session)).json()
+    assert body["display_name"] == "Nok" and body["language"] == "th"
+    assert body["wallet"]["free_points"] == 3 and body["wallet"]["level"] == 1
+    assert body["wallet"]["next_level_exp"] == 100
+
+
+def test_rls_shows_each_user_only_their_own_rows(stack: LocalStack) -> None:
+    a, b = login(stack, name="A"), login(stack, name="B")
+    headers = {**bearer(a), "apikey": stack.secrets["anon_key"]}
+    users = httpx.get(f"{stack.url}/rest/v1/users?select=id", headers=headers).json()
+    ledger = httpx.get(f"{stack.url}/rest/v1/ledger?select=user_id", headers=headers).json()
+    assert users == [{"id": a["user"]["id"]}]
+    assert {r["user_id"] for r in ledger} == {a["user"]["id"]}
+    b_rows = httpx.get(f"{stack.url}/rest/v1/ledger?select=id&user_id=eq.{b['user']['id']}", headers=headers)
+    assert b_rows.json() == []
+    anon = httpx.get(f"{stack.url}/rest/v1/users?select=id", headers={"apikey": stack.secrets["anon_key"]})
+    assert anon.status_code in (200, 401) and (anon.status_code == 401 or anon.json() == [])
+
+
+def test_patch_updates_name_and_language(stack: LocalStack) -> None:
+    session = login(stack)
+    response = httpx.patch(profile_url(stack), headers=bearer(session),
+                           json={"display_name": "  มะลิ  ", "language": "en"})
+    assert response.status_code == 200
+    assert response.json()["display_name"] == "มะลิ" and response.json()["language"] == "en"
+
+
+def test_patch_with_bad_input_is_422_and_changes_nothing(stack: LocalStack) -> None:
+    session = login(stack, name="Keep")
+    bad: list[Any] = [{"display_name": ""}, {"display_name": "   "}, {"display_name": "x" * 200},
+                      {"language": "xx"}, {}, {"display_name": "a\u0007b"}, {"language": 5},
+                      {"display_name": "ok", "role": "admin"}]
+    for body in bad:
+        response = httpx.patch(profile_url(stack), headers=bearer(session), json=body)
+        assert response.status_code == 422, body
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.json()["code"] == "validation_failed"
+    after = httpx.get(profile_url(stack), headers=bearer(session)).json()
+    assert after["display_name"] == "Keep" and after["language"] == "th"
+
+
+def test_transactions_are_paginated_newest_first(stack: LocalStack, sql: Any) -> None:
+    session = login(stack)
+    uid = session["user"]["id"]
+    for i in range(4):
+        sql.execute("select public.grant_credit(%s, %s, 'test', jsonb_build_object('coin', %s::int))",
+                    (uid, f"page:{uid}:{i}", i + 1))
+    first = httpx.get(profile_url(stack, "/transactions?limit=3"), headers=bearer(session)).json()
+    assert [r["delta"] for r in first["items"]] == [4, 3, 2]
+    second = httpx.get(profile_url(stack, f"/transactions?limit=3&cursor={first['next_cursor']}"),
+                       headers=bearer(session)).json()
+    assert [r["delta"] for r in second["items"]] == [1, 3] and second["next_cursor"] is None
+    bad = httpx.get(profile_url(stack, "/transactions?cursor=%%%"), headers=bearer(session))
+    assert bad.status_code == 422
+    assert httpx.get(profile_url(stack, "/transactions?limit=0"), headers=bearer(session)).status_code == 422
