@@ -1,0 +1,1 @@
+"""Tarot readings: the card deck and drawing cards."""
