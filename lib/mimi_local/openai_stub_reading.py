@@ -1,0 +1,122 @@
+"""The OpenAI stand-in's Mimi: a schema-valid mimi_reading built from the cards listed in the system prompt."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+REJECT_MARKER = "[[REJECT]]"
+CARD_LINE = re.compile(r"^- \[(?P<position>[a-z_]+)\] (?P<id>\S+) \| (?P<th>[^|]+?) \| (?P<en>.+?)\s*$")
+DETAIL_LINE = re.compile(r"^\s+(?P<key>position|keywords|meaning): (?P<value>.*)$")
+LANGUAGE_LINE = re.compile(r"^LANGUAGE: (th|en)\s*$", re.MULTILINE)
+QUESTION = re.compile(r"<question>\s*(.*?)\s*</question>", re.DOTALL)
+TOPICS = [(("รัก", "แฟน", "love", "partner"), "ความรัก", "love"), (("งาน", "work", "job", "career"), "การงาน", "work"),
+          (("เงิน", "money", "finance"), "การเงิน", "money"), (("สุขภาพ", "health"), "สุขภาพ", "health"),
+          (("ครอบครัว", "family"), "ครอบครัว", "family")]
+
+
+@dataclass
+class PromptCard:
+    """One card as the system prompt lists it."""
+
+    card_id: str
+    position: str
+    name_th: str
+    name_en: str
+    position_label: str = ""
+    meaning: str = ""
+
+
+def parse_cards(system: str) -> list[PromptCard]:
+    """The cards in a system prompt, from its `- [position] id | Thai | English` lines and their details."""
+    cards: list[PromptCard] = []
+    for line in system.splitlines():
+        if found := CARD_LINE.match(line):
+            cards.append(PromptCard(found["id"], found["position"], found["th"], found["en"]))
+        elif cards and (detail := DETAIL_LINE.match(line)):
+            if detail["key"] == "position":
+                cards[-1].position_label = detail["value"]
+            elif detail["key"] == "meaning":
+                cards[-1].meaning = detail["value"]
+    return cards
+
+
+def parse_language(system: str) -> str:
+    """The reading language a system prompt asks for (Thai unless it says en)."""
+    found = LANGUAGE_LINE.search(system)
+    return found.group(1) if found else "th"
+
+
+def parse_question(user: str) -> str:
+    """The question between <question> tags of a user message (the whole message when untagged)."""
+    found = QUESTION.search(user)
+    return found.group(1) if found else user
+
+
+def mimi_reading(system: str, user: str, overlong: bool = False) -> dict[str, Any]:
+    """A mimi_reading object for these messages: refused for the reject marker, else read from the cards."""
+    language, question = parse_language(system), parse_question(user)
+    if REJECT_MARKER in question:
+        return _rejected(language)
+    build = _reading_th if language == "th" else _reading_en
+    reading = build(parse_cards(system), question)
+    return {"accepted": True, "rejection": None, **(_stretch(reading) if overlong else reading)}
+
+
+def _stretch(reading: dict[str, Any]) -> dict[str, Any]:
+    """The same reading with its texts repeated far past any sane length (to exercise the caps)."""
+    return {**reading, "header": reading["header"] * 60, "reading": reading["reading"] * 60,
+            "suggestions": [text * 60 for text in reading["suggestions"]], "final": reading["final"] * 60}
+
+
+def _topic(question: str, language: str) -> str:
+    lowered = question.lower()
+    for words, th, en in TOPICS:
+        if any(word in lowered for word in words):
+            return th if language == "th" else en
+    return "ทั่วไป" if language == "th" else "general"
+
+
+def _rejected(language: str) -> dict[str, Any]:
+    th = language == "th"
+    rejection = {"reason": "มีมี่ขออภัยนะคะ คำถามนี้มีมี่ดูไพ่ให้ไม่ได้ค่ะ" if th
+                 else "I'm sorry, Mimi can't read the cards for this question.",
+                 "suggested_question": "ช่วงนี้ฉันควรโฟกัสเรื่องอะไรเพื่อให้ชีวิตดีขึ้น" if th
+                 else "What should I focus on right now to move my life forward?"}
+    return {"accepted": False, "rejection": rejection, "analysis": {"mood": "", "topic": "", "period": ""},
+            "header": "", "cards": [], "reading": "", "suggestions": [], "next_questions": [], "final": "",
+            "end": "", "notice": ""}
+
+
+def _reading_th(cards: list[PromptCard], question: str) -> dict[str, Any]:
+    entries = [{"card_id": c.card_id, "position": c.position,
+                "meaning": f"ไพ่{c.name_th} ({c.name_en}) ในตำแหน่ง{c.position_label.split(' / ')[0]}: {c.meaning}"}
+               for c in cards]
+    return {"analysis": {"mood": "ตั้งใจและอยากรู้คำตอบ", "topic": _topic(question, "th"), "period": "ไม่ระบุ"},
+            "header": f"มีมี่เปิดไพ่ {len(cards)} ใบให้คุณแล้วนะคะ มาดูกันค่ะ", "cards": entries,
+            "reading": "\n\n".join(e["meaning"] for e in entries) + "\n\nโดยรวมแล้วไพ่บอกว่าคำตอบคือ ใช่ค่ะ "
+                       "ถ้าคุณค่อย ๆ ก้าวไปอย่างมั่นใจ",
+            "suggestions": ["ใจเย็น ๆ และฟังเสียงหัวใจตัวเองนะคะ", "ลงมือทำทีละก้าวเล็ก ๆ ค่ะ",
+                            "ขอความเห็นจากคนที่คุณไว้ใจค่ะ"],
+            "next_questions": ["ฉันควรเริ่มต้นจากอะไรก่อนดี", "อะไรคืออุปสรรคที่ฉันยังมองไม่เห็น",
+                               "อีกสามเดือนข้างหน้าจะเป็นอย่างไร"],
+            "final": "คำตอบคือ ใช่ค่ะ แต่ต้องอาศัยความอดทนนิดหนึ่งนะคะ",
+            "end": "มีมี่เป็นกำลังใจให้เสมอนะคะ 💜",
+            "notice": "ไพ่ทาโรต์มีไว้เพื่อการสะท้อนตัวเองและความบันเทิง ไม่ใช่คำแนะนำจากผู้เชี่ยวชาญค่ะ"}
+
+
+def _reading_en(cards: list[PromptCard], question: str) -> dict[str, Any]:
+    entries = [{"card_id": c.card_id, "position": c.position,
+                "meaning": f"{c.name_en} in the {c.position} position: {c.meaning}"} for c in cards]
+    return {"analysis": {"mood": "hopeful and curious", "topic": _topic(question, "en"), "period": "not specified"},
+            "header": f"Mimi has turned over {len(cards)} cards for you, let's look together.", "cards": entries,
+            "reading": "\n\n".join(e["meaning"] for e in entries) + "\n\nAll together the cards say yes, "
+                       "if you keep moving forward with confidence.",
+            "suggestions": ["Be patient and listen to your heart.", "Take one small step at a time.",
+                            "Ask someone you trust for their view."],
+            "next_questions": ["Where should I start?", "What obstacle am I not seeing yet?",
+                               "How will things look in three months?"],
+            "final": "The answer is yes, with a little patience.",
+            "end": "Mimi is cheering for you. 💜",
+            "notice": "Tarot is for reflection and entertainment, not a substitute for professional advice."}
