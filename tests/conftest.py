@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from mimi_local.migrate import migrate
 from mimi_local.pg import PgCluster, free_port
 from mimi_local.stack import LocalStack

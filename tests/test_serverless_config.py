@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import yaml
+
 from mimi_local.lambda_adapter import function_names
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,6 +1,7 @@
 """auth Lambda: LINE login, refresh-token rotation, logout."""
 
 from mangum import Mangum
+
 from mimi.app import create_app
 from mimi.auth.api import router
 

@@ -1,6 +1,7 @@
 """credits Lambda: coin exchange, daily check-in, referral link."""
 
 from mangum import Mangum
+
 from mimi.app import create_app
 from mimi.credits.api import router
 

@@ -1,6 +1,7 @@
 """health Lambda: GET / reports version and whether Postgres and Redis are reachable."""
 
 from mangum import Mangum
+
 from mimi.app import create_app
 from mimi.health.api import router
 

@@ -1,6 +1,7 @@
 """profile Lambda: the user's profile, balances, level and ledger."""
 
 from mangum import Mangum
+
 from mimi.app import create_app
 from mimi.profile.api import router
 

@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     stripe_webhook_secret: SecretStr = SecretStr("")
     stripe_api_base: str | None = None
 
+    # payments
+    stripe_timeout_s: float = 8.0
+    stripe_max_network_retries: int = 2
+    payment_intents_per_minute: int = 10
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

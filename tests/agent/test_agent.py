@@ -13,6 +13,9 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
 from mimi.agent import PROMPT_VERSION, LlmUnavailable, ReadingOutput, cost_usd, run_reading
 from mimi.agent.client import clear_clients, client_for
 from mimi.agent.prompt import spread, user_prompt
@@ -22,8 +25,6 @@ from mimi.config import get_settings
 from mimi.readings.deck import draw, load_deck
 from mimi_local.openai_stub import REJECT_MARKER, StubControls, build_app, schema_example
 from mimi_local.pg import free_port
-from starlette.applications import Starlette
-from starlette.routing import Mount
 
 KEY_A, KEY_B = "sk-test-first", "sk-test-second"
 QUESTION_TH = "ความรักของฉันกับแฟนจะไปต่อได้ไหมในปีนี้"

@@ -8,9 +8,10 @@ from typing import Any
 
 import psycopg
 import pytest
+from psycopg.rows import dict_row
+
 from mimi_local.line import issue_id_token
 from mimi_local.stack import LocalStack
-from psycopg.rows import dict_row
 
 
 def line_token(stack: LocalStack, sub: str | None = None, name: str = "Mali", **overrides: Any) -> str:

@@ -13,12 +13,12 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+
 from mimi.auth import tokens
 from mimi.config import get_settings
 from mimi_local.keys import es256_jwk
 from mimi_local.lambda_adapter import LambdaContext, build_event, load_handler
 from mimi_local.stack import LocalStack
-
 from tests.functions.conftest import bearer, line_token, login
 
 

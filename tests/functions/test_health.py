@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+
 from mimi_local.lambda_adapter import LambdaContext, build_event, load_handler
 from mimi_local.stack import LocalStack
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from mimi_local.stack import LocalStack
 
+from mimi_local.stack import LocalStack
 from tests.functions.conftest import bearer, login
 
 

@@ -19,15 +19,16 @@ import pytest
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
-from mimi_local.gateway import GatewayConfig, build_app
-from mimi_local.gateway_auth import check_claims
-from mimi_local.gateway_errors import GatewayError
-from mimi_local.pg import PgCluster, free_port
 from postgrest.exceptions import APIError
 from postgrest.types import CountMethod
 from starlette.applications import Starlette
 from starlette.routing import Mount
 from supabase import Client, create_client
+
+from mimi_local.gateway import GatewayConfig, build_app
+from mimi_local.gateway_auth import check_claims
+from mimi_local.gateway_errors import GatewayError
+from mimi_local.pg import PgCluster, free_port
 
 SECRET = "gw-test-secret-with-at-least-32-characters!"
 KID = "gw-es-1"

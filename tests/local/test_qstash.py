@@ -13,8 +13,6 @@ from typing import Any
 
 import pytest
 import uvicorn
-from mimi_local.pg import free_port
-from mimi_local.qstash import Dispatcher, QStashConfig, build_app
 from qstash import QStash, Receiver
 from qstash.dlq import DlqMessage
 from qstash.errors import QStashError, SignatureError
@@ -23,6 +21,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
+
+from mimi_local.pg import free_port
+from mimi_local.qstash import Dispatcher, QStashConfig, build_app
 
 TOKEN = "local-qstash-token"
 CURRENT_KEY = "sig_current_0123456789abcdef0123456789"

@@ -16,13 +16,14 @@ import httpx
 import pytest
 import redis as redis_py
 import uvicorn
-from mimi_local.pg import free_port
-from mimi_local.redis_rest import RedisBackend, _strip_upstash_flags, upstash_routes
 from starlette.applications import Starlette
 from upstash_ratelimit import Ratelimit, SlidingWindow
 from upstash_redis import Redis
 from upstash_redis.asyncio import Redis as AsyncRedis
 from upstash_redis.errors import UpstashError
+
+from mimi_local.pg import free_port
+from mimi_local.redis_rest import RedisBackend, _strip_upstash_flags, upstash_routes
 
 TOKEN = "local-test-token"
 PREFIX = "/upstash/redis"

@@ -8,9 +8,10 @@ from typing import Any
 
 import psycopg
 import pytest
+from psycopg.rows import dict_row
+
 from mimi.readings.deck import Card, draw, load_deck
 from mimi_local.pg import PgCluster
-from psycopg.rows import dict_row
 
 THAI = re.compile("[\u0e00-\u0e7f]")
 SUITS = ("wands", "cups", "swords", "pentacles")

@@ -9,8 +9,9 @@ from typing import Any
 
 import psycopg
 import pytest
-from mimi_local.pg import PgCluster
 from psycopg.rows import dict_row
+
+from mimi_local.pg import PgCluster
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,9 @@ from typing import Any
 
 import psycopg
 import pytest
-from mimi_local.pg import PgCluster
 from psycopg.rows import dict_row
 
+from mimi_local.pg import PgCluster
 from tests.sql.conftest import call_as, login
 
 Conn = psycopg.Connection[dict[str, Any]]
