@@ -12,10 +12,17 @@ request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 _logger = logging.getLogger("mimi")
 
 
+class _StdoutHandler(logging.Handler):
+    """Writes each line to whatever sys.stdout is now (CloudWatch on Lambda)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        sys.stdout.write(self.format(record) + "\n")
+
+
 def configure(level: str) -> None:
-    """Send mimi's log lines to stdout (CloudWatch on Lambda) at the given level."""
+    """Send mimi's log lines to stdout at the given level."""
     if not _logger.handlers:
-        handler = logging.StreamHandler(sys.stdout)
+        handler = _StdoutHandler()
         handler.setFormatter(logging.Formatter("%(message)s"))
         _logger.addHandler(handler)
         _logger.propagate = False

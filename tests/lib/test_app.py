@@ -1,0 +1,89 @@
+"""The app factory: problem+json for every failure, request ids, CORS, one JSON access-log line per request."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi import APIRouter
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+
+from mimi.app import create_app
+from mimi.errors import Conflict, RateLimited
+
+router = APIRouter()
+
+
+class Item(BaseModel):
+    n: int
+
+
+@router.get("/boom")
+def boom() -> None:
+    raise RuntimeError("secret internals: password=hunter2")
+
+
+@router.get("/conflict")
+def conflict() -> None:
+    raise Conflict("Already there.", code="already_there")
+
+
+@router.get("/limited")
+def limited() -> None:
+    raise RateLimited("Slow down.", retry_after_s=7)
+
+
+@router.post("/items")
+def items(item: Item) -> Item:
+    return item
+
+
+@pytest.fixture
+def client() -> TestClient:
+    return TestClient(create_app("test", [router]), raise_server_exceptions=False)
+
+
+def test_unknown_exception_is_a_500_problem_without_internals(client: TestClient) -> None:
+    response = client.get("/boom")
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "internal_error"
+    assert "hunter2" not in response.text and "RuntimeError" not in response.text
+
+
+def test_app_errors_keep_their_code_status_and_headers(client: TestClient) -> None:
+    response = client.get("/conflict", headers={"X-Request-Id": "abc123"})
+    body = response.json()
+    assert (response.status_code, body["code"], body["detail"]) == (409, "already_there", "Already there.")
+    assert body["request_id"] == "abc123" and response.headers["x-request-id"] == "abc123"
+    limited = client.get("/limited")
+    assert limited.status_code == 429 and limited.headers["retry-after"] == "7"
+
+
+def test_validation_errors_are_422_and_malformed_json_is_400(client: TestClient) -> None:
+    wrong = client.post("/items", json={"n": "many"})
+    assert wrong.status_code == 422 and wrong.json()["code"] == "validation_failed"
+    assert wrong.json()["errors"][0]["loc"] == ["body", "n"]
+    broken = client.post("/items", content=b"{", headers={"content-type": "application/json"})
+    assert broken.status_code == 400 and broken.json()["code"] == "malformed_json"
+    assert client.get("/nowhere").json()["code"] == "not_found"
+    assert client.delete("/items").json()["code"] == "method_not_allowed"
+
+
+def test_cors_allows_the_configured_origin_only(client: TestClient) -> None:
+    allowed = client.options("/items", headers={"Origin": "http://127.0.0.1:8000",
+                                                "Access-Control-Request-Method": "POST"})
+    assert allowed.headers.get("access-control-allow-origin") == "http://127.0.0.1:8000"
+    other = client.options("/items", headers={"Origin": "https://evil.example",
+                                              "Access-Control-Request-Method": "POST"})
+    assert "access-control-allow-origin" not in other.headers
+
+
+def test_each_request_logs_one_json_line_with_status_and_duration(client: TestClient,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    client.get("/conflict")
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    requests = [line for line in lines if line["event"] == "request"]
+    assert requests[-1]["status"] == 409 and requests[-1]["path"] == "/conflict"
+    assert isinstance(requests[-1]["duration_ms"], float)
