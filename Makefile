@@ -34,5 +34,8 @@ lint: $(STAMP)
 bench: $(STAMP) redis-server
 	$(PY) -m pytest -q tests/bench -p no:cacheprovider -s
 
+package: $(STAMP)
+	$(PY) -m mimi_local.package --out .package --compile
+
 clean:
-	rm -rf .local .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .local .package .pytest_cache .mypy_cache .ruff_cache

@@ -21,6 +21,7 @@ def test_each_function_has_its_handler_a_url_and_excludes_the_local_stack() -> N
     config = _config()
     for name, spec in config["functions"].items():
         assert spec["handler"] == f"functions/{name}/handler.handler"
+        assert spec["package"] == {"artifact": f".package/{name}.zip"}
         assert "url" in spec
     assert "!lib/mimi_local/**" in config["package"]["patterns"]
 

@@ -1,0 +1,316 @@
+"""Build one reproducible Lambda zip per function: runtime deps + lib/mimi + functions/<name>, nothing local.
+
+Run as `python -m mimi_local.package [--out .package] [--functions a,b] [--refresh] [--compile]`. The runtime
+dependencies are installed once for Lambda's platform into a cache keyed by their hash, so later builds
+need no network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib.util
+import json
+import marshal
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import tomllib
+import warnings
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+FUNCTIONS = ROOT / "functions"
+MIMI = ROOT / "lib" / "mimi"
+DEFAULT_OUT = ROOT / ".package"
+DEFAULT_CACHE = ROOT / ".local" / "package-cache"
+PIP_PLATFORM = ["--platform", "manylinux2014_x86_64", "--implementation", "cp", "--python-version", "3.11",
+                "--only-binary=:all:"]
+MB = 1024 * 1024
+ZIP_LIMIT = 50 * MB
+UNZIPPED_LIMIT = 250 * MB
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+SKIP_NAMES = {"__pycache__", ".DS_Store"}
+SKIP_SUFFIXES = (".pyc", ".pyo")
+TEST_DIRS = {"tests", "_tests"}  # a dependency's own test suite, never imported at runtime
+DEPS_FORMAT = 2  # bump when the pruning or layout of the deps cache changes
+LAMBDA_PYTHON = (3, 11)
+CACHE_TAG = "cpython-311"
+
+
+class PackageError(Exception):
+    """Packaging cannot go on: bad function name, pip failure or a name clash in the zip."""
+
+
+@dataclass(frozen=True)
+class ZipReport:
+    """One built zip and its sizes in bytes."""
+
+    name: str
+    path: Path
+    zipped: int
+    unzipped: int
+
+    def problems(self) -> list[str]:
+        """Every AWS Lambda size limit this zip breaks."""
+        found = []
+        if self.unzipped > UNZIPPED_LIMIT:
+            found.append(f"{self.name}: unzipped {self.unzipped / MB:.1f} MB > {UNZIPPED_LIMIT // MB} MB")
+        if self.zipped > ZIP_LIMIT:
+            found.append(f"{self.name}: zipped {self.zipped / MB:.1f} MB > {ZIP_LIMIT // MB} MB")
+        return found
+
+
+def runtime_dependencies(pyproject: Path = ROOT / "pyproject.toml") -> list[str]:
+    """The `[project] dependencies` of pyproject.toml, as written."""
+    with pyproject.open("rb") as f:
+        deps: list[str] = tomllib.load(f)["project"]["dependencies"]
+    return deps
+
+
+def deps_key(deps: Sequence[str]) -> str:
+    """A short hash of the dependency list and the target platform: the cache directory's name."""
+    blob = json.dumps({"deps": sorted(deps), "pip": PIP_PLATFORM, "format": DEPS_FORMAT}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def function_names() -> list[str]:
+    """Every deployable function: a folder under functions/ with a handler.py."""
+    return sorted(p.parent.name for p in FUNCTIONS.glob("*/handler.py"))
+
+
+def _skipped(rel: Path) -> bool:
+    return any(part in SKIP_NAMES for part in rel.parts) or rel.name.endswith(SKIP_SUFFIXES)
+
+
+def _files(base: Path) -> Iterator[Path]:
+    """Files under base, sorted by relative path, without bytecode caches."""
+    found = (p for p in base.rglob("*") if p.is_file() and not _skipped(p.relative_to(base)))
+    yield from sorted(found, key=lambda p: p.relative_to(base).as_posix())
+
+
+def _pip_install(deps: Sequence[str], target: Path) -> None:
+    """Install deps for Lambda's platform into target with the running interpreter's pip."""
+    cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
+           "--target", str(target), *PIP_PLATFORM, "--upgrade", *deps]
+    if subprocess.run(cmd, check=False).returncode != 0:
+        raise PackageError("pip could not install the runtime dependencies (is PyPI reachable?)")
+
+
+def _prune(deps_dir: Path) -> None:
+    """Drop what Lambda never needs: console scripts, bytecode, RECORD files and nested test suites."""
+    shutil.rmtree(deps_dir / "bin", ignore_errors=True)
+    for path in sorted(deps_dir.rglob("*"), reverse=True):
+        rel = path.relative_to(deps_dir)
+        nested_tests = path.name in TEST_DIRS and len(rel.parts) > 1
+        record = path.name == "RECORD" and path.parent.name.endswith(".dist-info")
+        if path.is_dir() and (path.name == "__pycache__" or nested_tests):
+            shutil.rmtree(path)
+        elif path.is_file() and (path.suffix in SKIP_SUFFIXES or record):
+            path.unlink()
+
+
+def _pyc_name(arcname: str) -> str:
+    """Where CPython 3.11 looks for the bytecode of a module: pkg/__pycache__/mod.cpython-311.pyc."""
+    head, _, tail = arcname.rpartition("/")
+    return f"{head}/__pycache__/{tail[:-3]}.{CACHE_TAG}.pyc".lstrip("/")
+
+
+def _pyc(source: bytes, arcname: str) -> bytes | None:
+    """Unchecked-hash bytecode (PEP 552: valid whatever the file dates), or None if it does not compile."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            code = compile(source, arcname, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return None
+    flags = (0b01).to_bytes(4, "little")
+    return importlib.util.MAGIC_NUMBER + flags + importlib.util.source_hash(source) + marshal.dumps(code)
+
+
+def _entry(zf: zipfile.ZipFile, arcname: str, data: bytes, executable: bool = False) -> None:
+    """Write one entry with a fixed date and normalised permissions, so the zip is reproducible."""
+    info = zipfile.ZipInfo(arcname, date_time=ZIP_DATE)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.create_system = 3
+    info.external_attr = (stat.S_IFREG | (0o755 if executable else 0o644)) << 16
+    zf.writestr(info, data, compresslevel=9)
+
+
+def _add(zf: zipfile.ZipFile, arcname: str, data: bytes, executable: bool = False, pyc: bool = False) -> None:
+    """Add one file and, when asked and it is a module, its precompiled bytecode."""
+    _entry(zf, arcname, data, executable)
+    code = _pyc(data, arcname) if pyc and arcname.endswith(".py") else None
+    if code is not None:
+        _entry(zf, _pyc_name(arcname), code)
+
+
+def _add_file(zf: zipfile.ZipFile, arcname: str, source: Path, pyc: bool = False) -> None:
+    """Add a file from disk, keeping only whether it is executable."""
+    _add(zf, arcname, source.read_bytes(), bool(source.stat().st_mode & stat.S_IXUSR), pyc)
+
+
+def _write_tree(zf: zipfile.ZipFile, base: Path, prefix: str = "") -> None:
+    """Add every file under base (sorted) at prefix + its relative path."""
+    for path in _files(base):
+        _add_file(zf, prefix + path.relative_to(base).as_posix(), path)
+
+
+def _install_deps(deps: Sequence[str], final: Path) -> None:
+    """Install, prune and zip the deps into a temp dir, then move it into place atomically."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
+    try:
+        _pip_install(deps, work / "deps")
+        _prune(work / "deps")
+        with zipfile.ZipFile(work / "deps.zip", "w") as zf:
+            _write_tree(zf, work / "deps")
+        (work / "requirements.json").write_text(json.dumps(list(deps), indent=1) + "\n")
+        shutil.rmtree(work / "deps")
+        os.rename(work, final)
+    except OSError:
+        if not (final / "deps.zip").exists():
+            raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _drop_stale(cache: Path, keep: Path) -> None:
+    """Remove cached deps of older dependency lists, so the cache holds one entry."""
+    for entry in cache.iterdir():
+        if entry != keep and entry.is_dir() and (entry / "deps.zip").exists():
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _compiled(deps_zip: Path) -> Path:
+    """The deps zip with bytecode added next to every module, built once beside it."""
+    target = deps_zip.with_name("deps-pyc.zip")
+    if target.exists():
+        return target
+    partial = target.with_name(f".{target.name}.{os.getpid()}")
+    with zipfile.ZipFile(deps_zip) as src, zipfile.ZipFile(partial, "w") as zf:
+        for info in src.infolist():
+            _add(zf, info.filename, src.read(info), bool((info.external_attr >> 16) & stat.S_IXUSR), pyc=True)
+    os.replace(partial, target)
+    return target
+
+
+def dependencies_zip(cache: Path = DEFAULT_CACHE, refresh: bool = False, pyc: bool = False) -> Path:
+    """The zip of the runtime deps for Lambda, built once per dependency list and reused from the cache."""
+    deps = runtime_dependencies()
+    final = cache / deps_key(deps)
+    if refresh:
+        shutil.rmtree(final, ignore_errors=True)
+    if not (final / "deps.zip").exists():
+        print(f"installing runtime dependencies into {final} ...", file=sys.stderr)
+        _install_deps(deps, final)
+        _drop_stale(cache, final)
+    return _compiled(final / "deps.zip") if pyc else final / "deps.zip"
+
+
+def _function_sources(name: str) -> list[tuple[str, Path]]:
+    """The project files of a function zip: lib/mimi as mimi/, and the functions package with this folder."""
+    sources = [(f"mimi/{p.relative_to(MIMI).as_posix()}", p) for p in _files(MIMI)]
+    if (FUNCTIONS / "__init__.py").is_file():
+        sources.append(("functions/__init__.py", FUNCTIONS / "__init__.py"))
+    folder = FUNCTIONS / name
+    sources += [(f"functions/{name}/{p.relative_to(folder).as_posix()}", p) for p in _files(folder)]
+    return sources
+
+
+def _append_project(zip_path: Path, name: str, pyc: bool) -> int:
+    """Append lib/mimi and the function's files to a copy of the deps zip; return the unzipped size."""
+    with zipfile.ZipFile(zip_path, "a") as zf:
+        clash = {n.split("/", 1)[0] for n in zf.namelist()} & {"mimi", "functions"}
+        if clash:
+            raise PackageError(f"a dependency ships a top-level {sorted(clash)}")
+        for arcname, source in _function_sources(name):
+            _add_file(zf, arcname, source, pyc)
+        return sum(i.file_size for i in zf.infolist())
+
+
+def build_function(name: str, deps_zip: Path, out: Path, pyc: bool = False) -> ZipReport:
+    """Write <out>/<name>.zip: a copy of the deps zip with the project files appended."""
+    target = out / f"{name}.zip"
+    partial = out / f".{name}.zip.partial"
+    shutil.copyfile(deps_zip, partial)
+    try:
+        unzipped = _append_project(partial, name, pyc)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return ZipReport(name, target, target.stat().st_size, unzipped)
+
+
+def _selected(functions: Iterable[str] | None) -> list[str]:
+    """The requested function names (all when None), checked against functions/."""
+    known = function_names()
+    if functions is None:
+        return known
+    wanted = sorted(set(functions))
+    unknown = [n for n in wanted if n not in known]
+    if unknown:
+        raise PackageError(f"unknown function(s) {unknown}; known: {known}")
+    return wanted
+
+
+def build_reports(out: Path, functions: Iterable[str] | None = None, cache: Path = DEFAULT_CACHE,
+                  refresh: bool = False, pyc: bool = False) -> list[ZipReport]:
+    """Build the zips of the selected functions and report their sizes (limits are not enforced here)."""
+    names = _selected(functions)
+    if pyc and sys.version_info[:2] != LAMBDA_PYTHON:
+        raise PackageError(f"--compile needs Python {LAMBDA_PYTHON}: bytecode is tied to the minor version")
+    deps_zip = dependencies_zip(cache, refresh, pyc)
+    out.mkdir(parents=True, exist_ok=True)
+    return [build_function(name, deps_zip, out, pyc) for name in names]
+
+
+def build(out: Path, functions: list[str] | None = None, pyc: bool = False) -> dict[str, Path]:
+    """Build <out>/<name>.zip for the selected functions (all when None) and return their paths by name."""
+    return {r.name: r.path for r in build_reports(out, functions, pyc=pyc)}
+
+
+def table(reports: Sequence[ZipReport]) -> str:
+    """The size table printed after a build."""
+    lines = [f"{'function':<20} {'zip MB':>8} {'unzipped MB':>12}"]
+    lines += [f"{r.name:<20} {r.zipped / MB:>8.2f} {r.unzipped / MB:>12.2f}" for r in reports]
+    lines.append(f"limits: zip {ZIP_LIMIT // MB} MB (direct upload), unzipped {UNZIPPED_LIMIT // MB} MB")
+    return "\n".join(lines)
+
+
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    summary = (__doc__ or "").splitlines()[0]
+    parser = argparse.ArgumentParser(prog="python -m mimi_local.package", description=summary)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: .package)")
+    parser.add_argument("--functions", default="", help="comma-separated names (default: every function)")
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="deps cache (default: .local/...)")
+    parser.add_argument("--refresh", action="store_true", help="reinstall the deps even if cached")
+    parser.add_argument("--compile", action="store_true",
+                        help="add bytecode: bigger zips, faster cold start (/var/task is read-only)")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Build, print the size table, and fail (exit 1) if any zip breaks a Lambda size limit."""
+    args = _parse(argv)
+    names = [n.strip() for n in args.functions.split(",") if n.strip()] or None
+    try:
+        reports = build_reports(args.out, names, args.cache, args.refresh, args.compile)
+    except PackageError as exc:
+        print(f"package: {exc}", file=sys.stderr)
+        return 2
+    print(table(reports))
+    problems = [p for r in reports for p in r.problems()]
+    for problem in problems:
+        print(f"package: over the limit: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,158 @@
+"""The Lambda zips: within AWS size limits, nothing local inside, and each handler runs from its zip alone.
+
+One package dir is built per session; the runtime deps come from <repo>/.local/package-cache, so only the
+very first run installs them from PyPI (a minute or so). Each zip is then imported in a clean venv.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from mimi_local import package
+from mimi_local.lambda_adapter import build_event
+from mimi_local.pg import free_port
+
+NAMES = package.function_names()
+Extract = Callable[[str], Path]
+
+
+@pytest.fixture(scope="session")
+def zips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return package.build(tmp_path_factory.mktemp("package"))
+
+
+@pytest.fixture(scope="session")
+def clean_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A venv without pip or any package: only the zip can provide the imports."""
+    venv = tmp_path_factory.mktemp("cleanvenv")
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--clear", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    probe = subprocess.run([str(python), "-I", "-c", "import fastapi"], capture_output=True, env=_env())
+    assert probe.returncode != 0, "the clean venv must not see the project's packages"
+    return python
+
+
+@pytest.fixture(scope="session")
+def extract(zips: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Extract:
+    """Unzip a function's zip once per session, as Lambda does, and return the folder."""
+    done: dict[str, Path] = {}
+
+    def unzip(name: str) -> Path:
+        if name not in done:
+            target = tmp_path_factory.mktemp(f"unzipped-{name}")
+            with zipfile.ZipFile(zips[name]) as zf:
+                zf.extractall(target)
+            done[name] = target
+        return done[name]
+
+    return unzip
+
+
+def _env(**extra: str) -> dict[str, str]:
+    """PATH only (plus what a test sets): no settings, no PYTHONPATH, nothing from this process."""
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **extra}
+
+
+def _run(python: Path, code: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(python), "-I", "-c", code], input=stdin, capture_output=True, text=True,
+                          env=_env(**env), timeout=120)
+
+
+def test_every_function_is_packaged(zips: dict[str, Path]) -> None:
+    assert sorted(zips) == NAMES and NAMES
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_zip_is_within_lambda_limits(zips: dict[str, Path], name: str) -> None:
+    with zipfile.ZipFile(zips[name]) as zf:
+        unzipped = sum(i.file_size for i in zf.infolist())
+    report = package.ZipReport(name, zips[name], zips[name].stat().st_size, unzipped)
+    assert report.problems() == []
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_zip_holds_the_function_and_nothing_local(zips: dict[str, Path], name: str) -> None:
+    with zipfile.ZipFile(zips[name]) as zf:
+        names = zf.namelist()
+        dates = {i.date_time for i in zf.infolist()}
+    assert {"mimi/__init__.py", "functions/__init__.py", f"functions/{name}/handler.py"} <= set(names)
+    assert not [n for n in names if n.startswith(("mimi_local/", "tests/", ".venv/", "lib/"))]
+    assert not [n for n in names if "mimi_local" in n or "__pycache__" in n or n.endswith(".pyc")]
+    others = {n.split("/")[1] for n in names if n.startswith("functions/") and n.count("/") > 1}
+    assert others == {name}
+    assert dates == {package.ZIP_DATE}
+
+
+def test_zip_carries_package_data(zips: dict[str, Path]) -> None:
+    data = sorted(p for p in package.MIMI.rglob("*") if p.is_file() and p.suffix not in (".py", ".pyc"))
+    with zipfile.ZipFile(zips[NAMES[0]]) as zf:
+        names = set(zf.namelist())
+    assert {f"mimi/{p.relative_to(package.MIMI).as_posix()}" for p in data} <= names
+
+
+def test_zips_are_reproducible(zips: dict[str, Path], tmp_path: Path) -> None:
+    again = package.build(tmp_path, [NAMES[0]])
+    assert again[NAMES[0]].read_bytes() == zips[NAMES[0]].read_bytes()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_handler_imports_from_the_zip_alone(clean_python: Path, extract: Extract, name: str) -> None:
+    root = extract(name)
+    code = (f"import sys; sys.path.insert(0, {str(root)!r}); import importlib; "
+            f"m = importlib.import_module('functions.{name}.handler'); assert callable(m.handler); "
+            f"import mimi; assert mimi.__file__.startswith({str(root)!r}), mimi.__file__")
+    result = _run(clean_python, code)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_health_zip_answers_a_function_url_event(clean_python: Path, extract: Extract) -> None:
+    if "health" not in NAMES:
+        pytest.skip("no health function")
+    root = extract("health")
+    event = build_event("GET", "/", "", {"host": "health.lambda-url.local", "user-agent": "pytest"}, b"")
+    code = (f"import json, sys, types; sys.path.insert(0, {str(root)!r}); "
+            "from functions.health.handler import handler; "
+            "ctx = types.SimpleNamespace(function_name='health', aws_request_id='t', "
+            "get_remaining_time_in_millis=lambda: 10000); "
+            "print(json.dumps(handler(json.load(sys.stdin), ctx)))")
+    dead = f"http://127.0.0.1:{free_port()}"  # nothing listens: both checks must report down, quickly
+    result = _run(clean_python, code, json.dumps(event), SUPABASE_URL=dead,
+                  UPSTASH_REDIS_REST_URL=f"{dead}/upstash/redis")
+    assert result.returncode == 0, result.stderr[-3000:]
+    response = json.loads(result.stdout.strip().splitlines()[-1])
+    assert response["statusCode"] == 503, response
+    assert json.loads(response["body"])["checks"] == {"postgres": "down", "redis": "down"}
+
+
+def test_size_limits_are_reported_both() -> None:
+    huge = package.ZipReport("big", Path("big.zip"), 51 * package.MB, 251 * package.MB)
+    assert len(huge.problems()) == 2
+    assert "big" in package.table([huge])
+
+
+def test_unknown_function_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(package.PackageError):
+        package.build(tmp_path, ["no_such_function"])
+
+
+def test_compiled_zip_imports_from_its_bytecode(clean_python: Path, tmp_path: Path) -> None:
+    name = "health" if "health" in NAMES else NAMES[0]
+    built = package.build(tmp_path / "out", [name], pyc=True)[name]
+    with zipfile.ZipFile(built) as zf:
+        assert f"functions/{name}/__pycache__/handler.cpython-311.pyc" in zf.namelist()
+        zf.extractall(tmp_path / "root")
+    root = tmp_path / "root"
+    code = f"import sys; sys.path.insert(0, {str(root)!r}); import functions.{name}.handler"
+    result = subprocess.run([str(clean_python), "-I", "-B", "-v", "-c", code], capture_output=True, text=True,
+                            env=_env(), timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"code object from '{root}/functions/{name}/__pycache__/handler.cpython-311.pyc'" in result.stderr
+    assert f"code object from '{root}/pydantic/__pycache__/main.cpython-311.pyc'" in result.stderr
