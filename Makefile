@@ -21,10 +21,17 @@ redis-server:
 	  || ( $(SUDO) apt-get update -q >/dev/null 2>&1 && $(SUDO) apt-get install -y -q redis-server >/dev/null 2>&1 ) ) \
 	  || echo "redis-server could not be installed: the Redis stand-in uses its in-process fake"
 
+BROWSER_PKGS := chromium chromium-driver fonts-tlwg-loma-ttf
+
+browser:
+	@( [ -x /usr/bin/chromium ] && fc-list :lang=th family | grep -q . ) || ( $(SUDO) apt-get install -y -q $(BROWSER_PKGS) >/dev/null 2>&1 \
+	  || ( $(SUDO) apt-get update -q >/dev/null 2>&1 && $(SUDO) apt-get install -y -q $(BROWSER_PKGS) >/dev/null 2>&1 ) ) \
+	  || echo "chromium could not be installed: tests/e2e/test_console.py will be skipped (CI must install it)"
+
 dev: $(STAMP) redis-server
 	$(PY) -m mimi_local.dev
 
-test: $(STAMP) redis-server
+test: $(STAMP) redis-server browser
 	$(PY) -m pytest -q
 
 lint: $(STAMP)

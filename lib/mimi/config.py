@@ -66,9 +66,9 @@ class Settings(BaseSettings):
     stripe_webhook_secret: SecretStr = SecretStr("")
     stripe_api_base: str | None = None
 
-    # payments
-    stripe_timeout_s: float = 8.0
-    stripe_max_network_retries: int = 2
+    # payments (timeout x (retries + 1) stays inside the 10 s Lambda timeout)
+    stripe_timeout_s: float = 4.0
+    stripe_max_network_retries: int = 1
     payment_intents_per_minute: int = 10
 
 

@@ -16,7 +16,8 @@ CLIENT_ENV = ("SUPABASE_URL", "SUPABASE_ANON_KEY", "UPSTASH_REDIS_REST_URL", "QS
 def banner(stack: LocalStack) -> str:
     """What a developer needs: every URL and the env a client needs."""
     env = stack.env()
-    lines = [f"MiMiVibes local stack on {stack.url}", "", "functions:"]
+    lines = [f"MiMiVibes local stack on {stack.url}", "", f"dev console (the LIFF app's part): {stack.url}/", "",
+             "functions:"]
     lines += [f"  {name:<18} {stack.url}/functions/{name}/" for name in sorted(stack.functions)]
     lines += ["", "stand-ins:"]
     lines += [f"  {label:<18} {stack.url}{prefix}" for label, prefix in stack.mounts()]

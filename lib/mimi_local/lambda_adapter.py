@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import importlib.util
 import time
@@ -106,6 +107,16 @@ def to_response(result: dict[str, Any]) -> Response:
     return response
 
 
+def _ensure_thread_event_loop() -> None:
+    """Give the calling worker thread an event loop for Mangum when it has none."""
+    # Mangum sets a loop up only in the thread that built it (Lambda's one runtime thread); here any worker
+    # thread may invoke a function, e.g. a QStash delivery while a browser polls.
+    try:
+        asyncio.get_event_loop()
+    except RuntimeError:
+        asyncio.set_event_loop(asyncio.new_event_loop())
+
+
 class FunctionApp:
     """An ASGI app that runs one function exactly as a Lambda function URL would."""
 
@@ -121,6 +132,7 @@ class FunctionApp:
         return self._handler
 
     def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
+        _ensure_thread_event_loop()
         context = LambdaContext(self.name, event["requestContext"]["requestId"],
                                 time.monotonic() + self.timeout_s)
         return self.handler()(event, context)

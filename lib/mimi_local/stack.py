@@ -130,6 +130,8 @@ class LocalStack:
         for name in function_names():
             self.functions[name] = FunctionApp(name, limiter=limiter)
             routes.append(Mount(f"/functions/{name}", app=self.functions[name]))
+        from mimi_local import console
+        routes += console.routes()  # the dev console page at / (plays the LIFF app's part)
         return routes
 
     def mounts(self) -> list[tuple[str, str]]:

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
 from mimi.app import create_app
+from mimi.config import get_settings
 from mimi.errors import Conflict, RateLimited
 
 router = APIRouter()
@@ -72,9 +73,9 @@ def test_validation_errors_are_422_and_malformed_json_is_400(client: TestClient)
 
 
 def test_cors_allows_the_configured_origin_only(client: TestClient) -> None:
-    allowed = client.options("/items", headers={"Origin": "http://127.0.0.1:8000",
-                                                "Access-Control-Request-Method": "POST"})
-    assert allowed.headers.get("access-control-allow-origin") == "http://127.0.0.1:8000"
+    origin = get_settings().cors_origins[0]
+    allowed = client.options("/items", headers={"Origin": origin, "Access-Control-Request-Method": "POST"})
+    assert allowed.headers.get("access-control-allow-origin") == origin
     other = client.options("/items", headers={"Origin": "https://evil.example",
                                               "Access-Control-Request-Method": "POST"})
     assert "access-control-allow-origin" not in other.headers

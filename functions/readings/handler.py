@@ -1,0 +1,9 @@
+"""readings Lambda: submit a question, reading history, one reading, delete, review."""
+
+from mangum import Mangum
+
+from mimi.app import create_app
+from mimi.readings.api import router
+
+app = create_app("readings", [router])
+handler = Mangum(app, lifespan="off")

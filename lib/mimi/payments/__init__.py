@@ -1,0 +1,1 @@
+"""Payments: THB star packages, Stripe PaymentIntents, the verified webhook, refunds, disputes and history."""

@@ -1,0 +1,102 @@
+"""Payments payloads, and the narrow shapes of the Stripe objects the webhook reads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+
+class PackagePublic(BaseModel):
+    id: str
+    title: str
+    price_satang: int
+    currency: str
+    stars: int
+    popular: bool
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def price_thb(self) -> float:
+        return self.price_satang / 100
+
+
+class IntentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    package_id: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_]+$")
+
+
+class IntentPublic(BaseModel):
+    payment_id: str
+    payment_intent_id: str
+    client_secret: str
+    amount: int
+    currency: str
+    package_id: str
+    stars: int
+
+
+class PaymentPublic(BaseModel):
+    id: str
+    package_id: str
+    amount_satang: int
+    currency: str
+    status: str
+    stars: int
+    stars_credited: int
+    stars_clawed_back: int
+    amount_refunded: int
+    created_at: datetime
+
+
+class StripeObject(BaseModel):
+    """Any Stripe API object: the fields we read, the rest kept as sent."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str = Field(min_length=3, max_length=255)
+    object: str
+
+
+class PaymentIntentObject(StripeObject):
+    amount: int
+    currency: str
+    metadata: dict[str, str] = Field(default_factory=dict)
+    latest_charge: str | None = None
+
+
+class ChargeObject(StripeObject):
+    amount: int
+    amount_refunded: int = Field(ge=0)
+    currency: str
+    payment_intent: str | None = None
+
+
+class DisputeObject(StripeObject):
+    charge: str | None = None
+    payment_intent: str | None = None
+    status: str
+    amount: int
+
+
+class EventData(BaseModel):
+    object: dict[str, Any]
+
+
+class StripeEvent(BaseModel):
+    """A Stripe event envelope (`object: event`)."""
+
+    id: str = Field(pattern=r"^evt_[A-Za-z0-9_]{1,200}$")
+    object: str = Field(pattern=r"^event$")
+    type: str = Field(min_length=1, max_length=100)
+    created: int
+    livemode: bool = False
+    data: EventData
+
+
+class WebhookReceipt(BaseModel):
+    received: bool = True
+    event_id: str
+    outcome: str

@@ -1,0 +1,42 @@
+"""The Stripe API client (created once per warm Lambda) and the calls this backend makes."""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from typing import Any
+
+import stripe
+
+from mimi.config import get_settings
+from mimi.errors import Conflict, ServiceUnavailable
+from mimi.logs import log
+
+
+@lru_cache(maxsize=1)
+def stripe_client() -> stripe.StripeClient:
+    """A sync StripeClient with a short timeout; local stacks point it at their Stripe stand-in."""
+    s = get_settings()
+    base = {"api": s.stripe_api_base} if s.stripe_api_base else None
+    http = stripe.RequestsClient(timeout=s.stripe_timeout_s)  # requests comes with stripe; its default client
+    return stripe.StripeClient(s.stripe_secret_key.get_secret_value(), base_addresses=base,  # type: ignore[arg-type]
+                               max_network_retries=s.stripe_max_network_retries, http_client=http)
+
+
+def create_payment_intent(amount: int, currency: str, metadata: dict[str, str], idempotency_key: str) -> dict[str, Any]:
+    """Create a PaymentIntent; errors become AppErrors (a reused key with other params is a 409)."""
+    params: dict[str, Any] = {"amount": amount, "currency": currency, "metadata": metadata,
+                              "automatic_payment_methods": {"enabled": True}}
+    try:
+        intent = stripe_client().v1.payment_intents.create(params=params,  # type: ignore[arg-type]
+                                                           options={"idempotency_key": idempotency_key})
+    except stripe.IdempotencyError:
+        raise Conflict("This Idempotency-Key was already used for another purchase.",
+                       code="idempotency_key_reused") from None
+    except stripe.StripeError as exc:
+        log("stripe_error", logging.WARNING, error_type=type(exc).__name__, http_status=exc.http_status,
+            stripe_code=exc.code, stripe_request_id=exc.request_id)
+        raise ServiceUnavailable("The payment provider could not start this payment. Please try again.",
+                                 code="payment_provider_unavailable") from None
+    result: dict[str, Any] = intent.to_dict()
+    return result

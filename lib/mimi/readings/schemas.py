@@ -1,0 +1,129 @@
+"""Readings payloads: what the app sends, what it gets back, and the queue messages the processor accepts."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+QUESTION_MIN, QUESTION_MAX = 10, 500
+COMMENT_MAX = 500
+# Longer raw input is refused before normalising it, so a huge body costs no work.
+RAW_TEXT_MAX = 4 * QUESTION_MAX
+
+Status = Literal["queued", "processing", "completed", "rejected", "failed"]
+
+
+def clean_text(value: str, *, allow_newlines: bool = False) -> str:
+    """NFC-normalised and trimmed text; refuses control characters (Unicode category Cc)."""
+    value = unicodedata.normalize("NFC", value).strip()
+    allowed = {"\n"} if allow_newlines else set()
+    if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+class ReadingCreate(BaseModel):
+    """A question for Mimi, validated before any credit is spent."""
+
+    # Length counts Unicode code points after NFC and trimming: a Thai vowel or tone mark (a combining
+    # character) counts as one, as PostgreSQL's char_length does. Every control character (Cc) is refused,
+    # newlines and tabs included: a question is one line.
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    question: str = Field(max_length=RAW_TEXT_MAX)
+    depth: Literal["standard", "deep"] = "standard"
+    language: Literal["th", "en"] | None = None
+
+    @field_validator("question")
+    @classmethod
+    def _clean_question(cls, value: str) -> str:
+        value = clean_text(value)
+        if not QUESTION_MIN <= len(value) <= QUESTION_MAX:
+            raise ValueError(f"must be {QUESTION_MIN} to {QUESTION_MAX} characters")
+        return value
+
+
+class ReviewCreate(BaseModel):
+    """How accurate a reading felt (0-100) and an optional comment."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    accuracy: int = Field(ge=0, le=100)
+    comment: str | None = Field(default=None, max_length=RAW_TEXT_MAX)
+
+    @field_validator("comment")
+    @classmethod
+    def _clean_comment(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = clean_text(value, allow_newlines=True)
+        if len(value) > COMMENT_MAX:
+            raise ValueError(f"must be at most {COMMENT_MAX} characters")
+        return value or None
+
+
+class ReadingQueuedPublic(BaseModel):
+    id: UUID
+    status: Status
+    wallet: dict[str, Any]
+
+
+class ReadingPublic(BaseModel):
+    id: UUID
+    status: Status
+    question: str
+    language: str
+    depth: str
+    cards: list[dict[str, Any]] | None
+    result: dict[str, Any] | None
+    analysis: dict[str, Any] | None
+    rejection: dict[str, Any] | None
+    failure_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+
+
+class ReadingSummaryPublic(BaseModel):
+    id: UUID
+    status: Status
+    question: str
+    language: str
+    depth: str
+    header: str | None
+    cards: list[dict[str, Any]] | None
+    reviewed: bool
+    created_at: datetime
+    completed_at: datetime | None
+
+
+class ReviewPublic(BaseModel):
+    reading_id: UUID
+    accuracy: int
+    comment: str | None
+    created_at: datetime
+    reward: dict[str, int]
+    wallet: dict[str, Any]
+
+
+class ReadingJob(BaseModel):
+    """The body QStash delivers to the processor."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reading_id: UUID
+
+
+class FailureCallback(BaseModel):
+    """The part of QStash's failure-callback body the processor uses: the original body, base64."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    source_body: str = Field(alias="sourceBody", min_length=1, max_length=4096)
+    retried: int | None = None
+    status: int | None = None

@@ -1,0 +1,71 @@
+"""Reading rules on the user's side: rate limits before any credit moves, one spend, then the queue."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from mimi import ratelimit
+from mimi.auth.deps import Caller
+from mimi.config import get_settings
+from mimi.errors import AppError, NotFound, ValidationFailed
+from mimi.logs import log
+from mimi.readings import queue, repository
+from mimi.readings.schemas import ReadingCreate
+
+DAY_S = 86400
+
+
+def check_rate_limits(user_id: str) -> None:
+    """5 a minute and 60 a day per user (settings); closed when Redis is down, as each reading costs money."""
+    s = get_settings()
+    ratelimit.enforce("readings_minute", user_id, s.readings_per_minute, 60, fail_open=False)
+    ratelimit.enforce("readings_day", user_id, s.readings_per_day, DAY_S, fail_open=False)
+
+
+def submit(caller: Caller, body: ReadingCreate) -> dict[str, Any]:
+    """Spend and queue in one rpc, then publish; when the publish fails, refund and answer 503."""
+    check_rate_limits(caller.user_id)
+    reading = repository.submit_reading(caller, body.question, body.language, body.depth)
+    try:
+        queue.publish_reading(str(reading["id"]))
+    except AppError:
+        _cancel(caller, str(reading["id"]))
+        raise
+    log("reading_queued", reading_id=str(reading["id"]), depth=body.depth, spent=reading.get("spent"))
+    return reading
+
+
+def _cancel(caller: Caller, reading_id: str) -> None:
+    """Give the credit back for a reading the queue never took (a failure here is logged for reconciliation)."""
+    try:
+        repository.cancel_reading(caller, reading_id)
+    except AppError as exc:
+        log("reading_cancel_failed", logging.ERROR, reading_id=reading_id, code=exc.code)
+
+
+def reading_id(raw: str) -> str:
+    """A reading id from the path; anything that is not a UUID is simply not found."""
+    try:
+        return str(uuid.UUID(raw))
+    except ValueError:
+        raise NotFound("No such reading.", code="reading_not_found") from None
+
+
+def cursor_reading_id(position: str | None) -> str | None:
+    """The reading id a history cursor points after; 422 when it is not one."""
+    if position is None:
+        return None
+    try:
+        return str(uuid.UUID(position))
+    except ValueError:
+        raise ValidationFailed("cursor: not a cursor this API returned", code="invalid_cursor") from None
+
+
+def get(caller: Caller, raw_id: str) -> dict[str, Any]:
+    """One of the caller's readings; 404 for another user's, a deleted one or a bad id."""
+    found = repository.get_reading(caller, reading_id(raw_id))
+    if found is None:
+        raise NotFound("No such reading.", code="reading_not_found")
+    return found
