@@ -21,12 +21,11 @@ import pytest
 from psycopg.rows import dict_row
 
 from mimi.agent.cost import PRICES_PER_MTOK, cost_usd
-from mimi_local.lambda_adapter import FunctionApp
 from mimi_local.pg import free_port
 from mimi_local.stack import LocalStack
 from tests.conftest import _open_to_postgres
 from tests.functions.conftest import bearer, login
-from tests.functions.readings_support import FINAL, invoke_with_a_loop
+from tests.functions.readings_support import FINAL
 
 READINGS = 200
 SAMPLE = 20  # deep and English readings, for their token counts
@@ -47,11 +46,9 @@ def bench_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
                        extra_env={"LOGIN_RATE_LIMIT": "100000", "READINGS_PER_MINUTE": "100000",
                                   "READINGS_PER_DAY": "100000", "LOG_LEVEL": "WARNING"})
     saved = dict(os.environ)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(FunctionApp, "invoke", invoke_with_a_loop(FunctionApp.invoke))
-        local.start()
-        yield local
-        local.stop()
+    local.start()
+    yield local
+    local.stop()
     os.environ.clear()
     os.environ.update(saved)
 

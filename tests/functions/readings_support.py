@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import json
@@ -16,7 +15,6 @@ import jwt
 import pytest
 
 from mimi.config import get_settings
-from mimi_local.lambda_adapter import FunctionApp
 from mimi_local.stack import LocalStack
 from tests.functions.conftest import bearer
 
@@ -130,29 +128,6 @@ def queued_reading(stack: LocalStack, session: dict[str, Any], question: str | N
 
 def dispatcher(stack: LocalStack) -> Any:
     return stack.state["qstash"].state.qstash
-
-
-def invoke_with_a_loop(original: Callable[[FunctionApp, dict[str, Any]], dict[str, Any]]) -> Any:
-    """FunctionApp.invoke, first giving the worker thread an event loop as Lambda's runtime thread has one."""
-
-    def invoke(self: FunctionApp, event: dict[str, Any]) -> dict[str, Any]:
-        try:
-            asyncio.get_event_loop()
-        except RuntimeError:
-            asyncio.set_event_loop(asyncio.new_event_loop())
-        return original(self, event)
-
-    return invoke
-
-
-@pytest.fixture(autouse=True, scope="module")
-def lambda_threads_have_loops() -> Iterator[None]:
-    """Work around lambda_adapter: Mangum has an event loop only in the thread that built it."""
-    # The local stack invokes functions from several worker threads at once (a delivery while the app polls);
-    # on Lambda each invocation runs on the runtime's one thread, which has its loop.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(FunctionApp, "invoke", invoke_with_a_loop(FunctionApp.invoke))
-        yield
 
 
 @pytest.fixture(autouse=True)

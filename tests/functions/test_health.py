@@ -55,3 +55,12 @@ def test_unknown_route_is_a_problem_json_404(stack: LocalStack) -> None:
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["code"] == "not_found"
+
+
+def test_concurrent_invocations_from_many_threads_all_succeed(stack: LocalStack) -> None:
+    """The dev server runs functions on worker threads; each needs its own event loop for Mangum."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        statuses = list(pool.map(lambda _: httpx.get(f"{stack.url}/functions/health/").status_code, range(36)))
+    assert statuses == [200] * 36

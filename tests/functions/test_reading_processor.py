@@ -24,7 +24,6 @@ from tests.functions.readings_support import (  # noqa: F401 (fixtures)
     env_fixture,
     failure_body,
     job_body,
-    lambda_threads_have_loops,
     ledger_keys,
     llm_calls,
     qstash_signature,

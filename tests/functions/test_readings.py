@@ -19,7 +19,6 @@ from tests.functions.readings_support import (  # noqa: F401 (fixtures)
     QUESTION_TH,
     env_fixture,
     grant_stars,
-    lambda_threads_have_loops,
     ledger_keys,
     quiet_pipeline,
     reading_row,
