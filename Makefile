@@ -8,13 +8,18 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: dev test lint bench package redis-server browser clean
+.PHONY: dev test lint bench package postgres redis-server browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -e '.[dev]'
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+postgres: $(STAMP)
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null \
+	  || $(VENV)/bin/pip install -q pgserver \
+	  || echo "no Postgres binaries and pgserver could not be installed"
 
 redis-server:
 	@command -v redis-server >/dev/null || ( $(SUDO) apt-get install -y -q redis-server >/dev/null 2>&1 \
@@ -28,17 +33,17 @@ browser:
 	  || ( $(SUDO) apt-get update -q >/dev/null 2>&1 && $(SUDO) apt-get install -y -q $(BROWSER_PKGS) >/dev/null 2>&1 ) ) \
 	  || echo "chromium could not be installed: tests/e2e/test_console.py will be skipped (CI must install it)"
 
-dev: $(STAMP) redis-server
+dev: $(STAMP) postgres redis-server
 	$(PY) -m mimi_local.dev
 
-test: $(STAMP) redis-server browser
+test: $(STAMP) postgres redis-server browser
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check lib functions tests
 	$(VENV)/bin/mypy --strict lib/mimi lib/mimi_local functions
 
-bench: $(STAMP) redis-server
+bench: $(STAMP) postgres redis-server
 	$(PY) -m pytest -q tests/bench -p no:cacheprovider -s
 
 package: $(STAMP)

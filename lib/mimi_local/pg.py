@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import socket
@@ -18,14 +19,27 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def find_bin_dir() -> Path:
-    for d in SEARCH_DIRS:
+def embedded_bin_dir() -> Path | None:
+    """The binaries inside the `pgserver` wheel from PyPI (an embedded Postgres), when it is installed."""
+    spec = importlib.util.find_spec("pgserver")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    bin_dir = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+    return bin_dir if (bin_dir / "initdb").exists() else None
+
+
+def find_bin_dir(search_dirs: list[Path] | None = None) -> Path:
+    """The machine's Postgres binaries, else the embedded ones from PyPI's pgserver wheel."""
+    for d in SEARCH_DIRS if search_dirs is None else search_dirs:
         if (d / "initdb").exists():
             return d
-    found = shutil.which("initdb")
+    found = shutil.which("initdb") if search_dirs is None else None
     if found:
         return Path(found).resolve().parent
-    raise RuntimeError("no Postgres binaries found (initdb); install postgresql-15")
+    embedded = embedded_bin_dir()
+    if embedded:
+        return embedded
+    raise RuntimeError("no Postgres binaries found: install postgresql-15 (apt) or `pip install pgserver`")
 
 
 def _as_owner(cmd: list[str]) -> list[str]:
