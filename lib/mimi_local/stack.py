@@ -6,15 +6,12 @@ import importlib
 import importlib.util
 import json
 import os
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import anyio
-import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 
@@ -23,6 +20,7 @@ from mimi_local.keys import public_jwk
 from mimi_local.lambda_adapter import FunctionApp, function_names
 from mimi_local.migrate import migrate
 from mimi_local.pg import PgCluster
+from mimi_local.serve import ThreadedServer
 
 ROOT_DIR = Path(__file__).resolve().parents[2]
 
@@ -51,8 +49,7 @@ class LocalStack:
         self.pg = PgCluster(self.data_dir / "postgres", port=self._pg_port())
         self.functions: dict[str, FunctionApp] = {}
         self.state: dict[str, Any] = {}
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._server: ThreadedServer | None = None
 
     @property
     def url(self) -> str:
@@ -152,21 +149,11 @@ class LocalStack:
         self.redis = RedisBackend(self.data_dir / "redis", persist=self.persist)
         self.redis.start()
         self.apply_env()
-        config = uvicorn.Config(self.build_app(), host=self.host, port=self.port, log_level="warning",
-                                lifespan="on", access_log=False, timeout_keep_alive=30)
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="mimi-local-stack", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 30
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError(f"the local stack did not start on {self.url}")
-            time.sleep(0.02)
+        self._server = ThreadedServer(self.build_app(), self.port, self.host, lifespan="on", timeout_keep_alive=30)
+        self._server.start()
 
     def stop(self) -> None:
         if self._server:
-            self._server.should_exit = True
-        if self._thread:
-            self._thread.join(timeout=10)
+            self._server.stop()
         self.redis.stop()
         self.pg.stop()

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
@@ -25,6 +22,7 @@ from mimi.config import get_settings
 from mimi.readings.deck import draw, load_deck
 from mimi_local.openai_stub import REJECT_MARKER, StubControls, build_app, schema_example
 from mimi_local.pg import free_port
+from mimi_local.serve import serving
 
 KEY_A, KEY_B = "sk-test-first", "sk-test-second"
 QUESTION_TH = "ความรักของฉันกับแฟนจะไปต่อได้ไหมในปีนี้"
@@ -43,16 +41,8 @@ def server() -> Iterator[Stubs]:
     """Two independent stand-in providers under /a and /b of one local server."""
     first, second = build_app(KEY_A), build_app(KEY_B)
     root = Starlette(routes=[Mount("/a", app=first), Mount("/b", app=second)])
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(root, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    yield Stubs(f"http://127.0.0.1:{port}", first.state.openai, second.state.openai)
-    srv.should_exit = True
-    thread.join(5)
+    with serving(root, free_port(), lifespan="off") as srv:
+        yield Stubs(srv.url, first.state.openai, second.state.openai)
 
 
 def provider(name: str, base_url: str, key: str, **extra: Any) -> dict[str, Any]:

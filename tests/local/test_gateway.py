@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -16,7 +15,6 @@ import httpx
 import jwt
 import psycopg
 import pytest
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 from postgrest.exceptions import APIError
@@ -29,6 +27,7 @@ from mimi_local.gateway import GatewayConfig, build_app
 from mimi_local.gateway_auth import check_claims
 from mimi_local.gateway_errors import GatewayError
 from mimi_local.pg import PgCluster, free_port
+from mimi_local.serve import serving
 
 SECRET = "gw-test-secret-with-at-least-32-characters!"
 KID = "gw-es-1"
@@ -168,17 +167,8 @@ def url(pg: PgCluster, notes: None, keys: Keys) -> Iterator[str]:
             yield
 
     host = Starlette(routes=[Mount("/rest/v1", app=gateway)], lifespan=lifespan)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(host, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started, "gateway did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(host, free_port()) as server:
+        yield server.url
 
 
 def client(url: str, token: str | None = None, key: str = ANON_KEY) -> Client:

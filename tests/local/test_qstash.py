@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -12,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import uvicorn
 from qstash import QStash, Receiver
 from qstash.dlq import DlqMessage
 from qstash.errors import QStashError, SignatureError
@@ -24,6 +22,7 @@ from starlette.routing import Mount, Route
 
 from mimi_local.pg import free_port
 from mimi_local.qstash import Dispatcher, QStashConfig, build_app
+from mimi_local.serve import serving
 
 TOKEN = "local-qstash-token"
 CURRENT_KEY = "sig_current_0123456789abcdef0123456789"
@@ -93,18 +92,10 @@ def stack() -> Iterator[Stack]:
             Route("/hook/{name}", receiver.handle, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
         ]
     )
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    client = QStash(TOKEN, base_url=f"{base}/qstash", retry=False)
-    yield Stack(client, qstash_app.state.qstash, receiver, f"{base}/qstash")
-    close(client)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app, port):
+        client = QStash(TOKEN, base_url=f"{base}/qstash", retry=False)
+        yield Stack(client, qstash_app.state.qstash, receiver, f"{base}/qstash")
+        close(client)
 
 
 def close(client: QStash) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -15,7 +14,6 @@ from pathlib import Path
 import httpx
 import pytest
 import redis as redis_py
-import uvicorn
 from starlette.applications import Starlette
 from upstash_ratelimit import Ratelimit, SlidingWindow
 from upstash_redis import Redis
@@ -24,6 +22,7 @@ from upstash_redis.errors import UpstashError
 
 from mimi_local.pg import free_port
 from mimi_local.redis_rest import RedisBackend, _strip_upstash_flags, upstash_routes
+from mimi_local.serve import serving
 
 TOKEN = "local-test-token"
 PREFIX = "/upstash/redis"
@@ -46,27 +45,12 @@ def _host_app(backend: RedisBackend) -> Starlette:
     return Starlette(routes=upstash_routes(PREFIX, TOKEN, backend), lifespan=lifespan)
 
 
-def _serve(app: Starlette, port: int) -> tuple[uvicorn.Server, threading.Thread]:
-    """Run uvicorn in a daemon thread and wait until it accepts requests."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    return server, thread
-
-
 @pytest.fixture(scope="module", params=["redis-server", "fakeredis"])
 def rest(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RestServer]:
     backend = RedisBackend(Path(tmp_path_factory.mktemp("redis")), fake=request.param == "fakeredis")
     backend.start()
-    port = free_port()
-    server, thread = _serve(_host_app(backend), port)
-    yield RestServer(url=f"http://127.0.0.1:{port}{PREFIX}", backend=backend)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(_host_app(backend), free_port()) as server:
+        yield RestServer(url=f"{server.url}{PREFIX}", backend=backend)
     backend.stop()
 
 
