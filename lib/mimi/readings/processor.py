@@ -28,6 +28,13 @@ class JobOutcome(BaseModel):
     replayed: bool
 
 
+class SweepOutcome(BaseModel):
+    """What a scheduled sweep refunded."""
+
+    swept: int
+    reading_ids: list[str]
+
+
 def parse_job(body: bytes) -> ReadingJob:
     """The job in a delivery body; 422 when it is not one."""
     try:

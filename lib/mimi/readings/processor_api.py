@@ -1,4 +1,4 @@
-"""reading_processor routes, for QStash only: POST / (a reading job), POST /failed (retries ran out)."""
+"""reading_processor routes, for QStash only: POST / (a job), POST /failed (retries ran out), POST /sweep (schedule)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from mimi.readings import processor, queue
-from mimi.readings.processor import JobOutcome
+from mimi.config import get_settings
+from mimi.readings import processor, queue, repository
+from mimi.readings.processor import JobOutcome, SweepOutcome
 
 router = APIRouter()
 
@@ -27,6 +28,10 @@ async def failure_body(request: Request) -> bytes:
     return await _signed(request, queue.failed_url())
 
 
+async def sweep_body(request: Request) -> bytes:
+    return await _signed(request, queue.sweep_url())
+
+
 @router.post("/", response_model=JobOutcome)
 def run_job(body: Annotated[bytes, Depends(job_body)]) -> JobOutcome:
     return processor.process(processor.parse_job(body))
@@ -35,3 +40,9 @@ def run_job(body: Annotated[bytes, Depends(job_body)]) -> JobOutcome:
 @router.post("/failed", response_model=JobOutcome)
 def job_failed(body: Annotated[bytes, Depends(failure_body)]) -> JobOutcome:
     return processor.fail(processor.parse_failure(body))
+
+
+@router.post("/sweep", response_model=SweepOutcome)
+def sweep(_: Annotated[bytes, Depends(sweep_body)]) -> SweepOutcome:
+    """Run by a QStash schedule: refund readings that were paid for but never reached the processor."""
+    return SweepOutcome.model_validate(repository.sweep_stale_readings(get_settings().stale_reading_after_s))

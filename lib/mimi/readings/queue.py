@@ -18,6 +18,7 @@ from mimi.logs import log
 PUBLISH_RETRY = RetryConfig(retries=2, backoff=lambda attempt: 100.0 * (attempt + 1))
 PUBLISH_TIMEOUT_S = 2.0
 FAILED_PATH = "failed"
+SWEEP_PATH = "sweep"
 
 
 @lru_cache(maxsize=4)
@@ -47,6 +48,11 @@ def processor_url() -> str:
 def failed_url() -> str:
     """Where QStash reports a job whose retries ran out."""
     return processor_url().rstrip("/") + "/" + FAILED_PATH
+
+
+def sweep_url() -> str:
+    """Where the QStash schedule delivers the stale-reading sweep."""
+    return processor_url().rstrip("/") + "/" + SWEEP_PATH
 
 
 def publish_reading(reading_id: str) -> str:

@@ -76,3 +76,8 @@ def reject_reading(reading_id: str, rejection: dict[str, Any], cards: list[dict[
 def fail_reading(reading_id: str, reason: str) -> dict[str, Any]:
     stored: dict[str, Any] = call(service_client(), "fail_reading", {"p_id": reading_id, "p_reason": reason})
     return stored
+
+
+def sweep_stale_readings(older_than_s: int) -> dict[str, Any]:
+    result: dict[str, Any] = call(service_client(), "sweep_stale_readings", {"p_older_than_s": older_than_s})
+    return result
