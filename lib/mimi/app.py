@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+import traceback
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -59,8 +60,14 @@ async def _http_error(_: Request, exc: Exception) -> Response:
     return problem_response(exc.status_code, code, str(exc.detail), dict(exc.headers or {}))
 
 
+def _frames(exc: BaseException) -> list[str]:
+    """Where the exception went through (file:line function), without values, which could hold secrets."""
+    frames = traceback.extract_tb(exc.__traceback__)[-8:]
+    return [f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}" for f in frames]
+
+
 async def _unhandled(_: Request, exc: Exception) -> Response:
-    log("unhandled_exception", logging.ERROR, error_type=type(exc).__name__)
+    log("unhandled_exception", logging.ERROR, error_type=type(exc).__name__, frames=_frames(exc))
     return problem_response(500, "internal_error", "Something went wrong on our side. Please try again.")
 
 

@@ -45,8 +45,11 @@ def client() -> TestClient:
     return TestClient(create_app("test", [router]), raise_server_exceptions=False)
 
 
-def test_unknown_exception_is_a_500_problem_without_internals(client: TestClient) -> None:
+def test_unknown_exception_is_a_500_problem_without_internals(client: TestClient,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
     response = client.get("/boom")
+    logged = capsys.readouterr().out
+    assert "boom" in logged and "RuntimeError" in logged and "hunter2" not in logged
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] == "internal_error"
