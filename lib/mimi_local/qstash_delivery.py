@@ -81,6 +81,10 @@ class Dispatcher:
         self.store.messages[message_id].state = "CANCELLED"
         return True
 
+    def pending_messages(self) -> list[Message]:
+        """The messages still waiting for or going through delivery."""
+        return [self.store.messages[i] for i in list(self._running) if i in self.store.messages]
+
     def is_pending(self, message_id: str) -> bool:
         """True while a message is waiting for or going through delivery."""
         return message_id in self._running

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import json
 import os
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from mimi_local.keys import public_jwk
 from mimi_local.lambda_adapter import FunctionApp, function_names
 from mimi_local.migrate import migrate
 from mimi_local.pg import PgCluster
+from mimi_local.qstash_persist import restore_pending, save_pending
 from mimi_local.serve import ThreadedServer
 
 ROOT_DIR = Path(__file__).resolve().parents[2]
@@ -138,7 +140,21 @@ class LocalStack:
         return found + [(p.strip("/"), p) for p in self.state.get("extra_prefixes", [])]
 
     def build_app(self) -> Starlette:
-        return Starlette(routes=self._routes())
+        routes = self._routes()
+        return Starlette(routes=routes, lifespan=self._lifespan)
+
+    @contextlib.asynccontextmanager
+    async def _lifespan(self, _: Starlette) -> AsyncIterator[None]:
+        """Mounted apps get no lifespan of their own: open and close theirs here, and keep QStash's queue."""
+        gateway, dispatcher = self.state["gateway"], self.state["qstash"].state.qstash
+        pending = self.data_dir / "qstash-pending.json"
+        async with gateway.router.lifespan_context(gateway):
+            if self.persist:
+                restore_pending(dispatcher, pending)
+            yield
+            if self.persist:
+                save_pending(dispatcher, pending)
+            await dispatcher.aclose()
 
     def start(self) -> None:
         """Start Postgres, migrate, start Redis, then serve everything on host:port."""
