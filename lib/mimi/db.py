@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from postgrest import APIError, SyncPostgrestClient
@@ -60,12 +60,26 @@ def to_app_error(err: APIError) -> AppError:
                               code="database_error")
 
 
-def call(client: SyncPostgrestClient | Client, fn: str, params: dict[str, Any] | None = None) -> Any:
-    """Call one SQL function through PostgREST and return its JSON result, errors as AppErrors."""
+class _Executable(Protocol):
+    def execute(self) -> Any: ...
+
+
+def _execute(request: _Executable) -> Any:
+    """Send one PostgREST request and return its data; PostgREST and transport errors as AppErrors."""
     try:
-        return client.rpc(fn, params or {}).execute().data
+        return request.execute().data
     except APIError as err:
         raise to_app_error(err) from None
     except httpx.HTTPError:
         raise ServiceUnavailable("The database is unreachable. Please try again.",
                                  code="database_unavailable") from None
+
+
+def call(client: SyncPostgrestClient | Client, fn: str, params: dict[str, Any] | None = None) -> Any:
+    """Call one SQL function through PostgREST and return its JSON result, errors as AppErrors."""
+    return _execute(client.rpc(fn, params or {}))
+
+
+def rows(query: _Executable) -> list[dict[str, Any]]:
+    """Run one PostgREST select (a built query) and return its rows, errors as AppErrors."""
+    return list(_execute(query))

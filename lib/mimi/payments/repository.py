@@ -2,41 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-import httpx
-from postgrest import APIError
-
 from mimi.auth.deps import Caller
-from mimi.db import anon_client, call, service_client, to_app_error
-from mimi.errors import ServiceUnavailable
+from mimi.db import anon_client, call, rows, service_client
 
 PACKAGE_COLUMNS = "id,kind,title,price_satang,currency,stars,popular,active"
 PAYMENT_COLUMNS = ("id,seq,package_id,amount_satang,currency,status,stars,stars_credited,stars_clawed_back,"
                    "amount_refunded,created_at")
 
 
-def _rows(run: Callable[[], Any]) -> list[dict[str, Any]]:
-    """Execute one PostgREST read; errors as AppErrors."""
-    try:
-        rows: list[dict[str, Any]] = list(run().data)
-    except APIError as err:
-        raise to_app_error(err) from None
-    except httpx.HTTPError:
-        raise ServiceUnavailable("The database is unreachable.", code="database_unavailable") from None
-    return rows
-
-
 def purchasable_packages() -> list[dict[str, Any]]:
     query = anon_client().table("packages").select(PACKAGE_COLUMNS).eq("active", "true").eq("kind", "stars")
-    return _rows(lambda: query.order("sort").execute())
+    return rows(query.order("sort"))
 
 
 def package(package_id: str) -> dict[str, Any] | None:
     query = anon_client().table("packages").select(PACKAGE_COLUMNS).eq("id", package_id)
-    rows = _rows(lambda: query.limit(1).execute())
-    return rows[0] if rows else None
+    found = rows(query.limit(1))
+    return found[0] if found else None
 
 
 def record_intent(caller: Caller, payment_intent_id: str, package_id: str) -> dict[str, Any]:
@@ -49,7 +33,7 @@ def payments_page(caller: Caller, before_seq: str | None, limit: int) -> list[di
     query = caller.db().table("payments").select(PAYMENT_COLUMNS)
     if before_seq is not None:
         query = query.lt("seq", before_seq)
-    return _rows(lambda: query.order("seq", desc=True).limit(limit + 1).execute())
+    return rows(query.order("seq", desc=True).limit(limit + 1))
 
 
 def apply_stripe_event(event_id: str, event_type: str, payload: dict[str, Any]) -> dict[str, Any]:

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-from postgrest import APIError
-
 from mimi.auth.deps import Caller
-from mimi.db import call, to_app_error
-from mimi.errors import ServiceUnavailable
+from mimi.db import call, rows
 
 
 def my_profile(caller: Caller) -> dict[str, Any]:
@@ -27,10 +23,4 @@ def ledger_page(caller: Caller, before_id: str | None, limit: int) -> list[dict[
     query = caller.db().table("ledger").select("id,currency,delta,reason,ref,created_at")
     if before_id is not None:
         query = query.lt("id", before_id)
-    try:
-        rows: list[dict[str, Any]] = list(query.order("id", desc=True).limit(limit + 1).execute().data)  # type: ignore[arg-type]
-    except APIError as err:
-        raise to_app_error(err) from None
-    except httpx.HTTPError:
-        raise ServiceUnavailable("The database is unreachable.", code="database_unavailable") from None
-    return rows
+    return rows(query.order("id", desc=True).limit(limit + 1))

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-from postgrest import APIError
-
 from mimi.auth.deps import Caller
-from mimi.db import call, service_client, to_app_error
-from mimi.errors import ServiceUnavailable
+from mimi.db import call, rows, service_client
 
 READING_COLUMNS = ("id,status,question,language,depth,cards,result,analysis,rejection,failure_reason,"
                    "created_at,updated_at,completed_at")
@@ -28,14 +24,8 @@ def cancel_reading(caller: Caller, reading_id: str) -> dict[str, Any]:
 
 def get_reading(caller: Caller, reading_id: str) -> dict[str, Any] | None:
     """One of the caller's readings, or None (RLS hides other users' and deleted ones)."""
-    query = caller.db().table("readings").select(READING_COLUMNS).eq("id", reading_id).limit(1)
-    try:
-        rows: list[dict[str, Any]] = list(query.execute().data)  # type: ignore[arg-type]
-    except APIError as err:
-        raise to_app_error(err) from None
-    except httpx.HTTPError:
-        raise ServiceUnavailable("The database is unreachable.", code="database_unavailable") from None
-    return rows[0] if rows else None
+    found = rows(caller.db().table("readings").select(READING_COLUMNS).eq("id", reading_id).limit(1))
+    return found[0] if found else None
 
 
 def history(caller: Caller, before_id: str | None, limit: int) -> list[dict[str, Any]]:
