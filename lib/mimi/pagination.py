@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import uuid
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -33,6 +34,25 @@ def decode_cursor(cursor: str | None) -> str | None:
     if not raw or len(raw) > 64 or not raw.replace("-", "").replace(":", "").replace(".", "").isalnum():
         raise ValidationFailed("cursor: not a cursor this API returned", code="invalid_cursor")
     return raw
+
+
+def decode_seq_cursor(cursor: str | None) -> str | None:
+    """The row number a cursor over an integer key points after; 422 when it is not one."""
+    position = decode_cursor(cursor)
+    if position is not None and not position.isdigit():
+        raise ValidationFailed("cursor: not a cursor this API returned", code="invalid_cursor")
+    return position
+
+
+def decode_uuid_cursor(cursor: str | None) -> str | None:
+    """The id a cursor over a uuid key points after; 422 when it is not one."""
+    position = decode_cursor(cursor)
+    if position is None:
+        return None
+    try:
+        return str(uuid.UUID(position))
+    except ValueError:
+        raise ValidationFailed("cursor: not a cursor this API returned", code="invalid_cursor") from None
 
 
 def check_limit(limit: int) -> int:

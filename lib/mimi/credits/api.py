@@ -12,24 +12,15 @@ from mimi.auth.deps import CurrentUser
 from mimi.config import get_settings
 from mimi.credits import repository
 from mimi.credits.schemas import CheckInPublic, ExchangeCreate, ExchangePublic, ReferralPublic
-from mimi.errors import ValidationFailed
+from mimi.idempotency import client_key
 
 router = APIRouter()
-
-
-def _idempotency_key(header: str | None) -> str:
-    """The client's Idempotency-Key (so a retried tap exchanges once), else a fresh one."""
-    if header is None:
-        return uuid.uuid4().hex
-    if not 8 <= len(header) <= 100 or not header.isascii():
-        raise ValidationFailed("Idempotency-Key: 8 to 100 ASCII characters", code="invalid_idempotency_key")
-    return header
 
 
 @router.post("/exchange", response_model=ExchangePublic)
 def exchange(body: ExchangeCreate, caller: CurrentUser,
              idempotency_key: Annotated[str | None, Header()] = None) -> ExchangePublic:
-    result = repository.exchange_coins(caller, body.stars, _idempotency_key(idempotency_key))
+    result = repository.exchange_coins(caller, body.stars, client_key(idempotency_key) or uuid.uuid4().hex)
     return ExchangePublic.model_validate(result)
 
 

@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Response
 
 from mimi.auth.deps import CurrentUser
-from mimi.errors import ValidationFailed
-from mimi.pagination import Page, check_limit, decode_cursor, page_of
+from mimi.pagination import Page, check_limit, decode_seq_cursor, page_of
 from mimi.payments import repository, service
 from mimi.payments.schemas import IntentCreate, IntentPublic, PackagePublic, PaymentPublic
 
@@ -29,9 +28,7 @@ def create_intent(body: IntentCreate, caller: CurrentUser,
 
 @router.get("/", response_model=Page[PaymentPublic])
 def history(caller: CurrentUser, limit: int = 20, cursor: str | None = None) -> Page[PaymentPublic]:
-    before = decode_cursor(cursor)
-    if before is not None and not before.isdigit():
-        raise ValidationFailed("cursor: not a cursor this API returned", code="invalid_cursor")
+    before = decode_seq_cursor(cursor)
     rows = repository.payments_page(caller, before, check_limit(limit))
     items, next_cursor = page_of(rows, limit, key="seq")
     return Page[PaymentPublic](items=[PaymentPublic.model_validate(r) for r in items], next_cursor=next_cursor)

@@ -8,6 +8,7 @@ from typing import Any
 from mimi.auth.deps import Caller
 from mimi.config import get_settings
 from mimi.errors import NotFound, ValidationFailed
+from mimi.idempotency import client_key
 from mimi.payments import repository
 from mimi.payments.schemas import IntentPublic, PackagePublic
 from mimi.payments.stripe_client import create_payment_intent
@@ -31,12 +32,7 @@ def purchasable(package_id: str) -> dict[str, Any]:
 
 def idempotency_key(caller: Caller, header: str | None) -> str:
     """Stripe's Idempotency-Key: the client's (scoped to the user, so a retried tap pays once) or a fresh one."""
-    if header is None:
-        return f"mimi-intent:{caller.user_id}:{uuid.uuid4().hex}"
-    if not 8 <= len(header) <= 100 or not header.isascii() or not header.isprintable():
-        raise ValidationFailed("Idempotency-Key: 8 to 100 printable ASCII characters",
-                               code="invalid_idempotency_key")
-    return f"mimi-intent:{caller.user_id}:{header}"
+    return f"mimi-intent:{caller.user_id}:{client_key(header) or uuid.uuid4().hex}"
 
 
 def start_purchase(caller: Caller, package_id: str, key_header: str | None) -> IntentPublic:

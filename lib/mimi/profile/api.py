@@ -5,8 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from mimi.auth.deps import CurrentUser
-from mimi.errors import ValidationFailed
-from mimi.pagination import Page, check_limit, decode_cursor, page_of
+from mimi.pagination import Page, check_limit, decode_seq_cursor, page_of
 from mimi.profile import repository
 from mimi.profile.schemas import LedgerRowPublic, ProfilePublic, ProfileUpdate
 
@@ -26,9 +25,7 @@ def update_profile(body: ProfileUpdate, caller: CurrentUser) -> ProfilePublic:
 
 @router.get("/transactions", response_model=Page[LedgerRowPublic])
 def transactions(caller: CurrentUser, limit: int = 20, cursor: str | None = None) -> Page[LedgerRowPublic]:
-    before = decode_cursor(cursor)
-    if before is not None and not before.isdigit():
-        raise ValidationFailed("cursor: not a cursor this API returned", code="invalid_cursor")
+    before = decode_seq_cursor(cursor)
     rows = repository.ledger_page(caller, before, check_limit(limit))
     items, next_cursor = page_of(rows, limit)
     return Page[LedgerRowPublic](items=[LedgerRowPublic.model_validate(r) for r in items],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from mimi.auth.deps import CurrentUser
-from mimi.pagination import Page, check_limit, decode_cursor, page_of
+from mimi.pagination import Page, check_limit, decode_uuid_cursor, page_of
 from mimi.readings import repository, service
 from mimi.readings.schemas import (
     ReadingCreate,
@@ -26,7 +26,7 @@ def submit(body: ReadingCreate, caller: CurrentUser) -> ReadingQueuedPublic:
 
 @router.get("/", response_model=Page[ReadingSummaryPublic])
 def history(caller: CurrentUser, limit: int = 20, cursor: str | None = None) -> Page[ReadingSummaryPublic]:
-    rows = repository.history(caller, service.cursor_reading_id(decode_cursor(cursor)), check_limit(limit))
+    rows = repository.history(caller, decode_uuid_cursor(cursor), check_limit(limit))
     items, next_cursor = page_of(rows, limit)
     return Page[ReadingSummaryPublic](items=[ReadingSummaryPublic.model_validate(r) for r in items],
                                       next_cursor=next_cursor)

@@ -9,7 +9,7 @@ from typing import Any
 from mimi import ratelimit
 from mimi.auth.deps import Caller
 from mimi.config import get_settings
-from mimi.errors import AppError, NotFound, ValidationFailed
+from mimi.errors import AppError, NotFound
 from mimi.logs import log
 from mimi.readings import queue, repository
 from mimi.readings.schemas import ReadingCreate
@@ -51,16 +51,6 @@ def reading_id(raw: str) -> str:
         return str(uuid.UUID(raw))
     except ValueError:
         raise NotFound("No such reading.", code="reading_not_found") from None
-
-
-def cursor_reading_id(position: str | None) -> str | None:
-    """The reading id a history cursor points after; 422 when it is not one."""
-    if position is None:
-        return None
-    try:
-        return str(uuid.UUID(position))
-    except ValueError:
-        raise ValidationFailed("cursor: not a cursor this API returned", code="invalid_cursor") from None
 
 
 def get(caller: Caller, raw_id: str) -> dict[str, Any]:
