@@ -7,7 +7,7 @@ import signal
 import threading
 from pathlib import Path
 
-from mimi_local.stack import ROOT_DIR, LocalStack
+from mimi_local.stack import ROOT_DIR, STAND_INS, LocalStack
 
 CLIENT_ENV = ("SUPABASE_URL", "SUPABASE_ANON_KEY", "UPSTASH_REDIS_REST_URL", "QSTASH_URL", "LINE_JWKS_URL",
               "STRIPE_API_BASE")
@@ -20,7 +20,7 @@ def banner(stack: LocalStack) -> str:
              "functions:"]
     lines += [f"  {name:<18} {stack.url}/functions/{name}/" for name in sorted(stack.functions)]
     lines += ["", "stand-ins:"]
-    lines += [f"  {label:<18} {stack.url}{prefix}" for label, prefix in stack.mounts()]
+    lines += [f"  {label:<18} {stack.url}{prefix}" for label, prefix in STAND_INS]
     lines += ["", "client env:"] + [f"  {k}={env[k]}" for k in CLIENT_ENV if k in env]
     lines += ["", f"data: {stack.data_dir} (kept across restarts)", "Ctrl-C stops everything."]
     return "\n".join(lines)

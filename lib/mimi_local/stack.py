@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import importlib
-import importlib.util
 import json
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,21 +14,26 @@ import anyio
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 
-from mimi_local import keys
+from mimi_local import console, keys, openai_stub, stripe_stub
+from mimi_local.gateway import GatewayConfig
+from mimi_local.gateway import build_app as gateway_app
 from mimi_local.keys import public_jwk
 from mimi_local.lambda_adapter import FunctionApp, function_names
+from mimi_local.line import build_app as line_app
 from mimi_local.migrate import migrate
-from mimi_local.pg import PgCluster
+from mimi_local.pg import PgCluster, free_port
+from mimi_local.qstash import QStashConfig
+from mimi_local.qstash import build_app as qstash_app
 from mimi_local.qstash_persist import restore_pending, save_pending
+from mimi_local.redis_rest import upstash_routes
+from mimi_local.redis_server import RedisBackend
 from mimi_local.serve import ThreadedServer
 
 ROOT_DIR = Path(__file__).resolve().parents[2]
 
-# Stand-ins that come with later features: (prefix, module); each module has build_stack_app(stack).
-OPTIONAL_STAND_INS = [("/openai", "mimi_local.openai_stub"), ("/stripe", "mimi_local.stripe_stub")]
-
-# Later stand-ins register here: each takes the stack and returns (prefix, ASGI app).
-EXTRA_MOUNTS: list[Callable[[LocalStack], tuple[str, Any]]] = []
+# (label, prefix) of every stand-in the dev server mounts
+STAND_INS = [("postgrest", "/rest/v1"), ("upstash redis", "/upstash/redis"), ("qstash", "/qstash"),
+             ("line login", "/line"), ("openai", "/openai"), ("stripe", "/stripe")]
 
 
 @dataclass
@@ -62,7 +65,6 @@ class LocalStack:
         path = self.data_dir / "pg_port"
         if path.exists():
             return int(path.read_text())
-        from mimi_local.pg import free_port
         port = free_port()
         path.write_text(str(port))
         return port
@@ -96,13 +98,6 @@ class LocalStack:
         get_settings.cache_clear()
 
     def _routes(self) -> list[BaseRoute]:
-        from mimi_local.gateway import GatewayConfig
-        from mimi_local.gateway import build_app as gateway_app
-        from mimi_local.line import build_app as line_app
-        from mimi_local.qstash import QStashConfig
-        from mimi_local.qstash import build_app as qstash_app
-        from mimi_local.redis_rest import upstash_routes
-
         s = self.secrets
         app_jwks = [public_jwk(k) for k in s["app_jwt_keys"]]
         gateway = gateway_app(GatewayConfig(dsn=self.pg.dsn(user="authenticator", password="authenticator"),
@@ -116,28 +111,15 @@ class LocalStack:
         self.state["gateway"] = gateway
         routes: list[BaseRoute] = [Mount("/rest/v1", app=gateway), Mount("/qstash", app=qstash),
                                    *upstash_routes("/upstash/redis", s["redis_token"], self.redis),
-                                   Mount("/line", app=line_app(s["line_keys"], self.channel_id))]
-        for prefix, module_name in OPTIONAL_STAND_INS:
-            if importlib.util.find_spec(module_name) is not None:
-                routes.append(Mount(prefix, app=importlib.import_module(module_name).build_stack_app(self)))
-                self.state.setdefault("extra_prefixes", []).append(prefix)
-        for make in EXTRA_MOUNTS:
-            prefix, app = make(self)
-            self.state.setdefault("extra_prefixes", []).append(prefix)
-            routes.append(Mount(prefix, app=app))
+                                   Mount("/line", app=line_app(s["line_keys"], self.channel_id)),
+                                   Mount("/openai", app=openai_stub.build_stack_app(self)),
+                                   Mount("/stripe", app=stripe_stub.build_stack_app(self))]
         limiter = anyio.CapacityLimiter(32)
         for name in function_names():
             self.functions[name] = FunctionApp(name, limiter=limiter)
             routes.append(Mount(f"/functions/{name}", app=self.functions[name]))
-        from mimi_local import console
         routes += console.routes()  # the dev console page at / (plays the LIFF app's part)
         return routes
-
-    def mounts(self) -> list[tuple[str, str]]:
-        """(label, prefix) of every stand-in mounted on the dev server."""
-        found = [("postgrest", "/rest/v1"), ("upstash redis", "/upstash/redis"), ("qstash", "/qstash"),
-                 ("line login", "/line")]
-        return found + [(p.strip("/"), p) for p in self.state.get("extra_prefixes", [])]
 
     def build_app(self) -> Starlette:
         routes = self._routes()
@@ -158,8 +140,6 @@ class LocalStack:
 
     def start(self) -> None:
         """Start Postgres, migrate, start Redis, then serve everything on host:port."""
-        from mimi_local.redis_server import RedisBackend
-
         self.pg.start()
         migrate(self.pg.dsn(), local=True)
         self.redis = RedisBackend(self.data_dir / "redis", persist=self.persist)
