@@ -109,9 +109,7 @@ def rotated_keys(stack: LocalStack) -> Iterator[dict[str, Any]]:
     old = stack.secrets["app_jwt_keys"][0]
     new = es256_jwk("app-rotated")
     yield {"old": old, "new": new}
-    os.environ["APP_JWT_KEYS"] = json.dumps(stack.secrets["app_jwt_keys"])
-    get_settings.cache_clear()
-    tokens.keyset.cache_clear()
+    _use_keys(stack.secrets["app_jwt_keys"])
 
 
 def _use_keys(keys: list[dict[str, Any]]) -> None:
