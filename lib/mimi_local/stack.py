@@ -14,7 +14,7 @@ import anyio
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 
-from mimi_local import console, keys, openai_stub, stripe_stub
+from mimi_local import console, keys, openai, stripe
 from mimi_local.gateway import GatewayConfig
 from mimi_local.gateway import build_app as gateway_app
 from mimi_local.keys import public_jwk
@@ -24,9 +24,9 @@ from mimi_local.migrate import migrate
 from mimi_local.pg import PgCluster, free_port
 from mimi_local.qstash import QStashConfig
 from mimi_local.qstash import build_app as qstash_app
-from mimi_local.qstash_persist import restore_pending, save_pending
-from mimi_local.redis_rest import upstash_routes
-from mimi_local.redis_server import RedisBackend
+from mimi_local.qstash.persist import restore_pending, save_pending
+from mimi_local.redis.rest import upstash_routes
+from mimi_local.redis.server import RedisBackend
 from mimi_local.serve import ThreadedServer
 
 ROOT_DIR = Path(__file__).resolve().parents[2]
@@ -112,14 +112,28 @@ class LocalStack:
         routes: list[BaseRoute] = [Mount("/rest/v1", app=gateway), Mount("/qstash", app=qstash),
                                    *upstash_routes("/upstash/redis", s["redis_token"], self.redis),
                                    Mount("/line", app=line_app(s["line_keys"], self.channel_id)),
-                                   Mount("/openai", app=openai_stub.build_stack_app(self)),
-                                   Mount("/stripe", app=stripe_stub.build_stack_app(self))]
+                                   Mount("/openai", app=self._openai_app()),
+                                   Mount("/stripe", app=self._stripe_app())]
         limiter = anyio.CapacityLimiter(32)
         for name in function_names():
             self.functions[name] = FunctionApp(name, limiter=limiter)
             routes.append(Mount(f"/functions/{name}", app=self.functions[name]))
         routes += console.routes()  # the dev console page at / (plays the LIFF app's part)
         return routes
+
+    def _openai_app(self) -> Starlette:
+        """The OpenAI stand-in with the stack's key (providers use <stack url>/openai/v1)."""
+        app = openai.build_app(self.secrets["openai_api_key"])
+        self.state["openai"] = app.state.openai
+        return app
+
+    def _stripe_app(self) -> Starlette:
+        """The Stripe stand-in with the stack's keys; its events go to this stack's stripe_webhook function."""
+        stub = stripe.StripeStub(secret_key=self.secrets["stripe_secret_key"],
+                                 webhook_secret=self.secrets["stripe_webhook_secret"],
+                                 webhook_url=f"{self.url}/functions/stripe_webhook/")
+        self.state["stripe"] = stub
+        return stripe.build_app(stub)
 
     def build_app(self) -> Starlette:
         routes = self._routes()

@@ -20,7 +20,7 @@ from mimi.agent.schema import READING_JSON_SCHEMA
 from mimi.agent.service import _align_cards
 from mimi.config import get_settings
 from mimi.readings.deck import draw, load_deck
-from mimi_local.openai_stub import REJECT_MARKER, StubControls, build_app, schema_example
+from mimi_local.openai import REJECT_MARKER, StubControls, build_app, schema_example
 from mimi_local.pg import free_port
 from mimi_local.serve import serving
 

@@ -80,7 +80,7 @@ def require(stack: LocalStack, *functions: str, stripe: bool = False) -> None:
     """Skip a step whose backend has not landed yet."""
     missing = [f"functions/{name}" for name in functions if name not in stack.functions]
     if stripe and "stripe" not in stack.state:
-        missing.append("the Stripe stand-in (mimi_local.stripe_stub)")
+        missing.append("the Stripe stand-in (mimi_local.stripe)")
     if missing:
         pytest.skip(f"not in this tree yet: {', '.join(missing)}")
 

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from mimi_local.stack import LocalStack
-from mimi_local.stripe_stub import StripeStub, sign_payload
+from mimi_local.stripe import StripeStub, sign_payload
 from tests.functions.conftest import bearer
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from mimi.config import get_settings
 from mimi.readings import queue
-from mimi_local.openai_stub import REJECT_MARKER
+from mimi_local.openai import REJECT_MARKER
 from mimi_local.pg import free_port
 from mimi_local.stack import LocalStack
 from tests.functions.conftest import bearer, login

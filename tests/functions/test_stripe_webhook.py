@@ -17,7 +17,7 @@ import pytest
 
 from mimi_local.lambda_adapter import build_event
 from mimi_local.stack import LocalStack
-from mimi_local.stripe_stub import sign_payload
+from mimi_local.stripe import sign_payload
 from tests.functions.conftest import bearer, login
 from tests.functions.payments_support import (
     buy,

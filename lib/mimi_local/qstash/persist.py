@@ -8,8 +8,8 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
-from mimi_local.qstash_delivery import Dispatcher
-from mimi_local.qstash_model import Message
+from mimi_local.qstash.delivery import Dispatcher
+from mimi_local.qstash.model import Message
 
 SKIPPED = {"attempts", "state"}  # a restored message starts a fresh delivery record
 

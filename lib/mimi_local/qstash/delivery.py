@@ -12,9 +12,9 @@ import time
 import httpx
 import jwt
 
-from mimi_local.qstash_callbacks import callback_body, callback_message
-from mimi_local.qstash_model import Attempt, Message, new_id
-from mimi_local.qstash_store import DlqEntry, QStashConfig, QStashStore
+from mimi_local.qstash.callbacks import callback_body, callback_message
+from mimi_local.qstash.model import Attempt, Message, new_id
+from mimi_local.qstash.store import DlqEntry, QStashConfig, QStashStore
 
 SIGNATURE_TTL_S = 300
 MAX_BACKOFF_S = 86400.0

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 
-from mimi_local.redis_server import RedisBackend
+from mimi_local.redis.server import RedisBackend
 
 __all__ = ["RedisBackend", "build_app", "upstash_routes"]
 

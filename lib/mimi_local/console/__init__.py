@@ -11,7 +11,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import PathLike, StaticFiles
 from starlette.types import Scope
 
-CONSOLE_DIR = Path(__file__).resolve().parent / "console"
+CONSOLE_DIR = Path(__file__).resolve().parent
 # The page is a dev tool that changes often: browsers revalidate instead of running a stale app.js.
 NO_CACHE = {"Cache-Control": "no-cache"}
 

@@ -21,7 +21,7 @@ from upstash_redis.asyncio import Redis as AsyncRedis
 from upstash_redis.errors import UpstashError
 
 from mimi_local.pg import free_port
-from mimi_local.redis_rest import RedisBackend, _strip_upstash_flags, upstash_routes
+from mimi_local.redis.rest import RedisBackend, _strip_upstash_flags, upstash_routes
 from mimi_local.serve import serving
 
 TOKEN = "local-test-token"

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mimi_local.qstash_model import Attempt, Message, body_fields, new_id, now_ms
+from mimi_local.qstash.model import Attempt, Message, body_fields, new_id, now_ms
 
 
 @dataclass

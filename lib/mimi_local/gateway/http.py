@@ -8,8 +8,8 @@ from typing import Any
 from psycopg import AsyncConnection
 from starlette.responses import Response
 
-from mimi_local.gateway_errors import JSON_TYPE, GatewayError, error_response, not_supported
-from mimi_local.gateway_sql import Statement
+from mimi_local.gateway.errors import JSON_TYPE, GatewayError, error_response, not_supported
+from mimi_local.gateway.sql import Statement
 
 OBJECT_TYPE = "application/vnd.pgrst.object+json"
 ARRAY_TYPES = {"application/json", "application/vnd.pgrst.array+json", "application/*", "*/*"}

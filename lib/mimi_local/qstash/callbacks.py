@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mimi_local.qstash_model import (
+from mimi_local.qstash.model import (
     Attempt,
     Message,
     b64,

@@ -7,7 +7,7 @@ from typing import Any, LiteralString
 
 from psycopg import sql
 
-from mimi_local.gateway_query import IS_VALUES, SIMPLE_OPS, Filter, OrderTerm, ReadQuery
+from mimi_local.gateway.query import IS_VALUES, SIMPLE_OPS, Filter, OrderTerm, ReadQuery
 
 _NULLS: dict[str, LiteralString] = {"first": " nulls first", "last": " nulls last"}
 

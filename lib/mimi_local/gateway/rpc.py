@@ -8,7 +8,7 @@ from typing import Any
 
 from psycopg import AsyncConnection, sql
 
-from mimi_local.gateway_errors import GatewayError
+from mimi_local.gateway.errors import GatewayError
 
 SCHEMA = "public"
 

@@ -24,8 +24,8 @@ from starlette.routing import Mount
 from supabase import Client, create_client
 
 from mimi_local.gateway import GatewayConfig, build_app
-from mimi_local.gateway_auth import check_claims
-from mimi_local.gateway_errors import GatewayError
+from mimi_local.gateway.auth import check_claims
+from mimi_local.gateway.errors import GatewayError
 from mimi_local.pg import PgCluster, free_port
 from mimi_local.serve import serving
 

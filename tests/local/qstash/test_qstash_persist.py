@@ -6,10 +6,10 @@ import asyncio
 import time
 from pathlib import Path
 
-from mimi_local.qstash_delivery import Dispatcher
-from mimi_local.qstash_model import Message
-from mimi_local.qstash_persist import restore_pending, save_pending
-from mimi_local.qstash_store import QStashConfig
+from mimi_local.qstash.delivery import Dispatcher
+from mimi_local.qstash.model import Message
+from mimi_local.qstash.persist import restore_pending, save_pending
+from mimi_local.qstash.store import QStashConfig
 
 CONFIG = QStashConfig(token="t", current_signing_key="sig_current", next_signing_key="sig_next")
 

@@ -16,10 +16,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from mimi_local.qstash_callbacks import check_callback_options
-from mimi_local.qstash_delivery import Dispatcher
-from mimi_local.qstash_model import PublishError, message_from_publish
-from mimi_local.qstash_store import QStashConfig
+from mimi_local.qstash.callbacks import check_callback_options
+from mimi_local.qstash.delivery import Dispatcher
+from mimi_local.qstash.model import PublishError, message_from_publish
+from mimi_local.qstash.store import QStashConfig
 
 __all__ = ["Dispatcher", "QStashConfig", "build_app"]
 

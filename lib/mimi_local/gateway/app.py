@@ -18,13 +18,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mimi_local.gateway_auth import JwtVerifier, bearer_token
-from mimi_local.gateway_db import Database, RequestContext
-from mimi_local.gateway_errors import GatewayError, error_response, not_supported
-from mimi_local.gateway_http import Page, negotiate_singular, page_response, wants_count
-from mimi_local.gateway_query import apply_range_header, parse_read_query
-from mimi_local.gateway_rpc import SCHEMA, call_source, find_routine
-from mimi_local.gateway_sql import Shape, compile_read
+from mimi_local.gateway.auth import JwtVerifier, bearer_token
+from mimi_local.gateway.db import Database, RequestContext
+from mimi_local.gateway.errors import GatewayError, error_response, not_supported
+from mimi_local.gateway.http import Page, negotiate_singular, page_response, wants_count
+from mimi_local.gateway.query import apply_range_header, parse_read_query
+from mimi_local.gateway.rpc import SCHEMA, call_source, find_routine
+from mimi_local.gateway.sql import Shape, compile_read
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 _TABLE_SQL = """

@@ -13,19 +13,16 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from mimi_local.openai_stub_reading import REJECT_MARKER, mimi_reading
+from mimi_local.openai.reading import REJECT_MARKER, mimi_reading
 
-if TYPE_CHECKING:
-    from mimi_local.stack import LocalStack
-
-__all__ = ["REJECT_MARKER", "StubControls", "build_app", "build_stack_app"]
+__all__ = ["REJECT_MARKER", "StubControls", "build_app"]
 
 INVALID_JSON = '{"accepted": true, "header": "unterminated'
 ERROR_TYPES = {400: "invalid_request_error", 401: "invalid_request_error", 429: "requests"}
@@ -170,11 +167,4 @@ def build_app(api_key: str) -> Starlette:
 
     app = Starlette(routes=[Route("/v1/chat/completions", chat_completions, methods=["POST"])])
     app.state.openai = controls
-    return app
-
-
-def build_stack_app(stack: LocalStack) -> Starlette:
-    """The stand-in as the dev stack mounts it at /openai (providers use <stack url>/openai/v1)."""
-    app = build_app(stack.secrets["openai_api_key"])
-    stack.state["openai"] = app.state.openai
     return app

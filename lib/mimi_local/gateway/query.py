@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import LiteralString
 
-from mimi_local.gateway_errors import GatewayError, not_supported, query_param_error
+from mimi_local.gateway.errors import GatewayError, not_supported, query_param_error
 
 SIMPLE_OPS: dict[str, LiteralString] = {
     "eq": "=", "neq": "<>", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}

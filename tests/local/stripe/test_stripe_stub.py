@@ -11,8 +11,8 @@ import pytest
 import stripe
 
 from mimi_local.stack import LocalStack
-from mimi_local.stripe_objects import decode_form
-from mimi_local.stripe_stub import sign_payload
+from mimi_local.stripe import sign_payload
+from mimi_local.stripe.objects import decode_form
 
 
 def client(stack: LocalStack, key: str | None = None) -> stripe.StripeClient:

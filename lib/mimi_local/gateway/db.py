@@ -12,8 +12,8 @@ import psycopg
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
-from mimi_local.gateway_auth import API_ROLES, AuthResult
-from mimi_local.gateway_errors import GatewayError, from_pg_error
+from mimi_local.gateway.auth import API_ROLES, AuthResult
+from mimi_local.gateway.errors import GatewayError, from_pg_error
 
 T = TypeVar("T")
 Work = Callable[[AsyncConnection[Any]], Awaitable[T]]

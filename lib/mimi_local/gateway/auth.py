@@ -10,7 +10,7 @@ from typing import Any
 import jwt
 from jwt import PyJWK, PyJWS
 
-from mimi_local.gateway_errors import GatewayError
+from mimi_local.gateway.errors import GatewayError
 
 ANON_ROLE = "anon"
 API_ROLES = frozenset({"anon", "authenticated", "service_role"})

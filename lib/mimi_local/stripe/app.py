@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 import stripe
@@ -20,12 +20,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from mimi_local.stripe_objects import StripeApiError, StripeState, decode_form, new_id
+from mimi_local.stripe.objects import StripeApiError, StripeState, decode_form, new_id
 
-if TYPE_CHECKING:
-    from mimi_local.stack import LocalStack
-
-__all__ = ["StripeStub", "build_app", "build_stack_app", "sign_payload"]
+__all__ = ["StripeStub", "build_app", "sign_payload"]
 
 
 def sign_payload(payload: str, secret: str, timestamp: int | None = None) -> str:
@@ -185,12 +182,3 @@ def build_app(stub: StripeStub) -> Starlette:
     app = Starlette(routes=_Api(stub).routes())
     app.state.stripe = stub
     return app
-
-
-def build_stack_app(stack: LocalStack) -> Starlette:
-    """Mounted by the local stack at /stripe, with the stack's keys; events go to its stripe_webhook function."""
-    stub = StripeStub(secret_key=stack.secrets["stripe_secret_key"],
-                      webhook_secret=stack.secrets["stripe_webhook_secret"],
-                      webhook_url=f"{stack.url}/functions/stripe_webhook/")
-    stack.state["stripe"] = stub
-    return build_app(stub)
