@@ -11,6 +11,25 @@ import pytest
 from mimi_local.migrate import migrate
 from mimi_local.pg import PgCluster, free_port
 from mimi_local.stack import LocalStack
+from tests.parts import INSTALL_HINT, in_ci, missing_parts
+
+MISSING = pytest.StashKey[list[str]]()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """On CI a missing part fails the run before any test: never a silent skip or fallback."""
+    missing = missing_parts()
+    session.config.stash[MISSING] = missing
+    if missing and in_ci():
+        raise pytest.UsageError("CI is set and real parts are missing (" + INSTALL_HINT + "):\n  "
+                                + "\n  ".join(missing))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Outside CI, fallbacks are announced in one line at the end of the summary."""
+    missing = terminalreporter.config.stash.get(MISSING, [])
+    if missing:
+        terminalreporter.write_line("FALLBACKS (not allowed on CI): " + "; ".join(missing), yellow=True, bold=True)
 
 
 def _open_to_postgres(root: Path) -> None:

@@ -1,4 +1,4 @@
-"""`make dev`: the whole local stack on 127.0.0.1:8000 until Ctrl-C; data kept under .local/."""
+"""`make dev [PORT=8000] [DATA=.local]`: the whole local stack on 127.0.0.1:PORT until Ctrl-C; data kept in DATA."""
 
 from __future__ import annotations
 
@@ -22,8 +22,22 @@ def banner(stack: LocalStack) -> str:
     lines += ["", "stand-ins:"]
     lines += [f"  {label:<18} {stack.url}{prefix}" for label, prefix in STAND_INS]
     lines += ["", "client env:"] + [f"  {k}={env[k]}" for k in CLIENT_ENV if k in env]
-    lines += ["", f"data: {stack.data_dir} (kept across restarts)", "Ctrl-C stops everything."]
-    return "\n".join(lines)
+    lines += ["", f"data: {stack.data_dir} (kept across restarts)", "Ctrl-C stops everything.", ""]
+    return "\n".join(lines + try_this(stack.url))
+
+
+def try_this(url: str) -> list[str]:
+    """Three curl lines (jq needed) that log a dev user in and ask Mimi, then how to poll the reading."""
+    login = (f"ACCESS=$(curl -s -X POST {url}/functions/auth/line -H 'content-type: application/json' "
+             f"-d \"{{\\\"id_token\\\":\\\"$TOKEN\\\"}}\" | jq -r .access_token)")
+    ask = (f"READING=$(curl -s -X POST {url}/functions/readings/ -H \"authorization: Bearer $ACCESS\" "
+           f"-H 'content-type: application/json' -d '{{\"question\":\"ความรักของฉันในเดือนนี้จะเป็นอย่างไร\"}}' "
+           f"| jq -r .id)")
+    return ["try this (needs curl and jq):",
+            f"  TOKEN=$(curl -s -X POST {url}/line/dev/id_token -d '{{\"name\":\"Mali\"}}' | jq -r .id_token)",
+            f"  {login}", f"  {ask}",
+            "then poll until status is completed:",
+            f"  curl -s {url}/functions/readings/$READING -H \"authorization: Bearer $ACCESS\" | jq .status"]
 
 
 def main() -> None:

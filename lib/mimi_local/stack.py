@@ -33,7 +33,7 @@ ROOT_DIR = Path(__file__).resolve().parents[2]
 
 # (label, prefix) of every stand-in the dev server mounts
 STAND_INS = [("postgrest", "/rest/v1"), ("upstash redis", "/upstash/redis"), ("qstash", "/qstash"),
-             ("line login", "/line"), ("openai", "/openai"), ("stripe", "/stripe")]
+             ("line login", "/line"), ("openai", "/openai/v1"), ("stripe", "/stripe")]
 
 
 @dataclass

@@ -1,0 +1,36 @@
+"""The real parts the tests need (Postgres, redis-server, Chromium): required in CI, announced fallbacks elsewhere.
+
+When `CI` is set, a missing part fails the run at once with a clear message; it is never a skip or a fallback.
+On a developer's machine the tests fall back (Redis: in-process fakeredis; Chromium: browser tests skipped) and
+the run ends with one line that says so.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+CHROMIUM = Path("/usr/bin/chromium")
+INSTALL_HINT = "`make test` installs it with apt; see the apt messages above"
+
+
+def in_ci() -> bool:
+    """True on CI, where every part must be present."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def missing_parts() -> list[str]:
+    """Each real part that is not on this machine, with what the tests would do without it."""
+    from mimi_local.pg import find_bin_dir
+
+    missing = []
+    try:
+        find_bin_dir()
+    except RuntimeError:
+        missing.append("Postgres binaries (initdb/pg_ctl): no database tests can run")
+    if shutil.which("redis-server") is None:
+        missing.append("redis-server: Redis tests use the in-process fakeredis instead")
+    if not CHROMIUM.exists():
+        missing.append(f"Chromium ({CHROMIUM}): browser tests are skipped")
+    return missing
