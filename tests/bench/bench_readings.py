@@ -47,6 +47,9 @@ def bench_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
                                   "READINGS_PER_DAY": "100000", "LOG_LEVEL": "WARNING"})
     saved = dict(os.environ)
     local.start()
+    with psycopg.connect(local.pg.dsn(), autocommit=True) as conn:  # and the same limits in SQL
+        conn.execute("update public.app_settings set value = 100000 where key in "
+                     "('readings_per_minute', 'readings_per_day')")
     yield local
     local.stop()
     os.environ.clear()

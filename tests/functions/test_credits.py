@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 import httpx
 
+from mimi_local.lambda_adapter import LambdaContext, load_handler
 from mimi_local.stack import LocalStack
 from tests.functions.conftest import bearer, login
+from tests.functions.test_events import load_event
 
 
 def url(stack: LocalStack, path: str) -> str:
@@ -27,6 +31,42 @@ def test_exchange_250_coins_gives_2_stars_and_leaves_50(stack: LocalStack, sql: 
     assert first.status_code == 200 and again.status_code == 200
     assert first.json()["wallet"]["coins"] == 50 and first.json()["wallet"]["stars"] == 2
     assert again.json()["wallet"]["stars"] == 2  # the same key exchanged once
+
+
+def exchange_event(session: dict[str, Any], key: str, stars: int) -> dict[str, Any]:
+    """The exchange fixture event with this user's token, an Idempotency-Key and a body."""
+    event = load_event("credits/post_exchange", {"access_token": session["access_token"]})
+    event["headers"]["idempotency-key"] = key
+    event["body"] = json.dumps({"stars": stars})
+    return event
+
+
+def body_of(result: dict[str, Any]) -> Any:
+    raw = base64.b64decode(result["body"]) if result.get("isBase64Encoded") else result["body"]
+    return json.loads(raw)
+
+
+def test_exchange_key_reused_with_other_stars_is_422_through_the_handler(stack: LocalStack, sql: Any) -> None:
+    session = login(stack)
+    grant(sql, session["user"]["id"], f"x:{session['user']['id']}", '{"coin": 500}')
+    handler = load_handler("credits")
+    first = handler(exchange_event(session, "tap-reuse-1", 1), LambdaContext("credits", "r", 1e12))
+    reused = handler(exchange_event(session, "tap-reuse-1", 3), LambdaContext("credits", "r", 1e12))
+    replay = handler(exchange_event(session, "tap-reuse-1", 1), LambdaContext("credits", "r", 1e12))
+    assert (first["statusCode"], reused["statusCode"], replay["statusCode"]) == (200, 422, 200)
+    assert body_of(reused)["code"] == "idempotency_key_reused"
+    assert body_of(replay) == body_of(first)
+    assert sql.execute("select coins, stars from public.wallets where user_id = %s",
+                       (session["user"]["id"],)).fetchone() == {"coins": 400, "stars": 1}
+
+
+def test_exchange_is_403_while_the_wallet_is_frozen(stack: LocalStack, sql: Any) -> None:
+    session = login(stack)
+    grant(sql, session["user"]["id"], f"x:{session['user']['id']}", '{"coin": 500}')
+    sql.execute("update public.wallets set frozen = true where user_id = %s", (session["user"]["id"],))
+    response = httpx.post(url(stack, "/exchange"), headers=bearer(session), json={"stars": 1})
+    assert response.status_code == 403 and response.json()["code"] == "account_frozen"
+    sql.execute("update public.wallets set frozen = false where user_id = %s", (session["user"]["id"],))
 
 
 def test_exchange_without_coins_is_409_and_nothing_changes(stack: LocalStack, sql: Any) -> None:

@@ -63,9 +63,21 @@ def test_the_same_idempotency_key_returns_the_same_intent(stack: LocalStack) -> 
     assert first == again and len(stub(stack).state.intents) == before + 1
     reused = httpx.post(payments_url(stack, "/intents"), headers={**bearer(session), "Idempotency-Key": key},
                         json={"package_id": "stars_60"})
-    assert reused.status_code == 409 and reused.json()["code"] == "idempotency_key_reused"
+    assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
     other_user = buy(stack, login(stack), "stars_10", key)  # keys are scoped per user
     assert other_user["payment_intent_id"] != first["payment_intent_id"]
+
+
+def test_a_key_stripe_has_forgotten_is_still_refused_for_another_package(stack: LocalStack, sql: Any) -> None:
+    session = login(stack)
+    key = "tap-" + secrets.token_hex(8)
+    buy(stack, session, "stars_10", key)
+    stub(stack).idempotency.pop(f"mimi-intent:{session['user']['id']}:{key}")  # Stripe keeps keys for 24 hours
+    reused = httpx.post(payments_url(stack, "/intents"), headers={**bearer(session), "Idempotency-Key": key},
+                        json={"package_id": "stars_60"})
+    assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
+    rows = sql.execute("select package_id from public.payments where user_id = %s", (session["user"]["id"],))
+    assert [r["package_id"] for r in rows.fetchall()] == ["stars_10"]
 
 
 def test_bad_packages_are_refused_before_any_intent_is_created(stack: LocalStack, sql: Any) -> None:

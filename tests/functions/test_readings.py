@@ -149,6 +149,22 @@ def test_sixth_reading_in_a_minute_is_429_and_spends_nothing(stack: LocalStack, 
     assert len(spends) == 5
 
 
+def test_a_direct_rpc_with_the_users_token_cannot_skip_the_reading_limits(stack: LocalStack, sql: Any) -> None:
+    session = login(stack)
+    grant_stars(sql, session["user"]["id"], 10)
+    inside_one_limiter_window()
+    for _ in range(5):
+        assert submit(stack, session).status_code == 202
+    assert submit(stack, session).status_code == 429
+    headers = {"apikey": stack.secrets["anon_key"], "Authorization": f"Bearer {session['access_token']}"}
+    for _ in range(3):  # the user's own token and the public anon key, straight to PostgREST
+        direct = httpx.post(f"{stack.url}/rest/v1/rpc/submit_reading", headers=headers,
+                            json={"p_question": unique_question()})
+        assert direct.status_code == 429 and direct.json()["message"] == "rate_limited"
+    assert sql.execute("select count(*) as n from public.readings where user_id = %s",
+                       (session["user"]["id"],)).fetchone()["n"] == 5
+
+
 def test_without_credit_submit_is_409_and_nothing_is_queued(stack: LocalStack, sql: Any) -> None:
     session = login(stack)
     for _ in range(3):

@@ -97,6 +97,53 @@ def test_refund_returns_what_was_spent_once(db: Conn) -> None:
     assert refund and refund["r"]["refunded"] is False
 
 
+def test_a_spend_is_refunded_once_whatever_the_refund_key(db: Conn) -> None:
+    uid = login(db)["user"]["id"]
+    spend(db, uid, f"once:{uid}")
+    results = [db.execute("select public.refund_credit(%s, %s, %s) as r", (uid, f"once:{uid}", key)).fetchone()
+               for key in (f"once:{uid}:a", f"once:{uid}:b", f"once:{uid}:c")]
+    assert wallet(db, uid)["free_points"] == 3
+    assert [r["r"]["refunded"] for r in results if r] == [True, True, True]
+    assert [bool(r["r"].get("replayed")) for r in results if r] == [False, True, True]
+    assert len([r for r in ledger_rows(db, uid) if r["delta"] > 0 and r["reason"] == "refund"]) == 1
+
+
+def test_concurrent_refunds_of_one_spend_under_different_keys_refund_once(db: Conn, pg: PgCluster) -> None:
+    uid = login(db)["user"]["id"]
+    spend(db, uid, f"conc:{uid}")
+
+    def attempt(i: int) -> None:
+        with psycopg.connect(pg.dsn(), autocommit=True) as conn:
+            conn.execute("select public.refund_credit(%s, %s, %s)", (uid, f"conc:{uid}", f"conc:{uid}:{i}"))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(attempt, range(8)))
+    assert wallet(db, uid)["free_points"] == 3
+
+
+def test_exchange_is_refused_while_the_wallet_is_frozen(db: Conn) -> None:
+    uid = login(db)["user"]["id"]
+    db.execute("select public.grant_credit(%s, %s, 'test', '{\"coin\": 200}')", (uid, f"g:{uid}"))
+    db.execute("update public.wallets set frozen = true where user_id = %s", (uid,))
+    with pytest.raises(psycopg.Error) as err:
+        call_as(db, "authenticated", "select public.exchange_coins(1, %s)", (f"frozen-{uid}",), sub=uid)
+    assert (err.value.diag.sqlstate, err.value.diag.message_primary) == ("PT403", "account_frozen")
+    assert wallet(db, uid)["coins"] == 200
+    db.execute("update public.wallets set frozen = false where user_id = %s", (uid,))
+
+
+def test_exchange_key_reused_with_other_stars_is_422_and_changes_nothing(db: Conn) -> None:
+    uid = login(db)["user"]["id"]
+    db.execute("select public.grant_credit(%s, %s, 'test', '{\"coin\": 500}')", (uid, f"g:{uid}"))
+    call_as(db, "authenticated", "select public.exchange_coins(1, %s)", (f"reuse-{uid}",), sub=uid)
+    with pytest.raises(psycopg.Error) as err:
+        call_as(db, "authenticated", "select public.exchange_coins(3, %s)", (f"reuse-{uid}",), sub=uid)
+    assert (err.value.diag.sqlstate, err.value.diag.message_primary) == ("PT422", "idempotency_key_reused")
+    again = call_as(db, "authenticated", "select public.exchange_coins(1, %s) as r", (f"reuse-{uid}",), sub=uid)
+    assert again["r"]["replayed"] is True
+    assert (wallet(db, uid)["coins"], wallet(db, uid)["stars"]) == (400, 1)
+
+
 def test_exchange_250_coins_for_2_stars_leaves_50(db: Conn) -> None:
     uid = login(db)["user"]["id"]
     db.execute("select public.grant_credit(%s, %s, 'test', '{\"coin\": 250}')", (uid, f"g:{uid}"))

@@ -83,6 +83,19 @@ def test_record_uses_the_package_price_and_is_idempotent(db: Conn) -> None:
     assert (first["amount_satang"], first["currency"], first["stars"], first["status"]) == (9900, "thb", 10, "pending")
 
 
+def test_record_with_a_key_reused_for_another_package_is_422(db: Conn) -> None:
+    uid = login(db)["user"]["id"]
+    sql = "select public.record_payment_intent(%s, %s, %s) as r"
+    first = call_as(db, "authenticated", sql, (new_pi(), "stars_10", "tap-reused-1"), sub=uid)["r"]
+    again = call_as(db, "authenticated", sql, (first["payment_intent_id"], "stars_10", "tap-reused-1"), sub=uid)["r"]
+    assert again == first
+    with pytest.raises(psycopg.Error) as err:
+        call_as(db, "authenticated", sql, (new_pi(), "stars_60", "tap-reused-1"), sub=uid)
+    assert (err.value.diag.sqlstate, err.value.diag.message_primary) == ("PT422", "idempotency_key_reused")
+    other = login(db)["user"]["id"]  # keys are the user's own
+    assert call_as(db, "authenticated", sql, (new_pi(), "stars_60", "tap-reused-1"), sub=other)["r"]["stars"] == 60
+
+
 def test_record_refuses_unknown_inactive_and_foreign(db: Conn) -> None:
     uid, other = login(db)["user"]["id"], login(db)["user"]["id"]
     db.execute("insert into public.packages (id, kind, title, price_satang, stars, active) values "

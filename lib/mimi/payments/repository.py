@@ -23,9 +23,9 @@ def package(package_id: str) -> dict[str, Any] | None:
     return found[0] if found else None
 
 
-def record_intent(caller: Caller, payment_intent_id: str, package_id: str) -> dict[str, Any]:
-    result: dict[str, Any] = call(caller.db(), "record_payment_intent",
-                                  {"p_payment_intent_id": payment_intent_id, "p_package_id": package_id})
+def record_intent(caller: Caller, payment_intent_id: str, package_id: str, key: str) -> dict[str, Any]:
+    result: dict[str, Any] = call(caller.db(), "record_payment_intent", {
+        "p_payment_intent_id": payment_intent_id, "p_package_id": package_id, "p_idempotency_key": key})
     return result
 
 

@@ -30,20 +30,18 @@ def purchasable(package_id: str) -> dict[str, Any]:
     return pkg
 
 
-def idempotency_key(caller: Caller, header: str | None) -> str:
-    """Stripe's Idempotency-Key: the client's (scoped to the user, so a retried tap pays once) or a fresh one."""
-    return f"mimi-intent:{caller.user_id}:{client_key(header) or uuid.uuid4().hex}"
-
-
 def start_purchase(caller: Caller, package_id: str, key_header: str | None) -> IntentPublic:
     """Create the PaymentIntent at the server's price, then record it as a pending payment."""
-    key = idempotency_key(caller, key_header)
+    # the key goes to Stripe (scoped to the user: a retried tap pays once) and to SQL, which refuses it for
+    # another package even after Stripe has forgotten it (24 h)
+    key = client_key(key_header) or uuid.uuid4().hex
     pkg = purchasable(package_id)
     s = get_settings()
     enforce("payment_intents", caller.user_id, s.payment_intents_per_minute, 60, fail_open=True)
     intent = create_payment_intent(pkg["price_satang"], pkg["currency"],
-                                   {"user_id": caller.user_id, "package_id": pkg["id"]}, key)
-    payment = repository.record_intent(caller, intent["id"], pkg["id"])
+                                   {"user_id": caller.user_id, "package_id": pkg["id"]},
+                                   f"mimi-intent:{caller.user_id}:{key}")
+    payment = repository.record_intent(caller, intent["id"], pkg["id"], key)
     return IntentPublic(payment_id=payment["id"], payment_intent_id=intent["id"],
                         client_secret=intent["client_secret"], amount=intent["amount"],
                         currency=intent["currency"], package_id=pkg["id"], stars=pkg["stars"])

@@ -9,7 +9,7 @@ from typing import Any
 import stripe
 
 from mimi.config import get_settings
-from mimi.errors import Conflict, ServiceUnavailable
+from mimi.errors import ServiceUnavailable, ValidationFailed
 from mimi.logs import log
 
 
@@ -24,15 +24,15 @@ def stripe_client() -> stripe.StripeClient:
 
 
 def create_payment_intent(amount: int, currency: str, metadata: dict[str, str], idempotency_key: str) -> dict[str, Any]:
-    """Create a PaymentIntent; errors become AppErrors (a reused key with other params is a 409)."""
+    """Create a PaymentIntent; errors become AppErrors (a key reused with other params is a 422, as Stripe's 400)."""
     params: dict[str, Any] = {"amount": amount, "currency": currency, "metadata": metadata,
                               "automatic_payment_methods": {"enabled": True}}
     try:
         intent = stripe_client().v1.payment_intents.create(params=params,  # type: ignore[arg-type]
                                                            options={"idempotency_key": idempotency_key})
     except stripe.IdempotencyError:
-        raise Conflict("This Idempotency-Key was already used for another purchase.",
-                       code="idempotency_key_reused") from None
+        raise ValidationFailed("This Idempotency-Key was already used for another purchase.",
+                               code="idempotency_key_reused") from None
     except stripe.StripeError as exc:
         log("stripe_error", logging.WARNING, error_type=type(exc).__name__, http_status=exc.http_status,
             stripe_code=exc.code, stripe_request_id=exc.request_id)

@@ -88,6 +88,11 @@ begin
   return 1;
 end
 $$;
+-- what Supabase's default privileges would give these objects (the app's migrations close those defaults)
+grant all on table public.gw_notes to anon, authenticated, service_role;
+grant execute on function public.gw_add_note(text), public.gw_add(int, int), public.gw_series(int),
+  public.gw_my_notes(), public.gw_stars_of(uuid), public.gw_fail(text), public.gw_pay(), public.gw_touch(),
+  public.gw_whoami(), public.gw_write() to anon, authenticated, service_role;
 create function public.gw_service_only() returns int language sql as $$ select 1 $$;
 revoke execute on function public.gw_service_only() from public, anon, authenticated;
 grant execute on function public.gw_service_only() to service_role;
