@@ -1,6 +1,7 @@
--- 0017 legacy import: the old app's users, by LINE id, through ONE call per user (public.import_legacy_user, ops
--- only: granted to service_role, run by `python -m mimi_local.legacy_import`). Every part is idempotent, so a second
--- run changes nothing:
+-- 0017 legacy import: the old app's users, by LINE id, through ONE call per user (public.import_legacy_user), run by
+-- `python -m mimi_local.legacy_import` with the ops DSN. Ops only: no API role may execute these functions, not even
+-- service_role (its key lives in Lambdas; these mint balances), so only the owner (the migrations' user) can.
+-- Every part is idempotent, so a second run changes nothing:
 --   account   created (no welcome bonus: the old free points come in the opening) or, for a user who already logged
 --             in here, merged; either way recorded once in private.legacy_users (old id -> our user).
 --   opening   the old stars, coins, exp and free points as ledger rows of kind legacy_opening, key
@@ -276,6 +277,4 @@ revoke execute on function private.legacy_check(jsonb), private.legacy_account(j
   private.legacy_opening(uuid, jsonb), private.legacy_cards(jsonb), private.legacy_reading(uuid, jsonb),
   private.legacy_package(jsonb), private.legacy_payment(uuid, jsonb), private.legacy_tally(text[]) from public;
 revoke execute on function public.import_legacy_user(jsonb), public.import_legacy_referral(text, text, timestamptz),
-  public.legacy_import_totals() from public, anon, authenticated;
-grant execute on function public.import_legacy_user(jsonb), public.import_legacy_referral(text, text, timestamptz),
-  public.legacy_import_totals() to service_role;
+  public.legacy_import_totals() from public, anon, authenticated, service_role;

@@ -195,8 +195,8 @@ def test_old_stripe_events_find_imported_payments_and_never_credit_or_refund_twi
     assert paid["outcome"] == "credited" and user_of(db, seeded.lines["erin"])["wallet"]["stars"] == 3 + 60
 
 
-@pytest.mark.parametrize("role", ["anon", "authenticated"])
-def test_only_the_service_role_may_import(db: Conn, role: str) -> None:
+@pytest.mark.parametrize("role", ["anon", "authenticated", "service_role"])
+def test_no_api_role_may_import(db: Conn, role: str) -> None:
     user = {"id": "user_x", "line_id": "U" + "0" * 32, "stars": 999, "coins": 0, "exp": 0, "free_points": 0}
     for sql in ("select public.import_legacy_user(%s::jsonb)", "select public.import_legacy_referral(%s, 'a')",
                 "select public.legacy_import_totals(), %s"):

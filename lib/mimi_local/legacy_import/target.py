@@ -11,7 +11,6 @@ from functools import partial
 from typing import Any
 
 import psycopg
-from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
@@ -68,12 +67,10 @@ def _link(conn: psycopg.Connection[Row], referral: Row) -> str:
     return str(row["r"]) if row else "unknown"
 
 
-def apply(dsn: str, legacy: Legacy, *, dry_run: bool, role: str | None = "service_role") -> Outcome:
+def apply(dsn: str, legacy: Legacy, *, dry_run: bool) -> Outcome:
     """Import everything in one transaction, committed unless dry_run (then rolled back: nothing is written)."""
     outcome = Outcome()
     with psycopg.connect(dsn, row_factory=dict_row) as conn:
-        if role:
-            conn.execute(sql.SQL("set local role {}").format(sql.Identifier(role)))
         conn.execute("select pg_advisory_xact_lock(%s)", (IMPORT_LOCK,))
         outcome.before = _totals(conn)
         for user in legacy.users:
