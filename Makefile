@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: dev test lint bench package postgres redis-server browser clean
+.PHONY: dev test lint bench package import-legacy postgres redis-server browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,13 @@ bench: $(STAMP) postgres redis-server
 
 package: $(STAMP)
 	$(PY) -m mimi_local.package --out .package --compile
+
+# The old app's users into MiMiVibes (README: importing the old app's users). DRY_RUN=1 reports and writes nothing.
+# The recipe is not echoed: the DSNs carry passwords.
+import-legacy: $(STAMP)
+	@[ -n "$(LEGACY_DSN)" ] && [ -n "$(DSN)" ] \
+	  || { echo "usage: make import-legacy LEGACY_DSN=postgresql://... DSN=postgresql://... [DRY_RUN=1]" >&2; exit 2; }
+	@$(PY) -m mimi_local.legacy_import --legacy-dsn "$(LEGACY_DSN)" --dsn "$(DSN)" $(if $(DRY_RUN),--dry-run)
 
 clean:
 	rm -rf .local .package .pytest_cache .mypy_cache .ruff_cache

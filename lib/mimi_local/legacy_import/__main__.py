@@ -1,0 +1,7 @@
+"""python -m mimi_local.legacy_import: see mimi_local.legacy_import.cli."""
+
+import sys
+
+from mimi_local.legacy_import.cli import main
+
+sys.exit(main())
