@@ -1,9 +1,12 @@
 """auth Lambda: LINE login, refresh-token rotation, logout."""
 
-from mangum import Mangum
+from mimi.coldstart import loading
 
-from mimi.app import create_app
-from mimi.auth.api import router
+with loading():
+    from mangum import Mangum
 
-app = create_app("auth", [router])
+    from mimi.app import create_app
+    from mimi.auth.api import router
+
+    app = create_app("auth", router)
 handler = Mangum(app, lifespan="off")

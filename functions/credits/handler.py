@@ -1,9 +1,12 @@
 """credits Lambda: coin exchange, daily check-in, referral link."""
 
-from mangum import Mangum
+from mimi.coldstart import loading
 
-from mimi.app import create_app
-from mimi.credits.api import router
+with loading():
+    from mangum import Mangum
 
-app = create_app("credits", [router])
+    from mimi.app import create_app
+    from mimi.credits.api import router
+
+    app = create_app("credits", router)
 handler = Mangum(app, lifespan="off")

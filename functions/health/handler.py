@@ -1,9 +1,12 @@
 """health Lambda: GET / reports version and whether Postgres and Redis are reachable."""
 
-from mangum import Mangum
+from mimi.coldstart import loading
 
-from mimi.app import create_app
-from mimi.health.api import router
+with loading():
+    from mangum import Mangum
 
-app = create_app("health", [router])
+    from mimi.app import create_app
+    from mimi.health.api import router
+
+    app = create_app("health", router)
 handler = Mangum(app, lifespan="off")

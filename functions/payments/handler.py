@@ -1,9 +1,12 @@
 """payments Lambda: star packages, PaymentIntents, payment history."""
 
-from mangum import Mangum
+from mimi.coldstart import loading
 
-from mimi.app import create_app
-from mimi.payments.api import router
+with loading():
+    from mangum import Mangum
 
-app = create_app("payments", [router])
+    from mimi.app import create_app
+    from mimi.payments.api import router
+
+    app = create_app("payments", router)
 handler = Mangum(app, lifespan="off")

@@ -1,9 +1,12 @@
 """profile Lambda: the user's profile, balances, level and ledger."""
 
-from mangum import Mangum
+from mimi.coldstart import loading
 
-from mimi.app import create_app
-from mimi.profile.api import router
+with loading():
+    from mangum import Mangum
 
-app = create_app("profile", [router])
+    from mimi.app import create_app
+    from mimi.profile.api import router
+
+    app = create_app("profile", router)
 handler = Mangum(app, lifespan="off")

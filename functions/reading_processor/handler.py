@@ -1,9 +1,12 @@
 """reading_processor Lambda: QStash-signed reading jobs and their failure callbacks."""
 
-from mangum import Mangum
+from mimi.coldstart import loading
 
-from mimi.app import create_app
-from mimi.readings.processor_api import router
+with loading():
+    from mangum import Mangum
 
-app = create_app("reading_processor", [router])
+    from mimi.app import create_app
+    from mimi.readings.processor_api import router
+
+    app = create_app("reading_processor", router)
 handler = Mangum(app, lifespan="off")

@@ -1,9 +1,12 @@
 """readings Lambda: submit a question, reading history, one reading, delete, review."""
 
-from mangum import Mangum
+from mimi.coldstart import loading
 
-from mimi.app import create_app
-from mimi.readings.api import router
+with loading():
+    from mangum import Mangum
 
-app = create_app("readings", [router])
+    from mimi.app import create_app
+    from mimi.readings.api import router
+
+    app = create_app("readings", router)
 handler = Mangum(app, lifespan="off")

@@ -1,9 +1,12 @@
 """stripe_webhook Lambda: verified Stripe events credit, fail, refund and dispute payments."""
 
-from mangum import Mangum
+from mimi.coldstart import loading
 
-from mimi.app import create_app
-from mimi.payments.webhook_api import router
+with loading():
+    from mangum import Mangum
 
-app = create_app("stripe_webhook", [router])
+    from mimi.app import create_app
+    from mimi.payments.webhook_api import router
+
+    app = create_app("stripe_webhook", router)
 handler = Mangum(app, lifespan="off")

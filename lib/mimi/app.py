@@ -1,63 +1,52 @@
-"""The app factory every function uses: request id, JSON access log, CORS and problem+json errors."""
+"""The app factory every function uses: request id, JSON access log, CORS and problem+json errors around a Router."""
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import traceback
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.exceptions import RequestValidationError
-from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
-from mimi import __version__
 from mimi.config import get_settings
 from mimi.errors import AppError, problem
 from mimi.logs import configure, log, request_id_var
+from mimi.web import HttpError, InvalidInput, MalformedJson, Route, Router, read_body, validate
 
 PROBLEM_JSON = "application/problem+json"
 HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",
               415: "unsupported_media_type"}
+Authenticate = Callable[[str | None], Any]
 
 
 def problem_response(status: int, code: str, detail: str, headers: dict[str, str] | None = None,
-                     **extra: Any) -> JSONResponse:
+                     **extra: Any) -> Response:
     """A problem+json response carrying the request id."""
     body = problem(status, code, detail, request_id=request_id_var.get(), **extra)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return Response(_dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-async def _app_error(_: Request, exc: Exception) -> Response:
-    assert isinstance(exc, AppError)
+def _dumps(body: Any) -> bytes:
+    return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+
+def _app_error(exc: AppError) -> Response:
     if exc.status >= 500:
         log("app_error", logging.WARNING, code=exc.code, status=exc.status)
     return problem_response(exc.status, exc.code, exc.detail, exc.headers, **exc.extra)
 
 
-def _clean_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
-    return [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
-            for e in exc.errors()]
-
-
-async def _validation_error(_: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RequestValidationError)
-    errors = _clean_errors(exc)
-    if any(e["type"] == "json_invalid" for e in errors):
-        return problem_response(400, "malformed_json", "The request body is not valid JSON.")
-    first = errors[0] if errors else {"loc": [], "msg": "invalid"}
+def _invalid(errors: list[dict[str, Any]]) -> Response:
+    first = errors[0]
     where = ".".join(str(p) for p in first["loc"] if p != "body") or "body"
     return problem_response(422, "validation_failed", f"{where}: {first['msg']}", errors=errors)
-
-
-async def _http_error(_: Request, exc: Exception) -> Response:
-    assert isinstance(exc, StarletteHTTPException)
-    code = HTTP_CODES.get(exc.status_code, "http_error")
-    return problem_response(exc.status_code, code, str(exc.detail), dict(exc.headers or {}))
 
 
 def _frames(exc: BaseException) -> list[str]:
@@ -66,45 +55,104 @@ def _frames(exc: BaseException) -> list[str]:
     return [f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}" for f in frames]
 
 
-async def _unhandled(_: Request, exc: Exception) -> Response:
+def _unhandled(exc: BaseException) -> Response:
     log("unhandled_exception", logging.ERROR, error_type=type(exc).__name__, frames=_frames(exc))
     return problem_response(500, "internal_error", "Something went wrong on our side. Please try again.")
 
 
-async def _access_log(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    rid = request.headers.get("x-request-id") or uuid.uuid4().hex
-    token = request_id_var.set(rid[:64])
-    started = time.perf_counter()
-    status = 500
-    try:
+def _route_path(scope: Scope) -> str:
+    """The path below the app's mount point, as Starlette's router matches it."""
+    path, root = str(scope["path"]), str(scope.get("root_path", ""))
+    return path[len(root):] or "/" if root and path.startswith(root) else path
+
+
+class Api:
+    """The ASGI app of one function: route, read inputs, call the handler, render its result or its error."""
+
+    def __init__(self, router: Router) -> None:
+        self.router = router
+        self._authenticate: Authenticate | None = None
+        if any(route.auth for route in router.routes):
+            from mimi.auth.deps import current_user  # token verification (jwt) only where a route needs a user
+
+            self._authenticate = current_user
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # no lifespan work: clients are built lazily on first use
+            return
+        request = Request(scope, receive)
+        rid = request.headers.get("x-request-id") or uuid.uuid4().hex
+        token = request_id_var.set(rid[:64])
+        started = time.perf_counter()
         try:
-            response = await call_next(request)
-        except Exception as exc:  # an app bug: answer 500 here so nothing reaches Lambda's runtime
-            response = await _unhandled(request, exc)
-        status = response.status_code
-        response.headers["X-Request-Id"] = request_id_var.get()
+            try:
+                response = await self._respond(request)
+            except Exception as exc:  # an app bug: answer 500 here so nothing reaches Lambda's runtime
+                response = _unhandled(exc)
+            response.headers["X-Request-Id"] = request_id_var.get()
+            log("request", method=request.method, path=request.url.path, status=response.status_code,
+                duration_ms=round((time.perf_counter() - started) * 1000, 2))
+            await response(scope, receive, send)
+        finally:
+            request_id_var.reset(token)
+
+    async def _respond(self, request: Request) -> Response:
+        try:
+            route, path_params = self.router.match(request.method, _route_path(request.scope))
+            kwargs = await self._inputs(route, request, path_params)
+            return self._render(route, route.handler(**kwargs))
+        except AppError as exc:
+            return _app_error(exc)
+        except InvalidInput as exc:
+            return _invalid(exc.errors)
+        except MalformedJson:
+            return problem_response(400, "malformed_json", "The request body is not valid JSON.")
+        except HttpError as exc:
+            return problem_response(exc.status, HTTP_CODES.get(exc.status, "http_error"), exc.detail, exc.headers)
+
+    async def _inputs(self, route: Route, request: Request, path_params: dict[str, str]) -> dict[str, Any]:
+        """The handler's arguments, in FastAPI's order: body JSON (400), then the user (401), then models (422)."""
+        raw = await request.body() if route.body or route.raw_body else b""
+        body = read_body(raw, request.headers.get("content-type")) if route.body else raw
+        values: dict[str, Any] = {**path_params, "client_ip": request.client.host if request.client else "unknown"}
+        if route.auth:
+            assert self._authenticate is not None
+            values["caller"] = self._authenticate(request.headers.get("authorization"))
+        values.update({h.lower().replace("-", "_"): request.headers.get(h) for h in route.headers})
+        errors: list[dict[str, Any]] = []
+        if route.query:
+            values["query"], bad = validate(route.query, dict(request.query_params), "query")
+            errors += bad
+        if route.body:
+            values["body"], bad = validate(route.body, body, "body")
+            errors += bad
+        elif route.raw_body:
+            values["body"] = raw
+        if errors:
+            raise InvalidInput(errors)
+        return {name: values[name] for name in route.params}
+
+    @staticmethod
+    def _render(route: Route, result: Any) -> Response:
+        """The handler's result as JSON of the declared response model (a Response passes as it is)."""
+        if isinstance(result, Response):
+            response = result
+        elif route.adapter is None or result is None:
+            response = Response(status_code=route.status)
+        else:
+            response = Response(route.adapter.dump_json(result), status_code=route.status,
+                                media_type="application/json")
+        for name, value in route.response_headers:
+            response.headers.setdefault(name, value)
         return response
-    finally:
-        log("request", method=request.method, path=request.url.path, status=status,
-            duration_ms=round((time.perf_counter() - started) * 1000, 2))
-        request_id_var.reset(token)
 
 
-def create_app(name: str, routers: Sequence[APIRouter]) -> FastAPI:
-    """Build one function's ASGI app from its routers."""
+def create_app(name: str, router: Router) -> CORSMiddleware:
+    """Build one function's ASGI app from its route table; outside local, a missing setting stops here."""
     settings = get_settings()
+    settings.require(router.needs)
     configure(settings.log_level)
-    app = FastAPI(title=f"mimivibes-{name}", version=__version__, docs_url=None, redoc_url=None,
-                  openapi_url=None)
-    for router in routers:
-        app.include_router(router)
-    app.add_exception_handler(AppError, _app_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unhandled)
-    app.middleware("http")(_access_log)
-    app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_credentials=False,
-                       allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
-                       allow_headers=["Authorization", "Content-Type", "X-Request-Id", "Idempotency-Key"],
-                       expose_headers=["X-Request-Id", "Retry-After"], max_age=600)
-    return app
+    return CORSMiddleware(Api(router), allow_origins=list(settings.cors_origins), allow_credentials=False,
+                          allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
+                          allow_headers=["Authorization", "Content-Type", "X-Request-Id", "Idempotency-Key"],
+                          expose_headers=["X-Request-Id", "Retry-After"], max_age=600)

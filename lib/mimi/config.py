@@ -1,11 +1,22 @@
-"""The one Settings object: every knob and secret, read from the environment and validated at cold start."""
+"""The one Settings object: every knob and secret, read from the environment once and validated at cold start."""
 
 from __future__ import annotations
 
+import json
+import os
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from typing import Any
 
-from pydantic import BaseModel, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+LOCAL = "local"
+# settings given as JSON in the environment (as pydantic-settings read them)
+JSON_FIELDS = ("cors_origins", "llm_providers")
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or invalid: the cold start stops with one line that names it."""
 
 
 class LlmProvider(BaseModel):
@@ -19,13 +30,13 @@ class LlmProvider(BaseModel):
     max_tokens: int = 1600
 
 
-class Settings(BaseSettings):
+class Settings(BaseModel):
     """Process-wide configuration. Lambda gets these from SSM via serverless.yml; dev gets them from the stack."""
 
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     app_version: str = "0.1.0"
-    stage: str = "local"
+    stage: str = LOCAL
     log_level: str = "INFO"
     cors_origins: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:8000"])
 
@@ -72,8 +83,44 @@ class Settings(BaseSettings):
     stripe_max_network_retries: int = 1
     payment_intents_per_minute: int = 10
 
+    # which settings came from the environment (placeholders are defaults, allowed only locally)
+    given: frozenset[str] = Field(default=frozenset(), exclude=True)
+
+    def require(self, names: Iterable[str]) -> None:
+        """Outside local, stop the cold start when a setting a function needs is not set (or empty)."""
+        if self.stage == LOCAL:
+            return
+        for name in names:
+            value = getattr(self, name)
+            value = value.get_secret_value() if isinstance(value, SecretStr) else value
+            if name not in self.given or value in ("", None, [], "[]"):
+                raise ConfigError(f"{name.upper()} must be set for stage {self.stage!r}")
+
+
+def from_env(environ: Mapping[str, str]) -> Settings:
+    """Settings from environment variables named like the fields (any case); JSON for the list settings."""
+    fields = Settings.model_fields
+    values: dict[str, Any] = {}
+    for key, raw in environ.items():
+        name = key.lower()
+        if name in fields and name != "given":
+            values[name] = _json(name, raw) if name in JSON_FIELDS else raw
+    try:
+        return Settings(**values, given=frozenset(values))
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+        raise ConfigError(f"{name}: {error['msg']}") from None
+
+
+def _json(name: str, raw: str) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise ConfigError(f"{name.upper()}: not valid JSON") from None
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The settings of this process, built once (cold start)."""
-    return Settings()
+    return from_env(os.environ)

@@ -1,4 +1,4 @@
-"""Postgres through PostgREST (supabase-py): a client acting as the user, one as the service role."""
+"""Postgres through supabase-py's PostgREST client (`postgrest`): one client acting as the user, one as the service."""
 
 from __future__ import annotations
 
@@ -8,36 +8,39 @@ from typing import Any, Protocol
 
 import httpx
 from postgrest import APIError, SyncPostgrestClient
-from supabase import Client, ClientOptions, create_client
 
+from mimi import http
 from mimi.config import get_settings
 from mimi.errors import AppError, Conflict, Forbidden, NotFound, ServiceUnavailable, Unauthorized
 
 MACHINE_CODE = re.compile(r"^[a-z][a-z0-9_]{2,63}$")
 SQLSTATE_STATUS = {"P0001": 400, "23505": 409, "23503": 409, "23514": 400, "42501": 403, "PGRST116": 404,
                    "22P02": 400, "22023": 400, "40001": 503, "57014": 503}
+# what the client is told when the database refuses without one of our codes (its own text names our schema)
+GENERIC_DETAIL = {401: "The database did not accept these credentials.",
+                  403: "You are not allowed to do this.",
+                  404: "Not found.",
+                  409: "The request conflicts with stored data."}
 
 
-@lru_cache(maxsize=1)
-def _http() -> httpx.Client:
-    settings = get_settings()
-    return httpx.Client(base_url=f"{settings.supabase_url}/rest/v1", timeout=settings.db_timeout_s)
-
-
-@lru_cache(maxsize=1)
-def service_client() -> Client:
-    """The service-role supabase client (bypasses RLS): for signed server-only callers."""
+def _client(key: str, token: str) -> SyncPostgrestClient:
     s = get_settings()
-    options = ClientOptions(postgrest_client_timeout=s.db_timeout_s, httpx_client=_http())
-    return create_client(s.supabase_url, s.supabase_service_role_key.get_secret_value(), options)
+    headers = {"apikey": key, "Authorization": f"Bearer {token}",
+               "Accept": "application/json", "Content-Type": "application/json"}
+    return SyncPostgrestClient(f"{s.supabase_url}/rest/v1", headers=headers,
+                               http_client=http.client(s.db_timeout_s))
+
+
+@lru_cache(maxsize=1)
+def service_client() -> SyncPostgrestClient:
+    """The service-role PostgREST client (bypasses RLS): for signed server-only callers."""
+    key = get_settings().supabase_service_role_key.get_secret_value()
+    return _client(key, key)
 
 
 def user_client(access_token: str) -> SyncPostgrestClient:
     """A PostgREST client acting as the user: their JWT goes to Postgres, so RLS applies."""
-    s = get_settings()
-    headers = {"apikey": s.supabase_anon_key.get_secret_value(), "Authorization": f"Bearer {access_token}",
-               "Accept": "application/json", "Content-Type": "application/json"}
-    return SyncPostgrestClient(f"{s.supabase_url}/rest/v1", headers=headers, http_client=_http())
+    return _client(get_settings().supabase_anon_key.get_secret_value(), access_token)
 
 
 def anon_client() -> SyncPostgrestClient:
@@ -55,7 +58,7 @@ def to_app_error(err: APIError) -> AppError:
         return AppError(detail, code=message, status=status)
     by_status: dict[int, type[AppError]] = {401: Unauthorized, 403: Forbidden, 404: NotFound, 409: Conflict}
     if status in by_status:
-        return by_status[status]("The request conflicts with stored data." if status == 409 else message)
+        return by_status[status](GENERIC_DETAIL[status])
     return ServiceUnavailable("The database could not complete the request. Please try again.",
                               code="database_error")
 
@@ -75,7 +78,7 @@ def _execute(request: _Executable) -> Any:
                                  code="database_unavailable") from None
 
 
-def call(client: SyncPostgrestClient | Client, fn: str, params: dict[str, Any] | None = None) -> Any:
+def call(client: SyncPostgrestClient, fn: str, params: dict[str, Any] | None = None) -> Any:
     """Call one SQL function through PostgREST and return its JSON result, errors as AppErrors."""
     return _execute(client.rpc(fn, params or {}))
 

@@ -6,12 +6,18 @@ from functools import lru_cache
 
 from upstash_redis import Redis
 
+from mimi import http
 from mimi.config import get_settings
+
+# A rate-limit check must fail (then open or closed, as its caller decides) well inside the Lambda's budget.
+REDIS_TIMEOUT_S = 3.0
 
 
 @lru_cache(maxsize=1)
 def redis() -> Redis:
-    """The Upstash Redis client of this process."""
+    """The Upstash Redis client of this process, on the shared connection pool."""
     s = get_settings()
-    return Redis(url=s.upstash_redis_rest_url, token=s.upstash_redis_rest_token.get_secret_value(),
-                 rest_retries=1, rest_retry_interval=0.2, allow_telemetry=False)
+    client = Redis(url=s.upstash_redis_rest_url, token=s.upstash_redis_rest_token.get_secret_value(),
+                   rest_retries=1, rest_retry_interval=0.2, allow_telemetry=False)
+    http.adopt(client._http, REDIS_TIMEOUT_S)
+    return client

@@ -19,6 +19,13 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None
 
 
+class PageQuery(BaseModel):
+    """The query of a paged list: ?limit=&cursor= (limit is checked by check_limit, with its own message)."""
+
+    limit: int = 20
+    cursor: str | None = None
+
+
 def encode_cursor(value: str | int) -> str:
     return base64.urlsafe_b64encode(str(value).encode()).decode().rstrip("=")
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from fastapi import APIRouter
-from fastapi.testclient import TestClient
 from pydantic import BaseModel
+from starlette.testclient import TestClient
 
 from mimi.app import create_app
 from mimi.config import get_settings
 from mimi.errors import Conflict, RateLimited
+from mimi.web import Router
 
-router = APIRouter()
+router = Router()
 
 
 class Item(BaseModel):
@@ -35,14 +35,14 @@ def limited() -> None:
     raise RateLimited("Slow down.", retry_after_s=7)
 
 
-@router.post("/items")
-def items(item: Item) -> Item:
-    return item
+@router.post("/items", body=Item, response=Item)
+def items(body: Item) -> Item:
+    return body
 
 
 @pytest.fixture
 def client() -> TestClient:
-    return TestClient(create_app("test", [router]), raise_server_exceptions=False)
+    return TestClient(create_app("test", router), raise_server_exceptions=False)
 
 
 def test_unknown_exception_is_a_500_problem_without_internals(client: TestClient,

@@ -2,30 +2,28 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
-
 from mimi.auth import service
 from mimi.auth.schemas import LineLogin, LoginPublic, RefreshRequest, TokenPair
+from mimi.errors import RateLimited, ServiceUnavailable, Unauthorized
+from mimi.web import Router
 
-router = APIRouter()
-
-
-def client_ip(request: Request) -> str:
-    """The caller's IP as Lambda's function URL saw it."""
-    return request.client.host if request.client else "unknown"
+router = Router(needs=("supabase_url", "supabase_service_role_key", "upstash_redis_rest_url",
+                       "upstash_redis_rest_token", "line_channel_id", "line_jwks_url", "app_jwt_keys"))
 
 
-@router.post("/line", response_model=LoginPublic)
-def line_login(body: LineLogin, request: Request) -> LoginPublic:
-    return service.login(body.id_token, body.ref, client_ip(request))
+@router.post("/line", body=LineLogin, response=LoginPublic, errors=(Unauthorized, RateLimited, ServiceUnavailable))
+def line_login(body: LineLogin, client_ip: str) -> LoginPublic:
+    """Log in with a LINE ID token: the user is created on first login."""
+    return service.login(body.id_token, body.ref, client_ip)
 
 
-@router.post("/refresh", response_model=TokenPair)
-def refresh(body: RefreshRequest, request: Request) -> TokenPair:
-    return service.refresh(body.refresh_token, client_ip(request))
+@router.post("/refresh", body=RefreshRequest, response=TokenPair, errors=(Unauthorized, RateLimited))
+def refresh(body: RefreshRequest, client_ip: str) -> TokenPair:
+    """Trade a refresh token for a new pair (rotation; a reused token ends the session)."""
+    return service.refresh(body.refresh_token, client_ip)
 
 
-@router.post("/logout", status_code=204)
-def logout(body: RefreshRequest) -> Response:
+@router.post("/logout", body=RefreshRequest, status=204)
+def logout(body: RefreshRequest) -> None:
+    """End the session of a refresh token."""
     service.logout(body.refresh_token)
-    return Response(status_code=204)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
 
-from fastapi import Depends, Request
 from postgrest import SyncPostgrestClient
 
 from mimi.auth.tokens import verify_access_token
@@ -24,14 +22,11 @@ class Caller:
         return user_client(self.token)
 
 
-def current_user(request: Request) -> Caller:
-    """Verify the bearer token; 401 problem+json when it is missing or bad."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+def current_user(authorization: str | None) -> Caller:
+    """Verify the bearer token of an Authorization header; 401 problem+json when it is missing or bad."""
+    scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Log in first: send Authorization: Bearer <access token>.", code="auth_required",
                            headers={"WWW-Authenticate": "Bearer"})
     claims = verify_access_token(token.strip())
     return Caller(user_id=str(claims["sub"]), token=token.strip())
-
-
-CurrentUser = Annotated[Caller, Depends(current_user)]

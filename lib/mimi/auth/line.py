@@ -11,12 +11,14 @@ from typing import Any
 import httpx
 import jwt
 
+from mimi import http
 from mimi.config import get_settings
 from mimi.errors import ServiceUnavailable, Unauthorized
 
 LINE_SUB = re.compile(r"^U[0-9a-f]{32}$")
 LEEWAY_S = 10
 REFETCH_AFTER_S = 60
+JWKS_TIMEOUT_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ class LineKeys:
 
     def _fetch(self) -> None:
         try:
-            response = httpx.get(get_settings().line_jwks_url, timeout=5.0)
+            response = http.client(JWKS_TIMEOUT_S).get(get_settings().line_jwks_url)
             response.raise_for_status()
             jwks = jwt.PyJWKSet.from_dict(response.json())
         except (httpx.HTTPError, jwt.PyJWTError, ValueError):

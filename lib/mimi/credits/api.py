@@ -3,34 +3,39 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Header
-
-from mimi.auth.deps import CurrentUser
 from mimi.config import get_settings
 from mimi.credits import repository
 from mimi.credits.schemas import CheckInPublic, ExchangeCreate, ExchangePublic, ReferralPublic
+from mimi.errors import Conflict, ValidationFailed
 from mimi.idempotency import client_key
+from mimi.web import Router
 
-router = APIRouter()
+if TYPE_CHECKING:
+    from mimi.auth.deps import Caller
+
+router = Router(needs=("supabase_url", "supabase_anon_key", "app_jwt_keys", "liff_url"))
 
 
-@router.post("/exchange", response_model=ExchangePublic)
-def exchange(body: ExchangeCreate, caller: CurrentUser,
-             idempotency_key: Annotated[str | None, Header()] = None) -> ExchangePublic:
+@router.post("/exchange", body=ExchangeCreate, response=ExchangePublic, auth=True, headers=("Idempotency-Key",),
+             errors=(Conflict, ValidationFailed))
+def exchange(body: ExchangeCreate, caller: Caller, idempotency_key: str | None) -> ExchangePublic:
+    """Exchange coins for stars (once per Idempotency-Key)."""
     result = repository.exchange_coins(caller, body.stars, client_key(idempotency_key) or uuid.uuid4().hex)
     return ExchangePublic.model_validate(result)
 
 
-@router.post("/daily", response_model=CheckInPublic)
-def daily(caller: CurrentUser) -> CheckInPublic:
+@router.post("/daily", response=CheckInPublic, auth=True, errors=(Conflict,))
+def daily(caller: Caller) -> CheckInPublic:
+    """The daily check-in reward, once a day."""
     return CheckInPublic.model_validate(repository.daily_check_in(caller))
 
 
-@router.get("/referral", response_model=ReferralPublic)
-def referral(caller: CurrentUser) -> ReferralPublic:
+@router.get("/referral", response=ReferralPublic, auth=True)
+def referral(caller: Caller) -> ReferralPublic:
+    """The caller's referral code, share link and rewards so far."""
     summary = repository.referral_summary(caller)
     link = f"{get_settings().liff_url}?{urlencode({'ref': summary['code']})}"
     return ReferralPublic(share_link=link, **summary)

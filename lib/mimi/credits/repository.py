@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mimi.auth.deps import Caller
 from mimi.db import call
+
+if TYPE_CHECKING:
+    from mimi.auth.deps import Caller
 
 
 def exchange_coins(caller: Caller, stars: int, key: str) -> dict[str, Any]:

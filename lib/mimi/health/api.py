@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.responses import Response
 
 from mimi import __version__
 from mimi.config import get_settings
 from mimi.db import anon_client, call
 from mimi.errors import AppError
 from mimi.kv import redis
+from mimi.web import Router
 
-router = APIRouter()
+router = Router(needs=("supabase_url", "supabase_anon_key", "upstash_redis_rest_url", "upstash_redis_rest_token"))
 State = Literal["up", "down"]
 
 
@@ -40,12 +40,11 @@ def _redis() -> State:
         return "down"
 
 
-@router.get("/", response_model=HealthPublic)
-def health() -> JSONResponse:
-    """200 when every dependency answers, 503 naming the ones that do not."""
+@router.get("/", response=HealthPublic, response_headers=(("Cache-Control", "no-store"),))
+def health() -> Response:
+    """200 when every dependency answers, 503 (same body) naming the ones that do not."""
     checks: dict[str, State] = {"postgres": _postgres(), "redis": _redis()}
     ok = all(v == "up" for v in checks.values())
     body = HealthPublic(status="ok" if ok else "degraded", version=__version__,
                         stage=get_settings().stage, checks=checks)
-    return JSONResponse(body.model_dump(), status_code=200 if ok else 503,
-                        headers={"Cache-Control": "no-store"})
+    return Response(body.model_dump_json(), status_code=200 if ok else 503, media_type="application/json")

@@ -2,33 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING
 
-from fastapi import APIRouter, Header, Response
-
-from mimi.auth.deps import CurrentUser
-from mimi.pagination import Page, check_limit, decode_seq_cursor, page_of
+from mimi.errors import Conflict, NotFound, RateLimited, ServiceUnavailable, ValidationFailed
+from mimi.pagination import Page, PageQuery, check_limit, decode_seq_cursor, page_of
 from mimi.payments import repository, service
 from mimi.payments.schemas import IntentCreate, IntentPublic, PackagePublic, PaymentPublic
+from mimi.web import Router
 
-router = APIRouter()
+if TYPE_CHECKING:
+    from mimi.auth.deps import Caller
+
+router = Router(needs=("supabase_url", "supabase_anon_key", "app_jwt_keys", "upstash_redis_rest_url",
+                       "upstash_redis_rest_token", "stripe_secret_key"))
 
 
-@router.get("/packages", response_model=list[PackagePublic])
-def packages(response: Response) -> list[PackagePublic]:
-    response.headers["Cache-Control"] = "public, max-age=300"
+@router.get("/packages", response=list[PackagePublic], response_headers=(("Cache-Control", "public, max-age=300"),))
+def packages() -> list[PackagePublic]:
+    """The star packages on sale, in display order (public)."""
     return service.packages()
 
 
-@router.post("/intents", response_model=IntentPublic, status_code=201)
-def create_intent(body: IntentCreate, caller: CurrentUser,
-                  idempotency_key: Annotated[str | None, Header()] = None) -> IntentPublic:
+@router.post("/intents", body=IntentCreate, response=IntentPublic, status=201, auth=True,
+             headers=("Idempotency-Key",),
+             errors=(NotFound, ValidationFailed, Conflict, RateLimited, ServiceUnavailable))
+def create_intent(body: IntentCreate, caller: Caller, idempotency_key: str | None) -> IntentPublic:
+    """Start buying a package: a Stripe PaymentIntent at the server's price, recorded as pending."""
     return service.start_purchase(caller, body.package_id, idempotency_key)
 
 
-@router.get("/", response_model=Page[PaymentPublic])
-def history(caller: CurrentUser, limit: int = 20, cursor: str | None = None) -> Page[PaymentPublic]:
-    before = decode_seq_cursor(cursor)
-    rows = repository.payments_page(caller, before, check_limit(limit))
-    items, next_cursor = page_of(rows, limit, key="seq")
+@router.get("/", query=PageQuery, response=Page[PaymentPublic], auth=True, errors=(ValidationFailed,))
+def history(query: PageQuery, caller: Caller) -> Page[PaymentPublic]:
+    """The caller's payments, newest first, a page at a time."""
+    before = decode_seq_cursor(query.cursor)
+    rows = repository.payments_page(caller, before, check_limit(query.limit))
+    items, next_cursor = page_of(rows, query.limit, key="seq")
     return Page[PaymentPublic](items=[PaymentPublic.model_validate(r) for r in items], next_cursor=next_cursor)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mimi.auth.deps import Caller
 from mimi.db import anon_client, call, rows, service_client
+
+if TYPE_CHECKING:
+    from mimi.auth.deps import Caller
 
 PACKAGE_COLUMNS = "id,kind,title,price_satang,currency,stars,popular,active"
 PAYMENT_COLUMNS = ("id,seq,package_id,amount_satang,currency,status,stars,stars_credited,stars_clawed_back,"

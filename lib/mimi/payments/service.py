@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mimi.auth.deps import Caller
 from mimi.config import get_settings
 from mimi.errors import NotFound, ValidationFailed
 from mimi.idempotency import client_key
 from mimi.payments import repository
 from mimi.payments.schemas import IntentPublic, PackagePublic
-from mimi.payments.stripe_client import create_payment_intent
-from mimi.ratelimit import enforce
+
+if TYPE_CHECKING:
+    from mimi.auth.deps import Caller
 
 
 def packages() -> list[PackagePublic]:
@@ -32,6 +32,9 @@ def purchasable(package_id: str) -> dict[str, Any]:
 
 def start_purchase(caller: Caller, package_id: str, key_header: str | None) -> IntentPublic:
     """Create the PaymentIntent at the server's price, then record it as a pending payment."""
+    from mimi.payments.stripe_client import create_payment_intent  # stripe loads on the first purchase only
+    from mimi.ratelimit import enforce
+
     # the key goes to Stripe (scoped to the user: a retried tap pays once) and to SQL, which refuses it for
     # another package even after Stripe has forgotten it (24 h)
     key = client_key(key_header) or uuid.uuid4().hex

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Header, Request
-
+from mimi.errors import BadRequest, ServiceUnavailable
 from mimi.payments import webhook
 from mimi.payments.schemas import WebhookReceipt
+from mimi.web import Router
 
-router = APIRouter()
-
-
-async def raw_body(request: Request) -> bytes:
-    """The body exactly as sent: the signature covers these bytes."""
-    return await request.body()
+router = Router(needs=("supabase_url", "supabase_service_role_key", "stripe_webhook_secret"))
 
 
-@router.post("/", response_model=WebhookReceipt)
-def receive(body: Annotated[bytes, Depends(raw_body)],
-            stripe_signature: Annotated[str | None, Header()] = None) -> WebhookReceipt:
+@router.post("/", raw_body=True, headers=("Stripe-Signature",), response=WebhookReceipt,
+             errors=(BadRequest, ServiceUnavailable))
+def receive(body: bytes, stripe_signature: str | None) -> WebhookReceipt:
+    """A Stripe event, verified on the raw body, applied once."""
     return webhook.process(body, stripe_signature)

@@ -2,31 +2,38 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import TYPE_CHECKING
 
-from mimi.auth.deps import CurrentUser
-from mimi.pagination import Page, check_limit, decode_seq_cursor, page_of
+from mimi.errors import ValidationFailed
+from mimi.pagination import Page, PageQuery, check_limit, decode_seq_cursor, page_of
 from mimi.profile import repository
 from mimi.profile.schemas import LedgerRowPublic, ProfilePublic, ProfileUpdate
+from mimi.web import Router
 
-router = APIRouter()
+if TYPE_CHECKING:
+    from mimi.auth.deps import Caller
+
+router = Router(needs=("supabase_url", "supabase_anon_key", "app_jwt_keys"))
 
 
-@router.get("/", response_model=ProfilePublic)
-def get_profile(caller: CurrentUser) -> ProfilePublic:
+@router.get("/", response=ProfilePublic, auth=True)
+def get_profile(caller: Caller) -> ProfilePublic:
+    """The caller's profile with wallet, level and streak."""
     return ProfilePublic.model_validate(repository.my_profile(caller))
 
 
-@router.patch("/", response_model=ProfilePublic)
-def update_profile(body: ProfileUpdate, caller: CurrentUser) -> ProfilePublic:
+@router.patch("/", body=ProfileUpdate, response=ProfilePublic, auth=True)
+def update_profile(body: ProfileUpdate, caller: Caller) -> ProfilePublic:
+    """Change the display name and/or language."""
     updated = repository.update_profile(caller, body.display_name, body.language)
     return ProfilePublic.model_validate(updated)
 
 
-@router.get("/transactions", response_model=Page[LedgerRowPublic])
-def transactions(caller: CurrentUser, limit: int = 20, cursor: str | None = None) -> Page[LedgerRowPublic]:
-    before = decode_seq_cursor(cursor)
-    rows = repository.ledger_page(caller, before, check_limit(limit))
-    items, next_cursor = page_of(rows, limit)
+@router.get("/transactions", query=PageQuery, response=Page[LedgerRowPublic], auth=True, errors=(ValidationFailed,))
+def transactions(query: PageQuery, caller: Caller) -> Page[LedgerRowPublic]:
+    """The caller's ledger rows, newest first, a page at a time."""
+    before = decode_seq_cursor(query.cursor)
+    rows = repository.ledger_page(caller, before, check_limit(query.limit))
+    items, next_cursor = page_of(rows, query.limit)
     return Page[LedgerRowPublic](items=[LedgerRowPublic.model_validate(r) for r in items],
                                  next_cursor=next_cursor)

@@ -1,11 +1,11 @@
-"""readings routes: POST /, GET /, GET /{id}, DELETE /{id}, POST /{id}/review."""
+"""readings routes: POST /, GET /, GET /{reading_id}, DELETE /{reading_id}, POST /{reading_id}/review."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import TYPE_CHECKING
 
-from mimi.auth.deps import CurrentUser
-from mimi.pagination import Page, check_limit, decode_uuid_cursor, page_of
+from mimi.errors import NotFound, RateLimited, ServiceUnavailable, ValidationFailed
+from mimi.pagination import Page, PageQuery, check_limit, decode_uuid_cursor, page_of
 from mimi.readings import repository, service
 from mimi.readings.schemas import (
     ReadingCreate,
@@ -15,35 +15,45 @@ from mimi.readings.schemas import (
     ReviewCreate,
     ReviewPublic,
 )
+from mimi.web import Router
 
-router = APIRouter()
+if TYPE_CHECKING:
+    from mimi.auth.deps import Caller
+
+router = Router(needs=("supabase_url", "supabase_anon_key", "app_jwt_keys", "upstash_redis_rest_url",
+                       "upstash_redis_rest_token", "qstash_url", "qstash_token", "reading_processor_url"))
 
 
-@router.post("/", status_code=202, response_model=ReadingQueuedPublic)
-def submit(body: ReadingCreate, caller: CurrentUser) -> ReadingQueuedPublic:
+@router.post("/", body=ReadingCreate, response=ReadingQueuedPublic, status=202, auth=True,
+             errors=(RateLimited, ServiceUnavailable))
+def submit(body: ReadingCreate, caller: Caller) -> ReadingQueuedPublic:
+    """Ask a question: one star is spent and the reading is queued."""
     return ReadingQueuedPublic.model_validate(service.submit(caller, body))
 
 
-@router.get("/", response_model=Page[ReadingSummaryPublic])
-def history(caller: CurrentUser, limit: int = 20, cursor: str | None = None) -> Page[ReadingSummaryPublic]:
-    rows = repository.history(caller, decode_uuid_cursor(cursor), check_limit(limit))
-    items, next_cursor = page_of(rows, limit)
+@router.get("/", query=PageQuery, response=Page[ReadingSummaryPublic], auth=True, errors=(ValidationFailed,))
+def history(query: PageQuery, caller: Caller) -> Page[ReadingSummaryPublic]:
+    """The caller's readings, newest first, a page at a time."""
+    rows = repository.history(caller, decode_uuid_cursor(query.cursor), check_limit(query.limit))
+    items, next_cursor = page_of(rows, query.limit)
     return Page[ReadingSummaryPublic](items=[ReadingSummaryPublic.model_validate(r) for r in items],
                                       next_cursor=next_cursor)
 
 
-@router.get("/{reading_id}", response_model=ReadingPublic)
-def get_reading(reading_id: str, caller: CurrentUser) -> ReadingPublic:
+@router.get("/{reading_id}", response=ReadingPublic, auth=True, errors=(NotFound,))
+def get_reading(reading_id: str, caller: Caller) -> ReadingPublic:
+    """One of the caller's readings (poll it until it is completed, rejected or failed)."""
     return ReadingPublic.model_validate(service.get(caller, reading_id))
 
 
-@router.delete("/{reading_id}", status_code=204)
-def delete_reading(reading_id: str, caller: CurrentUser) -> Response:
+@router.delete("/{reading_id}", status=204, auth=True, errors=(NotFound,))
+def delete_reading(reading_id: str, caller: Caller) -> None:
+    """Delete one of the caller's readings."""
     repository.delete_reading(caller, service.reading_id(reading_id))
-    return Response(status_code=204)
 
 
-@router.post("/{reading_id}/review", response_model=ReviewPublic)
-def review(reading_id: str, body: ReviewCreate, caller: CurrentUser) -> ReviewPublic:
+@router.post("/{reading_id}/review", body=ReviewCreate, response=ReviewPublic, auth=True, errors=(NotFound,))
+def review(reading_id: str, body: ReviewCreate, caller: Caller) -> ReviewPublic:
+    """Say how accurate a reading felt (rewarded once)."""
     result = repository.review_reading(caller, service.reading_id(reading_id), body.accuracy, body.comment)
     return ReviewPublic.model_validate(result)

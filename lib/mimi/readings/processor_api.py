@@ -2,47 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
-
 from mimi.config import get_settings
+from mimi.errors import Unauthorized, ValidationFailed
 from mimi.readings import processor, queue, repository
 from mimi.readings.processor import JobOutcome, SweepOutcome
+from mimi.web import Router
 
-router = APIRouter()
-
-
-async def _signed(request: Request, url: str) -> bytes:
-    """The raw body, once its Upstash-Signature checks out for this URL (401 otherwise)."""
-    body = await request.body()
-    queue.verify(request.headers.get("upstash-signature"), body, url)
-    return body
+router = Router(needs=("supabase_url", "supabase_service_role_key", "qstash_current_signing_key",
+                       "qstash_next_signing_key", "reading_processor_url", "llm_providers"))
+SIGNED = {"raw_body": True, "headers": ("Upstash-Signature",)}
 
 
-async def job_body(request: Request) -> bytes:
-    return await _signed(request, queue.processor_url())
-
-
-async def failure_body(request: Request) -> bytes:
-    return await _signed(request, queue.failed_url())
-
-
-async def sweep_body(request: Request) -> bytes:
-    return await _signed(request, queue.sweep_url())
-
-
-@router.post("/", response_model=JobOutcome)
-def run_job(body: Annotated[bytes, Depends(job_body)]) -> JobOutcome:
+@router.post("/", **SIGNED, response=JobOutcome, errors=(Unauthorized, ValidationFailed))
+def run_job(body: bytes, upstash_signature: str | None) -> JobOutcome:
+    """A reading job: claim, draw, one LLM call, complete or reject (idempotent by reading id)."""
+    queue.verify(upstash_signature, body, queue.processor_url())
     return processor.process(processor.parse_job(body))
 
 
-@router.post("/failed", response_model=JobOutcome)
-def job_failed(body: Annotated[bytes, Depends(failure_body)]) -> JobOutcome:
+@router.post("/failed", **SIGNED, response=JobOutcome, errors=(Unauthorized, ValidationFailed))
+def job_failed(body: bytes, upstash_signature: str | None) -> JobOutcome:
+    """QStash's failure callback: the reading fails and its star is refunded once."""
+    queue.verify(upstash_signature, body, queue.failed_url())
     return processor.fail(processor.parse_failure(body))
 
 
-@router.post("/sweep", response_model=SweepOutcome)
-def sweep(_: Annotated[bytes, Depends(sweep_body)]) -> SweepOutcome:
+@router.post("/sweep", **SIGNED, response=SweepOutcome, errors=(Unauthorized,))
+def sweep(body: bytes, upstash_signature: str | None) -> SweepOutcome:
     """Run by a QStash schedule: refund readings that were paid for but never reached the processor."""
+    queue.verify(upstash_signature, body, queue.sweep_url())
     return SweepOutcome.model_validate(repository.sweep_stale_readings(get_settings().stale_reading_after_s))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 
-import httpx
 from qstash import QStash, Receiver
 from qstash.errors import SignatureError
 from qstash.http import RetryConfig
 
+from mimi import http
 from mimi.config import get_settings
 from mimi.errors import ServiceUnavailable, Unauthorized
 from mimi.logs import log
@@ -25,7 +25,7 @@ SWEEP_PATH = "sweep"
 def _client(token: str, base_url: str) -> QStash:
     client = QStash(token, retry=PUBLISH_RETRY, base_url=base_url)
     # the SDK waits up to 600 s by default; a hung publish must fail inside the Lambda's budget so we refund
-    client.http._client.timeout = httpx.Timeout(PUBLISH_TIMEOUT_S)
+    http.adopt(client.http, PUBLISH_TIMEOUT_S)
     return client
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mimi.auth.deps import Caller
 from mimi.db import call, rows, service_client
+
+if TYPE_CHECKING:
+    from mimi.auth.deps import Caller
 
 READING_COLUMNS = ("id,status,question,language,depth,cards,result,analysis,rejection,failure_reason,"
                    "created_at,updated_at,completed_at")

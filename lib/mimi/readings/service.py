@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mimi import ratelimit
-from mimi.auth.deps import Caller
 from mimi.config import get_settings
 from mimi.errors import AppError, NotFound
 from mimi.logs import log
-from mimi.readings import queue, repository
+from mimi.readings import repository
 from mimi.readings.schemas import ReadingCreate
+
+if TYPE_CHECKING:
+    from mimi.auth.deps import Caller
 
 DAY_S = 86400
 
 
 def check_rate_limits(user_id: str) -> None:
     """5 a minute and 60 a day per user (settings); closed when Redis is down, as each reading costs money."""
+    from mimi import ratelimit  # Upstash loads with the first submission, not for reading history
+
     s = get_settings()
     ratelimit.enforce("readings_minute", user_id, s.readings_per_minute, 60, fail_open=False)
     ratelimit.enforce("readings_day", user_id, s.readings_per_day, DAY_S, fail_open=False)
@@ -26,6 +29,8 @@ def check_rate_limits(user_id: str) -> None:
 
 def submit(caller: Caller, body: ReadingCreate) -> dict[str, Any]:
     """Spend and queue in one rpc, then publish; when the publish fails, refund and answer 503."""
+    from mimi.readings import queue  # QStash too
+
     check_rate_limits(caller.user_id)
     reading = repository.submit_reading(caller, body.question, body.language, body.depth)
     try:

@@ -1,0 +1,64 @@
+"""One TLS context and one connection pool per process, built on first use, shared by every HTTP client."""
+
+from __future__ import annotations
+
+import importlib
+import ssl
+import threading
+from functools import lru_cache
+from typing import Any
+
+import httpx
+
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def tls() -> ssl.SSLContext:
+    """The process's TLS context: the CA bundle is read once (20-35 ms each time httpx builds a client itself)."""
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+@lru_cache(maxsize=1)
+def transport() -> httpx.HTTPTransport:
+    """The process's connection pool (HTTP/1.1: h2 is never loaded)."""
+    _share_tls_with_sdks()
+    return httpx.HTTPTransport(verify=tls())
+
+
+@lru_cache(maxsize=8)
+def client(timeout_s: float) -> httpx.Client:
+    """A client on the shared pool with its own default timeout (a client is only a thin view on the pool)."""
+    return httpx.Client(transport=transport(), timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 3.0)))
+
+
+def adopt(sdk_http: Any, timeout_s: float) -> None:
+    """Point an SDK's private httpx client (upstash-redis, qstash take none as argument) at the shared pool."""
+    own: httpx.Client = sdk_http._client
+    sdk_http._client = client(timeout_s)
+    own.close()
+
+
+def _share_tls_with_sdks() -> None:
+    """Let every httpx client that SDKs build with default verification reuse the one TLS context.
+
+    upstash-redis and qstash build their own httpx.Client in their constructors, and httpx reads the CA bundle
+    for each; handing them the already-built context makes that free. The context is the same one httpx would
+    build (certifi's bundle), so verification is unchanged. Without the hook (another httpx), they pay the cost.
+    """
+    default: Any = importlib.import_module("httpx._transports.default")
+    with _lock:
+        original = default.create_ssl_context
+        if getattr(original, "shared", False):
+            return
+
+        def create_ssl_context(verify: Any = True, cert: Any = None, trust_env: bool = True) -> ssl.SSLContext:
+            if verify is True and cert is None:
+                return tls()
+            made: ssl.SSLContext = original(verify=verify, cert=cert, trust_env=trust_env)
+            return made
+
+        create_ssl_context.shared = True  # type: ignore[attr-defined]
+        default.create_ssl_context = create_ssl_context

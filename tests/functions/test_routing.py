@@ -1,0 +1,74 @@
+"""The routing layer through real functions: 405 Allow, unreadable bodies, unparsable queries, database refusals."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from mimi.db import call, user_client
+from mimi.errors import AppError
+from mimi_local.stack import LocalStack
+from tests.functions.conftest import bearer, login
+
+
+def url(stack: LocalStack, function: str, path: str = "/") -> str:
+    return f"{stack.url}/functions/{function}{path}"
+
+
+@pytest.mark.parametrize(("function", "path", "method", "allowed"), [
+    ("readings", "/", "PATCH", {"GET", "POST"}),
+    ("profile", "/", "POST", {"GET", "PATCH"}),
+    ("readings", "/0b6f1a9e-8d7c-4f5e-9a3b-2c1d0e9f8a7b", "PATCH", {"GET", "DELETE"}),
+])
+def test_405_allow_lists_every_method_of_the_path(stack: LocalStack, function: str, path: str, method: str,
+                                                  allowed: set[str]) -> None:
+    response = httpx.request(method, url(stack, function, path))
+    assert response.status_code == 405 and response.json()["code"] == "method_not_allowed"
+    assert response.headers["content-type"] == "application/problem+json"
+    assert {m.strip() for m in response.headers["allow"].split(",")} == allowed
+
+
+@pytest.mark.parametrize("body", [
+    b"[" * 10_000 + b"]" * 10_000,
+    b'{"question": ' * 10_000 + b"1" + b"}" * 10_000,
+    b'{"question": "\xff\xfe love"}',
+    b"\xef\xbb",
+], ids=["nested-list", "nested-object", "latin-bytes", "truncated-utf8"])
+def test_unreadable_json_is_400_malformed_json_and_spends_nothing(stack: LocalStack, body: bytes) -> None:
+    session = login(stack)
+    response = httpx.post(url(stack, "readings"), content=body,
+                          headers={**bearer(session), "content-type": "application/json"})
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == "malformed_json" and response.json()["request_id"]
+    wallet = httpx.get(url(stack, "profile"), headers=bearer(session)).json()["wallet"]
+    assert wallet["free_points"] == 3
+
+
+@pytest.mark.parametrize("query", ["limit=abc", "limit=1.5", "limit=", "limit=%F0%9F%98%80", "limit=๕"])
+def test_a_query_value_that_cannot_parse_is_422(stack: LocalStack, query: str) -> None:
+    session = login(stack)
+    for function, path in [("profile", "/transactions"), ("payments", "/"), ("readings", "/")]:
+        response = httpx.get(f"{url(stack, function, path)}?{query}", headers=bearer(session))
+        assert response.status_code == 422, (function, query, response.text)
+        body = response.json()
+        assert body["code"] == "validation_failed" and body["errors"][0]["loc"] == ["query", "limit"]
+
+
+def test_a_body_that_is_not_json_is_422_naming_the_body(stack: LocalStack) -> None:
+    session = login(stack)
+    response = httpx.post(url(stack, "readings"), content=b"question=hello",
+                          headers={**bearer(session), "content-type": "text/plain"})
+    assert response.status_code == 422 and response.json()["errors"][0]["loc"] == ["body"]
+    empty = httpx.post(url(stack, "readings"), headers=bearer(session))
+    assert empty.status_code == 422 and empty.json()["errors"] == [
+        {"loc": ["body"], "msg": "Field required", "type": "missing"}]
+
+
+def test_an_uncoded_database_refusal_gets_a_generic_detail(stack: LocalStack) -> None:
+    session = login(stack)
+    with pytest.raises(AppError) as refused:  # a server-only function, called as the user: Postgres says 42501
+        call(user_client(session["access_token"]), "claim_reading",
+             {"p_id": "0b6f1a9e-8d7c-4f5e-9a3b-2c1d0e9f8a7b"})
+    assert refused.value.status == 403 and refused.value.code == "forbidden"
+    assert refused.value.detail == "You are not allowed to do this."
+    assert "permission" not in refused.value.detail and "claim_reading" not in refused.value.detail
