@@ -35,8 +35,13 @@ def client(timeout_s: float) -> httpx.Client:
 
 
 def adopt(sdk_http: Any, timeout_s: float) -> None:
-    """Point an SDK's private httpx client (upstash-redis, qstash take none as argument) at the shared pool."""
-    own: httpx.Client = sdk_http._client
+    """Point an SDK's private httpx client (upstash-redis, qstash take none as argument) at the shared pool.
+
+    If a later SDK version keeps its client elsewhere, its own client stays: slower to start, never broken.
+    """
+    own = getattr(sdk_http, "_client", None)
+    if not isinstance(own, httpx.Client):
+        return
     sdk_http._client = client(timeout_s)
     own.close()
 
