@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     app_jwt_audience: str = "authenticated"
     access_token_ttl_s: int = 900
     refresh_token_ttl_s: int = 30 * 24 * 3600
+    # HMAC key deriving each refresh token's successor, so a repeated refresh gets the same one (auth only)
+    refresh_token_secret: SecretStr = SecretStr("")
     login_rate_limit: int = 20
     login_rate_window_s: int = 60
 

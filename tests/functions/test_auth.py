@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -73,12 +74,14 @@ def test_bad_line_tokens_are_refused_with_401(stack: LocalStack) -> None:
                 ).json()["code"] == "line_token_expired"
 
 
-def test_refresh_rotates_and_reuse_revokes_the_family(stack: LocalStack) -> None:
+def test_refresh_rotates_and_reuse_revokes_the_family(stack: LocalStack, sql: Any) -> None:
     session = login(stack)
     first = post(stack, "/refresh", {"refresh_token": session["refresh_token"]})
     assert first.status_code == 200
     pair = first.json()
     assert pair["refresh_token"] != session["refresh_token"]
+    sql.execute("update private.refresh_tokens set used_at = used_at - interval '11 seconds' where token_hash = %s",
+                (hashlib.sha256(session["refresh_token"].encode()).hexdigest(),))  # past the reuse interval
     reused = post(stack, "/refresh", {"refresh_token": session["refresh_token"]})
     assert reused.status_code == 401 and reused.json()["code"] == "refresh_token_reused"
     after = post(stack, "/refresh", {"refresh_token": pair["refresh_token"]})
