@@ -85,6 +85,7 @@ class LocalStack:
             "READING_PROCESSOR_URL": f"{u}/functions/reading_processor/",
             "LINE_JWKS_URL": f"{u}/line/oauth2/v2.1/certs", "LINE_CHANNEL_ID": self.channel_id,
             "APP_JWT_KEYS": json.dumps(s["app_jwt_keys"]), "REFRESH_TOKEN_SECRET": s["refresh_token_secret"],
+            "APP_JWT_PUBLIC_KEYS": json.dumps([public_jwk(k) for k in s["app_jwt_keys"]]),
             "LLM_PROVIDERS": json.dumps(providers),
             "STRIPE_SECRET_KEY": s["stripe_secret_key"], "STRIPE_WEBHOOK_SECRET": s["stripe_webhook_secret"],
             "STRIPE_API_BASE": f"{u}/stripe",

@@ -17,7 +17,7 @@ import pytest
 
 from mimi.auth import tokens
 from mimi.config import get_settings
-from mimi_local.keys import es256_jwk
+from mimi_local.keys import es256_jwk, public_jwk
 from mimi_local.lambda_adapter import LambdaContext, build_event, load_handler
 from mimi_local.stack import LocalStack
 from tests.functions.conftest import bearer, line_token, login
@@ -117,8 +117,10 @@ def rotated_keys(stack: LocalStack) -> Iterator[dict[str, Any]]:
 
 def _use_keys(keys: list[dict[str, Any]]) -> None:
     os.environ["APP_JWT_KEYS"] = json.dumps(keys)
+    os.environ["APP_JWT_PUBLIC_KEYS"] = json.dumps([public_jwk(k) for k in keys])
     get_settings.cache_clear()
     tokens.keyset.cache_clear()
+    tokens.public_keyset.cache_clear()
 
 
 def test_previous_key_still_verifies_and_a_removed_key_does_not(rotated_keys: dict[str, Any]) -> None:
