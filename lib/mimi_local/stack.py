@@ -102,8 +102,8 @@ class LocalStack:
         s = self.secrets
         app_jwks = [public_jwk(k) for k in s["app_jwt_keys"]]
         gateway = gateway_app(GatewayConfig(dsn=self.pg.dsn(user="authenticator", password="authenticator"),
-            jwt_secret=s["jwt_secret"],
-            jwks=app_jwks))
+            jwt_secret=s["jwt_secret"], api_keys=frozenset({s["anon_key"], s["service_role_key"]}),
+            jwks=app_jwks, jwt_aud="authenticated"))
         qstash = qstash_app(QStashConfig(token=s["qstash_token"],
                                          current_signing_key=s["qstash_current_signing_key"],
                                          next_signing_key=s["qstash_next_signing_key"],
