@@ -4,6 +4,7 @@ from pathlib import Path
 
 import yaml
 
+from mimi.config import Settings
 from mimi_local.lambda_adapter import function_names
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,3 +30,61 @@ def test_each_function_has_its_handler_a_url_and_excludes_the_local_stack() -> N
 def test_runtime_matches_pyproject() -> None:
     assert _config()["provider"]["runtime"] == "python3.11"
     assert 'requires-python = ">=3.11"' in (ROOT / "pyproject.toml").read_text()
+
+
+# Least privilege: what each function's code reads, beyond STAGE and LOG_LEVEL. serverless.yml must match it
+# exactly; a setting a function does not use is a secret it should not hold.
+USER_API = {"CORS_ORIGINS", "SUPABASE_URL", "SUPABASE_ANON_KEY", "APP_JWT_PUBLIC_KEYS", "APP_JWT_ISSUER"}
+REDIS = {"UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"}
+SERVICE_ROLE = {"SUPABASE_URL", "SUPABASE_SERVICE_ROLE_KEY"}
+NEEDS: dict[str, set[str]] = {
+    "health": {"CORS_ORIGINS", "SUPABASE_URL", "SUPABASE_ANON_KEY"} | REDIS,
+    "auth": SERVICE_ROLE | REDIS | {"CORS_ORIGINS", "LINE_CHANNEL_ID", "LINE_JWKS_URL", "APP_JWT_KEYS",
+                                    "APP_JWT_ISSUER", "REFRESH_TOKEN_SECRET"},
+    "profile": USER_API,
+    "credits": USER_API | {"LIFF_URL"},
+    "readings": USER_API | REDIS | {"QSTASH_URL", "QSTASH_TOKEN", "READING_PROCESSOR_URL"},
+    "reading_processor": SERVICE_ROLE | {"QSTASH_CURRENT_SIGNING_KEY", "QSTASH_NEXT_SIGNING_KEY",
+                                         "READING_PROCESSOR_URL", "LLM_PROVIDERS"},
+    "payments": USER_API | REDIS | {"STRIPE_SECRET_KEY"},
+    "stripe_webhook": SERVICE_ROLE | {"STRIPE_WEBHOOK_SECRET"},
+}
+
+
+def _environment(config: dict, name: str) -> dict[str, str]:
+    return {**config["provider"]["environment"], **(config["functions"][name].get("environment") or {})}
+
+
+def test_each_function_gets_exactly_the_settings_it_reads() -> None:
+    config = _config()
+    assert set(NEEDS) == set(config["functions"])
+    assert set(config["provider"]["environment"]) == {"STAGE", "LOG_LEVEL"}
+    for name in NEEDS:
+        assert set(_environment(config, name)) == NEEDS[name] | {"STAGE", "LOG_LEVEL"}, name
+
+
+def test_every_listed_setting_is_a_real_setting() -> None:
+    fields = {name.upper() for name in Settings.model_fields}
+    for name, needed in NEEDS.items():
+        assert needed <= fields, (name, needed - fields)
+
+
+def test_secrets_stay_with_the_one_function_that_uses_them() -> None:
+    config = _config()
+    holders = {var: {n for n in NEEDS if var in _environment(config, n)} for var in
+               ("APP_JWT_KEYS", "REFRESH_TOKEN_SECRET", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
+                "LLM_PROVIDERS", "SUPABASE_SERVICE_ROLE_KEY", "QSTASH_TOKEN", "QSTASH_CURRENT_SIGNING_KEY")}
+    assert holders["APP_JWT_KEYS"] == holders["REFRESH_TOKEN_SECRET"] == {"auth"}
+    assert holders["STRIPE_SECRET_KEY"] | holders["STRIPE_WEBHOOK_SECRET"] == {"payments", "stripe_webhook"}
+    assert holders["STRIPE_SECRET_KEY"] == {"payments"} and holders["STRIPE_WEBHOOK_SECRET"] == {"stripe_webhook"}
+    assert holders["LLM_PROVIDERS"] == {"reading_processor"}
+    assert holders["SUPABASE_SERVICE_ROLE_KEY"] == {"auth", "reading_processor", "stripe_webhook"}
+    assert holders["QSTASH_TOKEN"] == {"readings"} and holders["QSTASH_CURRENT_SIGNING_KEY"] == {"reading_processor"}
+
+
+def test_cors_has_one_source_the_apps_cors_origins() -> None:
+    config = _config()
+    for name, spec in config["functions"].items():
+        assert spec["url"] is True, f"{name}: CORS belongs to the app (CORS_ORIGINS), not the function URL"
+    browser_facing = {n for n in NEEDS if "CORS_ORIGINS" in NEEDS[n]}
+    assert browser_facing == {"health", "auth", "profile", "credits", "readings", "payments"}

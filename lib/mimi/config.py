@@ -61,12 +61,15 @@ class Settings(BaseModel):
     line_jwks_url: str = "http://127.0.0.1:8000/line/oauth2/v2.1/certs"
     liff_url: str = "https://liff.line.me/0000000000-mimivibes"
 
-    # Private ES256 JWKs as a JSON list; the first signs, all verify (rotation: prepend the new key).
+    # Private ES256 JWKs as a JSON list, auth function only; the first signs (rotation: prepend the new key).
     app_jwt_keys: SecretStr = SecretStr("[]")
+    # Their public halves (JSON list of public JWKs): what every other function verifies access tokens with.
+    app_jwt_public_keys: str = "[]"
     app_jwt_issuer: str = "https://api.mimivibes.app"
-    app_jwt_audience: str = "authenticated"
     access_token_ttl_s: int = 900
     refresh_token_ttl_s: int = 30 * 24 * 3600
+    # HMAC key deriving each refresh token's successor, so a repeated refresh gets the same one (auth only)
+    refresh_token_secret: SecretStr = SecretStr("")
     login_rate_limit: int = 20
     login_rate_window_s: int = 60
 

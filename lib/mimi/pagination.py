@@ -12,6 +12,7 @@ from mimi.errors import ValidationFailed
 
 T = TypeVar("T")
 MAX_LIMIT = 100
+MAX_SEQ = 2**63 - 1  # a Postgres bigint
 
 
 class Page(BaseModel, Generic[T]):
@@ -46,7 +47,8 @@ def decode_cursor(cursor: str | None) -> str | None:
 def decode_seq_cursor(cursor: str | None) -> str | None:
     """The row number a cursor over an integer key points after; 422 when it is not one."""
     position = decode_cursor(cursor)
-    if position is not None and not position.isdigit():
+    # ASCII digits only: str.isdigit() also accepts Thai and superscript digits, which Postgres cannot read
+    if position is not None and not (position.isascii() and position.isdigit() and int(position) <= MAX_SEQ):
         raise ValidationFailed("cursor: not a cursor this API returned", code="invalid_cursor")
     return position
 

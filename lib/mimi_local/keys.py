@@ -48,6 +48,7 @@ def fresh_secrets() -> dict[str, Any]:
         "stripe_secret_key": "sk_test_local_" + secrets.token_hex(12),
         "stripe_webhook_secret": "whsec_" + secrets.token_hex(24),
         "openai_api_key": "sk-local-" + secrets.token_hex(12),
+        "refresh_token_secret": secrets.token_urlsafe(32),
     }
 
 

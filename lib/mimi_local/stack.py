@@ -84,7 +84,8 @@ class LocalStack:
             "QSTASH_NEXT_SIGNING_KEY": s["qstash_next_signing_key"],
             "READING_PROCESSOR_URL": f"{u}/functions/reading_processor/",
             "LINE_JWKS_URL": f"{u}/line/oauth2/v2.1/certs", "LINE_CHANNEL_ID": self.channel_id,
-            "APP_JWT_KEYS": json.dumps(s["app_jwt_keys"]),
+            "APP_JWT_KEYS": json.dumps(s["app_jwt_keys"]), "REFRESH_TOKEN_SECRET": s["refresh_token_secret"],
+            "APP_JWT_PUBLIC_KEYS": json.dumps([public_jwk(k) for k in s["app_jwt_keys"]]),
             "LLM_PROVIDERS": json.dumps(providers),
             "STRIPE_SECRET_KEY": s["stripe_secret_key"], "STRIPE_WEBHOOK_SECRET": s["stripe_webhook_secret"],
             "STRIPE_API_BASE": f"{u}/stripe",
@@ -101,8 +102,8 @@ class LocalStack:
         s = self.secrets
         app_jwks = [public_jwk(k) for k in s["app_jwt_keys"]]
         gateway = gateway_app(GatewayConfig(dsn=self.pg.dsn(user="authenticator", password="authenticator"),
-            jwt_secret=s["jwt_secret"],
-            jwks=app_jwks))
+            jwt_secret=s["jwt_secret"], api_keys=frozenset({s["anon_key"], s["service_role_key"]}),
+            jwks=app_jwks, jwt_aud="authenticated"))
         qstash = qstash_app(QStashConfig(token=s["qstash_token"],
                                          current_signing_key=s["qstash_current_signing_key"],
                                          next_signing_key=s["qstash_next_signing_key"],

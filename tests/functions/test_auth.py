@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -16,7 +17,7 @@ import pytest
 
 from mimi.auth import tokens
 from mimi.config import get_settings
-from mimi_local.keys import es256_jwk
+from mimi_local.keys import es256_jwk, public_jwk
 from mimi_local.lambda_adapter import LambdaContext, build_event, load_handler
 from mimi_local.stack import LocalStack
 from tests.functions.conftest import bearer, line_token, login
@@ -73,12 +74,14 @@ def test_bad_line_tokens_are_refused_with_401(stack: LocalStack) -> None:
                 ).json()["code"] == "line_token_expired"
 
 
-def test_refresh_rotates_and_reuse_revokes_the_family(stack: LocalStack) -> None:
+def test_refresh_rotates_and_reuse_revokes_the_family(stack: LocalStack, sql: Any) -> None:
     session = login(stack)
     first = post(stack, "/refresh", {"refresh_token": session["refresh_token"]})
     assert first.status_code == 200
     pair = first.json()
     assert pair["refresh_token"] != session["refresh_token"]
+    sql.execute("update private.refresh_tokens set used_at = used_at - interval '11 seconds' where token_hash = %s",
+                (hashlib.sha256(session["refresh_token"].encode()).hexdigest(),))  # past the reuse interval
     reused = post(stack, "/refresh", {"refresh_token": session["refresh_token"]})
     assert reused.status_code == 401 and reused.json()["code"] == "refresh_token_reused"
     after = post(stack, "/refresh", {"refresh_token": pair["refresh_token"]})
@@ -114,8 +117,10 @@ def rotated_keys(stack: LocalStack) -> Iterator[dict[str, Any]]:
 
 def _use_keys(keys: list[dict[str, Any]]) -> None:
     os.environ["APP_JWT_KEYS"] = json.dumps(keys)
+    os.environ["APP_JWT_PUBLIC_KEYS"] = json.dumps([public_jwk(k) for k in keys])
     get_settings.cache_clear()
     tokens.keyset.cache_clear()
+    tokens.public_keyset.cache_clear()
 
 
 def test_previous_key_still_verifies_and_a_removed_key_does_not(rotated_keys: dict[str, Any]) -> None:

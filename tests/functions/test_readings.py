@@ -84,6 +84,9 @@ def test_language_defaults_to_the_profile_language(stack: LocalStack) -> None:
     {"question": "ความรัก\u0000ของฉันเป็นยังไง"},                  # NUL
     {"question": "ความรักของฉัน\nจะเป็นอย่างไร"},                   # newline is a control character
     {"question": "what about\u0007my love life"},                # bell
+    {"question": "\u200b" * 20},                                 # zero-width spaces only
+    {"question": "ab" + "\u200d\ufeff" * 10},                    # 2 visible characters
+    {"question": "1234567890?"},                                 # no letters
     {},
     {"question": 1234567890123},
     {"question": None},

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 
 from mimi.auth import repository
@@ -24,6 +26,19 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def successor_token(parent_hash: str) -> tuple[str, str]:
+    """The token that replaces a parent, and its hash: derived, so a repeated refresh gets the same successor.
+
+    HMAC-SHA256 keyed by a server secret: a stolen used token tells nothing about its successor without it.
+    """
+    secret = get_settings().refresh_token_secret.get_secret_value()
+    if not secret:
+        raise RuntimeError("REFRESH_TOKEN_SECRET is not set")
+    digest = hmac.new(secret.encode(), f"refresh-successor:{parent_hash}".encode(), hashlib.sha256).digest()
+    token = base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    return token, hash_token(token)
+
+
 def _limit(kind: str, ip: str) -> None:
     s = get_settings()
     enforce(kind, ip, s.login_rate_limit, s.login_rate_window_s, fail_open=True)
@@ -43,9 +58,9 @@ def login(id_token: str, ref: str | None, ip: str) -> LoginPublic:
 
 
 def refresh(refresh_token: str, ip: str) -> TokenPair:
-    """Rotate the refresh token; a reused one revokes its whole family."""
+    """Rotate the refresh token; a repeat within the reuse interval gets the same successor, later reuse revokes."""
     _limit("refresh", ip)
-    new, new_hash = new_refresh_token()
+    new, new_hash = successor_token(hash_token(refresh_token))
     user_id = repository.rotate_refresh_token(hash_token(refresh_token), new_hash,
                                               get_settings().refresh_token_ttl_s)
     if user_id is None:

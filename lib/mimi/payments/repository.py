@@ -42,3 +42,10 @@ def apply_stripe_event(event_id: str, event_type: str, payload: dict[str, Any]) 
     result: dict[str, Any] = call(service_client(), "apply_stripe_event",
                                   {"p_event_id": event_id, "p_type": event_type, "p_payload": payload})
     return result
+
+
+def record_invalid_stripe_event(event_id: str, event_type: str, reason: str, payload: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = call(service_client(), "record_invalid_stripe_event",
+                                  {"p_event_id": event_id, "p_type": event_type, "p_reason": reason,
+                                   "p_payload": payload})
+    return result

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
@@ -60,16 +60,20 @@ class StripeObject(BaseModel):
     object: str
 
 
+# Stripe amounts have at most eight digits; anything larger can never be a real charge (or fit our columns).
+StripeAmount = Annotated[int, Field(ge=0, le=99_999_999)]
+
+
 class PaymentIntentObject(StripeObject):
-    amount: int
+    amount: StripeAmount
     currency: str
     metadata: dict[str, str] = Field(default_factory=dict)
     latest_charge: str | None = None
 
 
 class ChargeObject(StripeObject):
-    amount: int
-    amount_refunded: int = Field(ge=0)
+    amount: StripeAmount
+    amount_refunded: StripeAmount
     currency: str
     payment_intent: str | None = None
 
@@ -78,7 +82,7 @@ class DisputeObject(StripeObject):
     charge: str | None = None
     payment_intent: str | None = None
     status: str
-    amount: int
+    amount: StripeAmount
 
 
 class EventData(BaseModel):

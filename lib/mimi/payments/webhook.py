@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 import stripe
 from pydantic import BaseModel, ValidationError
@@ -22,7 +23,7 @@ HANDLED: dict[str, type[BaseModel]] = {
     "charge.dispute.created": DisputeObject,
     "charge.dispute.closed": DisputeObject,
 }
-WARN_OUTCOMES = {"mismatch", "unknown_payment"}
+WARN_OUTCOMES = {"mismatch", "unknown_payment", "invalid"}
 
 
 def verify(payload: bytes, signature: str | None) -> StripeEvent:
@@ -33,9 +34,40 @@ def verify(payload: bytes, signature: str | None) -> StripeEvent:
         event = StripeEvent.model_validate_json(payload)
     except stripe.SignatureVerificationError:
         raise BadRequest("The Stripe-Signature header does not match this body.", code="invalid_signature") from None
-    except (ValueError, TypeError, AttributeError, ValidationError):  # signed, but not an event object
+    # signed, but not an event object (RecursionError: a body nested too deep for json.loads)
+    except (ValueError, TypeError, AttributeError, RecursionError, ValidationError):
         raise BadRequest("The body is not a Stripe event.", code="invalid_payload") from None
     return event
+
+
+def unusable_reason(model: type[BaseModel], event: StripeEvent, body: Any) -> str | None:
+    """Why a verified event can never apply (fields missing or impossible, a NUL anywhere), or None."""
+    if _has_nul(body):
+        return "nul_character"
+    try:
+        model.model_validate(event.data.object)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        return f"{'.'.join(str(p) for p in first['loc'])}: {first['type']}"[:200]
+    return None
+
+
+def _has_nul(value: Any) -> bool:
+    """Whether a NUL is in any key or string of a parsed JSON value (jsonb cannot store one)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any("\x00" in k or _has_nul(v) for k, v in value.items())
+    return isinstance(value, list) and any(_has_nul(v) for v in value)
+
+
+def _without_nul(value: Any) -> Any:
+    """The value with every NUL replaced by U+FFFD, so it can be stored for support."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    return [_without_nul(v) for v in value] if isinstance(value, list) else value
 
 
 def process(payload: bytes, signature: str | None) -> WebhookReceipt:
@@ -44,12 +76,13 @@ def process(payload: bytes, signature: str | None) -> WebhookReceipt:
     model = HANDLED.get(event.type)
     if model is None:
         return WebhookReceipt(event_id=event.id, outcome="ignored")
+    body = json.loads(payload)
+    reason = unusable_reason(model, event, body)
     try:
-        model.model_validate(event.data.object)
-    except ValidationError:
-        raise BadRequest(f"The {event.type} object lacks fields we need.", code="invalid_payload") from None
-    try:
-        result = repository.apply_stripe_event(event.id, event.type, json.loads(payload))
+        if reason is not None:  # stored and flagged, answered 200: a retry could never succeed
+            result = repository.record_invalid_stripe_event(event.id, event.type, reason, _without_nul(body))
+        else:
+            result = repository.apply_stripe_event(event.id, event.type, body)
     except AppError as exc:
         log("stripe_event_failed", logging.ERROR, event_id=event.id, event_type=event.type, code=exc.code)
         raise ServiceUnavailable("The event could not be applied; retry later.", code="webhook_failed") from None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import logging
 from typing import Any
 
@@ -48,7 +47,7 @@ def parse_failure(body: bytes) -> ReadingJob:
     try:
         callback = FailureCallback.model_validate_json(body)
         return parse_job(base64.b64decode(callback.source_body, validate=True))
-    except (ValidationError, binascii.Error):
+    except (ValidationError, ValueError):  # binascii.Error, and non-ASCII text, are ValueErrors
         raise ValidationFailed("body: expected a QStash failure callback", code="invalid_callback") from None
 
 

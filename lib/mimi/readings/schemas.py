@@ -26,12 +26,18 @@ def clean_text(value: str, *, allow_newlines: bool = False) -> str:
     return value
 
 
+def visible_text(value: str) -> str:
+    """Text without format characters (Cf: zero-width spaces and joiners, BOM, bidi controls), spaces collapsed."""
+    return " ".join("".join(ch for ch in value if unicodedata.category(ch) != "Cf").split())
+
+
 class ReadingCreate(BaseModel):
     """A question for Mimi, validated before any credit is spent."""
 
-    # Length counts Unicode code points after NFC and trimming: a Thai vowel or tone mark (a combining
-    # character) counts as one, as PostgreSQL's char_length does. Every control character (Cc) is refused,
-    # newlines and tabs included: a question is one line.
+    # Length counts Unicode code points after NFC, removing format characters (Cf) and collapsing whitespace:
+    # a Thai vowel or tone mark (a combining character, Mn/Mc) counts as one, as PostgreSQL's char_length does;
+    # an invisible character counts as none. Every control character (Cc) is refused, newlines and tabs
+    # included: a question is one line. A question must contain letters. The stored question is this text.
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
@@ -42,9 +48,11 @@ class ReadingCreate(BaseModel):
     @field_validator("question")
     @classmethod
     def _clean_question(cls, value: str) -> str:
-        value = clean_text(value)
+        value = visible_text(clean_text(value))
         if not QUESTION_MIN <= len(value) <= QUESTION_MAX:
-            raise ValueError(f"must be {QUESTION_MIN} to {QUESTION_MAX} characters")
+            raise ValueError(f"must be {QUESTION_MIN} to {QUESTION_MAX} visible characters")
+        if not any(unicodedata.category(ch).startswith("L") for ch in value):
+            raise ValueError("must contain letters")
         return value
 
 

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mimi_local.gateway.auth import JwtVerifier, bearer_token
+from mimi_local.gateway.auth import JwtVerifier, bearer_token, check_api_key
 from mimi_local.gateway.db import Database, RequestContext
 from mimi_local.gateway.errors import GatewayError, error_response, not_supported
 from mimi_local.gateway.http import Page, negotiate_singular, page_response, wants_count
@@ -35,10 +35,15 @@ where n.nspname = %s and c.relname = %s and c.relkind in ('r', 'v', 'm', 'f', 'p
 
 @dataclass
 class GatewayConfig:
-    """Where the database is (as authenticator) and which keys sign the API's JWTs."""
+    """Where the database is (as authenticator), the project API keys, and which keys sign the API's JWTs.
+
+    As on Supabase, every request needs an `apikey` header that is one of `api_keys`, and
+    when `jwt_aud` is set a token's `aud` must name it.
+    """
 
     dsn: str
     jwt_secret: str
+    api_keys: frozenset[str] = frozenset()
     jwks: list[dict[str, Any]] = field(default_factory=list)
     jwt_aud: str | None = None
 
@@ -49,6 +54,7 @@ class Gateway:
     def __init__(self, config: GatewayConfig) -> None:
         self.db = Database(config.dsn)
         self._verifier = JwtVerifier(config.jwt_secret, config.jwks, config.jwt_aud)
+        self._api_keys = config.api_keys
 
     @asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
@@ -60,7 +66,9 @@ class Gateway:
 
     def context(self, request: Request, path: str) -> RequestContext:
         """Authenticate the request and collect what SQL sees of it."""
-        token = bearer_token(request.headers.get("authorization"), request.headers.get("apikey"))
+        apikey = request.headers.get("apikey")
+        check_api_key(apikey, self._api_keys)
+        token = bearer_token(request.headers.get("authorization"), apikey)
         auth = self._verifier.authenticate(token)
         headers = {k: v for k, v in request.headers.items() if k != "cookie"}
         return RequestContext(auth, request.method, path, headers, dict(request.cookies))
@@ -106,6 +114,8 @@ class Gateway:
 
         async def work(conn: AsyncConnection[Any]) -> Page | None:
             routine = await find_routine(conn, name, set(args))
+            if post and routine.read_only:  # going read-only is allowed mid-transaction, before the call
+                await conn.execute("set transaction read only")
             source, params = call_source(routine, args)
             if routine.returns_void:
                 await conn.execute(source, params)

@@ -28,6 +28,18 @@ select pg_catalog.set_config('search_path', '"public"', true),
        pg_catalog.set_config('request.cookies', %(cookies)s, true)
 """
 
+# The impersonated role's own settings (ALTER ROLE ... SET statement_timeout), which SET ROLE does not apply:
+# PostgREST applies them per transaction, so Supabase's per-role statement timeouts hold through the API.
+_ROLE_SETTINGS_SQL = """
+select pg_catalog.set_config(split_part(kv, '=', 1), substr(kv, strpos(kv, '=') + 1), true)
+from pg_catalog.pg_db_role_setting s
+join pg_catalog.pg_roles r on r.oid = s.setrole
+cross join lateral unnest(s.setconfig) as kv
+where r.rolname = %(role)s
+  and s.setdatabase in (0, (select oid from pg_catalog.pg_database where datname = pg_catalog.current_database()))
+order by s.setdatabase
+"""
+
 
 @dataclass(frozen=True)
 class RequestContext:
@@ -83,6 +95,7 @@ async def _set_context(conn: AsyncConnection[Any], ctx: RequestContext) -> None:
     """Switch to the request's role and publish claims, method, path, headers and cookies as settings."""
     if ctx.auth.role not in API_ROLES:
         await _refuse_role(conn, ctx.auth.role)
+    await conn.execute(_ROLE_SETTINGS_SQL, {"role": ctx.auth.role})
     await conn.execute(_CONTEXT_SQL, {
         "role": ctx.auth.role, "claims": json.dumps(ctx.auth.claims, separators=(",", ":")),
         "method": ctx.method, "path": ctx.path,

@@ -21,7 +21,8 @@ select p.proname, p.proretset,
        coalesce(p.proargmodes::text[], '{}'::text[]),
        array(select pg_catalog.format_type(a.oid, null)
              from unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) with ordinality as a(oid, i)
-             order by a.i)
+             order by a.i),
+       p.provolatile
 from pg_catalog.pg_proc p
 join pg_catalog.pg_namespace n on n.oid = p.pronamespace
 join pg_catalog.pg_type t on t.oid = p.prorettype
@@ -47,6 +48,12 @@ class Routine:
     returns_set: bool
     returns_void: bool
     returns_composite: bool
+    volatility: str = "v"  # pg_proc.provolatile: i(mmutable), s(table), v(olatile)
+
+    @property
+    def read_only(self) -> bool:
+        """PostgREST runs STABLE and IMMUTABLE functions in a read-only transaction, whatever the method."""
+        return self.volatility in ("i", "s")
 
     def accepts(self, keys: set[str]) -> bool:
         """PostgREST's match: every required parameter given, every given key a parameter."""
@@ -73,13 +80,13 @@ async def find_routine(conn: AsyncConnection[Any], name: str, keys: set[str]) ->
 
 def _routine(row: tuple[Any, ...]) -> Routine:
     """A Routine from a catalog row, keeping only input (IN, INOUT, VARIADIC) parameters."""
-    name, returns_set, returns_void, composite, n_required, names, modes, types = row
+    name, returns_set, returns_void, composite, n_required, names, modes, types, volatility = row
     params, position = [], 0
     for i, type_name in enumerate(types):
         if (modes[i] if modes else "i") in ("i", "b", "v"):
             params.append(Param(names[i] if i < len(names) else "", type_name, position < n_required))
             position += 1
-    return Routine(name, tuple(params), returns_set, returns_void, composite)
+    return Routine(name, tuple(params), returns_set, returns_void, composite, str(volatility))
 
 
 def _no_rpc(name: str, keys: list[str]) -> GatewayError:

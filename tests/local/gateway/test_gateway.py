@@ -163,7 +163,7 @@ def notes(pg: PgCluster) -> Iterator[None]:
 @pytest.fixture(scope="module")
 def url(pg: PgCluster, notes: None, keys: Keys) -> Iterator[str]:
     config = GatewayConfig(dsn=f"postgresql://authenticator:authenticator@127.0.0.1:{pg.port}/postgres",
-                           jwt_secret=SECRET, jwks=[keys.public_jwk])
+                           jwt_secret=SECRET, api_keys=frozenset({ANON_KEY, SERVICE_KEY}), jwks=[keys.public_jwk])
     gateway = build_app(config)
 
     @asynccontextmanager

@@ -1,0 +1,41 @@
+"""ReadingCreate: what counts as a question's length, and what is not a question at all."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from mimi.readings.schemas import ReadingCreate
+
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"
+
+
+@pytest.mark.parametrize("question", [
+    "\u200b" * 20,                          # zero-width spaces only
+    ZERO_WIDTH * 4,                         # every zero-width character
+    BIDI * 2,                               # bidi controls only
+    "ab" + "\u200b" * 20,                   # two letters padded to 22 code points
+    "ความ" + "\u200d" * 10,                 # four Thai letters padded with joiners
+    "a" + "\u3000" * 12 + "b",              # ideographic spaces collapse to one: 3 characters
+    "a\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0b",  # no-break spaces collapse too
+    "1234567890",                           # no letters
+    "?!?!?!?!?!?!",                         # no letters
+    "\u0e48\u0e49\u0e4a\u0e4b" * 3,         # Thai tone marks alone are not letters
+])
+def test_invisible_or_letterless_questions_are_refused(question: str) -> None:
+    with pytest.raises(ValidationError):
+        ReadingCreate(question=question)
+
+
+def test_thai_vowels_and_tone_marks_still_count() -> None:
+    thai_ten = "รักจะดีไหม"  # 10 code points, two of them combining vowel marks (Mn)
+    assert ReadingCreate(question=thai_ten).question == thai_ten
+    assert ReadingCreate(question="ใครจะรักฉัน่").question == "ใครจะรักฉัน่"
+    with pytest.raises(ValidationError):
+        ReadingCreate(question="รักจะดีไห")  # 9 code points
+
+
+def test_stored_question_drops_invisible_characters_and_collapses_spaces() -> None:
+    question = ReadingCreate(question="\ufeffwill \u200bmy   love\u3000 last?\u202e").question
+    assert question == "will my love last?"
