@@ -1,5 +1,6 @@
 """serverless.yml and functions/ must agree: every folder deployed, nothing deployed that is not a folder."""
 
+import importlib
 from pathlib import Path
 
 import yaml
@@ -32,23 +33,15 @@ def test_runtime_matches_pyproject() -> None:
     assert 'requires-python = ">=3.11"' in (ROOT / "pyproject.toml").read_text()
 
 
-# Least privilege: what each function's code reads, beyond STAGE and LOG_LEVEL. serverless.yml must match it
-# exactly; a setting a function does not use is a secret it should not hold.
-USER_API = {"CORS_ORIGINS", "SUPABASE_URL", "SUPABASE_ANON_KEY", "APP_JWT_PUBLIC_KEYS", "APP_JWT_ISSUER"}
-REDIS = {"UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"}
-SERVICE_ROLE = {"SUPABASE_URL", "SUPABASE_SERVICE_ROLE_KEY"}
-NEEDS: dict[str, set[str]] = {
-    "health": {"CORS_ORIGINS", "SUPABASE_URL", "SUPABASE_ANON_KEY"} | REDIS,
-    "auth": SERVICE_ROLE | REDIS | {"CORS_ORIGINS", "LINE_CHANNEL_ID", "LINE_JWKS_URL", "APP_JWT_KEYS",
-                                    "APP_JWT_ISSUER", "REFRESH_TOKEN_SECRET"},
-    "profile": USER_API,
-    "credits": USER_API | {"LIFF_URL"},
-    "readings": USER_API | REDIS | {"QSTASH_URL", "QSTASH_TOKEN", "READING_PROCESSOR_URL"},
-    "reading_processor": SERVICE_ROLE | {"QSTASH_CURRENT_SIGNING_KEY", "QSTASH_NEXT_SIGNING_KEY",
-                                         "READING_PROCESSOR_URL", "LLM_PROVIDERS"},
-    "payments": USER_API | REDIS | {"STRIPE_SECRET_KEY"},
-    "stripe_webhook": SERVICE_ROLE | {"STRIPE_WEBHOOK_SECRET"},
-}
+# Least privilege: each function's route table declares the settings its code reads (`Router.needs`, also what
+# the cold start requires outside local); serverless.yml must give it exactly those, beyond STAGE and LOG_LEVEL.
+# A setting a function does not use is a secret it should not hold.
+def _needs(name: str) -> set[str]:
+    router = importlib.import_module(f"functions.{name}.handler").router
+    return {setting.upper() for setting in router.needs}
+
+
+NEEDS: dict[str, set[str]] = {name: _needs(name) for name in function_names()}
 
 
 def _environment(config: dict, name: str) -> dict[str, str]:
@@ -88,3 +81,9 @@ def test_cors_has_one_source_the_apps_cors_origins() -> None:
         assert spec["url"] is True, f"{name}: CORS belongs to the app (CORS_ORIGINS), not the function URL"
     browser_facing = {n for n in NEEDS if "CORS_ORIGINS" in NEEDS[n]}
     assert browser_facing == {"health", "auth", "profile", "credits", "readings", "payments"}
+
+
+def test_user_functions_verify_with_public_keys_only() -> None:
+    for name in ("profile", "credits", "readings", "payments"):
+        assert {"APP_JWT_PUBLIC_KEYS", "APP_JWT_ISSUER", "SUPABASE_ANON_KEY"} <= NEEDS[name], name
+        assert "APP_JWT_KEYS" not in NEEDS[name] and "SUPABASE_SERVICE_ROLE_KEY" not in NEEDS[name], name

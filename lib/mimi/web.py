@@ -19,6 +19,8 @@ PATH_PARAM = re.compile(r"{([a-z_][a-z0-9_]*)}")
 # the inputs a handler may name as parameters besides its path parameters and declared headers
 INPUTS = {"body", "caller", "query", "client_ip"}
 MISSING = object()
+# the settings every function called by the LIFF app with a user's token reads (verify only: public keys)
+USER_API = ("cors_origins", "supabase_url", "supabase_anon_key", "app_jwt_public_keys", "app_jwt_issuer")
 
 
 class MalformedJson(Exception):

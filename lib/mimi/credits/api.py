@@ -11,12 +11,12 @@ from mimi.credits import repository
 from mimi.credits.schemas import CheckInPublic, ExchangeCreate, ExchangePublic, ReferralPublic
 from mimi.errors import Conflict, ValidationFailed
 from mimi.idempotency import client_key
-from mimi.web import Router
+from mimi.web import USER_API, Router
 
 if TYPE_CHECKING:
     from mimi.auth.deps import Caller
 
-router = Router(needs=("supabase_url", "supabase_anon_key", "app_jwt_keys", "liff_url"))
+router = Router(needs=(*USER_API, "liff_url"))
 
 
 @router.post("/exchange", body=ExchangeCreate, response=ExchangePublic, auth=True, headers=("Idempotency-Key",),

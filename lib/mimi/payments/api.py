@@ -8,13 +8,12 @@ from mimi.errors import Conflict, NotFound, RateLimited, ServiceUnavailable, Val
 from mimi.pagination import Page, PageQuery, check_limit, decode_seq_cursor, page_of
 from mimi.payments import repository, service
 from mimi.payments.schemas import IntentCreate, IntentPublic, PackagePublic, PaymentPublic
-from mimi.web import Router
+from mimi.web import USER_API, Router
 
 if TYPE_CHECKING:
     from mimi.auth.deps import Caller
 
-router = Router(needs=("supabase_url", "supabase_anon_key", "app_jwt_keys", "upstash_redis_rest_url",
-                       "upstash_redis_rest_token", "stripe_secret_key"))
+router = Router(needs=(*USER_API, "upstash_redis_rest_url", "upstash_redis_rest_token", "stripe_secret_key"))
 
 
 @router.get("/packages", response=list[PackagePublic], response_headers=(("Cache-Control", "public, max-age=300"),))

@@ -8,12 +8,12 @@ from mimi.errors import ValidationFailed
 from mimi.pagination import Page, PageQuery, check_limit, decode_seq_cursor, page_of
 from mimi.profile import repository
 from mimi.profile.schemas import LedgerRowPublic, ProfilePublic, ProfileUpdate
-from mimi.web import Router
+from mimi.web import USER_API, Router
 
 if TYPE_CHECKING:
     from mimi.auth.deps import Caller
 
-router = Router(needs=("supabase_url", "supabase_anon_key", "app_jwt_keys"))
+router = Router(needs=USER_API)
 
 
 @router.get("/", response=ProfilePublic, auth=True)

@@ -15,13 +15,13 @@ from mimi.readings.schemas import (
     ReviewCreate,
     ReviewPublic,
 )
-from mimi.web import Router
+from mimi.web import USER_API, Router
 
 if TYPE_CHECKING:
     from mimi.auth.deps import Caller
 
-router = Router(needs=("supabase_url", "supabase_anon_key", "app_jwt_keys", "upstash_redis_rest_url",
-                       "upstash_redis_rest_token", "qstash_url", "qstash_token", "reading_processor_url"))
+router = Router(needs=(*USER_API, "upstash_redis_rest_url", "upstash_redis_rest_token", "qstash_url", "qstash_token",
+                       "reading_processor_url"))
 
 
 @router.post("/", body=ReadingCreate, response=ReadingQueuedPublic, status=202, auth=True,
