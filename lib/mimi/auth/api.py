@@ -7,8 +7,9 @@ from mimi.auth.schemas import LineLogin, LoginPublic, RefreshRequest, TokenPair
 from mimi.errors import RateLimited, ServiceUnavailable, Unauthorized
 from mimi.web import Router
 
-router = Router(needs=("supabase_url", "supabase_service_role_key", "upstash_redis_rest_url", "upstash_redis_rest_token", "cors_origins",
-                       "line_channel_id", "line_jwks_url", "app_jwt_keys", "app_jwt_issuer", "refresh_token_secret"))
+router = Router(needs=("cors_origins", "supabase_url", "supabase_service_role_key", "upstash_redis_rest_url",
+                       "upstash_redis_rest_token", "line_channel_id", "line_jwks_url", "app_jwt_keys",
+                       "app_jwt_issuer", "refresh_token_secret"))
 
 
 @router.post("/line", body=LineLogin, response=LoginPublic, errors=(Unauthorized, RateLimited, ServiceUnavailable))

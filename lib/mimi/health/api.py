@@ -14,7 +14,8 @@ from mimi.errors import AppError
 from mimi.kv import redis
 from mimi.web import Router
 
-router = Router(needs=("cors_origins", "supabase_url", "supabase_anon_key", "upstash_redis_rest_url", "upstash_redis_rest_token"))
+router = Router(needs=("cors_origins", "supabase_url", "supabase_anon_key", "upstash_redis_rest_url",
+                       "upstash_redis_rest_token"))
 State = Literal["up", "down"]
 
 
