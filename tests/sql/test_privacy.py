@@ -194,7 +194,8 @@ def test_export_holds_everything_about_the_user_and_nothing_secret(db: Conn) -> 
     assert len(got["sessions"]) == 1 and got["sessions"][0]["revoked_at"] is None
     text = json.dumps(got)
     assert "token_hash" not in text and "flag_reason" not in text
-    assert b["inviter"]["id"] not in json.dumps(got["referrals"])  # (the ledger's own ref names it, as /transactions does)
+    # other users' ids stay out (the ledger's own refs name the inviter, as /transactions already shows)
+    assert b["inviter"]["id"] not in json.dumps(got["referrals"])
     for token in db.execute("select token_hash from private.refresh_tokens where user_id = %s", (uid,)).fetchall():
         assert token["token_hash"] not in text
 

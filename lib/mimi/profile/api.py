@@ -1,13 +1,13 @@
-"""profile routes: GET /, PATCH /, GET /transactions."""
+"""profile routes: GET /, PATCH /, DELETE / (account deletion), GET /export, GET /transactions."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from mimi.auth.deps import CurrentUser
 from mimi.pagination import Page, check_limit, decode_seq_cursor, page_of
-from mimi.profile import repository
-from mimi.profile.schemas import LedgerRowPublic, ProfilePublic, ProfileUpdate
+from mimi.profile import repository, service
+from mimi.profile.schemas import AccountExport, LedgerRowPublic, ProfilePublic, ProfileUpdate
 
 router = APIRouter()
 
@@ -21,6 +21,18 @@ def get_profile(caller: CurrentUser) -> ProfilePublic:
 def update_profile(body: ProfileUpdate, caller: CurrentUser) -> ProfilePublic:
     updated = repository.update_profile(caller, body.display_name, body.language)
     return ProfilePublic.model_validate(updated)
+
+
+@router.delete("/", status_code=204)
+def delete_account(caller: CurrentUser) -> Response:
+    service.delete_account(caller)
+    return Response(status_code=204)
+
+
+@router.get("/export", response_model=AccountExport)
+def export(caller: CurrentUser, response: Response) -> AccountExport:
+    response.headers.update(service.EXPORT_HEADERS)
+    return service.export(caller)
 
 
 @router.get("/transactions", response_model=Page[LedgerRowPublic])
