@@ -14,7 +14,9 @@
 -- Readings still queued or processing are failed and refunded once (reason account_deleted) before they are
 -- erased, so a job QStash delivers later finds nothing to do (claim answers reading_not_found: a no-op).
 -- After deletion, access tokens still unexpired are refused: private.require_uid() answers 401 account_deleted,
--- and restrictive RLS policies hide every row from a deleted user's token on direct reads.
+-- and restrictive RLS policies hide every row from a deleted user's token on direct reads. A submit, refresh, review
+-- or payment racing the deletion either commits first (and is then erased) or is refused by a trigger; the user's
+-- own concurrent calls may deadlock with it, which Postgres resolves by aborting one side whole (503, retry).
 
 alter table public.users
   add column deleted_at timestamptz,
@@ -88,6 +90,29 @@ create policy "Deleted users can read nothing of their payments" on public.payme
   as restrictive for select to authenticated using (exists (
     select 1 from public.users u where u.id = (select auth.uid()) and u.deleted_at is null));
 
+-- Refuses a row for a user deleted meanwhile. The key-share lock waits for a deletion in progress and then reads
+-- its outcome, so a reading, review, session or payment can never be added behind the eraser's back.
+create function private.refuse_deleted_owner() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  perform 1 from public.users where id = new.user_id and deleted_at is null for key share;
+  if not found then
+    perform private.fail(401, 'account_deleted', 'This account was deleted. Log in again to start a new one.');
+  end if;
+  return new;
+end
+$$;
+create trigger readings_owner_not_deleted before insert on public.readings
+  for each row execute function private.refuse_deleted_owner();
+create trigger reading_reviews_owner_not_deleted before insert on public.reading_reviews
+  for each row execute function private.refuse_deleted_owner();
+create trigger refresh_tokens_owner_not_deleted before insert on private.refresh_tokens
+  for each row execute function private.refuse_deleted_owner();
+create trigger payments_owner_not_deleted before insert on public.payments
+  for each row execute function private.refuse_deleted_owner();
+
 -- A Stripe event payload reduced to amounts and ids: no billing details, e-mail, metadata or descriptions.
 create function private.redacted_stripe_payload(p jsonb) returns jsonb
 language sql immutable
@@ -116,6 +141,7 @@ begin
 end
 $$;
 
+-- Erases what names the person; the caller holds the wallet and user row locks.
 create function private.erase_user(p_user uuid, p_line_user_id text) returns void
 language plpgsql
 set search_path = ''
@@ -135,6 +161,11 @@ begin
 end
 $$;
 
+-- Lock order: the user row (no key update: deletions queue here), the user's readings, the wallet, then the user
+-- row for update, as every other writer takes them (review and processor steps: reading -> wallet; spends:
+-- wallet -> user key share through the FKs). Sessions are deleted once before the row is locked for update (so a
+-- refresh holding its token finishes first) and once after (catching the token it made). Rows inserted after
+-- that are refused by private.refuse_deleted_owner.
 create function public.delete_my_account() returns jsonb
 language plpgsql volatile security definer
 set search_path = ''
@@ -143,17 +174,17 @@ declare
   uid uuid := auth.uid();
   u public.users;
 begin
-  if uid is null then
-    perform private.fail(401, 'not_authenticated', 'Log in first.');
-  end if;
-  select * into u from public.users where id = uid for update;
-  if not found then
+  -- no key update: one deletion at a time, while inserts (key share through FKs) carry on
+  select * into u from public.users where id = uid for no key update;
+  if uid is null or not found then
     perform private.fail(401, 'not_authenticated', 'Log in first.');
   elsif u.deleted_at is not null then
     return jsonb_build_object('deleted', true, 'deleted_at', u.deleted_at, 'replayed', true);
   end if;
-  -- lock order user -> readings -> wallet, as review and processor steps lock reading -> wallet
   perform 1 from public.readings where user_id = uid for update;
+  perform 1 from public.wallets where user_id = uid for update;
+  delete from private.refresh_tokens where user_id = uid;
+  perform 1 from public.users where id = uid for update;  -- waits for inserts in flight; later ones are refused
   perform private.end_readings_in_flight(uid);
   perform private.erase_user(uid, u.line_user_id);
   return jsonb_build_object('deleted', true, 'deleted_at', now(), 'replayed', false);
@@ -164,6 +195,7 @@ comment on function public.delete_my_account is
   'ledger and payment amounts kept. Idempotent: a second call answers replayed.';
 
 revoke execute on function private.line_account_hash(text), private.redacted_stripe_payload(jsonb),
+  private.refuse_deleted_owner(),
   private.end_readings_in_flight(uuid), private.erase_user(uuid, text) from public, anon, authenticated;
 revoke execute on function public.delete_my_account() from public, anon;
 grant execute on function public.delete_my_account() to authenticated;

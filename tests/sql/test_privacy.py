@@ -5,11 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import psycopg
 import pytest
+from psycopg.rows import dict_row
 
+from mimi_local.pg import PgCluster
 from tests.sql.conftest import call_as, line_id, login
 from tests.sql.test_payments_sql import apply, intent, record
 from tests.sql.test_readings import claim, complete, submit
@@ -227,3 +232,66 @@ def test_after_deletion_only_the_accounting_tables_still_point_at_the_user(db: C
              if count(db, f"{r['t']} where {r['col']} = %s", (uid,)) > 0}
     assert still == {("wallets", "user_id"), ("ledger", "user_id"), ("private.credit_ops", "user_id"),
                      ("payments", "user_id"), ("referrals", "invitee_id")}
+
+
+DEADLOCK = "40P01"  # Postgres aborts one side; the function answers 503 and the client retries
+
+
+def retrying(step: Callable[[], Any]) -> Any:
+    """Run a step as a client would: again after a detected deadlock (503)."""
+    while True:
+        try:
+            return step()
+        except psycopg.Error as exc:
+            if exc.diag.sqlstate != DEADLOCK:
+                raise
+
+
+def until_refused(step: Callable[[], Any]) -> str:
+    """Repeat a step until the database refuses it; the refusal's code."""
+    while True:
+        try:
+            retrying(step)
+        except psycopg.Error as exc:
+            return str(exc.diag.message_primary)
+
+
+def test_deletion_racing_submits_and_refreshes_leaves_no_reading_or_session_behind(db: Conn, pg: PgCluster) -> None:
+    def connect() -> Conn:
+        return psycopg.connect(pg.dsn(), autocommit=True, row_factory=dict_row)
+
+    def submits(uid: str) -> str:
+        with connect() as conn:
+            return until_refused(lambda: submit(conn, uid, QUESTION))
+
+    def refreshes(uid: str) -> str:
+        token = [secrets.token_hex(32)]
+        db.execute("insert into private.refresh_tokens (token_hash, user_id, family_id, expires_at) "
+                   "values (%s, %s, gen_random_uuid(), now() + interval '1 hour')", (token[0], uid))
+
+        def rotate() -> None:
+            new = secrets.token_hex(32)
+            conn.execute("select public.rotate_refresh_token(%s, %s, 60)", (token[0], new))
+            token[0] = new
+        with connect() as conn:
+            return until_refused(rotate)
+
+    def deletes(uid: str) -> str:
+        with connect() as conn:
+            time.sleep(0.05)
+            return "replayed" if retrying(lambda: delete(conn, uid))["replayed"] else "deleted"
+
+    uids = [login(db)["user"]["id"] for _ in range(4)]
+    for uid in uids:
+        db.execute("select public.grant_credit(%s, %s, 'test', '{\"star\": 100000}')", (uid, f"race:{uid}"))
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        futures = {(fn.__name__, uid): pool.submit(fn, uid) for uid in uids
+                   for fn in (submits, refreshes, deletes)}
+        futures |= {("deletes_again", uid): pool.submit(deletes, uid) for uid in uids}
+        ends = {key: f.result() for key, f in futures.items()}
+    for uid in uids:
+        assert sorted([ends[("deletes", uid)], ends[("deletes_again", uid)]]) == ["deleted", "replayed"]
+        assert ends[("submits", uid)] == "account_deleted"
+        assert ends[("refreshes", uid)] in {"refresh_token_invalid", "account_deleted"}
+    for table in ("public.readings", "private.refresh_tokens"):
+        assert count(db, f"{table} where user_id = any(%s::uuid[])", (uids,)) == 0, table
