@@ -25,6 +25,7 @@ JOURNEY = [
     ("profile/get_root", 200),
     ("profile/patch_root", 200),
     ("profile/get_transactions", 200),
+    ("profile/get_export", 200),
     ("credits/post_daily", 200),
     ("credits/post_exchange", 409),
     ("credits/post_exchange_malformed", 400),
@@ -43,6 +44,8 @@ JOURNEY = [
     ("stripe_webhook/post_root_unsigned", 400),
     ("auth/post_refresh", 200),
     ("auth/post_logout", 204),
+    ("profile/delete_root", 204),
+    ("profile/get_root", 401),
 ]
 
 

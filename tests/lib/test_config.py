@@ -34,7 +34,9 @@ def test_an_invalid_value_stops_with_one_line_naming_it(env: dict[str, str], mes
 
 
 def test_outside_local_a_missing_or_empty_setting_stops_the_cold_start() -> None:
-    given = {"STAGE": "prod", "SUPABASE_URL": "https://db.example", "APP_JWT_KEYS": '[{"kid": "a"}]'}
+    given = {"STAGE": "prod", "SUPABASE_URL": "https://db.example", "CORS_ORIGINS": '["https://liff.example"]',
+             "APP_JWT_ISSUER": "https://api.example",
+             "APP_JWT_PUBLIC_KEYS": '[{"kid": "a", "kty": "EC", "crv": "P-256", "x": "x", "y": "y"}]'}
     with pytest.raises(ConfigError, match=r"^SUPABASE_ANON_KEY must be set for stage 'prod'$"):
         from_env(given).require(profile_router.needs)
     with pytest.raises(ConfigError, match=r"^SUPABASE_ANON_KEY must be set"):

@@ -1,4 +1,4 @@
-"""profile routes: GET /, PATCH /, GET /transactions."""
+"""profile routes: GET /, PATCH /, DELETE / (account deletion), GET /export, GET /transactions."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from mimi.errors import ValidationFailed
 from mimi.pagination import Page, PageQuery, check_limit, decode_seq_cursor, page_of
-from mimi.profile import repository
-from mimi.profile.schemas import LedgerRowPublic, ProfilePublic, ProfileUpdate
+from mimi.profile import repository, service
+from mimi.profile.schemas import AccountExport, LedgerRowPublic, ProfilePublic, ProfileUpdate
 from mimi.web import USER_API, Router
 
 if TYPE_CHECKING:
@@ -27,6 +27,18 @@ def update_profile(body: ProfileUpdate, caller: Caller) -> ProfilePublic:
     """Change the display name and/or language."""
     updated = repository.update_profile(caller, body.display_name, body.language)
     return ProfilePublic.model_validate(updated)
+
+
+@router.delete("/", status=204, auth=True)
+def delete_account(caller: Caller) -> None:
+    """Delete the account: sessions revoked, the person erased, ledger amounts kept (PDPA)."""
+    service.delete_account(caller)
+
+
+@router.get("/export", response=AccountExport, auth=True, response_headers=tuple(service.EXPORT_HEADERS.items()))
+def export(caller: Caller) -> AccountExport:
+    """Everything stored about the caller, as one JSON download."""
+    return service.export(caller)
 
 
 @router.get("/transactions", query=PageQuery, response=Page[LedgerRowPublic], auth=True, errors=(ValidationFailed,))

@@ -26,3 +26,13 @@ def ledger_page(caller: Caller, before_id: str | None, limit: int) -> list[dict[
     if before_id is not None:
         query = query.lt("id", before_id)
     return rows(query.order("id", desc=True).limit(limit + 1))
+
+
+def delete_my_account(caller: Caller) -> dict[str, Any]:
+    result: dict[str, Any] = call(caller.db(), "delete_my_account")
+    return result
+
+
+def export_my_data(caller: Caller) -> dict[str, Any]:
+    result: dict[str, Any] = call(caller.db(), "export_my_data")
+    return result

@@ -51,3 +51,19 @@ class LedgerRowPublic(BaseModel):
     reason: str
     ref: str | None
     created_at: datetime
+
+
+class AccountExport(BaseModel):
+    """Everything stored about the user (PDPA right of access), as export_my_data() builds it."""
+
+    format: str
+    exported_at: datetime
+    user: dict[str, Any]
+    wallet: dict[str, Any] | None
+    ledger: list[dict[str, Any]]
+    readings: list[dict[str, Any]]
+    reviews: list[dict[str, Any]]
+    payments: list[dict[str, Any]]
+    stripe_events: list[dict[str, Any]]
+    referrals: dict[str, Any]
+    sessions: list[dict[str, Any]]
