@@ -17,7 +17,7 @@ def url(stack: LocalStack, function: str, path: str = "/") -> str:
 
 @pytest.mark.parametrize(("function", "path", "method", "allowed"), [
     ("readings", "/", "PATCH", {"GET", "POST"}),
-    ("profile", "/", "POST", {"GET", "PATCH"}),
+    ("profile", "/", "POST", {"GET", "PATCH", "DELETE"}),
     ("readings", "/0b6f1a9e-8d7c-4f5e-9a3b-2c1d0e9f8a7b", "PATCH", {"GET", "DELETE"}),
 ])
 def test_405_allow_lists_every_method_of_the_path(stack: LocalStack, function: str, path: str, method: str,
