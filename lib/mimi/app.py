@@ -153,6 +153,6 @@ def create_app(name: str, router: Router) -> CORSMiddleware:
     settings.require(router.needs)
     configure(settings.log_level)
     return CORSMiddleware(Api(router), allow_origins=list(settings.cors_origins), allow_credentials=False,
-                          allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
+                          allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
                           allow_headers=["Authorization", "Content-Type", "X-Request-Id", "Idempotency-Key"],
                           expose_headers=["X-Request-Id", "Retry-After"], max_age=600)

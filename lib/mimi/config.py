@@ -55,6 +55,7 @@ class Settings(BaseModel):
     qstash_retries: int = 3
     reading_processor_url: str = "http://127.0.0.1:8000/functions/reading_processor/"
     stale_reading_after_s: int = 900  # a queued reading never claimed after this is failed and refunded
+    reconcile_url: str = "http://127.0.0.1:8000/functions/reconcile/"  # the URL the nightly schedule signs for
 
     line_channel_id: str = "1234567890"
     line_issuer: str = "https://access.line.me"

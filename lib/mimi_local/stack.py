@@ -83,6 +83,7 @@ class LocalStack:
             "QSTASH_CURRENT_SIGNING_KEY": s["qstash_current_signing_key"],
             "QSTASH_NEXT_SIGNING_KEY": s["qstash_next_signing_key"],
             "READING_PROCESSOR_URL": f"{u}/functions/reading_processor/",
+            "RECONCILE_URL": f"{u}/functions/reconcile/",
             "LINE_JWKS_URL": f"{u}/line/oauth2/v2.1/certs", "LINE_CHANNEL_ID": self.channel_id,
             "APP_JWT_KEYS": json.dumps(s["app_jwt_keys"]), "REFRESH_TOKEN_SECRET": s["refresh_token_secret"],
             "APP_JWT_PUBLIC_KEYS": json.dumps([public_jwk(k) for k in s["app_jwt_keys"]]),

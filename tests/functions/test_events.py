@@ -41,6 +41,8 @@ JOURNEY = [
     ("readings/post_review", 200),
     ("readings/delete_one", 204),
     ("reading_processor/post_root_unsigned", 401),
+    ("admin/get_me", 403),
+    ("reconcile/post_root_unsigned", 401),
     ("stripe_webhook/post_root_unsigned", 400),
     ("auth/post_refresh", 200),
     ("auth/post_logout", 204),

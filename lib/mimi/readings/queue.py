@@ -55,11 +55,11 @@ def sweep_url() -> str:
     return processor_url().rstrip("/") + "/" + SWEEP_PATH
 
 
-def publish_reading(reading_id: str) -> str:
-    """Queue one reading job (deduplicated by reading id); ServiceUnavailable when QStash cannot take it."""
+def publish_reading(reading_id: str, *, deduplication_id: str | None = None) -> str:
+    """Queue one reading job (deduplicated by reading id unless told); ServiceUnavailable when QStash cannot take it."""
     try:
         response = client().message.publish_json(
-            url=processor_url(), body={"reading_id": reading_id}, deduplication_id=reading_id,
+            url=processor_url(), body={"reading_id": reading_id}, deduplication_id=deduplication_id or reading_id,
             retries=get_settings().qstash_retries, failure_callback=failed_url())
     except Exception as exc:  # any transport or API failure: the caller refunds
         log("qstash_publish_failed", logging.ERROR, reading_id=reading_id, error_type=type(exc).__name__)

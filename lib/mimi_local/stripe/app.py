@@ -1,4 +1,5 @@
-"""Local stand-in for the Stripe API calls this backend makes, plus dev actions that pay, fail, refund and dispute.
+"""Local stand-in for the Stripe API calls this backend makes (PaymentIntents create, retrieve and list), plus dev
+actions that pay, fail, refund and dispute.
 
 The official `stripe` client works against it as is (`base_addresses={"api": "<stack>/stripe"}`): form-encoded
 bodies, `Authorization: Bearer sk_...`, Idempotency-Key replay (same key + other params: 400 idempotency_error).
@@ -101,6 +102,15 @@ class _Api:
             self.stub.idempotency[key] = (fingerprint, 200, answer)
         return JSONResponse(answer, headers={"Request-Id": new_id("req", 14)})
 
+    async def list_stripe_intents(self, request: Request) -> Response:
+        """`GET /v1/payment_intents?created[gte]=...&limit=...&starting_after=...` (newest first)."""
+        if not self.stub.authorized(request):
+            return _stripe_error(StripeApiError(401, "Invalid API Key provided."))
+        try:
+            return JSONResponse(self.stub.state.list_intents(decode_form(request.url.query)))
+        except StripeApiError as exc:
+            return _stripe_error(exc)
+
     async def get_intent(self, request: Request) -> Response:
         """`GET /v1/payment_intents/{id}`."""
         if not self.stub.authorized(request):
@@ -142,6 +152,7 @@ class _Api:
 
     def routes(self) -> list[Route]:
         return [Route("/v1/payment_intents", self.create_intent, methods=["POST"]),
+                Route("/v1/payment_intents", self.list_stripe_intents, methods=["GET"]),
                 Route("/v1/payment_intents/{pi}", self.get_intent, methods=["GET"]),
                 Route("/dev/payment_intents", self.list_intents, methods=["GET"]),
                 Route("/dev/payment_intents/{pi}/{action:str}", self.action, methods=["POST"]),

@@ -52,6 +52,27 @@ def _list(url: str, items: list[dict[str, Any]]) -> dict[str, Any]:
     return {"object": "list", "data": items, "has_more": False, "total_count": len(items), "url": url}
 
 
+def _limit(value: Any) -> int:
+    if value is None:
+        return 10
+    if not str(value).isdigit() or not 1 <= int(value) <= 100:
+        raise StripeApiError(400, "This value must be between 1 and 100.", code="parameter_invalid_integer",
+                             param="limit")
+    return int(value)
+
+
+def _created_within(created: int, bounds: dict[str, Any]) -> bool:
+    """Whether a `created` timestamp meets Stripe's range filter (gt, gte, lt, lte, or an exact value)."""
+    tests = {"gt": int.__gt__, "gte": int.__ge__, "lt": int.__lt__, "lte": int.__le__, "eq": int.__eq__}
+    for name, value in bounds.items():
+        if name not in tests or not str(value).lstrip("-").isdigit():
+            raise StripeApiError(400, f"Invalid created[{name}]", code="parameter_invalid_integer",
+                                 param=f"created[{name}]")
+        if not tests[name](int(created), int(value)):
+            return False
+    return True
+
+
 def check_create(params: dict[str, Any]) -> tuple[int, str]:
     """The amount and currency of a valid create request; StripeApiError as Stripe words it otherwise."""
     unknown = sorted(set(params) - CREATE_PARAMS)
@@ -101,6 +122,24 @@ class StripeState:
         }
         self.intents[pi_id] = intent
         return intent
+
+    def list_intents(self, params: dict[str, Any]) -> dict[str, Any]:
+        """GET /v1/payment_intents: newest first, `created[gt|gte|lt|lte]`, `limit`, `starting_after`."""
+        limit = _limit(params.get("limit"))
+        created = params.get("created")
+        bounds = created if isinstance(created, dict) else ({"eq": created} if created is not None else {})
+        items = [i for i in reversed(self.intents.values()) if _created_within(i["created"], bounds)]
+        items.sort(key=lambda i: -int(i["created"]))  # stable: same-second intents stay newest first
+        after = params.get("starting_after")
+        if after is not None:
+            ids = [i["id"] for i in items]
+            if after not in ids:
+                raise StripeApiError(400, f"No such payment_intent: '{after}'", code="resource_missing",
+                                     param="starting_after")
+            items = items[ids.index(after) + 1:]
+        page = _list("/v1/payment_intents", items[:limit])
+        del page["total_count"]  # Stripe's lists carry has_more, not a total
+        return {**page, "has_more": len(items) > limit}
 
     def intent(self, pi_id: str) -> dict[str, Any]:
         if pi_id not in self.intents:

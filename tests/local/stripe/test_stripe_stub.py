@@ -80,3 +80,27 @@ def test_sent_events_verify_with_stripes_own_check(stack: LocalStack) -> None:
 def test_form_decoding_nests_brackets() -> None:
     assert decode_form("amount=1&metadata[a]=x&automatic_payment_methods[enabled]=true&l[0]=p") == {
         "amount": "1", "metadata": {"a": "x"}, "automatic_payment_methods": {"enabled": "true"}, "l": {"0": "p"}}
+
+
+def test_the_list_call_pages_newest_first_within_created_bounds(stack: LocalStack) -> None:
+    state = stack.state["stripe"].state
+    made = [create(stack, secrets.token_hex(8)) for _ in range(3)]
+    old = create(stack, secrets.token_hex(8))
+    state.intents[old.id]["created"] -= 4 * 86400
+    since = min(state.intents[i.id]["created"] for i in made)
+    page = client(stack).v1.payment_intents.list(params={"created": {"gte": since}, "limit": 2})
+    assert len(page.data) == 2 and page.has_more
+    listed = [i.id for i in page.auto_paging_iter()]  # the official client follows starting_after
+    assert {i.id for i in made} <= set(listed) and old.id not in listed
+    assert listed.index(made[2].id) < listed.index(made[0].id)
+    assert len(listed) == len(set(listed))
+
+
+def test_the_list_call_checks_its_key_and_parameters(stack: LocalStack) -> None:
+    with pytest.raises(stripe.AuthenticationError):
+        client(stack, "sk_test_wrong").v1.payment_intents.list()
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        client(stack).v1.payment_intents.list(params={"limit": 500})
+    assert err.value.param == "limit"
+    with pytest.raises(stripe.InvalidRequestError):
+        client(stack).v1.payment_intents.list(params={"starting_after": "pi_missing"})

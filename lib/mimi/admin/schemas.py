@@ -1,0 +1,198 @@
+"""Admin payloads: what admins send (each action with its reason) and what they see."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Currency = Literal["star", "free_point", "coin", "exp"]
+
+
+class AdminMe(BaseModel):
+    user_id: str
+    is_admin: bool
+
+
+class UserQuery(BaseModel):
+    """?q=: a LINE user id (U…), a user id (UUID) or a referral code."""
+
+    q: str = Field(min_length=1, max_length=64)
+
+
+class LimitQuery(BaseModel):
+    limit: int = Field(default=50, ge=1, le=200)
+
+
+class LedgerQuery(LimitQuery):
+    before: int | None = Field(default=None, ge=1, le=2**63 - 1)
+
+
+class ReadingsQuery(LimitQuery):
+    state: Literal["stuck", "failed", "dlq"]
+    older_than_s: int = Field(default=600, ge=0, le=30 * 86400)
+
+
+class AuditQuery(LimitQuery):
+    user_id: str | None = Field(default=None, max_length=36)
+
+
+class WalletAdmin(BaseModel):
+    stars: int
+    free_points: int
+    coins: int
+    exp: int
+    level: int
+    frozen: bool
+    frozen_by_admin: bool
+    clawback_debt: int
+
+
+class UserAdmin(BaseModel):
+    id: str
+    line_user_id: str | None
+    display_name: str | None
+    language: str
+    referral_code: str | None
+    created_at: datetime
+    last_login_at: datetime
+    deleted_at: datetime | None
+    is_admin: bool
+    wallet: WalletAdmin | None
+    open_disputes: int
+    flagged_payments: int
+
+
+class LedgerEntryAdmin(BaseModel):
+    id: int
+    currency: str
+    delta: int
+    reason: str
+    ref: str | None
+    idempotency_key: str
+    created_at: datetime
+
+
+class ReadingAdmin(BaseModel):
+    id: str
+    user_id: str
+    status: str
+    question: str | None
+    language: str
+    depth: str
+    header: str | None = None
+    failure_reason: str | None
+    attempts: int
+    provider: str | None = None
+    model: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None = None
+    deleted_at: datetime | None = None
+
+
+class PaymentAdmin(BaseModel):
+    id: str
+    user_id: str
+    package_id: str
+    payment_intent_id: str
+    origin: str
+    amount_satang: int
+    status: str
+    stars: int
+    stars_credited: int
+    stars_clawed_back: int
+    amount_refunded: int
+    flagged: bool
+    flag_reason: str | None
+    dispute_status: str | None
+    resolution: str | None
+    created_at: datetime
+
+
+class ReasonBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=3, max_length=500)  # the SQL function checks it too (reason_required)
+
+
+class AdjustmentCreate(ReasonBody):
+    """Add to (delta > 0) or deduct from one balance; `clawback` lets a star deduction go below zero."""
+
+    currency: Currency
+    delta: int = Field(ge=-100_000, le=100_000)
+    clawback: bool = False
+
+
+class AdjustmentPublic(BaseModel):
+    currency: Currency
+    delta: int
+    wallet: WalletAdmin
+    replayed: bool
+
+
+class PaymentResolution(ReasonBody):
+    action: Literal["credit", "dismiss"]
+
+
+class ReadingRetried(ReadingAdmin):
+    retry_id: int
+    published: bool
+
+
+class ReadingRefunded(ReadingAdmin):
+    refund: dict[str, Any]
+
+
+class SettingUpdate(ReasonBody):
+    value: int = Field(ge=-(2**31), le=2**31 - 1)
+
+
+class SettingAdmin(BaseModel):
+    key: str
+    value: int
+    description: str
+    min_value: int
+    max_value: int
+
+
+class PackageSave(ReasonBody):
+    """A new package (title, price_satang and stars required) or the fields of one to change."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=100)
+    price_satang: int | None = Field(default=None, ge=1000, le=10_000_000)
+    stars: int | None = Field(default=None, ge=1, le=100_000)
+    popular: bool | None = None
+    active: bool | None = None
+    sort: int | None = Field(default=None, ge=-9999, le=9999)
+
+
+class PackageAdmin(BaseModel):
+    id: str
+    kind: str
+    title: str
+    price_satang: int
+    currency: str
+    stars: int
+    popular: bool
+    active: bool
+    sort: int
+
+
+class CatalogAdmin(BaseModel):
+    settings: list[SettingAdmin]
+    packages: list[PackageAdmin]
+
+
+class AuditEntry(BaseModel):
+    id: int
+    admin_id: str | None
+    actor: str
+    action: str
+    target_user_id: str | None
+    target: str | None
+    reason: str
+    before: Any
+    after: Any
+    created_at: datetime

@@ -1,0 +1,21 @@
+"""reconcile routes: POST / (a signed QStash schedule, nightly), verified as reading_processor's /sweep is."""
+
+from __future__ import annotations
+
+from mimi.config import get_settings
+from mimi.errors import ServiceUnavailable, Unauthorized
+from mimi.readings.queue import verify
+from mimi.reconcile import service
+from mimi.reconcile.schemas import ReconcileRun
+from mimi.web import Router
+
+router = Router(needs=("supabase_url", "supabase_service_role_key", "qstash_current_signing_key",
+                       "qstash_next_signing_key", "reconcile_url", "stripe_secret_key"))
+
+
+@router.post("/", raw_body=True, headers=("Upstash-Signature",), response=ReconcileRun,
+             errors=(Unauthorized, ServiceUnavailable))
+def reconcile(body: bytes, upstash_signature: str | None) -> ReconcileRun:
+    """The nightly run: repair missed Stripe successes and stuck readings, check the ledger, record the run."""
+    verify(upstash_signature, body, get_settings().reconcile_url)
+    return service.run()

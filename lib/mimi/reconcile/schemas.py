@@ -1,0 +1,21 @@
+"""What one reconciliation run checked and repaired (stored, and shown to admins)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class ReconcileRun(BaseModel):
+    id: int
+    started_at: datetime
+    finished_at: datetime
+    ledger_mismatches: int
+    intents_listed: int
+    payments_repaired: int
+    payments_mismatched: int
+    payments_unknown: int
+    readings_failed: int
+    details: dict[str, Any]
