@@ -1,4 +1,6 @@
 // MiMiVibes dev console: plays the LIFF app's part against the local stack's function URLs (same origin).
+import { ADMIN_I18N, createAdmin } from "./admin.js";
+
 const FN = "/functions";
 const POLL_MS = 700;
 const FINAL = new Set(["completed", "rejected", "failed"]);
@@ -77,6 +79,9 @@ const I18N = {
     pay_partially_refunded: "Partly refunded", pay_disputed: "Disputed",
   },
 };
+
+Object.assign(I18N.th, ADMIN_I18N.th);
+Object.assign(I18N.en, ADMIN_I18N.en);
 
 // ---- state -------------------------------------------------------------------------------------------------------
 let lang = sessionStorage.getItem("mimi.lang") === "en" ? "en" : "th";
@@ -182,6 +187,7 @@ function endSession(message) {
   history = { items: [], cursor: null };
   sessionStorage.removeItem("mimi.session");
   $("#reading").hidden = true;
+  $("#tab-admin").hidden = true;
   setStatus("");
   showLogin();
   if (message) toast(message);
@@ -276,6 +282,7 @@ async function enterApp() {
   $("#login").hidden = true;
   $("#app").hidden = false;
   showTab("ask");
+  $("#tab-admin").hidden = !(await admin.isAdmin()); // is_admin() in SQL decides; tokens say nothing of it
 }
 
 async function loadProfile() {
@@ -313,7 +320,7 @@ function showTab(name) {
     tab.setAttribute("aria-selected", String(tab.dataset.tab === name));
   }
   for (const panel of document.querySelectorAll("[role=tabpanel]")) panel.hidden = panel.id !== `panel-${name}`;
-  const loaders = { history: () => loadHistory(false), shop: loadShop, rewards: loadReferral };
+  const loaders = { history: () => loadHistory(false), shop: loadShop, rewards: loadReferral, admin: () => admin.load() };
   if (loaders[name]) run(null, loaders[name]);
 }
 
@@ -586,6 +593,8 @@ function onSubmit(selector, action) {
     run($("button[type=submit]", ev.currentTarget), action);
   });
 }
+
+const admin = createAdmin({ api, h, t, toast, run });
 
 function boot() {
   window.addEventListener("unhandledrejection", (ev) => showError(ev.reason));
