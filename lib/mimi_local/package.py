@@ -1,8 +1,9 @@
 """Build one reproducible Lambda zip per function: its runtime deps + lib/mimi + functions/<name>, nothing local.
 
-Run as `python -m mimi_local.package [--out .package] [--functions a,b] [--refresh] [--compile]`. Each function's
-dependencies (REQUIREMENTS below) are installed once for Lambda's platform into a cache keyed by their hash, so
-later builds need no network; functions with the same list share one cache entry.
+Run as `python -m mimi_local.package [--out .package] [--functions a,b] [--refresh] [--compile] [--slim]`.
+Each function's dependencies (BASE_REQUIREMENTS + FUNCTION_REQUIREMENTS below) are installed once for Lambda's
+platform into a cache keyed by their hash, so later builds need no network; functions with the same list share
+one cache entry.
 """
 
 from __future__ import annotations
