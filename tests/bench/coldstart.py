@@ -23,7 +23,7 @@ from typing import Any
 
 from mimi_local.lambda_adapter import build_event
 from mimi_local.stack import LocalStack
-from mimi_local.stripe_stub import sign_payload
+from mimi_local.stripe import sign_payload
 from tests.functions.conftest import line_token, login
 from tests.functions.readings_support import qstash_signature
 
