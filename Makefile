@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: dev test lint bench package postgres redis-server browser clean
+.PHONY: dev test lint bench mutate package postgres redis-server browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,9 @@ lint: $(STAMP)
 
 bench: $(STAMP) postgres redis-server
 	$(PY) -m pytest -q tests/bench -p no:cacheprovider -s
+
+mutate: $(STAMP) postgres redis-server
+	$(PY) -m tests.mutation $(ARGS)
 
 package: $(STAMP)
 	$(PY) -m mimi_local.package --out .package --compile

@@ -32,11 +32,13 @@ def main() -> int:
     scratch = scratch_copy(ROOT)
     print(f"{len(mutants)} mutants, {len(stale)} stale; scratch copy {scratch}", flush=True)
     try:
-        if not args.no_baseline and (failed := baseline(scratch, mutants)):
-            print("The named tests must pass on the unmutated code first:")
-            for case in failed:
-                print(f"  {case.test}: {case.message}")
-            return 2
+        if not args.no_baseline:
+            if failed := baseline(scratch, mutants):
+                print("The named tests must pass on the unmutated code first:")
+                for case in failed:
+                    print(f"  {case.test}: {case.message}")
+                return 2
+            print(f"baseline: every named test passes unmutated ({time.monotonic() - started:.0f} s)", flush=True)
         verdicts = list(stale) + [_judged(scratch, m) for m in mutants if m not in {v.mutant for v in stale}]
     finally:
         if not args.keep:

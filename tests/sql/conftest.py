@@ -54,5 +54,6 @@ def outcome(conn: psycopg.Connection[dict[str, Any]], sql: str, params: tuple[An
         row = call_as(conn, role, sql, params, sub) if role else conn.execute(sql, params).fetchone()
     except psycopg.Error as exc:
         return {"error": exc.diag.sqlstate, "code": exc.diag.message_primary}
+    assert row is not None
     result: dict[str, Any] = row["r"]
     return result
