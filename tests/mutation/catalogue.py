@@ -101,6 +101,10 @@ sql("check-in-utc-day", "private.daily_check_in", ("'Asia/Bangkok'", "'UTC'"),
 sql("check-in-streak-never-resets", "private.daily_check_in",
     ("case when w.last_check_in = today - 1 then w.streak + 1 else 1 end", "w.streak + 1"),
     "a missed day does not reset the streak", SQL_CREDITS + "test_daily_check_in_once_per_bangkok_day_with_a_streak")
+sql("check-in-public-wrong-clock", "public.daily_check_in",
+    ("require_uid(), now())", "require_uid(), now() - interval '1 day')"),
+    "the user's check-in is dated a day early (a wrong clock passed to the private function)",
+    SQL_CREDITS + "test_clock_is_injectable_only_on_the_private_function")
 sql("referral-self-allowed", "private.attribute_referral", ("elsif inviter = p_invitee then", "elsif false then"),
     "a user may use their own referral code",
     SQL_CREDITS + "test_referral_rewards_both_sides_once_and_refuses_self_and_second_attribution")
