@@ -168,6 +168,24 @@ def test_a_direct_rpc_with_the_users_token_cannot_skip_the_reading_limits(stack:
                        (session["user"]["id"],)).fetchone()["n"] == 5
 
 
+def _seed_readings_today(user_id: str, count: int) -> None:
+    """Record `count` readings in the user's day-limit window (this one and the next, should the day turn)."""
+    day_ms = 86400 * 1000
+    window = int(time.time() * 1000) // day_ms
+    for index in (window, window + 1):
+        kv.redis().set(f"mimi:rl:readings_day:{user_id}:{index}", count, ex=2 * 86400)
+
+
+def test_the_61st_reading_of_the_day_is_429_and_spends_nothing(stack: LocalStack, sql: Any) -> None:
+    session = login(stack)
+    uid = session["user"]["id"]
+    _seed_readings_today(uid, 59)  # 59 readings earlier today, none in this minute
+    sixtieth, sixty_first = submit(stack, session), submit(stack, session)  # 2 in a minute: the minute limit is 5
+    assert (sixtieth.status_code, sixty_first.status_code, sixty_first.json().get("code")) == (202, 429, "rate_limited")
+    assert wallet(stack, session)["free_points"] == 2
+    assert sql.execute("select count(*) as n from public.readings where user_id = %s", (uid,)).fetchone()["n"] == 1
+
+
 def test_without_credit_submit_is_409_and_nothing_is_queued(stack: LocalStack, sql: Any) -> None:
     session = login(stack)
     for _ in range(3):

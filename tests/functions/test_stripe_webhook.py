@@ -138,7 +138,7 @@ def test_bad_signatures_and_bodies_are_rejected_and_nothing_is_stored(stack: Loc
         assert response.status_code == 400, response.text
         assert response.json()["code"] == "invalid_signature"
     assert stored(sql, event["id"]) == 0 and wallet(stack, session)["stars"] == 0
-    assert send(stack, payload).json()["outcome"] == "credited"  # the genuine delivery still works
+    assert send(stack, payload).json().get("outcome") == "credited"  # the genuine delivery still works
 
 
 def test_a_signed_body_that_is_not_an_event_is_an_invalid_payload(stack: LocalStack) -> None:

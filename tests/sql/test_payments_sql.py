@@ -12,7 +12,7 @@ import pytest
 from psycopg.rows import dict_row
 
 from mimi_local.pg import PgCluster
-from tests.sql.conftest import call_as, login
+from tests.sql.conftest import call_as, login, outcome
 
 Conn = psycopg.Connection[dict[str, Any]]
 
@@ -184,6 +184,20 @@ def test_refund_after_spending_goes_negative_blocks_spending_and_a_new_purchase_
     w = wallet(db, uid)
     assert (w["stars"], w["clawback_debt"]) == (15, 0)
     assert spend(db, uid)["spent"] == "star"
+
+
+def test_spending_is_refused_while_stars_are_negative_even_with_free_points_left(db: Conn) -> None:
+    uid = login(db)["user"]["id"]
+    pay = record(db, uid, "stars_10")
+    apply(db, "payment_intent.succeeded", intent(pay, uid))
+    for _ in range(13):  # 3 free points, then the 10 stars
+        spend(db, uid)
+    apply(db, "charge.refunded", charge(pay, 9900))
+    db.execute("select public.grant_credit(%s, %s, 'support_gift', '{\"free_point\": 2}')", (uid, f"gift:{uid}"))
+    answer = outcome(db, "select public.spend_credit(%s, %s, 'reading') as r", (uid, f"neg:{uid}"))
+    assert answer == {"error": "PT409", "code": "insufficient_credits"}
+    w = wallet(db, uid)
+    assert (w["stars"], w["free_points"]) == (-10, 2)
 
 
 def test_dispute_freezes_until_won(db: Conn) -> None:
