@@ -13,7 +13,7 @@ import pytest
 from mimi.auth import tokens
 from mimi.config import get_settings
 from mimi.errors import Unauthorized
-from mimi_local.keys import es256_jwk
+from mimi_local.keys import es256_jwk, public_jwk
 
 USER = "00000000-0000-0000-0000-0000000000aa"
 Keys = dict[str, dict[str, Any]]
@@ -22,6 +22,7 @@ Keys = dict[str, dict[str, Any]]
 def _reload() -> None:
     get_settings.cache_clear()
     tokens.keyset.cache_clear()
+    tokens.public_keyset.cache_clear()
 
 
 @pytest.fixture
@@ -29,6 +30,7 @@ def keys(monkeypatch: pytest.MonkeyPatch) -> Iterator[Keys]:
     """A keyset after one rotation: the current key signs, the previous one still verifies."""
     current, previous = es256_jwk("app-current"), es256_jwk("app-previous")
     monkeypatch.setenv("APP_JWT_KEYS", json.dumps([current, previous]))
+    monkeypatch.setenv("APP_JWT_PUBLIC_KEYS", json.dumps([public_jwk(current), public_jwk(previous)]))
     _reload()
     yield {"current": current, "previous": previous}
     monkeypatch.undo()
@@ -38,7 +40,7 @@ def keys(monkeypatch: pytest.MonkeyPatch) -> Iterator[Keys]:
 def claims(**changes: Any) -> dict[str, Any]:
     """Valid claims for USER with some changed; a change to None removes the claim."""
     s, now = get_settings(), int(time.time())
-    base = {"iss": s.app_jwt_issuer, "aud": s.app_jwt_audience, "sub": USER, "role": "authenticated",
+    base = {"iss": s.app_jwt_issuer, "aud": tokens.AUDIENCE, "sub": USER, "role": "authenticated",
             "iat": now, "exp": now + 900}
     return {k: v for k, v in {**base, **changes}.items() if v is not None}
 
