@@ -13,6 +13,8 @@ from mimi_local.pg import PgCluster, free_port
 from mimi_local.stack import LocalStack
 from tests.parts import INSTALL_HINT, in_ci, missing_parts
 
+# fixtures other folders share (sql, env, quiet_pipeline): registered once here rather than imported with noqa
+pytest_plugins = ("tests.functions.fixtures",)
 MISSING = pytest.StashKey[list[str]]()
 
 

@@ -17,18 +17,16 @@ from mimi_local.openai import REJECT_MARKER
 from mimi_local.pg import free_port
 from mimi_local.stack import LocalStack
 from tests.functions.conftest import bearer, login
-from tests.functions.readings_support import (  # noqa: F401 (fixtures)
+from tests.functions.readings_support import (
     deliver,
     deliver_signed,
     dispatcher,
-    env_fixture,
     failure_body,
     job_body,
     ledger_keys,
     llm_calls,
     qstash_signature,
     queued_reading,
-    quiet_pipeline,
     reading_row,
     submitted,
     unique_question,
@@ -36,6 +34,7 @@ from tests.functions.readings_support import (  # noqa: F401 (fixtures)
     wallet,
 )
 
+pytestmark = pytest.mark.usefixtures("quiet_pipeline")
 CRASH_ONCE = """
 create sequence if not exists public.test_crash_once_seq;
 create or replace function public.test_crash_once() returns trigger language plpgsql as $$

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from mimi.readings import queue
 from mimi_local.stack import LocalStack
 from tests.functions.conftest import login
-from tests.functions.readings_support import (  # noqa: F401 (fixtures)
+from tests.functions.readings_support import (
     deliver,
     deliver_signed,
     dispatcher,
     ledger_keys,
     queued_reading,
-    quiet_pipeline,
     reading_row,
     wallet,
 )
+
+pytestmark = pytest.mark.usefixtures("quiet_pipeline")
 
 
 def age(sql: Any, reading_id: str, minutes: int) -> None:

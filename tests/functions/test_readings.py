@@ -15,12 +15,10 @@ from mimi.agent.cost import cost_usd
 from mimi_local.pg import free_port
 from mimi_local.stack import LocalStack
 from tests.functions.conftest import bearer, login
-from tests.functions.readings_support import (  # noqa: F401 (fixtures)
+from tests.functions.readings_support import (
     QUESTION_TH,
-    env_fixture,
     grant_stars,
     ledger_keys,
-    quiet_pipeline,
     reading_row,
     readings_url,
     submit,
@@ -30,6 +28,7 @@ from tests.functions.readings_support import (  # noqa: F401 (fixtures)
     wallet,
 )
 
+pytestmark = pytest.mark.usefixtures("quiet_pipeline")
 RESULT_KEYS = {"header", "cards", "reading", "suggestions", "next_questions", "final", "end", "notice"}
 CARD_KEYS = {"id", "name", "name_th", "image", "position", "position_th", "position_en", "meaning", "short_meaning"}
 
