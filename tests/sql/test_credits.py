@@ -94,7 +94,8 @@ def test_refund_returns_what_was_spent_once(db: Conn) -> None:
         db.execute("select public.refund_credit(%s, %s, %s)", (uid, f"r:{uid}", f"r:{uid}:refund"))
     assert wallet(db, uid)["free_points"] == 3
     refund = db.execute("select public.refund_credit(%s, %s, %s) as r", (uid, "never", "never:refund")).fetchone()
-    assert refund and refund["r"]["refunded"] is False
+    assert refund
+    assert refund["r"]["refunded"] is False
 
 
 def test_a_spend_is_refunded_once_whatever_the_refund_key(db: Conn) -> None:
@@ -148,9 +149,11 @@ def test_exchange_250_coins_for_2_stars_leaves_50(db: Conn) -> None:
     uid = login(db)["user"]["id"]
     db.execute("select public.grant_credit(%s, %s, 'test', '{\"coin\": 250}')", (uid, f"g:{uid}"))
     row = call_as(db, "authenticated", "select public.exchange_coins(2, %s) as r", (f"k-{uid}",), sub=uid)
-    assert row["r"]["wallet"]["coins"] == 50 and row["r"]["wallet"]["stars"] == 2
+    assert row["r"]["wallet"]["coins"] == 50
+    assert row["r"]["wallet"]["stars"] == 2
     again = call_as(db, "authenticated", "select public.exchange_coins(2, %s) as r", (f"k-{uid}",), sub=uid)
-    assert again["r"]["wallet"]["coins"] == 50 and again["r"]["replayed"] is True
+    assert again["r"]["wallet"]["coins"] == 50
+    assert again["r"]["replayed"] is True
 
 
 def test_exchange_without_enough_coins_is_refused_and_changes_nothing(db: Conn) -> None:
@@ -159,7 +162,8 @@ def test_exchange_without_enough_coins_is_refused_and_changes_nothing(db: Conn) 
     with pytest.raises(psycopg.Error) as err:
         call_as(db, "authenticated", "select public.exchange_coins(1, %s)", ("key-12345",), sub=uid)
     assert err.value.diag.message_primary == "insufficient_coins"
-    assert ledger_rows(db, uid) == before and wallet(db, uid)["stars"] == 0
+    assert ledger_rows(db, uid) == before
+    assert wallet(db, uid)["stars"] == 0
 
 
 def check_in(db: Conn, uid: str, when: str) -> dict[str, Any]:
@@ -210,7 +214,8 @@ def test_referral_rewards_both_sides_once_and_refuses_self_and_second_attributio
 
 def test_a_bad_referral_code_does_not_block_login(db: Conn) -> None:
     result = login(db, ref="NOPE0000")
-    assert result["created"] is True and result["referral"] == "ignored"
+    assert result["created"] is True
+    assert result["referral"] == "ignored"
 
 
 def test_user_jwt_cannot_call_server_only_functions(db: Conn) -> None:
@@ -250,4 +255,5 @@ def test_clock_is_injectable_only_on_the_private_function(db: Conn) -> None:
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         call_as(db, "authenticated", "select private.daily_check_in(%s, now())", (uid,), sub=uid)
     row = call_as(db, "authenticated", "select public.daily_check_in() as r", sub=uid)
-    assert row["r"]["streak"] == 1 and datetime.now(UTC).year >= 2026
+    assert row["r"]["streak"] == 1
+    assert datetime.now(UTC).year >= 2026
