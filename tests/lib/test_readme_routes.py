@@ -11,7 +11,8 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 # function -> the module holding its route table
 ROUTERS = {"health": "mimi.health.api", "auth": "mimi.auth.api", "profile": "mimi.profile.api",
            "readings": "mimi.readings.api", "reading_processor": "mimi.readings.processor_api",
-           "credits": "mimi.credits.api", "payments": "mimi.payments.api", "stripe_webhook": "mimi.payments.webhook_api"}
+           "credits": "mimi.credits.api", "payments": "mimi.payments.api",
+           "stripe_webhook": "mimi.payments.webhook_api"}
 
 
 def route_lines() -> list[str]:
