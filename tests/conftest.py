@@ -17,6 +17,9 @@ from tests.parts import INSTALL_HINT, in_ci, missing_parts
 if TYPE_CHECKING:  # imported where used: the stack's imports cost seconds that SQL-only sessions need not pay
     from mimi_local.stack import LocalStack
 
+# fixtures other folders share (sql, env, quiet_pipeline): registered once here rather than imported with noqa
+pytest_plugins = ("tests.functions.fixtures",)
+
 MISSING = pytest.StashKey[list[str]]()
 
 

@@ -43,8 +43,10 @@ def test_later_logins_refresh_name_only(stack: LocalStack) -> None:
     sub = "U" + secrets.token_hex(16)
     first = post(stack, "/line", {"id_token": line_token(stack, sub, name="Old")}).json()
     second = post(stack, "/line", {"id_token": line_token(stack, sub, name="New")}).json()
-    assert first["user"]["id"] == second["user"]["id"] and second["created"] is False
-    assert second["user"]["display_name"] == "New" and second["user"]["wallet"]["free_points"] == 3
+    assert first["user"]["id"] == second["user"]["id"]
+    assert second["created"] is False
+    assert second["user"]["display_name"] == "New"
+    assert second["user"]["wallet"]["free_points"] == 3
 
 
 def _bad_tokens(stack: LocalStack) -> Iterator[tuple[str, str, str]]:
@@ -86,7 +88,8 @@ def test_refresh_rotates_and_reuse_revokes_the_family(stack: LocalStack, sql: An
     sql.execute("update private.refresh_tokens set used_at = used_at - interval '11 seconds' where token_hash = %s",
                 (hashlib.sha256(session["refresh_token"].encode()).hexdigest(),))  # past the reuse interval
     reused = post(stack, "/refresh", {"refresh_token": session["refresh_token"]})
-    assert reused.status_code == 401 and reused.json()["code"] == "refresh_token_reused"
+    assert reused.status_code == 401
+    assert reused.json()["code"] == "refresh_token_reused"
     after = post(stack, "/refresh", {"refresh_token": pair["refresh_token"]})
     assert after.status_code == 401  # the whole family is gone
 
@@ -111,8 +114,10 @@ def test_access_token_claims_and_gateway_acceptance(stack: LocalStack) -> None:
     session = login(stack)
     header = jwt.get_unverified_header(session["access_token"])
     claims = jwt.decode(session["access_token"], options={"verify_signature": False})
-    assert header["alg"] == "ES256" and header["kid"] == stack.secrets["app_jwt_keys"][0]["kid"]
-    assert claims["role"] == "authenticated" and claims["sub"] == session["user"]["id"]
+    assert header["alg"] == "ES256"
+    assert header["kid"] == stack.secrets["app_jwt_keys"][0]["kid"]
+    assert claims["role"] == "authenticated"
+    assert claims["sub"] == session["user"]["id"]
     assert claims["exp"] - claims["iat"] == 900
     rows = httpx.get(f"{stack.url}/rest/v1/users?select=id", headers={
         **bearer(session), "apikey": stack.secrets["anon_key"]}).json()
@@ -152,10 +157,12 @@ def test_previous_key_still_verifies_and_a_removed_key_does_not(rotated_keys: di
 def test_expired_and_foreign_access_tokens_are_refused(stack: LocalStack) -> None:
     old, _ = tokens.issue_access_token("00000000-0000-0000-0000-000000000002", now=int(time.time()) - 3600)
     response = httpx.get(f"{stack.url}/functions/profile/", headers={"Authorization": f"Bearer {old}"})
-    assert response.status_code == 401 and response.json()["code"] == "token_expired"
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_expired"
     hs = jwt.encode({"sub": "x", "role": "authenticated"}, "k" * 32, algorithm="HS256")
     response = httpx.get(f"{stack.url}/functions/profile/", headers={"Authorization": f"Bearer {hs}"})
-    assert response.status_code == 401 and response.json()["code"] == "token_invalid"
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_invalid"
     assert httpx.get(f"{stack.url}/functions/profile/").json()["code"] == "auth_required"
 
 

@@ -161,7 +161,8 @@ def test_a_spend_waits_for_the_wallet_lock_then_pays_with_what_is_left(db: Conn,
         blocked = _blocked_on_a_lock(db)
         holder.commit()
         result = later.result(timeout=30)
-    assert blocked and first["spent"] == "free_point"
+    assert blocked
+    assert first["spent"] == "free_point"
     assert (result.get("error"), result.get("spent")) == (None, "star")
     w = wallet(db, uid)
     assert (w["free_points"], w["stars"]) == (0, 0)
@@ -218,7 +219,8 @@ def test_exchange_250_coins_for_2_stars_leaves_50(db: Conn) -> None:
     uid = login(db)["user"]["id"]
     db.execute("select public.grant_credit(%s, %s, 'test', '{\"coin\": 250}')", (uid, f"g:{uid}"))
     row = call_as(db, "authenticated", "select public.exchange_coins(2, %s) as r", (f"k-{uid}",), sub=uid)
-    assert row["r"]["wallet"]["coins"] == 50 and row["r"]["wallet"]["stars"] == 2
+    assert row["r"]["wallet"]["coins"] == 50
+    assert row["r"]["wallet"]["stars"] == 2
     again = outcome(db, "select public.exchange_coins(2, %s) as r", (f"k-{uid}",), "authenticated", uid)
     assert (again.get("replayed"), again.get("stars_bought")) == (True, 2)
     assert again["wallet"]["coins"] == wallet(db, uid)["coins"] == 50
@@ -249,7 +251,8 @@ def test_exchange_without_enough_coins_is_refused_and_changes_nothing(db: Conn) 
     with pytest.raises(psycopg.Error) as err:
         call_as(db, "authenticated", "select public.exchange_coins(1, %s)", ("key-12345",), sub=uid)
     assert err.value.diag.message_primary == "insufficient_coins"
-    assert ledger_rows(db, uid) == before and wallet(db, uid)["stars"] == 0
+    assert ledger_rows(db, uid) == before
+    assert wallet(db, uid)["stars"] == 0
 
 
 def check_in(db: Conn, uid: str, when: str) -> dict[str, Any]:
@@ -300,7 +303,8 @@ def test_referral_rewards_both_sides_once_and_refuses_self_and_second_attributio
 
 def test_a_bad_referral_code_does_not_block_login(db: Conn) -> None:
     result = login(db, ref="NOPE0000")
-    assert result["created"] is True and result["referral"] == "ignored"
+    assert result["created"] is True
+    assert result["referral"] == "ignored"
 
 
 def test_user_jwt_cannot_call_server_only_functions(db: Conn) -> None:
@@ -351,5 +355,6 @@ def test_clock_is_injectable_only_on_the_private_function(db: Conn) -> None:
     before = datetime.now(bangkok).date().isoformat()
     row = call_as(db, "authenticated", "select public.daily_check_in() as r", sub=uid)
     after = datetime.now(bangkok).date().isoformat()
-    assert row["r"]["streak"] == 1 and row["r"]["day"] in {before, after}  # the server's clock, in Bangkok
+    assert row["r"]["streak"] == 1
+    assert row["r"]["day"] in {before, after}  # the server's clock, in Bangkok
     assert str(wallet(db, uid)["last_check_in"]) == row["r"]["day"]

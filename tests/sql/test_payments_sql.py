@@ -120,7 +120,8 @@ def test_succeeded_credits_once_across_events_and_redeliveries(db: Conn) -> None
     assert [first["outcome"], redelivered["outcome"], other_event["outcome"]] == [
         "credited", "duplicate", "already_credited"]
     assert redelivered["first_outcome"] == "credited"
-    assert wallet(db, uid)["stars"] == 25 and payment(db, pay)["status"] == "succeeded"
+    assert wallet(db, uid)["stars"] == 25
+    assert payment(db, pay)["status"] == "succeeded"
 
 
 @pytest.mark.parametrize(("changes", "reason"), [
@@ -144,10 +145,12 @@ def test_partial_refunds_claw_back_pro_rata_of_the_new_amount_only(db: Conn) -> 
     pay = record(db, uid)  # 25 stars for 199.00 THB
     apply(db, "payment_intent.succeeded", intent(pay, uid))
     apply(db, "charge.refunded", charge(pay, 10000))  # floor(25 * 10000 / 19900) = 12
-    assert wallet(db, uid)["stars"] == 13 and payment(db, pay)["status"] == "partially_refunded"
+    assert wallet(db, uid)["stars"] == 13
+    assert payment(db, pay)["status"] == "partially_refunded"
     apply(db, "charge.refunded", charge(pay, 15000))  # cumulative 18: 6 more
     stale = apply(db, "charge.refunded", charge(pay, 10000))  # an older total arriving late changes nothing
-    assert stale["outcome"] == "refund_already_applied" and wallet(db, uid)["stars"] == 7
+    assert stale["outcome"] == "refund_already_applied"
+    assert wallet(db, uid)["stars"] == 7
     apply(db, "charge.refunded", charge(pay, 19900))  # full refund: every star
     assert wallet(db, uid)["stars"] == 0
     row = payment(db, pay)
@@ -205,13 +208,15 @@ def test_dispute_freezes_until_won(db: Conn) -> None:
     pay = record(db, uid)
     apply(db, "payment_intent.succeeded", intent(pay, uid))
     apply(db, "charge.dispute.created", dispute(pay, "needs_response"))
-    assert wallet(db, uid)["frozen"] and payment(db, pay)["status"] == "disputed"
+    assert wallet(db, uid)["frozen"]
+    assert payment(db, pay)["status"] == "disputed"
     with pytest.raises(psycopg.Error) as err:
         spend(db, uid)
     assert (err.value.diag.sqlstate, err.value.diag.message_primary) == ("PT403", "account_frozen")
     assert apply(db, "charge.dispute.closed", dispute(pay, "won"))["outcome"] == "dispute_won"
     w = wallet(db, uid)
-    assert (w["frozen"], w["stars"]) == (False, 25) and payment(db, pay)["status"] == "succeeded"
+    assert (w["frozen"], w["stars"]) == (False, 25)
+    assert payment(db, pay)["status"] == "succeeded"
 
 
 def test_a_lost_dispute_claws_back_the_rest_and_unfreezes(db: Conn) -> None:
@@ -232,7 +237,8 @@ def test_dispute_closed_before_created_does_not_reopen(db: Conn) -> None:
     apply(db, "payment_intent.succeeded", intent(pay, uid))
     apply(db, "charge.dispute.closed", dispute(pay, "won"))
     apply(db, "charge.dispute.created", dispute(pay, "needs_response"))
-    assert not wallet(db, uid)["frozen"] and payment(db, pay)["status"] == "succeeded"
+    assert not wallet(db, uid)["frozen"]
+    assert payment(db, pay)["status"] == "succeeded"
 
 
 def test_one_open_dispute_keeps_the_wallet_frozen_when_another_is_won(db: Conn) -> None:
@@ -254,7 +260,8 @@ def test_failed_then_succeeded_in_any_order_is_succeeded(db: Conn) -> None:
         "payment"]["status"] == "failed"
     apply(db, "payment_intent.succeeded", intent(pay, uid))
     apply(db, "payment_intent.payment_failed", intent(pay, uid))
-    assert payment(db, pay)["status"] == "succeeded" and wallet(db, uid)["stars"] == 25
+    assert payment(db, pay)["status"] == "succeeded"
+    assert wallet(db, uid)["stars"] == 25
 
 
 def test_events_for_unknown_payments_are_stored_and_change_nothing(db: Conn) -> None:
