@@ -68,6 +68,8 @@ def test_secrets_stay_with_the_one_function_that_uses_them() -> None:
                ("APP_JWT_KEYS", "REFRESH_TOKEN_SECRET", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
                 "LLM_PROVIDERS", "SUPABASE_SERVICE_ROLE_KEY", "QSTASH_TOKEN", "QSTASH_CURRENT_SIGNING_KEY")}
     assert holders["APP_JWT_KEYS"] == holders["REFRESH_TOKEN_SECRET"] == {"auth"}
+    stripe_holders = holders["STRIPE_SECRET_KEY"] | holders["STRIPE_WEBHOOK_SECRET"]
+    assert stripe_holders == {"payments", "stripe_webhook", "reconcile"}
     assert holders["STRIPE_SECRET_KEY"] == {"payments", "reconcile"}
     assert holders["STRIPE_WEBHOOK_SECRET"] == {"stripe_webhook"}
     assert holders["LLM_PROVIDERS"] == {"reading_processor"}
@@ -87,4 +89,5 @@ def test_cors_has_one_source_the_apps_cors_origins() -> None:
 def test_user_functions_verify_with_public_keys_only() -> None:
     for name in ("profile", "credits", "readings", "payments", "admin"):
         assert {"APP_JWT_PUBLIC_KEYS", "APP_JWT_ISSUER", "SUPABASE_ANON_KEY"} <= NEEDS[name], name
-        assert "APP_JWT_KEYS" not in NEEDS[name] and "SUPABASE_SERVICE_ROLE_KEY" not in NEEDS[name], name
+        assert "APP_JWT_KEYS" not in NEEDS[name], name
+        assert "SUPABASE_SERVICE_ROLE_KEY" not in NEEDS[name], name

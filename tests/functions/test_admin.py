@@ -12,12 +12,9 @@ from mimi_local.stack import LocalStack
 from tests.functions.admin_support import adjust, audit_rows, call, new_admin, ok
 from tests.functions.conftest import bearer, login
 from tests.functions.payments_support import buy, dev_action, new_event, send, stub
-from tests.functions.readings_support import (  # noqa: F401 (fixtures)
-    dispatcher,
+from tests.functions.readings_support import (
     ledger_keys,
     queued_reading,
-    quiet_pipeline,
-    reading_row,
     submit,
     wallet,
 )

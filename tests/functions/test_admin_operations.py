@@ -9,11 +9,10 @@ import httpx
 from mimi_local.stack import LocalStack
 from tests.functions.admin_support import audit_rows, call, new_admin, ok
 from tests.functions.conftest import bearer, login
-from tests.functions.readings_support import (  # noqa: F401 (fixtures)
+from tests.functions.readings_support import (
     dispatcher,
     ledger_keys,
     queued_reading,
-    quiet_pipeline,
     reading_row,
     wallet,
 )

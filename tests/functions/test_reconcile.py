@@ -15,12 +15,11 @@ from mimi_local.stack import LocalStack
 from tests.functions.admin_support import call, new_admin, ok
 from tests.functions.conftest import login
 from tests.functions.payments_support import buy, dev_action, stub, wallet
-from tests.functions.readings_support import (  # noqa: F401 (fixtures)
+from tests.functions.readings_support import (
     dispatcher,
     ledger_keys,
     qstash_signature,
     queued_reading,
-    quiet_pipeline,
     reading_row,
 )
 

@@ -17,5 +17,5 @@ router = Router(needs=("supabase_url", "supabase_service_role_key", "qstash_curr
              errors=(Unauthorized, ServiceUnavailable))
 def reconcile(body: bytes, upstash_signature: str | None) -> ReconcileRun:
     """The nightly run: repair missed Stripe successes and stuck readings, check the ledger, record the run."""
-    verify(upstash_signature, body, get_settings().reconcile_url)
+    verify(body, upstash_signature, url=get_settings().reconcile_url)
     return service.run()
