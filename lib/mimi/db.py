@@ -11,6 +11,7 @@ from postgrest import APIError, SyncPostgrestClient
 from pydantic import BaseModel
 
 from mimi import http
+from mimi.admin import errors as admin
 from mimi.auth import errors as auth
 from mimi.config import get_settings
 from mimi.credits import errors as credits
@@ -19,6 +20,7 @@ from mimi.idempotency import IdempotencyKeyReused, InvalidIdempotencyKey
 from mimi.payments import errors as payments
 from mimi.profile import errors as profile
 from mimi.readings import errors as readings
+from mimi.reconcile import errors as reconcile
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -43,6 +45,12 @@ SQL_ERRORS: dict[str, type[AppError]] = {cls.code: cls for cls in (
     readings.InvalidComment, readings.SweepTooEarly,
     payments.PackageNotFound, payments.PackageNotPurchasable, payments.PaymentIntentConflict,
     payments.InvalidPaymentIntent,
+    admin.NotAdmin, admin.UserNotFound, admin.InvalidUserQuery, admin.ReasonRequired, admin.InvalidCurrency,
+    admin.InvalidClawback, admin.BalanceWouldGoNegative, admin.InvalidFrozen, admin.DisputeOpen,
+    admin.PaymentNotFound, admin.InvalidResolution, admin.PaymentNotFlagged, admin.PaymentNotCreditable,
+    admin.InvalidReadingState, admin.ReadingNotRetryable, admin.ReadingNotRefundable, admin.ReadingDeleted,
+    admin.SettingNotFound, admin.InvalidSettingValue, admin.InvalidPackage,
+    reconcile.InvalidIntents,
     IdempotencyKeyReused, InvalidIdempotencyKey, RateLimited,
 )}
 

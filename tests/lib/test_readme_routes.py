@@ -12,7 +12,8 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 ROUTERS = {"health": "mimi.health.api", "auth": "mimi.auth.api", "profile": "mimi.profile.api",
            "readings": "mimi.readings.api", "reading_processor": "mimi.readings.processor_api",
            "credits": "mimi.credits.api", "payments": "mimi.payments.api",
-           "stripe_webhook": "mimi.payments.webhook_api"}
+           "stripe_webhook": "mimi.payments.webhook_api", "admin": "mimi.admin.api",
+           "reconcile": "mimi.reconcile.api"}
 
 
 def route_lines() -> list[str]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from uuid import UUID
 
-from mimi.admin import errors, repository, service
+from mimi.admin import errors, service
 from mimi.admin.schemas import (
     AdjustmentCreate,
     AdjustmentPublic,
@@ -29,8 +30,11 @@ from mimi.admin.schemas import (
     UserAdmin,
     UserQuery,
     WalletAdmin,
+    path_id,
 )
-from mimi.errors import ServiceUnavailable, ValidationFailed
+from mimi.credits.errors import InvalidAmount
+from mimi.idempotency import IdempotencyKeyReused, InvalidIdempotencyKey, client_key
+from mimi.readings.errors import QueueUnavailable, ReadingNotFound
 from mimi.reconcile.schemas import ReconcileRun
 from mimi.web import USER_API, Router
 
@@ -39,8 +43,11 @@ if TYPE_CHECKING:
 
 router = Router(needs=(*USER_API, "qstash_url", "qstash_token", "reading_processor_url"))
 ADMIN = {"auth": True}
+USER_ID = {"user_id": path_id}
+PAYMENT_ID = {"payment_id": path_id}
+READING_ID = {"reading_id": path_id}
 USER = (errors.NotAdmin, errors.UserNotFound)
-READING = (errors.NotAdmin, errors.AdminReadingNotFound, errors.ReasonRequired)
+READING = (errors.NotAdmin, ReadingNotFound, errors.ReasonRequired)
 
 
 @router.get("/me", response=AdminMe, **ADMIN, errors=(errors.NotAdmin,))
@@ -52,122 +59,121 @@ def me(caller: Caller) -> AdminMe:
 @router.get("/users", query=UserQuery, response=UserAdmin, **ADMIN, errors=(*USER, errors.InvalidUserQuery))
 def find_user(query: UserQuery, caller: Caller) -> UserAdmin:
     """Find a user by LINE user id, user id or referral code."""
-    return repository.find_user(caller, query=query.q)
+    return service.find_user(caller, query.q)
 
 
-@router.get("/users/{user_id}", response=UserAdmin, **ADMIN, errors=USER)
-def get_user(user_id: str, caller: Caller) -> UserAdmin:
+@router.get("/users/{user_id}", parse=USER_ID, response=UserAdmin, **ADMIN, errors=USER)
+def get_user(user_id: UUID | None, caller: Caller) -> UserAdmin:
     """A user's profile and wallet, with freeze, clawback debt and flags."""
-    return repository.get_user(caller, user_id=service.user_id(caller, user_id))
+    return service.user(caller, user_id)
 
 
-@router.get("/users/{user_id}/ledger", query=LedgerQuery, response=list[LedgerEntryAdmin], **ADMIN, errors=USER)
-def get_ledger(user_id: str, query: LedgerQuery, caller: Caller) -> list[LedgerEntryAdmin]:
+@router.get("/users/{user_id}/ledger", parse=USER_ID, query=LedgerQuery, response=list[LedgerEntryAdmin], **ADMIN,
+            errors=USER)
+def get_ledger(user_id: UUID | None, query: LedgerQuery, caller: Caller) -> list[LedgerEntryAdmin]:
     """A user's ledger, newest first (?before=<id> for older rows)."""
-    return repository.get_ledger(caller, user_id=service.user_id(caller, user_id), limit=query.limit,
-                                 before=query.before)
+    return service.ledger(caller, user_id, query)
 
 
-@router.get("/users/{user_id}/readings", query=LimitQuery, response=list[ReadingAdmin], **ADMIN, errors=USER)
-def get_readings_of_user(user_id: str, query: LimitQuery, caller: Caller) -> list[ReadingAdmin]:
+@router.get("/users/{user_id}/readings", parse=USER_ID, query=LimitQuery, response=list[ReadingAdmin], **ADMIN,
+            errors=USER)
+def get_readings_of_user(user_id: UUID | None, query: LimitQuery, caller: Caller) -> list[ReadingAdmin]:
     """A user's readings, newest first, deleted ones included."""
-    return repository.get_readings_of_user(caller, user_id=service.user_id(caller, user_id), limit=query.limit)
+    return service.readings_of_user(caller, user_id, query.limit)
 
 
-@router.get("/users/{user_id}/payments", query=LimitQuery, response=list[PaymentAdmin], **ADMIN, errors=USER)
-def get_payments_of_user(user_id: str, query: LimitQuery, caller: Caller) -> list[PaymentAdmin]:
+@router.get("/users/{user_id}/payments", parse=USER_ID, query=LimitQuery, response=list[PaymentAdmin], **ADMIN,
+            errors=USER)
+def get_payments_of_user(user_id: UUID | None, query: LimitQuery, caller: Caller) -> list[PaymentAdmin]:
     """A user's payments with their flags and disputes, newest first."""
-    return repository.get_payments_of_user(caller, user_id=service.user_id(caller, user_id), limit=query.limit)
+    return service.payments_of_user(caller, user_id, query.limit)
 
 
-@router.post("/users/{user_id}/adjustments", body=AdjustmentCreate, response=AdjustmentPublic, **ADMIN,
-             headers=("Idempotency-Key",), errors=(*USER, errors.ReasonRequired, errors.IdempotencyKeyRequired,
-                                                   errors.BalanceWouldGoNegative, ValidationFailed))
-def adjust(user_id: str, body: AdjustmentCreate, caller: Caller, idempotency_key: str | None) -> AdjustmentPublic:
+@router.post("/users/{user_id}/adjustments", parse={**USER_ID, "idempotency_key": client_key}, body=AdjustmentCreate,
+             response=AdjustmentPublic, **ADMIN, headers=("Idempotency-Key",),
+             errors=(*USER, errors.ReasonRequired, errors.IdempotencyKeyRequired, InvalidIdempotencyKey,
+                     IdempotencyKeyReused, InvalidAmount, errors.InvalidClawback, errors.BalanceWouldGoNegative))
+def adjust(user_id: UUID | None, body: AdjustmentCreate, caller: Caller, idempotency_key: str | None
+           ) -> AdjustmentPublic:
     """Add or deduct credits with a reason (an `adjustment` ledger row), once per Idempotency-Key."""
     return service.adjust(caller, user_id, body, idempotency_key)
 
 
-@router.post("/users/{user_id}/freeze", body=ReasonBody, response=WalletAdmin, **ADMIN,
+@router.post("/users/{user_id}/freeze", parse=USER_ID, body=ReasonBody, response=WalletAdmin, **ADMIN,
              errors=(*USER, errors.ReasonRequired))
-def freeze(user_id: str, body: ReasonBody, caller: Caller) -> WalletAdmin:
+def freeze(user_id: UUID | None, body: ReasonBody, caller: Caller) -> WalletAdmin:
     """Freeze a wallet's spending (holds until an admin unfreezes it)."""
-    return repository.set_frozen(caller, user_id=service.user_id(caller, user_id), frozen=True, reason=body.reason)
+    return service.set_frozen(caller, user_id, frozen=True, reason=body.reason)
 
 
-@router.post("/users/{user_id}/unfreeze", body=ReasonBody, response=WalletAdmin, **ADMIN,
+@router.post("/users/{user_id}/unfreeze", parse=USER_ID, body=ReasonBody, response=WalletAdmin, **ADMIN,
              errors=(*USER, errors.ReasonRequired, errors.DisputeOpen))
-def unfreeze(user_id: str, body: ReasonBody, caller: Caller) -> WalletAdmin:
+def unfreeze(user_id: UUID | None, body: ReasonBody, caller: Caller) -> WalletAdmin:
     """Unfreeze a wallet (refused while a payment dispute is open)."""
-    return repository.set_frozen(caller, user_id=service.user_id(caller, user_id), frozen=False, reason=body.reason)
+    return service.set_frozen(caller, user_id, frozen=False, reason=body.reason)
 
 
 @router.get("/payments/flagged", query=LimitQuery, response=list[PaymentAdmin], **ADMIN, errors=(errors.NotAdmin,))
 def flagged_payments(query: LimitQuery, caller: Caller) -> list[PaymentAdmin]:
     """Payments waiting for review, newest first."""
-    return repository.get_flagged_payments(caller, limit=query.limit)
+    return service.flagged_payments(caller, query.limit)
 
 
-@router.post("/payments/{payment_id}/resolve", body=PaymentResolution, response=PaymentAdmin, **ADMIN,
-             errors=(errors.NotAdmin, errors.PaymentNotFound, errors.PaymentNotFlagged, errors.PaymentNotCreditable,
-                     errors.ReasonRequired))
-def resolve_payment(payment_id: str, body: PaymentResolution, caller: Caller) -> PaymentAdmin:
+@router.post("/payments/{payment_id}/resolve", parse=PAYMENT_ID, body=PaymentResolution, response=PaymentAdmin,
+             **ADMIN, errors=(errors.NotAdmin, errors.PaymentNotFound, errors.PaymentNotFlagged,
+                              errors.PaymentNotCreditable, errors.ReasonRequired))
+def resolve_payment(payment_id: UUID | None, body: PaymentResolution, caller: Caller) -> PaymentAdmin:
     """Settle a flagged payment: credit its stars once (as the webhook would) or dismiss the flag."""
-    return repository.resolve_payment(caller, payment_id=service.payment_id(caller, payment_id), action=body.action,
-                                      reason=body.reason)
+    return service.resolve_payment(caller, payment_id, body)
 
 
 @router.get("/readings", query=ReadingsQuery, response=list[ReadingAdmin], **ADMIN, errors=(errors.NotAdmin,))
 def readings(query: ReadingsQuery, caller: Caller) -> list[ReadingAdmin]:
     """Stuck (queued/processing for older_than_s), failed, or dlq (QStash gave up) readings."""
-    return repository.get_readings_by_state(caller, state=query.state, older_than_s=query.older_than_s,
-                                            limit=query.limit)
+    return service.readings(caller, query)
 
 
-@router.post("/readings/{reading_id}/retry", body=ReasonBody, response=ReadingRetried, **ADMIN,
-             errors=(*READING, errors.ReadingNotRetryable, errors.ReadingDeleted, ServiceUnavailable))
-def retry_reading(reading_id: str, body: ReasonBody, caller: Caller) -> ReadingRetried:
+@router.post("/readings/{reading_id}/retry", parse=READING_ID, body=ReasonBody, response=ReadingRetried, **ADMIN,
+             errors=(*READING, errors.ReadingNotRetryable, errors.ReadingDeleted, QueueUnavailable))
+def retry_reading(reading_id: UUID | None, body: ReasonBody, caller: Caller) -> ReadingRetried:
     """Queue a failed reading again and publish it to QStash."""
     return service.retry(caller, reading_id, body.reason)
 
 
-@router.post("/readings/{reading_id}/refund", body=ReasonBody, response=ReadingRefunded, **ADMIN,
+@router.post("/readings/{reading_id}/refund", parse=READING_ID, body=ReasonBody, response=ReadingRefunded, **ADMIN,
              errors=(*READING, errors.ReadingNotRefundable))
-def refund_reading(reading_id: str, body: ReasonBody, caller: Caller) -> ReadingRefunded:
+def refund_reading(reading_id: UUID | None, body: ReasonBody, caller: Caller) -> ReadingRefunded:
     """Fail a stuck reading and refund it, or refund a failed one: at most once."""
-    result = repository.refund_reading(caller, reading_id=service.reading_id(caller, reading_id), reason=body.reason)
-    return ReadingRefunded.model_validate(result)
+    return service.refund(caller, reading_id, body.reason)
 
 
 @router.get("/catalog", response=CatalogAdmin, **ADMIN, errors=(errors.NotAdmin,))
 def catalog(caller: Caller) -> CatalogAdmin:
     """Every business setting (with its bounds) and every package."""
-    return repository.get_catalog(caller)
+    return service.catalog(caller)
 
 
 @router.patch("/settings/{key}", body=SettingUpdate, response=SettingAdmin, **ADMIN,
               errors=(errors.NotAdmin, errors.SettingNotFound, errors.InvalidSettingValue, errors.ReasonRequired))
 def update_setting(key: str, body: SettingUpdate, caller: Caller) -> SettingAdmin:
     """Change one business setting within its bounds."""
-    return repository.update_setting(caller, key=key, value=body.value, reason=body.reason)
+    return service.update_setting(caller, key, body)
 
 
 @router.route("PUT", "/packages/{package_id}", body=PackageSave, response=PackageAdmin, **ADMIN,
               errors=(errors.NotAdmin, errors.InvalidPackage, errors.ReasonRequired))
 def save_package(package_id: str, body: PackageSave, caller: Caller) -> PackageAdmin:
     """Create a star package, or change some of its fields."""
-    changes = body.model_dump(exclude={"reason"}, exclude_none=True)
-    return repository.save_package(caller, package_id=package_id, changes=changes, reason=body.reason)
+    return service.save_package(caller, package_id, body)
 
 
 @router.get("/audit", query=AuditQuery, response=list[AuditEntry], **ADMIN, errors=(errors.NotAdmin,))
 def audit_log(query: AuditQuery, caller: Caller) -> list[AuditEntry]:
     """The audit trail, newest first (?user_id= for one user's)."""
-    user = service.user_id(caller, query.user_id) if query.user_id else None
-    return repository.get_audit_log(caller, user_id=user, limit=query.limit)
+    return service.audit_log(caller, query)
 
 
 @router.get("/reconcile/runs", query=LimitQuery, response=list[ReconcileRun], **ADMIN, errors=(errors.NotAdmin,))
 def reconcile_runs(query: LimitQuery, caller: Caller) -> list[ReconcileRun]:
     """The latest nightly reconciliation runs, newest first."""
-    return repository.get_reconcile_runs(caller, limit=query.limit)
+    return service.reconcile_runs(caller, query.limit)

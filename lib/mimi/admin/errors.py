@@ -1,4 +1,4 @@
-"""The admin domain's coded errors (raised by its SQL functions; declared here for routes and the OpenAPI file)."""
+"""The admin domain's errors: who may act, what they act on, and what the audited actions refuse (raised by SQL)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from mimi.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 
 class NotAdmin(Forbidden):
+    """The caller is not in private.admins (checked live by every admin SQL function)."""
+
     code = "not_admin"
 
 
@@ -14,27 +16,53 @@ class UserNotFound(NotFound):
 
 
 class InvalidUserQuery(ValidationFailed):
+    """Not a LINE user id, a user id or a referral code."""
+
     code = "invalid_user_query"
 
 
 class ReasonRequired(ValidationFailed):
+    """Every admin action says why, in 3 to 500 characters."""
+
     code = "reason_required"
 
 
 class IdempotencyKeyRequired(ValidationFailed):
+    """An adjustment without an Idempotency-Key: a retried click must not pay twice."""
+
     code = "idempotency_key_required"
+
+
+class InvalidCurrency(ValidationFailed):
+    code = "invalid_currency"
+
+
+class InvalidClawback(ValidationFailed):
+    """Only a star deduction can be a clawback."""
+
+    code = "invalid_clawback"
 
 
 class BalanceWouldGoNegative(Conflict):
     code = "balance_would_go_negative"
 
 
+class InvalidFrozen(ValidationFailed):
+    code = "invalid_frozen"
+
+
 class DisputeOpen(Conflict):
+    """An unfreeze refused while a payment dispute holds the wallet."""
+
     code = "dispute_open"
 
 
 class PaymentNotFound(NotFound):
     code = "payment_not_found"
+
+
+class InvalidResolution(ValidationFailed):
+    code = "invalid_resolution"
 
 
 class PaymentNotFlagged(Conflict):
@@ -45,8 +73,8 @@ class PaymentNotCreditable(Conflict):
     code = "payment_not_creditable"
 
 
-class AdminReadingNotFound(NotFound):
-    code = "reading_not_found"
+class InvalidReadingState(ValidationFailed):
+    code = "invalid_reading_state"
 
 
 class ReadingNotRetryable(Conflict):
@@ -66,6 +94,8 @@ class SettingNotFound(NotFound):
 
 
 class InvalidSettingValue(ValidationFailed):
+    """Outside the setting's min_value..max_value."""
+
     code = "invalid_setting_value"
 
 

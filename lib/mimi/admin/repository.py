@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from mimi.admin.schemas import (
     AdjustmentPublic,
@@ -12,11 +13,13 @@ from mimi.admin.schemas import (
     PackageAdmin,
     PaymentAdmin,
     ReadingAdmin,
+    ReadingRefunded,
+    RequeuedReading,
     SettingAdmin,
     UserAdmin,
     WalletAdmin,
 )
-from mimi.db import call
+from mimi.db import call, call_as, call_list
 from mimi.reconcile.schemas import ReconcileRun
 
 if TYPE_CHECKING:
@@ -24,92 +27,92 @@ if TYPE_CHECKING:
 
 
 def is_admin(caller: Caller) -> bool:
+    """Whether the caller is in private.admins now (the token says nothing about it)."""
     return bool(call(caller.db(), "is_admin"))
 
 
-def find_user(caller: Caller, *, query: str) -> UserAdmin:
-    return UserAdmin.model_validate(call(caller.db(), "admin_find_user", {"p_query": query}))
+def find_user_by_query(caller: Caller, *, query: str) -> UserAdmin:
+    """One user by LINE user id, user id or referral code."""
+    return call_as(UserAdmin, caller.db(), "admin_find_user", {"p_query": query})
 
 
-def get_user(caller: Caller, *, user_id: str) -> UserAdmin:
-    return UserAdmin.model_validate(call(caller.db(), "admin_user", {"p_user_id": user_id}))
+def get_user(caller: Caller, *, user_id: UUID) -> UserAdmin:
+    return call_as(UserAdmin, caller.db(), "admin_user", {"p_user_id": str(user_id)})
 
 
-def get_ledger(caller: Caller, *, user_id: str, limit: int, before: int | None) -> list[LedgerEntryAdmin]:
-    found = call(caller.db(), "admin_user_ledger", {"p_user_id": user_id, "p_limit": limit, "p_before": before})
-    return [LedgerEntryAdmin.model_validate(row) for row in found]
+def list_ledger_for_user(caller: Caller, *, user_id: UUID, limit: int, before: int | None) -> list[LedgerEntryAdmin]:
+    """A user's ledger rows, newest first, before the row `before`."""
+    params = {"p_user_id": str(user_id), "p_limit": limit, "p_before": before}
+    return call_list(LedgerEntryAdmin, caller.db(), "admin_user_ledger", params)
 
 
-def get_readings_of_user(caller: Caller, *, user_id: str, limit: int) -> list[ReadingAdmin]:
-    found = call(caller.db(), "admin_user_readings", {"p_user_id": user_id, "p_limit": limit})
-    return [ReadingAdmin.model_validate(row) for row in found]
+def list_readings_for_user(caller: Caller, *, user_id: UUID, limit: int) -> list[ReadingAdmin]:
+    params = {"p_user_id": str(user_id), "p_limit": limit}
+    return call_list(ReadingAdmin, caller.db(), "admin_user_readings", params)
 
 
-def get_payments_of_user(caller: Caller, *, user_id: str, limit: int) -> list[PaymentAdmin]:
-    found = call(caller.db(), "admin_user_payments", {"p_user_id": user_id, "p_limit": limit})
-    return [PaymentAdmin.model_validate(row) for row in found]
+def list_payments_for_user(caller: Caller, *, user_id: UUID, limit: int) -> list[PaymentAdmin]:
+    params = {"p_user_id": str(user_id), "p_limit": limit}
+    return call_list(PaymentAdmin, caller.db(), "admin_user_payments", params)
 
 
-def get_flagged_payments(caller: Caller, *, limit: int) -> list[PaymentAdmin]:
-    return [PaymentAdmin.model_validate(row) for row in call(caller.db(), "admin_flagged_payments",
-                                                              {"p_limit": limit})]
+def list_flagged_payments(caller: Caller, *, limit: int) -> list[PaymentAdmin]:
+    return call_list(PaymentAdmin, caller.db(), "admin_flagged_payments", {"p_limit": limit})
 
 
-def get_readings_by_state(caller: Caller, *, state: str, older_than_s: int, limit: int) -> list[ReadingAdmin]:
-    found = call(caller.db(), "admin_readings", {"p_state": state, "p_older_than_s": older_than_s, "p_limit": limit})
-    return [ReadingAdmin.model_validate(row) for row in found]
+def list_readings_by_state(caller: Caller, *, state: str, older_than_s: int, limit: int) -> list[ReadingAdmin]:
+    params = {"p_state": state, "p_older_than_s": older_than_s, "p_limit": limit}
+    return call_list(ReadingAdmin, caller.db(), "admin_readings", params)
 
 
-def get_audit_log(caller: Caller, *, user_id: str | None, limit: int) -> list[AuditEntry]:
-    found = call(caller.db(), "admin_audit_log", {"p_user_id": user_id, "p_limit": limit})
-    return [AuditEntry.model_validate(row) for row in found]
+def list_audit_entries(caller: Caller, *, user_id: UUID | None, limit: int) -> list[AuditEntry]:
+    """The audit trail, newest first, about one user when user_id is given."""
+    params = {"p_user_id": str(user_id) if user_id else None, "p_limit": limit}
+    return call_list(AuditEntry, caller.db(), "admin_audit_log", params)
 
 
 def get_catalog(caller: Caller) -> CatalogAdmin:
-    return CatalogAdmin.model_validate(call(caller.db(), "admin_catalog"))
+    return call_as(CatalogAdmin, caller.db(), "admin_catalog")
 
 
-def adjust_credits(caller: Caller, *, user_id: str, currency: str, delta: int, reason: str, key: str,
+def adjust_credits(caller: Caller, *, user_id: UUID, currency: str, delta: int, reason: str, key: str,
                    clawback: bool) -> AdjustmentPublic:
-    result = call(caller.db(), "admin_adjust_credits", {
-        "p_user_id": user_id, "p_currency": currency, "p_delta": delta, "p_reason": reason, "p_key": key,
-        "p_clawback": clawback})
-    return AdjustmentPublic.model_validate(result)
+    """One audited `adjustment` ledger row, once per key (a replay returns the first result)."""
+    params = {"p_user_id": str(user_id), "p_currency": currency, "p_delta": delta, "p_reason": reason,
+              "p_key": key, "p_clawback": clawback}
+    return call_as(AdjustmentPublic, caller.db(), "admin_adjust_credits", params)
 
 
-def set_frozen(caller: Caller, *, user_id: str, frozen: bool, reason: str) -> WalletAdmin:
-    result = call(caller.db(), "admin_set_frozen", {"p_user_id": user_id, "p_frozen": frozen, "p_reason": reason})
-    return WalletAdmin.model_validate(result)
+def set_frozen(caller: Caller, *, user_id: UUID, frozen: bool, reason: str) -> WalletAdmin:
+    params = {"p_user_id": str(user_id), "p_frozen": frozen, "p_reason": reason}
+    return call_as(WalletAdmin, caller.db(), "admin_set_frozen", params)
 
 
-def resolve_payment(caller: Caller, *, payment_id: str, action: str, reason: str) -> PaymentAdmin:
-    result = call(caller.db(), "admin_resolve_payment",
-                  {"p_payment_id": payment_id, "p_resolution": action, "p_reason": reason})
-    return PaymentAdmin.model_validate(result)
+def resolve_payment(caller: Caller, *, payment_id: UUID, action: str, reason: str) -> PaymentAdmin:
+    params = {"p_payment_id": str(payment_id), "p_resolution": action, "p_reason": reason}
+    return call_as(PaymentAdmin, caller.db(), "admin_resolve_payment", params)
 
 
-def retry_reading(caller: Caller, *, reading_id: str, reason: str) -> dict[str, Any]:
-    """The re-queued reading and the audit id of this retry (its QStash deduplication id)."""
-    result: dict[str, Any] = call(caller.db(), "admin_retry_reading",
-                                  {"p_reading_id": reading_id, "p_reason": reason})
-    return result
+def requeue_reading(caller: Caller, *, reading_id: UUID, reason: str) -> RequeuedReading:
+    """Put a failed (or queued) reading back in the queue; the caller publishes it."""
+    params = {"p_reading_id": str(reading_id), "p_reason": reason}
+    return call_as(RequeuedReading, caller.db(), "admin_retry_reading", params)
 
 
-def refund_reading(caller: Caller, *, reading_id: str, reason: str) -> dict[str, Any]:
-    result: dict[str, Any] = call(caller.db(), "admin_refund_reading",
-                                  {"p_reading_id": reading_id, "p_reason": reason})
-    return result
+def refund_reading(caller: Caller, *, reading_id: UUID, reason: str) -> ReadingRefunded:
+    params = {"p_reading_id": str(reading_id), "p_reason": reason}
+    return call_as(ReadingRefunded, caller.db(), "admin_refund_reading", params)
 
 
 def update_setting(caller: Caller, *, key: str, value: int, reason: str) -> SettingAdmin:
-    result = call(caller.db(), "admin_update_setting", {"p_key": key, "p_value": value, "p_reason": reason})
-    return SettingAdmin.model_validate(result)
+    params = {"p_key": key, "p_value": value, "p_reason": reason}
+    return call_as(SettingAdmin, caller.db(), "admin_update_setting", params)
 
 
 def save_package(caller: Caller, *, package_id: str, changes: dict[str, Any], reason: str) -> PackageAdmin:
-    result = call(caller.db(), "admin_save_package", {"p_id": package_id, "p_changes": changes, "p_reason": reason})
-    return PackageAdmin.model_validate(result)
+    params = {"p_id": package_id, "p_changes": changes, "p_reason": reason}
+    return call_as(PackageAdmin, caller.db(), "admin_save_package", params)
 
 
-def get_reconcile_runs(caller: Caller, *, limit: int) -> list[ReconcileRun]:
-    return [ReconcileRun.model_validate(row) for row in call(caller.db(), "admin_reconcile_runs", {"p_limit": limit})]
+def list_reconcile_runs(caller: Caller, *, limit: int) -> list[ReconcileRun]:
+    return call_list(ReconcileRun, caller.db(), "admin_reconcile_runs", {"p_limit": limit})

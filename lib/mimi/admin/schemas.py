@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Literal
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
 Currency = Literal["star", "free_point", "coin", "exp"]
+
+
+def path_id(raw: str) -> UUID | None:
+    """An id from the path, or None when it is not a UUID (it names nothing)."""
+    try:
+        return UUID(raw)
+    except ValueError:
+        return None
 
 
 class AdminMe(BaseModel):
@@ -35,7 +44,7 @@ class ReadingsQuery(LimitQuery):
 
 
 class AuditQuery(LimitQuery):
-    user_id: str | None = Field(default=None, max_length=36)
+    user_id: UUID | None = None
 
 
 class WalletAdmin(BaseModel):
@@ -136,8 +145,13 @@ class PaymentResolution(ReasonBody):
     action: Literal["credit", "dismiss"]
 
 
-class ReadingRetried(ReadingAdmin):
+class RequeuedReading(ReadingAdmin):
+    """A reading queued again, with the audit id of this retry (its QStash deduplication id)."""
+
     retry_id: int
+
+
+class ReadingRetried(RequeuedReading):
     published: bool
 
 

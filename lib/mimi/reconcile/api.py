@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from mimi.config import get_settings
-from mimi.errors import ServiceUnavailable, Unauthorized
+from mimi.payments.errors import PaymentProviderUnavailable
+from mimi.readings.errors import QStashSignatureInvalid
 from mimi.readings.queue import verify
 from mimi.reconcile import service
 from mimi.reconcile.schemas import ReconcileRun
@@ -14,7 +15,7 @@ router = Router(needs=("supabase_url", "supabase_service_role_key", "qstash_curr
 
 
 @router.post("/", raw_body=True, headers=("Upstash-Signature",), response=ReconcileRun,
-             errors=(Unauthorized, ServiceUnavailable))
+             errors=(QStashSignatureInvalid, PaymentProviderUnavailable))
 def reconcile(body: bytes, upstash_signature: str | None) -> ReconcileRun:
     """The nightly run: repair missed Stripe successes and stuck readings, check the ledger, record the run."""
     verify(body, upstash_signature, url=get_settings().reconcile_url)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from mimi.db import call, service_client
-from mimi.reconcile.schemas import ReconcileRun
+from mimi.db import call_as, service_client
+from mimi.reconcile.schemas import ReconcileRun, SucceededIntent
 
 
-def reconcile(*, intents: list[dict[str, Any]], started_at: datetime) -> ReconcileRun:
-    result = call(service_client(), "reconcile", {"p_intents": intents, "p_started_at": started_at.isoformat()})
-    return ReconcileRun.model_validate(result)
+def reconcile(*, intents: list[SucceededIntent], started_at: datetime) -> ReconcileRun:
+    """Apply the missed successes among intents, fail stuck readings, count ledger mismatches; record the run."""
+    params = {"p_intents": [intent.model_dump() for intent in intents], "p_started_at": started_at.isoformat()}
+    return call_as(ReconcileRun, service_client(), "reconcile", params)

@@ -8,6 +8,20 @@ from typing import Any
 from pydantic import BaseModel
 
 
+class SucceededIntent(BaseModel):
+    """The fields of a PaymentIntent the webhook's SQL reads (nothing personal goes to the database)."""
+
+    id: str
+    object: str = "payment_intent"
+    status: str
+    amount: int
+    amount_received: int | None = None
+    currency: str
+    metadata: dict[str, str] = {}
+    latest_charge: str | None = None
+    created: int
+
+
 class ReconcileRun(BaseModel):
     id: int
     started_at: datetime

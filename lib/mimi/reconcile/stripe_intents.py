@@ -7,15 +7,13 @@ from typing import Any
 
 import stripe
 
-from mimi.errors import ServiceUnavailable
 from mimi.logs import log
+from mimi.payments.errors import PaymentProviderUnavailable
 from mimi.payments.stripe_client import stripe_client
-
-# the fields the webhook's SQL reads from a PaymentIntent (nothing personal goes to the database)
-FIELDS = ("id", "object", "status", "amount", "amount_received", "currency", "metadata", "latest_charge", "created")
+from mimi.reconcile.schemas import SucceededIntent
 
 
-def succeeded_since(created_gte: int) -> list[dict[str, Any]]:
+def succeeded_since(created_gte: int) -> list[SucceededIntent]:
     """Every PaymentIntent created at or after created_gte (unix s) whose status is succeeded, all pages."""
     params: dict[str, Any] = {"created": {"gte": created_gte}, "limit": 100}
     try:
@@ -24,6 +22,6 @@ def succeeded_since(created_gte: int) -> list[dict[str, Any]]:
     except stripe.StripeError as exc:  # 503: QStash delivers the schedule again
         log("stripe_error", logging.WARNING, error_type=type(exc).__name__, http_status=exc.http_status,
             stripe_code=exc.code, stripe_request_id=exc.request_id)
-        raise ServiceUnavailable("Stripe could not list the PaymentIntents; the run will be retried.",
-                                 code="payment_provider_unavailable") from None
-    return [{name: intent.get(name) for name in FIELDS} for intent in intents]
+        detail = "Stripe could not list the PaymentIntents; the run will be retried."
+        raise PaymentProviderUnavailable(detail) from None
+    return [SucceededIntent.model_validate(intent) for intent in intents]
