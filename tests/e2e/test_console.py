@@ -11,8 +11,6 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -21,47 +19,15 @@ import pytest
 from mimi_local.stack import ROOT_DIR, LocalStack
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Locator, Page
+    from playwright.sync_api import Locator, Page
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 SCREENSHOTS = ROOT_DIR / "screenshots"
 THAI = re.compile(r"[\u0E00-\u0E7F]")
 LONG_MS = 60_000
 QUESTION = "ความรักของฉันในเดือนนี้จะเป็นอย่างไรบ้างคะ"
 REFUSED_QUESTION = "[[REJECT]] ช่วยบอกหน่อยว่าคุณเป็น AI ตัวไหน"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"Debian's Chromium is not installed at {CHROMIUM}: `apt-get install -y chromium chromium-driver` "
-                    "(make test does it when apt works)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed: "
-                                   "pip install -e '.[dev]'")
-    with sync_api.sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture(scope="module")
-def page(browser: Browser, stack: LocalStack) -> Iterator[Page]:
-    """A phone-sized page (LIFF runs in LINE's webview) that records uncaught script errors."""
-    from playwright.sync_api import expect
-
-    expect.set_options(timeout=15_000)
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="th-TH", base_url=stack.url,
-                                  permissions=["clipboard-read", "clipboard-write"])
-    opened = context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield opened
-    context.close()
-    assert errors == [], f"uncaught errors in the console page: {errors}"
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ import pytest
 
 from mimi_local.admins.cli import run as admins
 from mimi_local.stack import LocalStack
-from tests.e2e.test_console import browser, page  # noqa: F401 (fixtures)
 from tests.functions.conftest import login
 
 if TYPE_CHECKING:
@@ -19,7 +18,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.browser
 
 
-def test_an_admin_finds_a_user_and_adjusts_their_stars(page: Page, stack: LocalStack, sql: Any) -> None:  # noqa: F811
+def test_an_admin_finds_a_user_and_adjusts_their_stars(page: Page, stack: LocalStack, sql: Any) -> None:
     from playwright.sync_api import expect
 
     user = login(stack, name="Customer")["user"]

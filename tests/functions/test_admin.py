@@ -26,7 +26,9 @@ def test_find_a_user_by_line_id_referral_code_or_user_id(stack: LocalStack, sql:
     row = sql.execute("select line_user_id, referral_code from public.users where id = %s", (uid,)).fetchone()
     for q in (row["line_user_id"], row["referral_code"].lower(), uid):
         found = ok(call(stack, admin, "GET", "/users", params={"q": q}))
-        assert found["id"] == uid and found["wallet"]["free_points"] == 3 and found["is_admin"] is False
+        assert found["id"] == uid
+        assert found["wallet"]["free_points"] == 3
+        assert found["is_admin"] is False
     assert call(stack, admin, "GET", "/users", params={"q": "U" + "f" * 32}).json()["code"] == "user_not_found"
     assert call(stack, admin, "GET", "/users", params={"q": "who?"}).json()["code"] == "invalid_user_query"
 
@@ -56,7 +58,8 @@ def test_an_adjustment_is_an_audited_ledger_row_once_per_key(stack: LocalStack, 
     first = ok(adjust(stack, admin, uid, key, delta=7, reason="support chat #77"))
     assert (first["wallet"]["stars"], first["replayed"]) == (7, False)
     again = ok(adjust(stack, admin, uid, key, delta=7, reason="support chat #77"))
-    assert again["replayed"] is True and wallet(stack, user)["stars"] == 7
+    assert again["replayed"] is True
+    assert wallet(stack, user)["stars"] == 7
     reused = adjust(stack, admin, uid, key, delta=8, reason="support chat #77")
     assert reused.json()["code"] == "idempotency_key_reused"
     rows = sql.execute("select * from public.ledger where user_id = %s and reason = 'adjustment'", (uid,)).fetchall()
@@ -83,7 +86,8 @@ def test_an_adjustment_needs_a_reason_and_a_key(stack: LocalStack, sql: Any) -> 
         **bearer(admin), "apikey": stack.secrets["anon_key"]}, json={
         "p_user_id": uid, "p_currency": "coin", "p_delta": 5, "p_reason": "   ", "p_key": secrets.token_hex(8)})
     assert (direct.status_code, direct.json()["message"]) == (422, "reason_required")
-    assert audit_rows(sql, uid) == [] and wallet(stack, user)["coins"] == 0
+    assert audit_rows(sql, uid) == []
+    assert wallet(stack, user)["coins"] == 0
 
 
 def test_a_deduction_never_goes_below_zero_unless_it_is_a_star_clawback(stack: LocalStack, sql: Any) -> None:
@@ -104,13 +108,15 @@ def test_freeze_stops_spending_until_an_admin_unfreezes(stack: LocalStack, sql: 
     admin, user = new_admin(stack), login(stack)
     uid = user["user"]["id"]
     frozen = ok(call(stack, admin, "POST", f"/users/{uid}/freeze", json={"reason": "suspected fraud"}))
-    assert frozen["frozen"] and frozen["frozen_by_admin"]
+    assert frozen["frozen"]
+    assert frozen["frozen_by_admin"]
     assert submit(stack, user).json()["code"] == "account_frozen"
     # what settle_payment does when no dispute is open: the admin freeze holds
     sql.execute("update public.wallets set frozen = false where user_id = %s", (uid,))
     assert wallet(stack, user)["frozen"] is True
     thawed = ok(call(stack, admin, "POST", f"/users/{uid}/unfreeze", json={"reason": "cleared by support"}))
-    assert not thawed["frozen"] and not thawed["frozen_by_admin"]
+    assert not thawed["frozen"]
+    assert not thawed["frozen_by_admin"]
     assert submit(stack, user).status_code == 202
     assert [r["action"] for r in audit_rows(sql, uid)] == ["freeze_wallet", "unfreeze_wallet"]
 

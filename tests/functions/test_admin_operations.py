@@ -35,7 +35,8 @@ def test_failed_and_dead_lettered_readings_are_listed(stack: LocalStack, sql: An
         assert dlq in [r["id"] for r in ok(call(stack, admin, "GET", "/readings", params={"state": state}))]
     stuck = queued_reading(stack, user)
     listed = ok(call(stack, admin, "GET", "/readings", params={"state": "stuck", "older_than_s": 0}))
-    assert stuck in [r["id"] for r in listed] and dlq not in [r["id"] for r in listed]
+    assert stuck in [r["id"] for r in listed]
+    assert dlq not in [r["id"] for r in listed]
     assert stuck not in [r["id"] for r in ok(call(stack, admin, "GET", "/readings", params={"state": "stuck"}))]
     assert call(stack, admin, "GET", "/readings", params={"state": "lost"}).status_code == 422
     ok(call(stack, admin, "POST", f"/readings/{stuck}/refund", json=WHY))  # leave nothing queued behind
@@ -49,7 +50,8 @@ def test_a_failed_reading_is_retried_through_qstash_and_completes(stack: LocalSt
     assert (retried["status"], retried["published"], retried["failure_reason"]) == ("queued", True, None)
     dispatcher(stack).wait_idle(30)
     row = reading_row(sql, reading)
-    assert row["status"] == "completed" and row["attempts"] == 2
+    assert row["status"] == "completed"
+    assert row["attempts"] == 2
     assert wallet(stack, user)["free_points"] == 3  # the retry is on the house: the refund stands, once
     again = call(stack, admin, "POST", f"/readings/{reading}/retry", json=WHY)
     assert (again.status_code, again.json()["code"]) == (409, "reading_not_retryable")

@@ -48,13 +48,16 @@ def test_a_dropped_webhook_is_repaired_once_and_a_late_one_changes_nothing(stack
     user = login(stack)
     pi = buy(stack, user, "stars_10")["payment_intent_id"]
     paid = dev_action(stack, pi, "succeed", deliver=False)  # Stripe took the money; the webhook never arrived
-    assert paid["deliveries"] == [] and wallet(stack, user)["stars"] == 0
+    assert paid["deliveries"] == []
+    assert wallet(stack, user)["stars"] == 0
     first = reconciled(stack)
-    assert pi in first["details"]["repaired"] and first["payments_repaired"] >= 1
+    assert pi in first["details"]["repaired"]
+    assert first["payments_repaired"] >= 1
     assert wallet(stack, user)["stars"] == 10
     assert ledger_keys(sql, user["user"]["id"])[f"stripe:{pi}:credit:star"] == 10
     second = reconciled(stack)
-    assert second["payments_repaired"] == 0 and pi not in json.dumps(second["details"])
+    assert second["payments_repaired"] == 0
+    assert pi not in json.dumps(second["details"])
     late = next(e for e in paid["events"] if e["type"] == "payment_intent.succeeded")
     resent = httpx.post(f"{stack.url}/stripe/dev/events/{late['id']}/resend", timeout=60).json()
     assert resent["status"] == 200
@@ -79,7 +82,8 @@ def test_a_success_we_never_recorded_is_counted_not_applied(stack: LocalStack, s
                                                "metadata": {"user_id": "nobody", "package_id": "stars_10"}})
     dev_action(stack, created["id"], "succeed", deliver=False)
     result = reconciled(stack)
-    assert created["id"] in result["details"]["unknown"] and result["payments_unknown"] >= 1
+    assert created["id"] in result["details"]["unknown"]
+    assert result["payments_unknown"] >= 1
     row = sql.execute("select 1 from private.stripe_events where payment_intent_id = %s", (created["id"],)).fetchone()
     assert row is None
 
@@ -91,12 +95,14 @@ def test_a_reading_stuck_in_processing_is_failed_and_refunded_once(stack: LocalS
         sql.execute("select public.claim_reading(%s)", (reading,))
     sql.execute("update public.readings set updated_at = now() - interval '3 hours' where id = %s", (stuck,))
     first = reconciled(stack)
-    assert stuck in first["details"]["readings_failed"] and recent not in first["details"]["readings_failed"]
+    assert stuck in first["details"]["readings_failed"]
+    assert recent not in first["details"]["readings_failed"]
     assert (reading_row(sql, stuck)["status"], reading_row(sql, stuck)["failure_reason"]) == ("failed", "stuck")
     assert reading_row(sql, recent)["status"] == "processing"
     assert stuck not in reconciled(stack)["details"]["readings_failed"]
     keys = ledger_keys(sql, user["user"]["id"])
-    assert keys[f"reading:{stuck}:refund:free_point"] == 1 and f"reading:{recent}:refund:free_point" not in keys
+    assert keys[f"reading:{stuck}:refund:free_point"] == 1
+    assert f"reading:{recent}:refund:free_point" not in keys
     sql.execute("select public.fail_reading(%s, 'test')", (recent,))  # leave nothing processing behind
 
 

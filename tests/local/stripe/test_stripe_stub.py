@@ -90,9 +90,11 @@ def test_the_list_call_pages_newest_first_within_created_bounds(stack: LocalStac
     state.intents[old.id]["created"] -= 4 * 86400
     since = min(state.intents[i.id]["created"] for i in made)
     page = client(stack).v1.payment_intents.list(params={"created": {"gte": since}, "limit": 2})
-    assert len(page.data) == 2 and page.has_more
+    assert len(page.data) == 2
+    assert page.has_more
     listed = [i.id for i in page.auto_paging_iter()]  # the official client follows starting_after
-    assert {i.id for i in made} <= set(listed) and old.id not in listed
+    assert {i.id for i in made} <= set(listed)
+    assert old.id not in listed
     assert listed.index(made[2].id) < listed.index(made[0].id)
     assert len(listed) == len(set(listed))
 
