@@ -143,7 +143,7 @@ def test_slim_zip_holds_no_package_its_function_does_not_import(slim_zips: dict[
 def test_stripe_and_openai_ship_only_with_the_functions_that_call_them(slim_zips: dict[str, Path]) -> None:
     with_stripe = sorted(n for n, z in slim_zips.items() if "stripe" in _top_level(z))
     with_openai = sorted(n for n, z in slim_zips.items() if "openai" in _top_level(z))
-    assert with_stripe == ["payments", "stripe_webhook"]
+    assert with_stripe == ["payments", "reconcile", "stripe_webhook"]
     assert with_openai == ["reading_processor"]
 
 

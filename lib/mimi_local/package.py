@@ -55,6 +55,7 @@ FUNCTION_REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "payments": ("stripe",),
     "stripe_webhook": ("stripe",),
     "reading_processor": ("openai",),
+    "reconcile": ("stripe",),
 }
 # Pulled in by a dependency but never imported: postgrest asks for httpx[http2], our one httpx client is HTTP/1.1.
 PRUNED_DISTRIBUTIONS = ("h2", "hpack", "hyperframe")

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mimi_local.admins.cli import run as admins
 from mimi_local.lambda_adapter import build_event
 from mimi_local.stack import LocalStack
 from mimi_local.stripe import sign_payload
@@ -120,6 +121,12 @@ def _signed_sweep(stack: LocalStack) -> Event:
     return build_event("POST", "/sweep", "", _headers(**{"upstash-signature": signature}), b"")
 
 
+def _signed_reconcile(stack: LocalStack) -> Event:
+    """The nightly run, signed as QStash signs it for RECONCILE_URL (Stripe listed, one SQL call)."""
+    signature = qstash_signature(stack.secrets["qstash_current_signing_key"], stack.env()["RECONCILE_URL"], b"{}")
+    return _json_event("POST", "/", b"{}", **{"upstash-signature": signature})
+
+
 class Events:
     """One representative function-URL event per function, fresh for every run (signatures and tokens)."""
 
@@ -127,9 +134,18 @@ class Events:
         self.stack = stack
         self.sub = "U" + secrets.token_hex(16)
         self.access = str(login(stack, name="Bench")["access_token"])
+        self.admin_access: str | None = None
 
     def _bearer(self, path: str) -> Event:
         return _json_event("GET", path, authorization=f"Bearer {self.access}")
+
+    def _admin(self, path: str) -> Event:
+        """A GET as an admin: a user made one as ops would, with the admins CLI (once per Events)."""
+        if self.admin_access is None:
+            session = login(self.stack, name="Bench admin")
+            admins(self.stack.pg.dsn(), "add", session["user"]["id"], "cold-start bench")
+            self.admin_access = str(session["access_token"])
+        return _json_event("GET", path, authorization=f"Bearer {self.admin_access}")
 
     def builders(self) -> dict[str, Callable[[], Event]]:
         return {
@@ -141,6 +157,8 @@ class Events:
             "payments": lambda: self._bearer("/packages"),
             "stripe_webhook": lambda: _signed_stripe_event(self.stack),
             "reading_processor": lambda: _signed_sweep(self.stack),
+            "admin": lambda: self._admin("/me"),
+            "reconcile": lambda: _signed_reconcile(self.stack),
         }
 
     def event(self, name: str) -> Event:
