@@ -125,3 +125,9 @@ def test_the_audit_trail_lists_who_did_what_to_whom(stack: LocalStack) -> None:
     trail = ok(call(stack, admin, "GET", "/audit", params={"user_id": uid}))
     assert [(e["action"], e["admin_id"], e["reason"]) for e in trail] == [
         ("unfreeze_wallet", admin["user"]["id"], WHY["reason"]), ("freeze_wallet", admin["user"]["id"], WHY["reason"])]
+
+
+def test_the_audit_trail_of_a_malformed_user_id_is_a_validation_error(stack: LocalStack) -> None:
+    admin = new_admin(stack)
+    response = call(stack, admin, "GET", "/audit", params={"user_id": "not-a-uuid"})
+    assert (response.status_code, response.json()["code"]) == (422, "validation_failed")
