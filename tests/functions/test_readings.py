@@ -31,7 +31,8 @@ from tests.functions.readings_support import (  # noqa: F401 (fixtures)
 )
 
 RESULT_KEYS = {"header", "cards", "reading", "suggestions", "next_questions", "final", "end", "notice"}
-CARD_KEYS = {"id", "name", "name_th", "image", "position", "position_th", "position_en", "meaning", "short_meaning"}
+CARD_KEYS = {"id", "name", "name_th", "image", "orientation", "position", "position_th", "position_en", "meaning",
+             "short_meaning"}
 
 
 def test_journey_submit_to_completed_spends_once_and_rewards_once(stack: LocalStack, sql: Any) -> None:

@@ -24,8 +24,8 @@ def get_profile(caller: Caller) -> ProfilePublic:
 
 @router.patch("/", body=ProfileUpdate, response=ProfilePublic, auth=True)
 def update_profile(body: ProfileUpdate, caller: Caller) -> ProfilePublic:
-    """Change the display name and/or language."""
-    updated = repository.update_profile(caller, body.display_name, body.language)
+    """Change the display name, language and/or whether cards may come up reversed."""
+    updated = repository.update_profile(caller, body.display_name, body.language, reversals=body.reversals)
     return ProfilePublic.model_validate(updated)
 
 

@@ -15,9 +15,11 @@ def my_profile(caller: Caller) -> dict[str, Any]:
     return result
 
 
-def update_profile(caller: Caller, display_name: str | None, language: str | None) -> dict[str, Any]:
+def update_profile(caller: Caller, display_name: str | None, language: str | None, *,
+                   reversals: bool | None = None) -> dict[str, Any]:
     result: dict[str, Any] = call(caller.db(), "update_profile",
-                                  {"p_display_name": display_name, "p_language": language})
+                                  {"p_display_name": display_name, "p_language": language,
+                                   "p_reversals": reversals})
     return result
 
 

@@ -14,6 +14,7 @@ class ProfileUpdate(BaseModel):
 
     display_name: str | None = Field(default=None, max_length=100)
     language: Literal["th", "en"] | None = None
+    reversals: bool | None = Field(default=None, strict=True)  # whether drawn cards may come up reversed
 
     @field_validator("display_name")
     @classmethod
@@ -29,8 +30,8 @@ class ProfileUpdate(BaseModel):
 
     @model_validator(mode="after")
     def _something_to_change(self) -> ProfileUpdate:
-        if self.display_name is None and self.language is None:
-            raise ValueError("send display_name and/or language")
+        if self.display_name is None and self.language is None and self.reversals is None:
+            raise ValueError("send display_name, language and/or reversals")
         return self
 
 
@@ -39,6 +40,7 @@ class ProfilePublic(BaseModel):
     display_name: str
     picture_url: str | None
     language: str
+    reversals: bool = True
     referral_code: str
     created_at: datetime
     wallet: dict[str, Any]

@@ -1,4 +1,5 @@
-"""readings routes: POST /, GET /, GET /{reading_id}, DELETE /{reading_id}, POST /{reading_id}/review."""
+"""readings routes: POST /, GET /, GET /spreads, POST /daily, GET /{reading_id}, DELETE /{reading_id},
+POST /{reading_id}/review, POST /{reading_id}/follow-ups."""
 
 from __future__ import annotations
 
@@ -7,13 +8,23 @@ from typing import TYPE_CHECKING
 from mimi.errors import NotFound, RateLimited, ServiceUnavailable, ValidationFailed
 from mimi.pagination import Page, PageQuery, check_limit, decode_uuid_cursor, page_of
 from mimi.readings import repository, service
+from mimi.readings.errors import (
+    FollowUpLimit,
+    InsufficientCredits,
+    ReadingNotCompleted,
+    ReadingNotFound,
+    SpreadUnknown,
+)
 from mimi.readings.schemas import (
+    DailyCardPublic,
+    FollowUpCreate,
     ReadingCreate,
     ReadingPublic,
     ReadingQueuedPublic,
     ReadingSummaryPublic,
     ReviewCreate,
     ReviewPublic,
+    SpreadPublic,
 )
 from mimi.web import USER_API, Router
 
@@ -25,9 +36,9 @@ router = Router(needs=(*USER_API, "upstash_redis_rest_url", "upstash_redis_rest_
 
 
 @router.post("/", body=ReadingCreate, response=ReadingQueuedPublic, status=202, auth=True,
-             errors=(RateLimited, ServiceUnavailable))
+             errors=(RateLimited, ServiceUnavailable, SpreadUnknown, InsufficientCredits))
 def submit(body: ReadingCreate, caller: Caller) -> ReadingQueuedPublic:
-    """Ask a question: one star is spent and the reading is queued."""
+    """Ask a question: the spread's price is spent and the reading is queued."""
     return ReadingQueuedPublic.model_validate(service.submit(caller, body))
 
 
@@ -38,6 +49,26 @@ def history(query: PageQuery, caller: Caller) -> Page[ReadingSummaryPublic]:
     items, next_cursor = page_of(rows, query.limit)
     return Page[ReadingSummaryPublic](items=[ReadingSummaryPublic.model_validate(r) for r in items],
                                       next_cursor=next_cursor)
+
+
+@router.get("/spreads", response=list[SpreadPublic], response_headers=(("Cache-Control", "public, max-age=300"),))
+def spreads() -> list[SpreadPublic]:
+    """The spreads a user can ask for, with their positions and prices (public)."""
+    return repository.list_active_spreads()
+
+
+@router.post("/daily", response=DailyCardPublic, auth=True, errors=(ServiceUnavailable,))
+def daily_card(caller: Caller) -> DailyCardPublic:
+    """Today's free card (Bangkok day): the first call draws it, later calls return the same reading."""
+    return service.daily_card(caller)
+
+
+@router.post("/{reading_id}/follow-ups", body=FollowUpCreate, response=ReadingQueuedPublic, status=202, auth=True,
+             errors=(ReadingNotFound, ReadingNotCompleted, FollowUpLimit, InsufficientCredits, RateLimited,
+                     ServiceUnavailable))
+def ask_follow_up(reading_id: str, body: FollowUpCreate, caller: Caller) -> ReadingQueuedPublic:
+    """Ask a follow-up question about a completed reading: one clarifying card, priced by the settings."""
+    return service.ask_follow_up(caller, reading_id, body)
 
 
 @router.get("/{reading_id}", response=ReadingPublic, auth=True, errors=(NotFound,))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 from uuid import UUID
 
@@ -13,6 +13,7 @@ QUESTION_MIN, QUESTION_MAX = 10, 500
 COMMENT_MAX = 500
 # Longer raw input is refused before normalising it, so a huge body costs no work.
 RAW_TEXT_MAX = 4 * QUESTION_MAX
+SPREAD_ID = r"^[a-z]+(_[a-z]+)*$"
 
 Status = Literal["queued", "processing", "completed", "rejected", "failed"]
 
@@ -42,18 +43,39 @@ class ReadingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     question: str = Field(max_length=RAW_TEXT_MAX)
-    depth: Literal["standard", "deep"] = "standard"
+    # a spread id (GET /spreads); without one, the older depth picks it: standard = three (default), deep = five
+    spread: str | None = Field(default=None, pattern=SPREAD_ID)
+    depth: Literal["standard", "deep"] | None = None
     language: Literal["th", "en"] | None = None
 
     @field_validator("question")
     @classmethod
     def _clean_question(cls, value: str) -> str:
-        value = visible_text(clean_text(value))
-        if not QUESTION_MIN <= len(value) <= QUESTION_MAX:
-            raise ValueError(f"must be {QUESTION_MIN} to {QUESTION_MAX} visible characters")
-        if not any(unicodedata.category(ch).startswith("L") for ch in value):
-            raise ValueError("must contain letters")
-        return value
+        return question_text(value)
+
+
+class FollowUpCreate(BaseModel):
+    """A follow-up question about a completed reading (the same rules as any question)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    question: str = Field(max_length=RAW_TEXT_MAX)
+    language: Literal["th", "en"] | None = None
+
+    @field_validator("question")
+    @classmethod
+    def _clean_question(cls, value: str) -> str:
+        return question_text(value)
+
+
+def question_text(value: str) -> str:
+    """A question as stored: visible text of 10 to 500 characters that contains letters."""
+    value = visible_text(clean_text(value))
+    if not QUESTION_MIN <= len(value) <= QUESTION_MAX:
+        raise ValueError(f"must be {QUESTION_MIN} to {QUESTION_MAX} visible characters")
+    if not any(unicodedata.category(ch).startswith("L") for ch in value):
+        raise ValueError("must contain letters")
+    return value
 
 
 class ReviewCreate(BaseModel):
@@ -79,6 +101,47 @@ class ReadingQueuedPublic(BaseModel):
     id: UUID
     status: Status
     wallet: dict[str, Any]
+    spread: str | None = None
+    price: int | None = None
+    parent_id: UUID | None = None
+
+
+class DailyCardPublic(BaseModel):
+    """Today's free card (Bangkok day): created by the first call, the same reading on every later one."""
+
+    id: UUID
+    status: Status
+    spread: str
+    daily_on: date
+    created: bool
+
+
+class FollowUpPublic(BaseModel):
+    """A follow-up question, threaded under the reading it asks about."""
+
+    id: UUID
+    status: Status
+    question: str
+    language: str
+    cards: list[dict[str, Any]] | None
+    result: dict[str, Any] | None
+    rejection: dict[str, Any] | None
+    failure_reason: str | None
+    created_at: datetime
+    completed_at: datetime | None
+
+
+class SpreadPublic(BaseModel):
+    """A spread a user can ask for: names, ordered positions, card count and price in credits."""
+
+    id: str
+    name_th: str
+    name_en: str
+    position_keys: list[str]
+    positions_th: list[str]
+    positions_en: list[str]
+    card_count: int
+    price: int
 
 
 class ReadingPublic(BaseModel):
@@ -87,6 +150,9 @@ class ReadingPublic(BaseModel):
     question: str
     language: str
     depth: str
+    spread: str
+    parent_id: UUID | None = None
+    daily_on: date | None = None
     cards: list[dict[str, Any]] | None
     result: dict[str, Any] | None
     analysis: dict[str, Any] | None
@@ -95,6 +161,7 @@ class ReadingPublic(BaseModel):
     created_at: datetime
     updated_at: datetime
     completed_at: datetime | None
+    follow_ups: list[FollowUpPublic] = Field(default_factory=list)
 
 
 class ReadingSummaryPublic(BaseModel):
@@ -103,9 +170,12 @@ class ReadingSummaryPublic(BaseModel):
     question: str
     language: str
     depth: str
+    spread: str
+    daily_on: date | None = None
     header: str | None
     cards: list[dict[str, Any]] | None
     reviewed: bool
+    follow_ups: int = 0
     created_at: datetime
     completed_at: datetime | None
 
@@ -125,6 +195,33 @@ class ReadingJob(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reading_id: UUID
+
+
+class PositionSpec(BaseModel):
+    key: str
+    th: str
+    en: str
+
+
+class FollowUpContext(BaseModel):
+    """The earlier reading a follow-up asks about, as claim_reading hands it over (never its whole text)."""
+
+    question: str
+    cards: list[dict[str, Any]] = Field(default_factory=list)
+    summary: str | None = None
+
+
+class ClaimedReading(BaseModel):
+    """What the processor needs of a reading it claimed: the question, its spread and how to draw."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    question: str
+    language: Literal["th", "en"]
+    spread: str
+    positions: list[PositionSpec] = Field(min_length=1, max_length=10)
+    reversals: bool = True
+    context: FollowUpContext | None = None
 
 
 class FailureCallback(BaseModel):

@@ -10,7 +10,7 @@ from mimi.config import get_settings
 from mimi.errors import AppError, NotFound
 from mimi.logs import log
 from mimi.readings import repository
-from mimi.readings.schemas import ReadingCreate
+from mimi.readings.schemas import DailyCardPublic, FollowUpCreate, ReadingCreate, ReadingQueuedPublic
 
 if TYPE_CHECKING:
     from mimi.auth.deps import Caller
@@ -29,17 +29,44 @@ def check_rate_limits(user_id: str) -> None:
 
 def submit(caller: Caller, body: ReadingCreate) -> dict[str, Any]:
     """Spend and queue in one rpc, then publish; when the publish fails, refund and answer 503."""
+    check_rate_limits(caller.user_id)
+    reading = repository.submit_reading(caller, body.question, body.language, body.depth, spread=body.spread)
+    _publish_or_refund(caller, str(reading["id"]))
+    log("reading_queued", reading_id=str(reading["id"]), spread=reading.get("spread"), spent=reading.get("spent"))
+    return reading
+
+
+def ask_follow_up(caller: Caller, raw_id: str, body: FollowUpCreate) -> ReadingQueuedPublic:
+    """Spend the follow-up price and queue it like any reading (refunded when the queue cannot take it)."""
+    check_rate_limits(caller.user_id)
+    queued = repository.ask_follow_up(caller, reading_id=reading_id(raw_id), question=body.question,
+                                      language=body.language)
+    _publish_or_refund(caller, str(queued.id))
+    log("follow_up_queued", reading_id=str(queued.id), parent_id=str(queued.parent_id))
+    return queued
+
+
+def daily_card(caller: Caller) -> DailyCardPublic:
+    """Today's free card; queued (again, deduplicated by id) while it has not reached the processor."""
+    from mimi.readings import queue
+
+    card = repository.get_or_create_daily_card(caller)
+    if card.status == "queued":
+        # nothing was spent, so nothing to refund: a failed publish answers 503 and the next call publishes again
+        queue.publish_reading(str(card.id))
+    log("daily_card", reading_id=str(card.id), created=card.created, status=card.status)
+    return card
+
+
+def _publish_or_refund(caller: Caller, queued_id: str) -> None:
+    """Hand a paid reading to QStash; when that fails, give the credit back and re-raise (503)."""
     from mimi.readings import queue  # QStash too
 
-    check_rate_limits(caller.user_id)
-    reading = repository.submit_reading(caller, body.question, body.language, body.depth)
     try:
-        queue.publish_reading(str(reading["id"]))
+        queue.publish_reading(queued_id)
     except AppError:
-        _cancel(caller, str(reading["id"]))
+        _cancel(caller, queued_id)
         raise
-    log("reading_queued", reading_id=str(reading["id"]), depth=body.depth, spent=reading.get("spent"))
-    return reading
 
 
 def _cancel(caller: Caller, reading_id: str) -> None:
@@ -63,4 +90,6 @@ def get(caller: Caller, raw_id: str) -> dict[str, Any]:
     found = repository.get_reading(caller, reading_id(raw_id))
     if found is None:
         raise NotFound("No such reading.", code="reading_not_found")
+    if found.get("parent_id") is None:
+        found["follow_ups"] = repository.list_follow_ups(caller, reading_id=str(found["id"]))
     return found
