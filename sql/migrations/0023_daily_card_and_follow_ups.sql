@@ -36,32 +36,38 @@ as $$
     'created_at', r.created_at, 'updated_at', r.updated_at, 'completed_at', r.completed_at)
 $$;
 
-create function public.daily_card(p_language text default null) returns jsonb
-language plpgsql volatile security definer
+-- The user's card of the Bangkok day that p_now falls in (a parameter so tests can cross midnight).
+create function private.daily_card(p_user uuid, p_language text, p_now timestamptz) returns jsonb
+language plpgsql
 set search_path = ''
 as $$
 declare
-  uid uuid := private.require_uid();
-  today date := (now() at time zone 'Asia/Bangkok')::date;
+  today date := (p_now at time zone 'Asia/Bangkok')::date;
   lang text;
   r public.readings;
 begin
-  select coalesce(p_language, u.language) into lang from public.users u where u.id = uid;
+  select coalesce(p_language, u.language) into lang from public.users u where u.id = p_user;
   if lang is null or lang not in ('th', 'en') then
     perform private.fail(422, 'invalid_language', 'The language must be th or en.');
   end if;
   insert into public.readings (user_id, question, language, depth, spread, daily_on)
-  values (uid, case lang when 'th' then 'ไพ่ประจำวันนี้บอกอะไรกับฉันบ้าง' else 'What does my card of the day say to me?' end,
+  values (p_user, case lang when 'th' then 'ไพ่ประจำวันนี้บอกอะไรกับฉันบ้าง' else 'What does my card of the day say to me?' end,
     lang, 'standard', 'daily', today)
   on conflict (user_id, daily_on) where daily_on is not null do nothing
   returning * into r;
   if found then
     return private.reading_json(r) || jsonb_build_object('created', true);
   end if;
-  select * into r from public.readings where user_id = uid and daily_on = today;
+  -- a concurrent first call committed meanwhile: its row is visible to this new statement
+  select * into r from public.readings where user_id = p_user and daily_on = today;
   return private.reading_json(r) || jsonb_build_object('created', false);
 end
 $$;
+
+create function public.daily_card(p_language text default null) returns jsonb
+language sql volatile security definer
+set search_path = ''
+as $$ select private.daily_card(private.require_uid(), p_language, now()) $$;
 comment on function public.daily_card is
   'The calling user''s free card of the day (Bangkok time): created once, the same reading on every later call.';
 grant execute on function public.daily_card(text) to authenticated;
@@ -189,4 +195,4 @@ as $$
   select coalesce(jsonb_agg(to_jsonb(page) order by page.created_at desc, page.id desc), '[]'::jsonb) from page
 $$;
 
-revoke execute on function private.follow_up_context(uuid) from public;
+revoke execute on function private.follow_up_context(uuid), private.daily_card(uuid, text, timestamptz) from public;
