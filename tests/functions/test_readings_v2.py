@@ -8,15 +8,14 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
+import pytest
 
 from mimi_local.openai import REJECT_MARKER
 from mimi_local.stack import LocalStack
 from tests.functions.conftest import bearer, login
-from tests.functions.readings_support import (  # noqa: F401 (fixtures)
-    env_fixture,
+from tests.functions.readings_support import (
     grant_stars,
     ledger_keys,
-    quiet_pipeline,
     readings_url,
     submit,
     submitted,
@@ -25,6 +24,7 @@ from tests.functions.readings_support import (  # noqa: F401 (fixtures)
     wallet,
 )
 
+pytestmark = pytest.mark.usefixtures("quiet_pipeline")
 CARD_LINE = re.compile(r"^- \[(?P<position>[a-z_]+)\] (?P<id>\S+) \| [^|]+ \| [^|]+ \| (?P<orientation>\w+)$",
                        re.MULTILINE)
 
@@ -48,12 +48,14 @@ def profile(stack: LocalStack, session: dict[str, Any], **changes: Any) -> httpx
 
 def test_spreads_are_listed_publicly_in_order_with_positions_and_prices(stack: LocalStack) -> None:
     response = httpx.get(readings_url(stack, "/spreads"))
-    assert response.status_code == 200 and "public" in response.headers["cache-control"]
+    assert response.status_code == 200
+    assert "public" in response.headers["cache-control"]
     spreads = response.json()
     assert [(s["id"], s["card_count"], s["price"]) for s in spreads] == [
         ("single", 1, 1), ("three", 1 * 3, 1), ("five", 5, 1), ("love", 5, 1), ("celtic_cross", 10, 2)]
     assert spreads[1]["position_keys"] == ["past", "present", "future"]
-    assert spreads[3]["positions_th"][0] == "ตัวคุณ" and spreads[4]["positions_en"][-1] == "Outcome"
+    assert spreads[3]["positions_th"][0] == "ตัวคุณ"
+    assert spreads[4]["positions_en"][-1] == "Outcome"
 
 
 def test_celtic_cross_costs_two_reads_ten_positions_and_stores_what_the_agent_read(stack: LocalStack,
@@ -62,9 +64,11 @@ def test_celtic_cross_costs_two_reads_ten_positions_and_stores_what_the_agent_re
     uid = session["user"]["id"]
     question = unique_question("Where is my career heading this year")
     response = submit(stack, session, question, spread="celtic_cross", language="en")
-    assert response.status_code == 202 and response.json()["price"] == 2
+    assert response.status_code == 202
+    assert response.json()["price"] == 2
     reading = wait_final(stack, session, response.json()["id"])
-    assert reading["status"] == "completed" and reading["spread"] == "celtic_cross"
+    assert reading["status"] == "completed"
+    assert reading["spread"] == "celtic_cross"
     stored = [(c["position"], c["id"], c["orientation"]) for c in reading["cards"]]
     assert stored == listed_cards(llm_call(stack, question))
     assert [c["position"] for c in reading["cards"]][:3] == ["present", "challenge", "foundation"]
@@ -80,7 +84,8 @@ def test_refused_celtic_cross_refunds_its_two_credits_once(stack: LocalStack, sq
     rid = submitted(stack, session, unique_question(f"อยากรู้เรื่องงาน {REJECT_MARKER}"), spread="celtic_cross")
     assert wait_final(stack, session, rid)["status"] == "rejected"
     keys = ledger_keys(sql, session["user"]["id"])
-    assert keys[f"reading:{rid}:spend:free_point"] == -2 and keys[f"reading:{rid}:refund:free_point"] == 2
+    assert keys[f"reading:{rid}:spend:free_point"] == -2
+    assert keys[f"reading:{rid}:refund:free_point"] == 2
     assert wallet(stack, session)["free_points"] == 3
 
 
@@ -92,7 +97,8 @@ def test_orientation_is_drawn_stored_and_shown_in_history(stack: LocalStack, sql
         wait_final(stack, session, rid)
     history = httpx.get(readings_url(stack), headers=bearer(session)).json()["items"]
     orientations = [c["orientation"] for item in history for c in item["cards"]]
-    assert len(orientations) == 20 and set(orientations) == {"upright", "reversed"}  # all one way: p = 2e-6
+    assert len(orientations) == 20
+    assert set(orientations) == {"upright", "reversed"}  # all one way: p = 2e-6
 
 
 def test_with_reversals_off_every_card_is_upright(stack: LocalStack, sql: Any) -> None:
@@ -111,17 +117,22 @@ def test_unknown_spread_is_422_and_spends_nothing(stack: LocalStack) -> None:
     session = login(stack)
     for spread, code in (("daily", "spread_unknown"), ("nope", "spread_unknown"), ("Bad-Id", "validation_failed")):
         response = submit(stack, session, spread=spread)
-        assert response.status_code == 422 and response.json()["code"] == code
+        assert response.status_code == 422
+        assert response.json()["code"] == code
     assert wallet(stack, session)["free_points"] == 3
 
 
 def test_daily_card_is_free_short_and_the_same_reading_all_day(stack: LocalStack, sql: Any) -> None:
     session = login(stack)
     first = httpx.post(readings_url(stack, "/daily"), headers=bearer(session))
-    assert first.status_code == 200 and first.json()["created"] is True and first.json()["spread"] == "daily"
+    assert first.status_code == 200
+    assert first.json()["created"] is True
+    assert first.json()["spread"] == "daily"
     reading = wait_final(stack, session, first.json()["id"])
-    assert reading["status"] == "completed" and len(reading["cards"]) == 1
-    assert reading["cards"][0]["position"] == "today" and reading["daily_on"] == first.json()["daily_on"]
+    assert reading["status"] == "completed"
+    assert len(reading["cards"]) == 1
+    assert reading["cards"][0]["position"] == "today"
+    assert reading["daily_on"] == first.json()["daily_on"]
     again = httpx.post(readings_url(stack, "/daily"), headers=bearer(session)).json()
     assert (again["id"], again["created"], again["status"]) == (first.json()["id"], False, "completed")
     assert llm_call(stack, reading["question"])["max_tokens"] == 900
@@ -155,13 +166,18 @@ def test_follow_ups_draw_a_new_card_read_a_short_context_and_thread_under_the_re
     response = httpx.post(readings_url(stack, f"/{parent['id']}/follow-ups"), headers=bearer(session),
                           json={"question": follow_question})
     assert response.status_code == 202, response.text
-    assert response.json()["parent_id"] == parent["id"] and response.json()["price"] == 1
+    assert response.json()["parent_id"] == parent["id"]
+    assert response.json()["price"] == 1
     follow_up = wait_final(stack, session, response.json()["id"])
-    assert follow_up["status"] == "completed" and follow_up["parent_id"] == parent["id"]
+    assert follow_up["status"] == "completed"
+    assert follow_up["parent_id"] == parent["id"]
     card = follow_up["cards"][0]
-    assert card["position"] == "clarifier" and card["id"] not in {c["id"] for c in parent["cards"]}
+    assert card["position"] == "clarifier"
+    assert card["id"] not in {c["id"] for c in parent["cards"]}
     system, user = (m["content"] for m in llm_call(stack, follow_question)["messages"])
-    assert question in user and parent["result"]["final"] in user and question not in system
+    assert question in user
+    assert parent["result"]["final"] in user
+    assert question not in system
     assert parent["result"]["reading"] not in system + user
     assert all(f"{c['name']} | {c['name_th']} | {c['orientation']}" in system for c in parent["cards"])
     thread = httpx.get(readings_url(stack, f"/{parent['id']}"), headers=bearer(session)).json()["follow_ups"]
@@ -180,7 +196,8 @@ def test_a_fourth_follow_up_is_refused_and_spends_nothing(stack: LocalStack, sql
         assert httpx.post(url, headers=bearer(session), json={"question": unique_question()}).status_code == 202
     before = wallet(stack, session)
     fourth = httpx.post(url, headers=bearer(session), json={"question": unique_question()})
-    assert fourth.status_code == 409 and fourth.json()["code"] == "follow_up_limit"
+    assert fourth.status_code == 409
+    assert fourth.json()["code"] == "follow_up_limit"
     assert wallet(stack, session)["stars"] == before["stars"]
 
 
@@ -190,7 +207,8 @@ def test_follow_up_on_an_unfinished_or_someone_elses_reading_is_refused(stack: L
     wait_final(stack, session, rid)
     theirs = httpx.post(readings_url(stack, f"/{rid}/follow-ups"), headers=bearer(other),
                         json={"question": unique_question()})
-    assert theirs.status_code == 404 and theirs.json()["code"] == "reading_not_found"
+    assert theirs.status_code == 404
+    assert theirs.json()["code"] == "reading_not_found"
     bad = httpx.post(readings_url(stack, "/not-a-uuid/follow-ups"), headers=bearer(session),
                      json={"question": unique_question()})
     assert bad.status_code == 404

@@ -117,7 +117,8 @@ def test_claim_hands_over_the_positions_and_the_owners_reversals_choice(db: Conn
     claimed = claim(db, rid)
     assert [p["key"] for p in claimed["positions"]] == ["you", "them", "bond", "obstacle", "direction"]
     assert claimed["positions"][4] == {"key": "direction", "th": "ทิศทางข้างหน้า", "en": "Where it goes"}
-    assert claimed["reversals"] is True and claimed["context"] is None
+    assert claimed["reversals"] is True
+    assert claimed["context"] is None
     assert user_call(db, uid, "public.update_profile(null, null, false)")["reversals"] is False
     assert claim(db, submit(db, uid)["id"])["reversals"] is False
 
@@ -132,11 +133,15 @@ def test_daily_card_is_one_reading_per_bangkok_day(db: Conn) -> None:
     uid = login(db)["user"]["id"]
     first = daily_at(db, uid, "2026-03-01T17:00:00Z")  # 00:00 on 2 March in Bangkok
     same = daily_at(db, uid, "2026-03-02T16:59:59Z")  # 23:59:59 on 2 March in Bangkok
-    assert (first["created"], same["created"]) == (True, False) and first["id"] == same["id"]
-    assert first["daily_on"] == "2026-03-02" and first["spread"] == "daily"
+    assert (first["created"], same["created"]) == (True, False)
+    assert first["id"] == same["id"]
+    assert first["daily_on"] == "2026-03-02"
+    assert first["spread"] == "daily"
     before = daily_at(db, uid, "2026-03-01T16:59:59Z")  # still 1 March in Bangkok
     after = daily_at(db, uid, "2026-03-02T17:00:00Z")  # 3 March in Bangkok
-    assert before["created"] and after["created"] and len({first["id"], before["id"], after["id"]}) == 3
+    assert before["created"]
+    assert after["created"]
+    assert len({first["id"], before["id"], after["id"]}) == 3
 
 
 def test_daily_card_under_concurrency_is_one_reading(db: Conn, pg: PgCluster) -> None:
@@ -148,7 +153,8 @@ def test_daily_card_under_concurrency_is_one_reading(db: Conn, pg: PgCluster) ->
 
     with ThreadPoolExecutor(max_workers=12) as pool:
         results = list(pool.map(attempt, range(24)))
-    assert len({r["id"] for r in results}) == 1 and sum(r["created"] for r in results) == 1
+    assert len({r["id"] for r in results}) == 1
+    assert sum(r["created"] for r in results) == 1
     assert db.execute("select count(*) as n from public.readings where user_id = %s", (uid,)).fetchone()["n"] == 1
 
 
@@ -174,7 +180,8 @@ def test_follow_up_is_priced_by_the_setting_and_claims_with_a_short_context(db: 
     claimed = claim(db, queued["id"])
     assert [p["key"] for p in claimed["positions"]] == ["clarifier"]
     context = claimed["context"]
-    assert context["question"] == QUESTION and context["summary"] == "คำตอบคือ ใช่ค่ะ"
+    assert context["question"] == QUESTION
+    assert context["summary"] == "คำตอบคือ ใช่ค่ะ"
     assert [c["id"] for c in context["cards"]] == ["the-sun", "the-moon", "the-star"]
     assert "THE WHOLE LONG READING" not in json.dumps(claimed, ensure_ascii=False)
 
@@ -208,7 +215,8 @@ def test_concurrent_follow_ups_stop_at_the_limit(db: Conn, pg: PgCluster) -> Non
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         outcomes = list(pool.map(attempt, range(8)))
-    assert outcomes.count("ok") == 3 and set(outcomes) == {"ok", "follow_up_limit"}
+    assert outcomes.count("ok") == 3
+    assert set(outcomes) == {"ok", "follow_up_limit"}
 
 
 def test_follow_ups_only_on_ones_own_completed_top_level_reading(db: Conn) -> None:

@@ -4,13 +4,16 @@ POST /{reading_id}/review, POST /{reading_id}/follow-ups."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from uuid import UUID
 
-from mimi.errors import NotFound, RateLimited, ServiceUnavailable, ValidationFailed
-from mimi.pagination import Page, PageQuery, check_limit, decode_uuid_cursor, page_of
-from mimi.readings import repository, service
+from mimi.credits.errors import AccountFrozen, InsufficientCredits, WalletNotFound
+from mimi.errors import RateLimited, RateLimitUnavailable, ValidationFailed
+from mimi.pagination import InvalidCursor, Page, PageQuery
+from mimi.readings import service
 from mimi.readings.errors import (
+    AlreadyReviewed,
     FollowUpLimit,
-    InsufficientCredits,
+    QueueUnavailable,
     ReadingNotCompleted,
     ReadingNotFound,
     SpreadUnknown,
@@ -18,6 +21,7 @@ from mimi.readings.errors import (
 from mimi.readings.schemas import (
     DailyCardPublic,
     FollowUpCreate,
+    QueuedReading,
     ReadingCreate,
     ReadingPublic,
     ReadingQueuedPublic,
@@ -25,6 +29,7 @@ from mimi.readings.schemas import (
     ReviewCreate,
     ReviewPublic,
     SpreadPublic,
+    parse_reading_id,
 )
 from mimi.web import USER_API, Router
 
@@ -33,58 +38,65 @@ if TYPE_CHECKING:
 
 router = Router(needs=(*USER_API, "upstash_redis_rest_url", "upstash_redis_rest_token", "qstash_url", "qstash_token",
                        "reading_processor_url"))
+READING_ID = {"reading_id": parse_reading_id}
 
 
 @router.post("/", body=ReadingCreate, response=ReadingQueuedPublic, status=202, auth=True,
-             errors=(RateLimited, ServiceUnavailable, SpreadUnknown, InsufficientCredits))
+             errors=(SpreadUnknown, InsufficientCredits, AccountFrozen, WalletNotFound, RateLimited,
+                     RateLimitUnavailable, QueueUnavailable))
 def submit(body: ReadingCreate, caller: Caller) -> ReadingQueuedPublic:
     """Ask a question: the spread's price is spent and the reading is queued."""
-    return ReadingQueuedPublic.model_validate(service.submit(caller, body))
+    return queued_public(service.submit(caller, body))
 
 
-@router.get("/", query=PageQuery, response=Page[ReadingSummaryPublic], auth=True, errors=(ValidationFailed,))
+@router.get("/", query=PageQuery, response=Page[ReadingSummaryPublic], auth=True,
+            errors=(InvalidCursor, ValidationFailed))
 def history(query: PageQuery, caller: Caller) -> Page[ReadingSummaryPublic]:
     """The caller's readings, newest first, a page at a time."""
-    rows = repository.history(caller, decode_uuid_cursor(query.cursor), check_limit(query.limit))
-    items, next_cursor = page_of(rows, query.limit)
-    return Page[ReadingSummaryPublic](items=[ReadingSummaryPublic.model_validate(r) for r in items],
-                                      next_cursor=next_cursor)
+    return service.history(caller, query.by_uuid())
 
 
 @router.get("/spreads", response=list[SpreadPublic], response_headers=(("Cache-Control", "public, max-age=300"),))
 def spreads() -> list[SpreadPublic]:
     """The spreads a user can ask for, with their positions and prices (public)."""
-    return repository.list_active_spreads()
+    return service.spreads()
 
 
-@router.post("/daily", response=DailyCardPublic, auth=True, errors=(ServiceUnavailable,))
+@router.post("/daily", response=DailyCardPublic, auth=True, errors=(QueueUnavailable,))
 def daily_card(caller: Caller) -> DailyCardPublic:
     """Today's free card (Bangkok day): the first call draws it, later calls return the same reading."""
     return service.daily_card(caller)
 
 
-@router.post("/{reading_id}/follow-ups", body=FollowUpCreate, response=ReadingQueuedPublic, status=202, auth=True,
-             errors=(ReadingNotFound, ReadingNotCompleted, FollowUpLimit, InsufficientCredits, RateLimited,
-                     ServiceUnavailable))
-def ask_follow_up(reading_id: str, body: FollowUpCreate, caller: Caller) -> ReadingQueuedPublic:
+@router.post("/{reading_id}/follow-ups", parse=READING_ID, body=FollowUpCreate, response=ReadingQueuedPublic,
+             status=202, auth=True,
+             errors=(ReadingNotFound, ReadingNotCompleted, FollowUpLimit, InsufficientCredits, AccountFrozen,
+                     WalletNotFound, RateLimited, RateLimitUnavailable, QueueUnavailable))
+def ask_follow_up(reading_id: UUID, body: FollowUpCreate, caller: Caller) -> ReadingQueuedPublic:
     """Ask a follow-up question about a completed reading: one clarifying card, priced by the settings."""
-    return service.ask_follow_up(caller, reading_id, body)
+    return queued_public(service.ask_follow_up(caller, reading_id, body))
 
 
-@router.get("/{reading_id}", response=ReadingPublic, auth=True, errors=(NotFound,))
-def get_reading(reading_id: str, caller: Caller) -> ReadingPublic:
+@router.get("/{reading_id}", parse=READING_ID, response=ReadingPublic, auth=True, errors=(ReadingNotFound,))
+def get_reading(reading_id: UUID, caller: Caller) -> ReadingPublic:
     """One of the caller's readings (poll it until it is completed, rejected or failed)."""
-    return ReadingPublic.model_validate(service.get(caller, reading_id))
+    return service.get(caller, reading_id)
 
 
-@router.delete("/{reading_id}", status=204, auth=True, errors=(NotFound,))
-def delete_reading(reading_id: str, caller: Caller) -> None:
+@router.delete("/{reading_id}", parse=READING_ID, status=204, auth=True, errors=(ReadingNotFound,))
+def delete_reading(reading_id: UUID, caller: Caller) -> None:
     """Delete one of the caller's readings."""
-    repository.delete_reading(caller, service.reading_id(reading_id))
+    service.delete(caller, reading_id)
 
 
-@router.post("/{reading_id}/review", body=ReviewCreate, response=ReviewPublic, auth=True, errors=(NotFound,))
-def review(reading_id: str, body: ReviewCreate, caller: Caller) -> ReviewPublic:
+@router.post("/{reading_id}/review", parse=READING_ID, body=ReviewCreate, response=ReviewPublic, auth=True,
+             errors=(ReadingNotFound, ReadingNotCompleted, AlreadyReviewed))
+def review(reading_id: UUID, body: ReviewCreate, caller: Caller) -> ReviewPublic:
     """Say how accurate a reading felt (rewarded once)."""
-    result = repository.review_reading(caller, service.reading_id(reading_id), body.accuracy, body.comment)
-    return ReviewPublic.model_validate(result)
+    return service.review(caller, reading_id, body)
+
+
+def queued_public(queued: QueuedReading) -> ReadingQueuedPublic:
+    """What the app is told about a queued reading (not which currency paid)."""
+    return ReadingQueuedPublic(id=queued.id, status=queued.status, wallet=queued.wallet, spread=queued.spread,
+                               price=queued.price, parent_id=queued.parent_id)

@@ -5,35 +5,28 @@ from __future__ import annotations
 import base64
 import logging
 from typing import Any
+from uuid import UUID
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from mimi.agent import AgentResult, FollowUp, Position, Spread, run_reading
 from mimi.agent.prompt import Language
 from mimi.config import get_settings
-from mimi.errors import AppError, ValidationFailed
 from mimi.logs import log
 from mimi.readings import repository
 from mimi.readings.deck import DrawnCard, draw_oriented
-from mimi.readings.schemas import ClaimedReading, FailureCallback, ReadingJob
+from mimi.readings.errors import InvalidCallback, InvalidJob, ReadingNotFound
+from mimi.readings.schemas import (
+    ClaimedReading,
+    FailureCallback,
+    JobOutcome,
+    ReadingJob,
+    ReadingStepResult,
+    SweepOutcome,
+)
 
 DELIVERY_FAILED = "delivery_failed"
 DAILY = "daily"
-
-
-class JobOutcome(BaseModel):
-    """What the processor did with one delivery."""
-
-    reading_id: str
-    status: str
-    replayed: bool
-
-
-class SweepOutcome(BaseModel):
-    """What a scheduled sweep refunded."""
-
-    swept: int
-    reading_ids: list[str]
 
 
 def parse_job(body: bytes) -> ReadingJob:
@@ -41,7 +34,7 @@ def parse_job(body: bytes) -> ReadingJob:
     try:
         return ReadingJob.model_validate_json(body)
     except ValidationError:
-        raise ValidationFailed("body: expected {\"reading_id\": <uuid>}", code="invalid_job") from None
+        raise InvalidJob("body: expected {\"reading_id\": <uuid>}") from None
 
 
 def parse_failure(body: bytes) -> ReadingJob:
@@ -50,7 +43,7 @@ def parse_failure(body: bytes) -> ReadingJob:
         callback = FailureCallback.model_validate_json(body)
         return parse_job(base64.b64decode(callback.source_body, validate=True))
     except (ValidationError, ValueError):  # binascii.Error, and non-ASCII text, are ValueErrors
-        raise ValidationFailed("body: expected a QStash failure callback", code="invalid_callback") from None
+        raise InvalidCallback("body: expected a QStash failure callback") from None
 
 
 def drawn_cards(cards: list[DrawnCard], spread: Spread) -> list[dict[str, Any]]:
@@ -75,35 +68,35 @@ def _meta(agent: AgentResult) -> dict[str, Any]:
             "prompt_tokens": agent.prompt_tokens, "completion_tokens": agent.completion_tokens}
 
 
-def _store(reading_id: str, agent: AgentResult, cards: list[DrawnCard], spread: Spread,
-           language: Language) -> dict[str, Any]:
+def _store(reading_id: UUID, agent: AgentResult, cards: list[DrawnCard], spread: Spread,
+           language: Language) -> ReadingStepResult:
     """One rpc: complete (reward once) or reject (refund once)."""
     out, drawn = agent.output, drawn_cards(cards, spread)
     analysis = out.analysis.model_dump()
     if out.accepted or out.rejection is None:
-        return repository.complete_reading(reading_id, drawn, result_json(agent, cards, spread, language),
-                                           analysis, _meta(agent))
-    return repository.reject_reading(reading_id, out.rejection.model_dump(), drawn, analysis)
+        return repository.complete_reading(reading_id, cards=drawn, result=result_json(agent, cards, spread, language),
+                                           analysis=analysis, meta=_meta(agent))
+    return repository.reject_reading(reading_id, rejection=out.rejection.model_dump(), cards=drawn,
+                                     analysis=analysis)
 
 
 def process(job: ReadingJob) -> JobOutcome:
     """Handle one delivery; a finished or unknown reading is a no-op, LlmUnavailable (503) makes QStash retry."""
     reading_id = str(job.reading_id)
-    claim = _claim(reading_id)
-    if claim is None or claim["final"]:
-        status = claim["status"] if claim else "unknown"
+    claim = _claim(job.reading_id)
+    if claim is None or claim.final:
+        status = claim.status if claim else "unknown"
         log("reading_job_noop", reading_id=reading_id, status=status)
         return JobOutcome(reading_id=reading_id, status=status, replayed=True)
-    job_spec = ClaimedReading.model_validate(claim)
-    spread, follow_up = spread_of(job_spec), follow_up_of(job_spec)
-    earlier = {str(card.get("id")) for card in job_spec.context.cards} if job_spec.context else set()
-    cards = draw_oriented(len(spread.positions), reversals=job_spec.reversals, exclude=earlier)
+    spread, follow_up = spread_of(claim), follow_up_of(claim)
+    earlier = {str(card.get("id")) for card in claim.context.cards} if claim.context else set()
+    cards = draw_oriented(len(spread.positions), reversals=claim.reversals, exclude=earlier)
     cap = get_settings().daily_card_max_tokens if spread.id == DAILY else None
-    agent = run_reading(job_spec.question, job_spec.language, cards, spread, follow_up=follow_up, max_tokens=cap)
-    stored = _store(reading_id, agent, cards, spread, job_spec.language)
-    log("reading_job_done", reading_id=reading_id, status=stored["status"], attempts=claim["attempts"],
-        replayed=stored["replayed"], provider=agent.provider, spread=spread.id)
-    return JobOutcome(reading_id=reading_id, status=stored["status"], replayed=bool(stored["replayed"]))
+    agent = run_reading(claim.question, claim.language, cards, spread, follow_up=follow_up, max_tokens=cap)
+    stored = _store(job.reading_id, agent, cards, spread, claim.language)
+    log("reading_job_done", reading_id=reading_id, status=stored.status, attempts=claim.attempts,
+        replayed=stored.replayed, provider=agent.provider, spread=spread.id)
+    return JobOutcome(reading_id=reading_id, status=stored.status, replayed=stored.replayed)
 
 
 def spread_of(claim: ClaimedReading) -> Spread:
@@ -120,14 +113,12 @@ def follow_up_of(claim: ClaimedReading) -> FollowUp | None:
     return FollowUp(question=claim.context.question, cards=lines, summary=claim.context.summary or "")
 
 
-def _claim(reading_id: str) -> dict[str, Any] | None:
+def _claim(reading_id: UUID) -> ClaimedReading | None:
     """The claimed reading, or None when it does not exist (nothing to retry for)."""
     try:
         return repository.claim_reading(reading_id)
-    except AppError as exc:
-        if exc.code != "reading_not_found":
-            raise
-        log("reading_job_unknown", logging.WARNING, reading_id=reading_id)
+    except ReadingNotFound:
+        log("reading_job_unknown", logging.WARNING, reading_id=str(reading_id))
         return None
 
 
@@ -135,12 +126,15 @@ def fail(job: ReadingJob) -> JobOutcome:
     """QStash gave up on a job: mark the reading failed and refund once (a finished one is left as it is)."""
     reading_id = str(job.reading_id)
     try:
-        stored = repository.fail_reading(reading_id, DELIVERY_FAILED)
-    except AppError as exc:
-        if exc.code != "reading_not_found":
-            raise
+        stored = repository.fail_reading(job.reading_id, reason=DELIVERY_FAILED)
+    except ReadingNotFound:
         log("reading_failure_unknown", logging.WARNING, reading_id=reading_id)
         return JobOutcome(reading_id=reading_id, status="unknown", replayed=True)
-    log("reading_failed", logging.WARNING, reading_id=reading_id, status=stored["status"],
-        replayed=stored["replayed"])
-    return JobOutcome(reading_id=reading_id, status=stored["status"], replayed=bool(stored["replayed"]))
+    log("reading_failed", logging.WARNING, reading_id=reading_id, status=stored.status,
+        replayed=stored.replayed)
+    return JobOutcome(reading_id=reading_id, status=stored.status, replayed=stored.replayed)
+
+
+def sweep() -> SweepOutcome:
+    """Fail and refund the readings paid for but never claimed within stale_reading_after_s."""
+    return repository.sweep_stale_readings(older_than_s=get_settings().stale_reading_after_s)

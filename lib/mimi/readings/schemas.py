@@ -7,7 +7,9 @@ from datetime import date, datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from mimi.readings.errors import ReadingNotFound
 
 QUESTION_MIN, QUESTION_MAX = 10, 500
 COMMENT_MAX = 500
@@ -16,6 +18,16 @@ RAW_TEXT_MAX = 4 * QUESTION_MAX
 SPREAD_ID = r"^[a-z]+(_[a-z]+)*$"
 
 Status = Literal["queued", "processing", "completed", "rejected", "failed"]
+Depth = Literal["standard", "deep"]
+Language = Literal["th", "en"]
+
+
+def parse_reading_id(raw: str) -> UUID:
+    """A reading id from the path; anything that is not a UUID is simply not found."""
+    try:
+        return UUID(raw)
+    except ValueError:
+        raise ReadingNotFound("No such reading.") from None
 
 
 def clean_text(value: str, *, allow_newlines: bool = False) -> str:
@@ -45,8 +57,8 @@ class ReadingCreate(BaseModel):
     question: str = Field(max_length=RAW_TEXT_MAX)
     # a spread id (GET /spreads); without one, the older depth picks it: standard = three (default), deep = five
     spread: str | None = Field(default=None, pattern=SPREAD_ID)
-    depth: Literal["standard", "deep"] | None = None
-    language: Literal["th", "en"] | None = None
+    depth: Depth | None = None
+    language: Language | None = None
 
     @field_validator("question")
     @classmethod
@@ -60,7 +72,7 @@ class FollowUpCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     question: str = Field(max_length=RAW_TEXT_MAX)
-    language: Literal["th", "en"] | None = None
+    language: Language | None = None
 
     @field_validator("question")
     @classmethod
@@ -211,19 +223,6 @@ class FollowUpContext(BaseModel):
     summary: str | None = None
 
 
-class ClaimedReading(BaseModel):
-    """What the processor needs of a reading it claimed: the question, its spread and how to draw."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    question: str
-    language: Literal["th", "en"]
-    spread: str
-    positions: list[PositionSpec] = Field(min_length=1, max_length=10)
-    reversals: bool = True
-    context: FollowUpContext | None = None
-
-
 class FailureCallback(BaseModel):
     """The part of QStash's failure-callback body the processor uses: the original body, base64."""
 
@@ -232,3 +231,62 @@ class FailureCallback(BaseModel):
     source_body: str = Field(alias="sourceBody", min_length=1, max_length=4096)
     retried: int | None = None
     status: int | None = None
+
+
+class QueuedReading(BaseModel):
+    """What submit_reading or ask_follow_up stored: the queued reading, what was spent and the wallet after it."""
+
+    id: UUID
+    status: Status
+    spent: str | None = None
+    wallet: dict[str, Any]
+    spread: str | None = None
+    price: int | None = None
+    parent_id: UUID | None = None  # a follow-up's reading
+
+
+class ClaimedReading(BaseModel):
+    """A reading claimed by the processor with how to draw it; `final` when it was already finished (nothing to do)."""
+
+    id: UUID
+    status: Status
+    question: str
+    language: Language
+    depth: Depth
+    spread: str
+    final: bool
+    attempts: int
+    # what drawing and the agent need (only for an unfinished reading): the spread's positions in drawing order,
+    # the owner's reversals choice and, for a follow-up, the earlier reading
+    positions: list[PositionSpec] = Field(default_factory=list, max_length=10)
+    reversals: bool = True
+    context: FollowUpContext | None = None
+
+    @model_validator(mode="after")
+    def _positions_to_draw(self) -> ClaimedReading:
+        if not self.final and not self.positions:
+            raise ValueError("an unfinished reading needs its spread's positions")
+        return self
+
+
+class ReadingStepResult(BaseModel):
+    """A processor step's result: the reading's status after it, and whether the step had already been done."""
+
+    id: UUID
+    status: Status
+    replayed: bool
+
+
+class JobOutcome(BaseModel):
+    """What the processor did with one delivery."""
+
+    reading_id: str
+    status: str
+    replayed: bool
+
+
+class SweepOutcome(BaseModel):
+    """What a scheduled sweep refunded."""
+
+    swept: int
+    reading_ids: list[str]
