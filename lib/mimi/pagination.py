@@ -6,7 +6,7 @@ import base64
 import uuid
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from mimi.errors import ValidationFailed
 
@@ -17,14 +17,16 @@ MAX_SEQ = 2**63 - 1  # a Postgres bigint
 
 class Page(BaseModel, Generic[T]):
     items: list[T]
-    next_cursor: str | None
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null on the last page.")
 
 
 class PageQuery(BaseModel):
     """The query of a paged list: ?limit=&cursor= (limit is checked by check_limit, with its own message)."""
 
-    limit: int = 20
-    cursor: str | None = None
+    limit: int = Field(default=20, json_schema_extra={"minimum": 1, "maximum": MAX_LIMIT},
+                       description=f"Items per page, 1 to {MAX_LIMIT}.")
+    cursor: str | None = Field(default=None, description="The next_cursor of the previous page; "
+                                                         "left out for the first page.")
 
 
 def encode_cursor(value: str | int) -> str:

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from mimi.config import get_settings
 from mimi.credits import repository
 from mimi.credits.schemas import CheckInPublic, ExchangeCreate, ExchangePublic, ReferralPublic
-from mimi.errors import Conflict, ValidationFailed
+from mimi.errors import Conflict, Forbidden, ValidationFailed
 from mimi.idempotency import client_key
 from mimi.web import USER_API, Router
 
@@ -20,7 +20,7 @@ router = Router(needs=(*USER_API, "liff_url"))
 
 
 @router.post("/exchange", body=ExchangeCreate, response=ExchangePublic, auth=True, headers=("Idempotency-Key",),
-             errors=(Conflict, ValidationFailed))
+             errors=(Forbidden, Conflict, ValidationFailed))
 def exchange(body: ExchangeCreate, caller: Caller, idempotency_key: str | None) -> ExchangePublic:
     """Exchange coins for stars (once per Idempotency-Key)."""
     result = repository.exchange_coins(caller, body.stars, client_key(idempotency_key) or uuid.uuid4().hex)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mimi.errors import Conflict, NotFound, RateLimited, ServiceUnavailable, ValidationFailed
+from mimi.errors import Conflict, Forbidden, NotFound, RateLimited, ServiceUnavailable, ValidationFailed
 from mimi.pagination import Page, PageQuery, check_limit, decode_seq_cursor, page_of
 from mimi.payments import repository, service
 from mimi.payments.schemas import IntentCreate, IntentPublic, PackagePublic, PaymentPublic
@@ -24,7 +24,7 @@ def packages() -> list[PackagePublic]:
 
 @router.post("/intents", body=IntentCreate, response=IntentPublic, status=201, auth=True,
              headers=("Idempotency-Key",),
-             errors=(NotFound, ValidationFailed, Conflict, RateLimited, ServiceUnavailable))
+             errors=(Forbidden, NotFound, ValidationFailed, Conflict, RateLimited, ServiceUnavailable))
 def create_intent(body: IntentCreate, caller: Caller, idempotency_key: str | None) -> IntentPublic:
     """Start buying a package: a Stripe PaymentIntent at the server's price, recorded as pending."""
     return service.start_purchase(caller, body.package_id, idempotency_key)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mimi.errors import NotFound, RateLimited, ServiceUnavailable, ValidationFailed
+from mimi.errors import Conflict, Forbidden, NotFound, RateLimited, ServiceUnavailable, ValidationFailed
 from mimi.pagination import Page, PageQuery, check_limit, decode_uuid_cursor, page_of
 from mimi.readings import repository, service
 from mimi.readings.schemas import (
@@ -25,7 +25,7 @@ router = Router(needs=(*USER_API, "upstash_redis_rest_url", "upstash_redis_rest_
 
 
 @router.post("/", body=ReadingCreate, response=ReadingQueuedPublic, status=202, auth=True,
-             errors=(RateLimited, ServiceUnavailable))
+             errors=(Forbidden, Conflict, RateLimited, ServiceUnavailable))
 def submit(body: ReadingCreate, caller: Caller) -> ReadingQueuedPublic:
     """Ask a question: one star is spent and the reading is queued."""
     return ReadingQueuedPublic.model_validate(service.submit(caller, body))
@@ -52,7 +52,8 @@ def delete_reading(reading_id: str, caller: Caller) -> None:
     repository.delete_reading(caller, service.reading_id(reading_id))
 
 
-@router.post("/{reading_id}/review", body=ReviewCreate, response=ReviewPublic, auth=True, errors=(NotFound,))
+@router.post("/{reading_id}/review", body=ReviewCreate, response=ReviewPublic, auth=True,
+             errors=(NotFound, Conflict))
 def review(reading_id: str, body: ReviewCreate, caller: Caller) -> ReviewPublic:
     """Say how accurate a reading felt (rewarded once)."""
     result = repository.review_reading(caller, service.reading_id(reading_id), body.accuracy, body.comment)

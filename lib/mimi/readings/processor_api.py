@@ -6,6 +6,7 @@ from mimi.config import get_settings
 from mimi.errors import Unauthorized, ValidationFailed
 from mimi.readings import processor, queue, repository
 from mimi.readings.processor import JobOutcome, SweepOutcome
+from mimi.readings.schemas import FailureCallback, ReadingJob
 from mimi.web import Router
 
 router = Router(needs=("supabase_url", "supabase_service_role_key", "qstash_current_signing_key",
@@ -13,14 +14,15 @@ router = Router(needs=("supabase_url", "supabase_service_role_key", "qstash_curr
 SIGNED = {"raw_body": True, "headers": ("Upstash-Signature",)}
 
 
-@router.post("/", **SIGNED, response=JobOutcome, errors=(Unauthorized, ValidationFailed))
+@router.post("/", **SIGNED, raw_model=ReadingJob, response=JobOutcome, errors=(Unauthorized, ValidationFailed))
 def run_job(body: bytes, upstash_signature: str | None) -> JobOutcome:
     """A reading job: claim, draw, one LLM call, complete or reject (idempotent by reading id)."""
     queue.verify(upstash_signature, body, queue.processor_url())
     return processor.process(processor.parse_job(body))
 
 
-@router.post("/failed", **SIGNED, response=JobOutcome, errors=(Unauthorized, ValidationFailed))
+@router.post("/failed", **SIGNED, raw_model=FailureCallback, response=JobOutcome,
+             errors=(Unauthorized, ValidationFailed))
 def job_failed(body: bytes, upstash_signature: str | None) -> JobOutcome:
     """QStash's failure callback: the reading fails and its star is refunded once."""
     queue.verify(upstash_signature, body, queue.failed_url())
