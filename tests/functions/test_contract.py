@@ -86,3 +86,23 @@ def test_schemathesis_smoke_finds_nothing_with_a_token(stack: LocalStack, tmp_pa
     assert done.returncode == 0, done.stdout[-4000:]
     operations = sum(len(item) for item in contract_support.DOC["paths"].values())
     assert f"Tested: {operations}" in done.stdout, done.stdout[-2000:]
+
+
+def test_a_reading_imported_from_the_old_app_is_served_as_stored(
+        stack: LocalStack, sql: psycopg.Connection[dict[str, Any]]) -> None:
+    # The old app's answer keys (cards_reading, no short meanings) pass through the typed result unchanged.
+    session = login(stack)
+    answer = {"header": "ไพ่บอกว่าความรักกำลังมา", "cards_reading": [{"name": "The Fool", "meaning": "เริ่มต้นใหม่"}],
+              "reading": "คำทำนาย", "suggestions": ["a", "b", "c"], "final": "สรุป"}
+    row = sql.execute(
+        "insert into public.readings (user_id, question, language, depth, status, cards, result, completed_at) "
+        "select %(user)s, 'ความรักของฉันจะเป็นอย่างไร', 'th', 'standard', 'completed', c, %(answer)s::jsonb "
+        "|| jsonb_build_object('cards', c), now() "
+        "from private.legacy_cards('[{\"name\": \"The Fool\", \"position\": \"past\"}]') c returning id, result",
+        {"user": session["user"]["id"], "answer": psycopg.types.json.Jsonb(answer)}).fetchone()
+    assert row is not None
+    response = httpx.get(f"{stack.url}/functions/readings/{row['id']}", headers=bearer(session))
+    assert response.status_code == 200, response.text
+    assert response.json()["result"] == row["result"]
+    check_response(operation("GET", f"/functions/readings/{row['id']}"), 200, dict(response.headers),
+                   response.content)
