@@ -106,3 +106,11 @@ def test_a_reading_imported_from_the_old_app_is_served_as_stored(
     assert response.json()["result"] == row["result"]
     check_response(operation("GET", f"/functions/readings/{row['id']}"), 200, dict(response.headers),
                    response.content)
+
+
+def test_a_path_with_an_encoded_newline_reaches_the_function(stack: LocalStack) -> None:
+    # Found by make fuzz: the dev server's own router answered text/plain 404 without X-Request-Id.
+    response = httpx.get(f"{stack.url}/functions/readings/a%0Ab", headers=bearer(login(stack)))
+    assert (response.status_code, response.headers["content-type"]) == (404, "application/problem+json")
+    assert response.json()["code"] == "reading_not_found"
+    assert response.headers["x-request-id"]
