@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, NotRequired
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator, with_config
+from pydantic.config import JsonDict
+from typing_extensions import TypedDict
 
+from mimi.credits.schemas import JsonInt, Reward, WalletPublic
 from mimi.readings.errors import ReadingNotFound
 
 QUESTION_MIN, QUESTION_MAX = 10, 500
@@ -16,6 +19,14 @@ COMMENT_MAX = 500
 # Longer raw input is refused before normalising it, so a huge body costs no work.
 RAW_TEXT_MAX = 4 * QUESTION_MAX
 SPREAD_ID = r"^[a-z]+(_[a-z]+)*$"
+
+# What the document states of text (the validators decide): no control characters; LINES allows newlines.
+ONE_LINE = r"^[^\x00-\x1f\x7f-\x9f]*$"
+LINES = r"^[^\x00-\x09\x0b-\x1f\x7f-\x9f]*$"
+
+QUESTION_LIMITS: JsonDict = {"minLength": QUESTION_MIN, "maxLength": QUESTION_MAX, "pattern": ONE_LINE}
+QUESTION_RULES = ("One line, 10 to 500 visible characters (Thai marks count as one, invisible ones as none), "
+                  "with letters; no control characters.")
 
 Status = Literal["queued", "processing", "completed", "rejected", "failed"]
 Depth = Literal["standard", "deep"]
@@ -54,11 +65,14 @@ class ReadingCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    question: str = Field(max_length=RAW_TEXT_MAX)
-    # a spread id (GET /spreads); without one, the older depth picks it: standard = three (default), deep = five
-    spread: str | None = Field(default=None, pattern=SPREAD_ID)
-    depth: Depth | None = None
-    language: Language | None = None
+    # The document states the limits a client must meet (10 to 500 characters); the raw cap only bounds work.
+    question: str = Field(max_length=RAW_TEXT_MAX, json_schema_extra=QUESTION_LIMITS, description=QUESTION_RULES)
+    spread: str | None = Field(default=None, pattern=SPREAD_ID,
+                               description="A spread id (GET /spreads); without one, depth picks it.")
+    depth: Depth | None = Field(default=None, description="The older choice: standard (the default) is the three-card "
+                                                          "spread, deep the five-card one.")
+    language: Language | None = Field(default=None, description="The reading's language; "
+                                                                "the profile's language when left out.")
 
     @field_validator("question")
     @classmethod
@@ -71,8 +85,9 @@ class FollowUpCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    question: str = Field(max_length=RAW_TEXT_MAX)
-    language: Language | None = None
+    question: str = Field(max_length=RAW_TEXT_MAX, json_schema_extra=QUESTION_LIMITS, description=QUESTION_RULES)
+    language: Language | None = Field(default=None, description="The follow-up's language; "
+                                                                "the earlier reading's when left out.")
 
     @field_validator("question")
     @classmethod
@@ -95,8 +110,11 @@ class ReviewCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    accuracy: int = Field(ge=0, le=100)
-    comment: str | None = Field(default=None, max_length=RAW_TEXT_MAX)
+    accuracy: JsonInt = Field(ge=0, le=100, description="How accurate the reading felt, 0 to 100.")
+    comment: str | None = Field(default=None, max_length=RAW_TEXT_MAX,
+                                json_schema_extra={"maxLength": COMMENT_MAX, "pattern": LINES},
+                                description="At most 500 characters after trimming; newlines allowed, no other "
+                                            "control characters.")
 
     @field_validator("comment")
     @classmethod
@@ -109,13 +127,62 @@ class ReviewCreate(BaseModel):
         return value or None
 
 
+class DrawnCard(TypedDict):
+    """One drawn card in its spread position."""
+
+    id: str
+    name: str
+    name_th: str
+    image: str
+    position: str | None
+    position_th: str
+    position_en: str
+    orientation: NotRequired[Literal["upright", "reversed"]]  # absent on readings drawn before reversed cards
+
+
+class ResultCard(DrawnCard, total=False):
+    """A card of a finished reading with what it means there (absent on readings imported from the old app)."""
+
+    short_meaning: str
+    meaning: str
+
+
+@with_config(ConfigDict(extra="allow"))
+class ReadingResult(TypedDict):
+    """The finished reading. Readings imported from the old app may lack some keys and carry others."""
+
+    cards: list[ResultCard]
+    header: NotRequired[str]
+    reading: NotRequired[str]
+    suggestions: NotRequired[list[str]]
+    next_questions: NotRequired[list[str]]
+    final: NotRequired[str]
+    end: NotRequired[str]
+    notice: NotRequired[str]
+
+
+class AnalysisPublic(BaseModel):
+    """What the question is about."""
+
+    mood: str
+    topic: str
+    period: str
+
+
+class RejectionPublic(BaseModel):
+    """Why Mimi refused the question (its star was refunded) and a question she could read instead."""
+
+    reason: str
+    suggested_question: str
+
+
 class ReadingQueuedPublic(BaseModel):
     id: UUID
     status: Status
-    wallet: dict[str, Any]
+    wallet: WalletPublic
     spread: str | None = None
-    price: int | None = None
-    parent_id: UUID | None = None
+    price: int | None = Field(default=None, description="What was spent, in credits (free points first, then stars).")
+    parent_id: UUID | None = Field(default=None, description="For a follow-up: the reading it asks about.")
 
 
 class DailyCardPublic(BaseModel):
@@ -135,9 +202,9 @@ class FollowUpPublic(BaseModel):
     status: Status
     question: str
     language: str
-    cards: list[dict[str, Any]] | None
-    result: dict[str, Any] | None
-    rejection: dict[str, Any] | None
+    cards: list[DrawnCard] | None
+    result: ReadingResult | None
+    rejection: RejectionPublic | None
     failure_reason: str | None
     created_at: datetime
     completed_at: datetime | None
@@ -163,17 +230,18 @@ class ReadingPublic(BaseModel):
     language: str
     depth: str
     spread: str
-    parent_id: UUID | None = None
-    daily_on: date | None = None
-    cards: list[dict[str, Any]] | None
-    result: dict[str, Any] | None
-    analysis: dict[str, Any] | None
-    rejection: dict[str, Any] | None
-    failure_reason: str | None
+    parent_id: UUID | None = Field(default=None, description="For a follow-up: the reading it asks about.")
+    daily_on: date | None = Field(default=None, description="For a card of the day: its Bangkok day.")
+    cards: list[DrawnCard] | None = Field(description="The drawn cards, once drawn.")
+    result: ReadingResult | None = Field(description="Set when status is completed.")
+    analysis: AnalysisPublic | None
+    rejection: RejectionPublic | None = Field(description="Set when status is rejected.")
+    failure_reason: str | None = Field(description="Set when status is failed.")
     created_at: datetime
     updated_at: datetime
     completed_at: datetime | None
-    follow_ups: list[FollowUpPublic] = Field(default_factory=list)
+    follow_ups: list[FollowUpPublic] = Field(default_factory=list,
+                                             description="Its follow-up questions, oldest first (none on a follow-up).")
 
 
 class ReadingSummaryPublic(BaseModel):
@@ -185,9 +253,9 @@ class ReadingSummaryPublic(BaseModel):
     spread: str
     daily_on: date | None = None
     header: str | None
-    cards: list[dict[str, Any]] | None
+    cards: list[DrawnCard] | None
     reviewed: bool
-    follow_ups: int = 0
+    follow_ups: int = Field(default=0, description="How many follow-up questions it has.")
     created_at: datetime
     completed_at: datetime | None
 
@@ -197,8 +265,8 @@ class ReviewPublic(BaseModel):
     accuracy: int
     comment: str | None
     created_at: datetime
-    reward: dict[str, int]
-    wallet: dict[str, Any]
+    reward: Reward
+    wallet: WalletPublic
 
 
 class ReadingJob(BaseModel):
@@ -239,7 +307,7 @@ class QueuedReading(BaseModel):
     id: UUID
     status: Status
     spent: str | None = None
-    wallet: dict[str, Any]
+    wallet: WalletPublic
     spread: str | None = None
     price: int | None = None
     parent_id: UUID | None = None  # a follow-up's reading
