@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import time
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -12,7 +13,7 @@ from mimi.agent import AgentResult, run_reading, spread
 from mimi.agent.prompt import Depth, Language
 from mimi.errors import AppError, ValidationFailed
 from mimi.logs import log
-from mimi.readings import repository
+from mimi.readings import repository, telemetry
 from mimi.readings.deck import Card, draw
 from mimi.readings.schemas import FailureCallback, ReadingJob
 
@@ -95,9 +96,13 @@ def process(job: ReadingJob) -> JobOutcome:
         return JobOutcome(reading_id=reading_id, status=status, replayed=True)
     depth: Depth = claim["depth"]
     language: Language = claim["language"]
+    telemetry.claimed(claim)
     cards = draw(len(spread(depth)))
+    started = time.perf_counter()
     agent = run_reading(claim["question"], language, cards, depth)
+    telemetry.answered(agent, round((time.perf_counter() - started) * 1000, 1))
     stored = _store(reading_id, agent, cards, depth, language)
+    telemetry.stored(stored)
     log("reading_job_done", reading_id=reading_id, status=stored["status"], attempts=claim["attempts"],
         replayed=stored["replayed"], provider=agent.provider)
     return JobOutcome(reading_id=reading_id, status=stored["status"], replayed=bool(stored["replayed"]))
@@ -123,7 +128,9 @@ def fail(job: ReadingJob) -> JobOutcome:
         if exc.code != "reading_not_found":
             raise
         log("reading_failure_unknown", logging.WARNING, reading_id=reading_id)
+        telemetry.dead_lettered(None, DELIVERY_FAILED)
         return JobOutcome(reading_id=reading_id, status="unknown", replayed=True)
     log("reading_failed", logging.WARNING, reading_id=reading_id, status=stored["status"],
         replayed=stored["replayed"])
+    telemetry.dead_lettered(stored, DELIVERY_FAILED)
     return JobOutcome(reading_id=reading_id, status=stored["status"], replayed=bool(stored["replayed"]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mimi.config import get_settings
 from mimi.errors import Unauthorized, ValidationFailed
-from mimi.readings import processor, queue, repository
+from mimi.readings import processor, queue, repository, telemetry
 from mimi.readings.processor import JobOutcome, SweepOutcome
 from mimi.web import Router
 
@@ -31,4 +31,6 @@ def job_failed(body: bytes, upstash_signature: str | None) -> JobOutcome:
 def sweep(body: bytes, upstash_signature: str | None) -> SweepOutcome:
     """Run by a QStash schedule: refund readings that were paid for but never reached the processor."""
     queue.verify(upstash_signature, body, queue.sweep_url())
-    return SweepOutcome.model_validate(repository.sweep_stale_readings(get_settings().stale_reading_after_s))
+    outcome = SweepOutcome.model_validate(repository.sweep_stale_readings(get_settings().stale_reading_after_s))
+    telemetry.swept(outcome.swept)
+    return outcome

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from mimi.config import get_settings
 from mimi.errors import AppError, NotFound
 from mimi.logs import log
-from mimi.readings import repository
+from mimi.readings import repository, telemetry
 from mimi.readings.schemas import ReadingCreate
 
 if TYPE_CHECKING:
@@ -39,6 +39,7 @@ def submit(caller: Caller, body: ReadingCreate) -> dict[str, Any]:
         _cancel(caller, str(reading["id"]))
         raise
     log("reading_queued", reading_id=str(reading["id"]), depth=body.depth, spent=reading.get("spent"))
+    telemetry.submitted(reading, body.depth)
     return reading
 
 
@@ -46,6 +47,7 @@ def _cancel(caller: Caller, reading_id: str) -> None:
     """Give the credit back for a reading the queue never took (a failure here is logged for reconciliation)."""
     try:
         repository.cancel_reading(caller, reading_id)
+        telemetry.cancelled()
     except AppError as exc:
         log("reading_cancel_failed", logging.ERROR, reading_id=reading_id, code=exc.code)
 

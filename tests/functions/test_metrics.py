@@ -1,0 +1,115 @@
+"""Metrics through the real handlers: a reading's journey and a payment leave the EMF lines the alarms read."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from mimi import metrics
+from mimi_local.openai import REJECT_MARKER
+from mimi_local.stack import LocalStack
+from tests.functions.conftest import bearer, login
+from tests.functions.invoke_support import invoke
+from tests.functions.payments_support import buy, dev_action, event_of, new_event, send
+from tests.functions.readings_support import (  # noqa: F401 (fixtures)
+    deliver_signed,
+    dispatcher,
+    failure_body,
+    queued_reading,
+    quiet_pipeline,
+    unique_question,
+    wait_final,
+)
+from tests.lib.test_metrics import emf_lines
+
+UNITS = {"Count", "Milliseconds", "None"}
+
+
+def checked(text: str) -> list[dict[str, Any]]:
+    """Every EMF document in the output, each checked the way CloudWatch would read it."""
+    docs = emf_lines(text)
+    for doc in docs:
+        [directive] = doc["_aws"]["CloudWatchMetrics"]
+        assert directive["Namespace"] == "MiMiVibes"
+        assert directive["Dimensions"][0] == ["Stage"] and doc["Stage"] == "local"
+        for dimension_set in directive["Dimensions"]:
+            assert all(isinstance(doc[key], str) for key in dimension_set)
+        for metric in directive["Metrics"]:
+            assert metric["Unit"] == metrics.UNITS[metric["Name"]] and metric["Unit"] in UNITS
+            assert isinstance(doc[metric["Name"]], int | float)
+    return docs
+
+
+def points(docs: list[dict[str, Any]], name: str, function: str) -> list[dict[str, Any]]:
+    return [d for d in docs if name in d and d["function"] == function]
+
+
+def submit_through_handler(session: dict[str, Any], question: str) -> str:
+    status, body, _ = invoke("readings", "POST", "/", headers={**bearer(session), "content-type": "application/json"},
+                             body=json.dumps({"question": question, "depth": "standard"}).encode())
+    assert status == 202, body
+    return str(body["id"])
+
+
+def test_a_completed_reading_emits_submitted_spent_queue_delay_llm_cost_and_time_to_completed(
+        stack: LocalStack, capsys: pytest.CaptureFixture[str]) -> None:
+    session = login(stack)
+    capsys.readouterr()
+    reading_id = submit_through_handler(session, unique_question())
+    assert wait_final(stack, session, reading_id)["status"] == "completed"
+    dispatcher(stack).wait_idle(20)
+    docs = checked(capsys.readouterr().out)
+
+    [submitted] = points(docs, "ReadingsSubmitted", "readings")
+    assert submitted["ReadingsSubmitted"] == 1 and submitted["Depth"] == "standard"
+    [spent] = points(docs, "CreditsSpent", "readings")
+    assert spent["CreditsSpent"] == 1 and spent["Currency"] in {"star", "free_point"} and spent["Reason"] == "reading"
+    [delay] = points(docs, "QueueDelay", "reading_processor")
+    assert 0 <= delay["QueueDelay"] < 20_000
+    [llm] = points(docs, "LlmLatency", "reading_processor")
+    assert llm["LlmPromptTokens"] > 0 and llm["LlmCompletionTokens"] > 0 and llm["LlmCostUsd"] > 0
+    assert llm["LlmLatency"] >= 0 and llm["_aws"]["CloudWatchMetrics"][0]["Dimensions"][1] == ["Stage", "Provider"]
+    [done] = points(docs, "ReadingsCompleted", "reading_processor")
+    assert done["ReadingsCompleted"] == 1 and 0 < done["TimeToCompleted"] < 20_000
+    assert not points(docs, "ReadingsFailed", "reading_processor")
+
+
+def test_a_refused_question_counts_as_rejected(stack: LocalStack, capsys: pytest.CaptureFixture[str]) -> None:
+    session = login(stack)
+    capsys.readouterr()
+    reading_id = submit_through_handler(session, unique_question(f"{REJECT_MARKER} ช่วยบอกเลขหวยงวดนี้"))
+    assert wait_final(stack, session, reading_id)["status"] == "rejected"
+    dispatcher(stack).wait_idle(20)
+    docs = checked(capsys.readouterr().out)
+    assert [d["ReadingsRejected"] for d in points(docs, "ReadingsRejected", "reading_processor")] == [1]
+    assert not points(docs, "ReadingsCompleted", "reading_processor")
+
+
+def test_the_failure_callback_counts_a_dead_letter_and_one_failed_reading(
+        stack: LocalStack, capsys: pytest.CaptureFixture[str]) -> None:
+    session = login(stack)
+    reading_id = queued_reading(stack, session)
+    capsys.readouterr()
+    for _ in range(2):  # QStash may call back twice: the reading fails (and counts) once
+        assert deliver_signed(stack, "/failed", failure_body(reading_id)).status_code == 200
+    docs = checked(capsys.readouterr().out)
+    assert len(points(docs, "QStashDeadLetters", "reading_processor")) == 2
+    [failed] = points(docs, "ReadingsFailed", "reading_processor")
+    assert failed["ReadingsFailed"] == 1 and failed["Reason"] == "delivery_failed"
+
+
+def test_a_payment_emits_succeeded_with_its_stars_then_refunded(
+        stack: LocalStack, capsys: pytest.CaptureFixture[str]) -> None:
+    session = login(stack)
+    intent = buy(stack, session, "stars_25")
+    capsys.readouterr()
+    paid_event = event_of(dev_action(stack, intent["payment_intent_id"], "succeed"), "payment_intent.succeeded")
+    again = send(stack, new_event("payment_intent.succeeded", paid_event["data"]["object"]))
+    assert again.json()["outcome"] == "already_credited"  # a second event for the same payment counts nothing
+    dev_action(stack, intent["payment_intent_id"], "refund")
+    docs = checked(capsys.readouterr().out)
+    [paid] = points(docs, "PaymentsSucceeded", "stripe_webhook")
+    assert paid["PaymentsSucceeded"] == 1 and paid["StarsPurchased"] > 0
+    assert [d["PaymentsRefunded"] for d in points(docs, "PaymentsRefunded", "stripe_webhook")] == [1]
