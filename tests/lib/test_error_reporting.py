@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,12 +40,15 @@ print(json.dumps({"status": status, "sentry_loaded": loaded}))
 """
 
 
-def run_probe(code: str, **env: str) -> dict[str, object]:
+def run_probe(code: str, **env: str) -> Any:
+    """The JSON value the probe printed last (its EMF and log lines come before it)."""
+    return json.loads(probe_output(code, **env).strip().splitlines()[-1])
+
+
+def probe_output(code: str, **env: str) -> str:
     base = {"PYTHONPATH": f"{ROOT / 'lib'}:{ROOT}", "PATH": "/usr/bin:/bin", "STAGE": "local"}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**base, **env}, cwd=ROOT,
-                         check=True, timeout=120).stdout
-    result: dict[str, object] = json.loads(out.strip().splitlines()[-1])
-    return result
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**base, **env},
+                          cwd=ROOT, check=True, timeout=120).stdout
 
 
 class Receiver(BaseHTTPRequestHandler):
@@ -75,8 +79,11 @@ def sentry() -> Iterator[str]:
     server.shutdown()
 
 
-def test_without_a_dsn_a_500_loads_no_sentry_sdk() -> None:
-    assert run_probe(PROBE) == {"status": 500, "sentry_loaded": False}
+def test_without_a_dsn_a_500_loads_no_sentry_sdk_and_counts_an_unhandled_error() -> None:
+    lines = probe_output(PROBE).strip().splitlines()
+    assert json.loads(lines[-1]) == {"status": 500, "sentry_loaded": False}
+    [emf] = [json.loads(line) for line in lines if line.startswith('{"_aws"')]
+    assert emf["UnhandledErrors"] == 1 and emf["function"] == "probe"
 
 
 @pytest.mark.parametrize("name", sorted(p.parent.name for p in (ROOT / "functions").glob("*/handler.py")))
