@@ -75,9 +75,11 @@ deploy: deploy-preflight
 	$(MAKE) migrate
 	$(SERVERLESS) deploy --stage $(STAGE) --region $(AWS_REGION)
 
-# Refuse before anything runs when a deploy could not finish: no stage, no AWS credentials, no Node, no database.
+# Refuse before anything runs when a deploy could not finish: no stage named on the command line (an exported
+# STAGE, such as the dev stack's `local`, does not count), no AWS credentials, no Node, no database.
 deploy-preflight:
-	@[ -n "$(STAGE)" ] || { echo "usage: make deploy STAGE=dev|prod (with AWS credentials and DATABASE_URL set)" >&2; exit 2; }
+	@[ "$(origin STAGE)" = "command line" ] && [ -n "$(STAGE)" ] && [ "$(STAGE)" != local ] \
+	  || { echo "usage: make deploy STAGE=dev|prod (on the command line; with AWS credentials and DATABASE_URL set)" >&2; exit 2; }
 	@command -v aws >/dev/null || { echo "make deploy: the aws CLI is not installed; it checks the credentials serverless will use" >&2; exit 2; }
 	@aws sts get-caller-identity >/dev/null 2>&1 || { echo "make deploy: no usable AWS credentials (aws sts get-caller-identity failed); log in, e.g. aws sso login --profile <profile> and export AWS_PROFILE" >&2; exit 2; }
 	@command -v npx >/dev/null || { echo "make deploy: npx (Node.js) is not installed; serverless runs through it" >&2; exit 2; }

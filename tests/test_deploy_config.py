@@ -153,8 +153,10 @@ def test_make_deploy_refuses_clearly_without_a_stage_or_aws_credentials(tmp_path
         return subprocess.run(["make", "--no-print-directory", "deploy", *args], cwd=ROOT, env=env,
                               capture_output=True, text=True, timeout=60)
 
-    no_stage = make()
-    assert no_stage.returncode != 0 and "usage: make deploy STAGE=" in no_stage.stderr
+    for args, environ in (((), env), ((), {**env, "STAGE": "prod"}), (("STAGE=local",), env)):
+        no_stage = subprocess.run(["make", "--no-print-directory", "deploy", *args], cwd=ROOT, env=environ,
+                                  capture_output=True, text=True, timeout=60)
+        assert no_stage.returncode != 0 and "usage: make deploy STAGE=" in no_stage.stderr, (args, environ.get("STAGE"))
     no_credentials = make("STAGE=dev")
     assert no_credentials.returncode != 0 and "no usable AWS credentials" in no_credentials.stderr
     assert "pytest" not in no_credentials.stdout  # refused before testing anything
