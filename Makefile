@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: dev test lint bench package migrate deploy deploy-preflight import-legacy postgres redis-server browser clean
+.PHONY: dev test lint bench bench-cold mutate package migrate deploy deploy-preflight import-legacy postgres redis-server browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,8 +52,16 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check lib functions tests
 	$(VENV)/bin/mypy --strict lib/mimi lib/mimi_local functions
 
+# Every bench; figures are printed and written to tests/bench/results/ (git-ignored).
 bench: $(STAMP) postgres redis-server
 	$(PY) -m pytest -q tests/bench -p no:cacheprovider -s
+
+# Only the cold-start bench (each function's zip in a fresh interpreter); COLDSTART_RUNS=N for more runs.
+bench-cold: $(STAMP) postgres redis-server
+	$(PY) -m pytest -q tests/bench -p no:cacheprovider -s -k coldstart
+
+mutate: $(STAMP) postgres redis-server
+	$(PY) -m tests.mutation $(ARGS)
 
 package: $(STAMP)
 	$(PY) -m mimi_local.package --out .package --compile

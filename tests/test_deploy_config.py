@@ -49,7 +49,8 @@ def test_the_jobs_run_test_then_package_then_migrate_then_deploy() -> None:
 
 def test_migrations_run_with_the_runner_before_serverless_deploy() -> None:
     [migrate] = [s for s in steps("migrate") if "run" in s]
-    assert migrate["run"] == "make migrate" and migrate["env"]["DATABASE_URL"] == "${{ secrets.DATABASE_URL }}"
+    assert migrate["run"] == "make migrate"
+    assert migrate["env"]["DATABASE_URL"] == "${{ secrets.DATABASE_URL }}"
     makefile = (ROOT / "Makefile").read_text()
     assert '$(PY) -m mimi_local.migrate "$$DATABASE_URL"' in makefile
     [deploy] = [s for s in steps("deploy") if "run" in s]
@@ -84,11 +85,13 @@ def test_every_alarm_notifies_the_sns_topic_whose_email_comes_from_ssm() -> None
     found = resources()
     assert found["AlarmTopic"]["Type"] == "AWS::SNS::Topic"
     subscription = found["AlarmEmail"]
-    assert subscription["Type"] == "AWS::SNS::Subscription" and subscription["Properties"]["Protocol"] == "email"
+    assert subscription["Type"] == "AWS::SNS::Subscription"
+    assert subscription["Properties"]["Protocol"] == "email"
     assert subscription["Properties"]["TopicArn"] == {"Ref": "AlarmTopic"}
     assert subscription["Properties"]["Endpoint"] == "${ssm:${self:custom.ssm}/alarm_email}"
     for name, props in alarms().items():
-        assert props["AlarmActions"] == [{"Ref": "AlarmTopic"}] and props["ActionsEnabled"] is True, name
+        assert props["AlarmActions"] == [{"Ref": "AlarmTopic"}], name
+        assert props["ActionsEnabled"] is True, name
         assert props["AlarmName"].startswith("${self:service}-${sls:stage}-"), name
 
 
@@ -131,7 +134,8 @@ def test_the_app_alarms_read_metrics_the_code_emits_with_the_stage_dimension() -
     read = {}
     for name, props in alarms().items():
         for metric in app_metrics(props):
-            assert metric["Namespace"] == "MiMiVibes" and metric["MetricName"] in metrics.UNITS, name
+            assert metric["Namespace"] == "MiMiVibes", name
+            assert metric["MetricName"] in metrics.UNITS, name
             assert metric["Dimensions"] == [{"Name": "Stage", "Value": "${sls:stage}"}], name
             read[metric["MetricName"]] = name
     assert {"ReadingsFailed", "ReadingsCompleted", "ReadingsRejected", "QStashDeadLetters",
@@ -156,7 +160,9 @@ def test_make_deploy_refuses_clearly_without_a_stage_or_aws_credentials(tmp_path
     for args, environ in (((), env), ((), {**env, "STAGE": "prod"}), (("STAGE=local",), env)):
         no_stage = subprocess.run(["make", "--no-print-directory", "deploy", *args], cwd=ROOT, env=environ,
                                   capture_output=True, text=True, timeout=60)
-        assert no_stage.returncode != 0 and "usage: make deploy STAGE=" in no_stage.stderr, (args, environ.get("STAGE"))
+        assert no_stage.returncode != 0, (args, environ.get("STAGE"))
+        assert "usage: make deploy STAGE=" in no_stage.stderr, (args, environ.get("STAGE"))
     no_credentials = make("STAGE=dev")
-    assert no_credentials.returncode != 0 and "no usable AWS credentials" in no_credentials.stderr
+    assert no_credentials.returncode != 0
+    assert "no usable AWS credentials" in no_credentials.stderr
     assert "pytest" not in no_credentials.stdout  # refused before testing anything

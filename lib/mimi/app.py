@@ -134,6 +134,7 @@ class Api:
             values["body"] = raw
         if errors:
             raise InvalidInput(errors)
+        values.update({name: parse(values[name]) for name, parse in route.parse.items()})
         return {name: values[name] for name in route.params}
 
     @staticmethod

@@ -90,11 +90,13 @@ def _line(values: Mapping[str, tuple[float | None, Unit]], dims: Mapping[str, st
     return json.dumps(doc, separators=(",", ":"), allow_nan=False)
 
 
-def since_ms(start_iso: object, end_iso: object) -> float | None:
-    """Milliseconds between two ISO timestamps from Postgres (both from its clock), or None if either is missing."""
+def since_ms(start: datetime | None, end: datetime | None) -> float | None:
+    """Milliseconds between two timestamps from Postgres (both from its clock), or None if either is missing."""
+    if start is None or end is None:
+        return None
     try:
-        elapsed = datetime.fromisoformat(str(end_iso)) - datetime.fromisoformat(str(start_iso))
-    except (ValueError, TypeError):  # missing, malformed, or one naive and one aware
+        elapsed = end - start
+    except TypeError:  # one naive and one aware: not comparable
         return None
     return round(elapsed.total_seconds() * 1000, 1)
 

@@ -61,6 +61,9 @@ class Route:
     response_headers: tuple[tuple[str, str], ...] = ()
     summary: str = ""
     params: frozenset[str] = field(default=frozenset(), compare=False)
+    # typed path parameters and headers: each named input parsed once (after validation) by its function, which
+    # raises the route's coded error for a bad value; e.g. {"reading_id": parse_reading_id}
+    parse: dict[str, Callable[[Any], Any]] = field(default_factory=dict, compare=False)
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:
@@ -98,6 +101,8 @@ class Router:
             available = INPUTS | set(PATH_PARAM.findall(path)) | {_arg_name(h) for h in options.get("headers", ())}
             if params - available:
                 raise TypeError(f"{handler.__name__}: cannot supply {sorted(params - available)}")
+            if set(options.get("parse", ())) - available:
+                raise TypeError(f"{handler.__name__}: cannot parse {sorted(set(options['parse']) - available)}")
             summary = (handler.__doc__ or "").strip().split("\n")[0]
             self.routes.append(Route(method, path, handler, summary=summary, params=params, **options))
             return handler

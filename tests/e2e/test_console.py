@@ -116,8 +116,9 @@ class TestConsoleJourney:
         from playwright.sync_api import expect
 
         response = page.goto("/")
-        assert response is not None and response.ok, (
-            "GET / does not serve the console: LocalStack._routes must add mimi_local.console.routes()")
+        not_served = "GET / does not serve the console: LocalStack._routes must add mimi_local.console.routes()"
+        assert response is not None, not_served
+        assert response.ok, not_served
         expect(page.get_by_test_id("login-panel")).to_be_visible()
         expect(page.locator("html")).to_have_attribute("lang", "th")
         shot(page, journey, "login")

@@ -13,16 +13,17 @@ from mimi_local.stack import LocalStack
 from tests.functions.conftest import bearer, login
 from tests.functions.invoke_support import invoke
 from tests.functions.payments_support import buy, dev_action, event_of, new_event, send
-from tests.functions.readings_support import (  # noqa: F401 (fixtures)
+from tests.functions.readings_support import (
     deliver_signed,
     dispatcher,
     failure_body,
     queued_reading,
-    quiet_pipeline,
     unique_question,
     wait_final,
 )
 from tests.lib.test_metrics import emf_lines
+
+pytestmark = pytest.mark.usefixtures("quiet_pipeline")
 
 UNITS = {"Count", "Milliseconds", "None"}
 
@@ -33,11 +34,13 @@ def checked(text: str) -> list[dict[str, Any]]:
     for doc in docs:
         [directive] = doc["_aws"]["CloudWatchMetrics"]
         assert directive["Namespace"] == "MiMiVibes"
-        assert directive["Dimensions"][0] == ["Stage"] and doc["Stage"] == "local"
+        assert directive["Dimensions"][0] == ["Stage"]
+        assert doc["Stage"] == "local"
         for dimension_set in directive["Dimensions"]:
             assert all(isinstance(doc[key], str) for key in dimension_set)
         for metric in directive["Metrics"]:
-            assert metric["Unit"] == metrics.UNITS[metric["Name"]] and metric["Unit"] in UNITS
+            assert metric["Unit"] == metrics.UNITS[metric["Name"]]
+            assert metric["Unit"] in UNITS
             assert isinstance(doc[metric["Name"]], int | float)
     return docs
 
@@ -63,16 +66,23 @@ def test_a_completed_reading_emits_submitted_spent_queue_delay_llm_cost_and_time
     docs = checked(capsys.readouterr().out)
 
     [submitted] = points(docs, "ReadingsSubmitted", "readings")
-    assert submitted["ReadingsSubmitted"] == 1 and submitted["Depth"] == "standard"
+    assert submitted["ReadingsSubmitted"] == 1
+    assert submitted["Depth"] == "standard"
     [spent] = points(docs, "CreditsSpent", "readings")
-    assert spent["CreditsSpent"] == 1 and spent["Currency"] in {"star", "free_point"} and spent["Reason"] == "reading"
+    assert spent["CreditsSpent"] == 1
+    assert spent["Currency"] in {"star", "free_point"}
+    assert spent["Reason"] == "reading"
     [delay] = points(docs, "QueueDelay", "reading_processor")
     assert 0 <= delay["QueueDelay"] < 20_000
     [llm] = points(docs, "LlmLatency", "reading_processor")
-    assert llm["LlmPromptTokens"] > 0 and llm["LlmCompletionTokens"] > 0 and llm["LlmCostUsd"] > 0
-    assert llm["LlmLatency"] >= 0 and llm["_aws"]["CloudWatchMetrics"][0]["Dimensions"][1] == ["Stage", "Provider"]
+    assert llm["LlmPromptTokens"] > 0
+    assert llm["LlmCompletionTokens"] > 0
+    assert llm["LlmCostUsd"] > 0
+    assert llm["LlmLatency"] >= 0
+    assert llm["_aws"]["CloudWatchMetrics"][0]["Dimensions"][1] == ["Stage", "Provider"]
     [done] = points(docs, "ReadingsCompleted", "reading_processor")
-    assert done["ReadingsCompleted"] == 1 and 0 < done["TimeToCompleted"] < 20_000
+    assert done["ReadingsCompleted"] == 1
+    assert 0 < done["TimeToCompleted"] < 20_000
     assert not points(docs, "ReadingsFailed", "reading_processor")
 
 
@@ -97,7 +107,8 @@ def test_the_failure_callback_counts_a_dead_letter_and_one_failed_reading(
     docs = checked(capsys.readouterr().out)
     assert len(points(docs, "QStashDeadLetters", "reading_processor")) == 2
     [failed] = points(docs, "ReadingsFailed", "reading_processor")
-    assert failed["ReadingsFailed"] == 1 and failed["Reason"] == "delivery_failed"
+    assert failed["ReadingsFailed"] == 1
+    assert failed["Reason"] == "delivery_failed"
 
 
 def test_a_payment_emits_succeeded_with_its_stars_then_refunded(
@@ -111,5 +122,6 @@ def test_a_payment_emits_succeeded_with_its_stars_then_refunded(
     dev_action(stack, intent["payment_intent_id"], "refund")
     docs = checked(capsys.readouterr().out)
     [paid] = points(docs, "PaymentsSucceeded", "stripe_webhook")
-    assert paid["PaymentsSucceeded"] == 1 and paid["StarsPurchased"] > 0
+    assert paid["PaymentsSucceeded"] == 1
+    assert paid["StarsPurchased"] > 0
     assert [d["PaymentsRefunded"] for d in points(docs, "PaymentsRefunded", "stripe_webhook")] == [1]

@@ -83,7 +83,8 @@ def test_without_a_dsn_a_500_loads_no_sentry_sdk_and_counts_an_unhandled_error()
     lines = probe_output(PROBE).strip().splitlines()
     assert json.loads(lines[-1]) == {"status": 500, "sentry_loaded": False}
     [emf] = [json.loads(line) for line in lines if line.startswith('{"_aws"')]
-    assert emf["UnhandledErrors"] == 1 and emf["function"] == "probe"
+    assert emf["UnhandledErrors"] == 1
+    assert emf["function"] == "probe"
 
 
 @pytest.mark.parametrize("name", sorted(p.parent.name for p in (ROOT / "functions").glob("*/handler.py")))
@@ -96,5 +97,7 @@ def test_with_a_dsn_an_unhandled_exception_is_reported_without_local_variables(s
     assert run_probe(PROBE, SENTRY_DSN=sentry) == {"status": 500, "sentry_loaded": True}
     [envelope] = [e for e in Receiver.envelopes if '"type":"event"' in e.replace(" ", "")]
     assert envelope.startswith("/api/1/envelope/")
-    assert "RuntimeError" in envelope and "boom 19" in envelope and '"environment":"local"' in envelope
+    assert "RuntimeError" in envelope
+    assert "boom 19" in envelope
+    assert '"environment":"local"' in envelope
     assert "hunter2" not in envelope  # no local variables, no request bodies, no PII

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import sys
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -26,8 +27,11 @@ def test_a_point_is_an_emf_document_with_the_stage_dimension_alone_and_with_its_
     directive = doc["_aws"]["CloudWatchMetrics"]
     assert directive == [{"Namespace": "MiMiVibes", "Dimensions": [["Stage"], ["Stage", "Depth"]],
                           "Metrics": [{"Name": "ReadingsSubmitted", "Unit": "Count"}]}]
-    assert doc["Stage"] == "local" and doc["Depth"] == "deep" and doc["ReadingsSubmitted"] == 1
-    assert isinstance(doc["_aws"]["Timestamp"], int) and doc["_aws"]["Timestamp"] > 1_600_000_000_000
+    assert doc["Stage"] == "local"
+    assert doc["Depth"] == "deep"
+    assert doc["ReadingsSubmitted"] == 1
+    assert isinstance(doc["_aws"]["Timestamp"], int)
+    assert doc["_aws"]["Timestamp"] > 1_600_000_000_000
 
 
 def test_points_sharing_dimensions_go_in_one_line_and_missing_values_are_left_out(
@@ -38,7 +42,8 @@ def test_points_sharing_dimensions_go_in_one_line_and_missing_values_are_left_ou
     [doc] = emf_lines(capsys.readouterr().out)
     assert doc["_aws"]["CloudWatchMetrics"][0]["Metrics"] == [{"Name": "ReadingsCompleted", "Unit": "Count"}]
     assert doc["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["Stage"]]
-    assert "TimeToCompleted" not in doc and "QueueDelay" not in doc
+    assert "TimeToCompleted" not in doc
+    assert "QueueDelay" not in doc
 
 
 class BrokenStdout(io.StringIO):
@@ -72,6 +77,7 @@ def test_the_reconciliation_helper_counts_repairs_by_kind_and_ledger_mismatches(
 
 
 def test_durations_come_from_postgres_timestamps() -> None:
-    assert metrics.since_ms("2025-01-01T00:00:00.5+00:00", "2025-01-01T00:00:02+00:00") == 1500.0
-    assert metrics.since_ms(None, "2025-01-01T00:00:02+00:00") is None
-    assert metrics.since_ms("2025-01-01T00:00:00", "2025-01-01T00:00:02+00:00") is None  # naive vs aware
+    end = datetime.fromisoformat("2025-01-01T00:00:02+00:00")
+    assert metrics.since_ms(datetime.fromisoformat("2025-01-01T00:00:00.5+00:00"), end) == 1500.0
+    assert metrics.since_ms(None, end) is None
+    assert metrics.since_ms(datetime.fromisoformat("2025-01-01T00:00:00"), end) is None  # naive vs aware

@@ -42,12 +42,15 @@ def test_majors_then_suits_in_order() -> None:
 @pytest.mark.parametrize("card", load_deck(), ids=lambda c: c.id)
 def test_card_fields(card: Card) -> None:
     assert re.fullmatch(r"[a-z]+(-[a-z]+)*", card.id)
-    assert THAI.search(card.name_th) and not re.search(r"[A-Za-z()]", card.name_th)
+    assert THAI.search(card.name_th)
+    assert not re.search(r"[A-Za-z()]", card.name_th)
     assert THAI.search(card.meaning_th)
-    assert 3 <= len(card.keywords_th) <= 5 and 3 <= len(card.keywords_en) <= 5
+    assert 3 <= len(card.keywords_th) <= 5
+    assert 3 <= len(card.keywords_en) <= 5
     assert all(k.strip() and THAI.search(k) for k in card.keywords_th)
     assert all(k.strip() and not THAI.search(k) for k in card.keywords_en)
-    assert 0 < len(card.meaning_th) <= 200 and 0 < len(card.meaning_en) <= 200
+    assert 0 < len(card.meaning_th) <= 200
+    assert 0 < len(card.meaning_en) <= 200
     assert not THAI.search(card.name_en + card.meaning_en)
     assert card.image.endswith(".jpg")
     if card.arcana == "major":
@@ -59,10 +62,13 @@ def test_card_fields(card: Card) -> None:
 
 def test_known_cards() -> None:
     by_id = {c.id: c for c in load_deck()}
-    assert by_id["the-fool"].name_th == "คนโง่" and by_id["the-fool"].image == "major_00_the_fool.jpg"
-    assert by_id["ace-of-cups"].name_en == "Ace of Cups" and by_id["ace-of-cups"].name_th == "เอซถ้วย"
+    assert by_id["the-fool"].name_th == "คนโง่"
+    assert by_id["the-fool"].image == "major_00_the_fool.jpg"
+    assert by_id["ace-of-cups"].name_en == "Ace of Cups"
+    assert by_id["ace-of-cups"].name_th == "เอซถ้วย"
     assert by_id["ace-of-cups"].image == "cups_01_ace.jpg"
-    assert by_id["knight-of-swords"].name_th == "อัศวินดาบ" and by_id["knight-of-swords"].number == 12
+    assert by_id["knight-of-swords"].name_th == "อัศวินดาบ"
+    assert by_id["knight-of-swords"].number == 12
     assert by_id["knight-of-wands"].image == "wands_12_knight.jpg"
     assert by_id["the-world"].number == 21
 

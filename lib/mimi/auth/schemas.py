@@ -20,6 +20,13 @@ class RefreshRequest(BaseModel):
     refresh_token: str = Field(min_length=20, max_length=200)
 
 
+class LoginResult(BaseModel):
+    """What login_line_user did: the user's profile, and whether the account was created now."""
+
+    user: dict[str, Any]
+    created: bool
+
+
 class TokenPair(BaseModel):
     access_token: str
     refresh_token: str

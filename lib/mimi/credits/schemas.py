@@ -27,6 +27,15 @@ class CheckInPublic(BaseModel):
     wallet: dict[str, Any]
 
 
+class ReferralSummary(BaseModel):
+    """The caller's referral code and what it has earned so far."""
+
+    code: str
+    invited_count: int
+    rewarded_count: int
+    coins_earned: int
+
+
 class ReferralPublic(BaseModel):
     code: str
     share_link: str

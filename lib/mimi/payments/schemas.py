@@ -22,6 +22,13 @@ class PackagePublic(BaseModel):
         return self.price_satang / 100
 
 
+class Package(PackagePublic):
+    """A package as stored: also whether it is on sale and what it sells."""
+
+    kind: str
+    active: bool
+
+
 class IntentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -49,6 +56,42 @@ class PaymentPublic(BaseModel):
     stars_clawed_back: int
     amount_refunded: int
     created_at: datetime
+
+
+class PaymentRecord(PaymentPublic):
+    """A payment row with its position in the user's history (the page cursor)."""
+
+    seq: int
+
+
+class RecordedPayment(BaseModel):
+    """The pending payment record_payment_intent stored (or found, for a retried call)."""
+
+    id: str
+
+
+class CreatedIntent(BaseModel):
+    """The parts of Stripe's PaymentIntent the app needs to confirm it."""
+
+    id: str
+    client_secret: str
+    amount: int
+    currency: str
+
+
+class EventPayment(BaseModel):
+    """The payment an applied event touched, as far as the webhook reads it."""
+
+    id: str
+    stars: int
+
+
+class StripeEventResult(BaseModel):
+    """What apply_stripe_event or record_invalid_stripe_event did with an event."""
+
+    outcome: str = "unknown"
+    reason: str | None = None
+    payment: EventPayment | None = None  # absent for events that touched no payment
 
 
 class StripeObject(BaseModel):

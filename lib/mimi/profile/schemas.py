@@ -53,6 +53,14 @@ class LedgerRowPublic(BaseModel):
     created_at: datetime
 
 
+class AccountDeletion(BaseModel):
+    """What delete_my_account did (a second call replays)."""
+
+    deleted: bool
+    deleted_at: datetime
+    replayed: bool
+
+
 class AccountExport(BaseModel):
     """Everything stored about the user (PDPA right of access), as export_my_data() builds it."""
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from uuid import UUID
 
-from mimi.errors import NotFound, RateLimited, ServiceUnavailable, ValidationFailed
-from mimi.pagination import Page, PageQuery, check_limit, decode_uuid_cursor, page_of
-from mimi.readings import repository, service
+from mimi.credits.errors import AccountFrozen, InsufficientCredits, WalletNotFound
+from mimi.errors import RateLimited, RateLimitUnavailable, ValidationFailed
+from mimi.pagination import InvalidCursor, Page, PageQuery
+from mimi.readings import service
+from mimi.readings.errors import AlreadyReviewed, QueueUnavailable, ReadingNotCompleted, ReadingNotFound
 from mimi.readings.schemas import (
     ReadingCreate,
     ReadingPublic,
@@ -14,6 +17,7 @@ from mimi.readings.schemas import (
     ReadingSummaryPublic,
     ReviewCreate,
     ReviewPublic,
+    parse_reading_id,
 )
 from mimi.web import USER_API, Router
 
@@ -22,38 +26,39 @@ if TYPE_CHECKING:
 
 router = Router(needs=(*USER_API, "upstash_redis_rest_url", "upstash_redis_rest_token", "qstash_url", "qstash_token",
                        "reading_processor_url"))
+READING_ID = {"reading_id": parse_reading_id}
 
 
 @router.post("/", body=ReadingCreate, response=ReadingQueuedPublic, status=202, auth=True,
-             errors=(RateLimited, ServiceUnavailable))
+             errors=(InsufficientCredits, AccountFrozen, WalletNotFound, RateLimited,
+                     RateLimitUnavailable, QueueUnavailable))
 def submit(body: ReadingCreate, caller: Caller) -> ReadingQueuedPublic:
     """Ask a question: one star is spent and the reading is queued."""
-    return ReadingQueuedPublic.model_validate(service.submit(caller, body))
+    queued = service.submit(caller, body)
+    return ReadingQueuedPublic(id=queued.id, status=queued.status, wallet=queued.wallet)
 
 
-@router.get("/", query=PageQuery, response=Page[ReadingSummaryPublic], auth=True, errors=(ValidationFailed,))
+@router.get("/", query=PageQuery, response=Page[ReadingSummaryPublic], auth=True,
+            errors=(InvalidCursor, ValidationFailed))
 def history(query: PageQuery, caller: Caller) -> Page[ReadingSummaryPublic]:
     """The caller's readings, newest first, a page at a time."""
-    rows = repository.history(caller, decode_uuid_cursor(query.cursor), check_limit(query.limit))
-    items, next_cursor = page_of(rows, query.limit)
-    return Page[ReadingSummaryPublic](items=[ReadingSummaryPublic.model_validate(r) for r in items],
-                                      next_cursor=next_cursor)
+    return service.history(caller, query.by_uuid())
 
 
-@router.get("/{reading_id}", response=ReadingPublic, auth=True, errors=(NotFound,))
-def get_reading(reading_id: str, caller: Caller) -> ReadingPublic:
+@router.get("/{reading_id}", parse=READING_ID, response=ReadingPublic, auth=True, errors=(ReadingNotFound,))
+def get_reading(reading_id: UUID, caller: Caller) -> ReadingPublic:
     """One of the caller's readings (poll it until it is completed, rejected or failed)."""
-    return ReadingPublic.model_validate(service.get(caller, reading_id))
+    return service.get(caller, reading_id)
 
 
-@router.delete("/{reading_id}", status=204, auth=True, errors=(NotFound,))
-def delete_reading(reading_id: str, caller: Caller) -> None:
+@router.delete("/{reading_id}", parse=READING_ID, status=204, auth=True, errors=(ReadingNotFound,))
+def delete_reading(reading_id: UUID, caller: Caller) -> None:
     """Delete one of the caller's readings."""
-    repository.delete_reading(caller, service.reading_id(reading_id))
+    service.delete(caller, reading_id)
 
 
-@router.post("/{reading_id}/review", body=ReviewCreate, response=ReviewPublic, auth=True, errors=(NotFound,))
-def review(reading_id: str, body: ReviewCreate, caller: Caller) -> ReviewPublic:
+@router.post("/{reading_id}/review", parse=READING_ID, body=ReviewCreate, response=ReviewPublic, auth=True,
+             errors=(ReadingNotFound, ReadingNotCompleted, AlreadyReviewed))
+def review(reading_id: UUID, body: ReviewCreate, caller: Caller) -> ReviewPublic:
     """Say how accurate a reading felt (rewarded once)."""
-    result = repository.review_reading(caller, service.reading_id(reading_id), body.accuracy, body.comment)
-    return ReviewPublic.model_validate(result)
+    return service.review(caller, reading_id, body)

@@ -6,33 +6,27 @@ import base64
 import logging
 import time
 from typing import Any
+from uuid import UUID
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from mimi.agent import AgentResult, run_reading, spread
 from mimi.agent.prompt import Depth, Language
-from mimi.errors import AppError, ValidationFailed
+from mimi.config import get_settings
 from mimi.logs import log
 from mimi.readings import repository, telemetry
 from mimi.readings.deck import Card, draw
-from mimi.readings.schemas import FailureCallback, ReadingJob
+from mimi.readings.errors import InvalidCallback, InvalidJob, ReadingNotFound
+from mimi.readings.schemas import (
+    ClaimedReading,
+    FailureCallback,
+    JobOutcome,
+    ReadingJob,
+    ReadingStepResult,
+    SweepOutcome,
+)
 
 DELIVERY_FAILED = "delivery_failed"
-
-
-class JobOutcome(BaseModel):
-    """What the processor did with one delivery."""
-
-    reading_id: str
-    status: str
-    replayed: bool
-
-
-class SweepOutcome(BaseModel):
-    """What a scheduled sweep refunded."""
-
-    swept: int
-    reading_ids: list[str]
 
 
 def parse_job(body: bytes) -> ReadingJob:
@@ -40,7 +34,7 @@ def parse_job(body: bytes) -> ReadingJob:
     try:
         return ReadingJob.model_validate_json(body)
     except ValidationError:
-        raise ValidationFailed("body: expected {\"reading_id\": <uuid>}", code="invalid_job") from None
+        raise InvalidJob("body: expected {\"reading_id\": <uuid>}") from None
 
 
 def parse_failure(body: bytes) -> ReadingJob:
@@ -49,7 +43,7 @@ def parse_failure(body: bytes) -> ReadingJob:
         callback = FailureCallback.model_validate_json(body)
         return parse_job(base64.b64decode(callback.source_body, validate=True))
     except (ValidationError, ValueError):  # binascii.Error, and non-ASCII text, are ValueErrors
-        raise ValidationFailed("body: expected a QStash failure callback", code="invalid_callback") from None
+        raise InvalidCallback("body: expected a QStash failure callback") from None
 
 
 def drawn_cards(cards: list[Card], depth: Depth) -> list[dict[str, Any]]:
@@ -75,47 +69,44 @@ def _meta(agent: AgentResult) -> dict[str, Any]:
             "prompt_tokens": agent.prompt_tokens, "completion_tokens": agent.completion_tokens}
 
 
-def _store(reading_id: str, agent: AgentResult, cards: list[Card], depth: Depth,
-           language: Language) -> dict[str, Any]:
+def _store(reading_id: UUID, agent: AgentResult, cards: list[Card], depth: Depth,
+           language: Language) -> ReadingStepResult:
     """One rpc: complete (reward once) or reject (refund once)."""
     out, drawn = agent.output, drawn_cards(cards, depth)
     analysis = out.analysis.model_dump()
     if out.accepted or out.rejection is None:
-        return repository.complete_reading(reading_id, drawn, result_json(agent, cards, depth, language),
-                                           analysis, _meta(agent))
-    return repository.reject_reading(reading_id, out.rejection.model_dump(), drawn, analysis)
+        return repository.complete_reading(reading_id, cards=drawn, result=result_json(agent, cards, depth, language),
+                                           analysis=analysis, meta=_meta(agent))
+    return repository.reject_reading(reading_id, rejection=out.rejection.model_dump(), cards=drawn,
+                                     analysis=analysis)
 
 
 def process(job: ReadingJob) -> JobOutcome:
     """Handle one delivery; a finished or unknown reading is a no-op, LlmUnavailable (503) makes QStash retry."""
     reading_id = str(job.reading_id)
-    claim = _claim(reading_id)
-    if claim is None or claim["final"]:
-        status = claim["status"] if claim else "unknown"
+    claim = _claim(job.reading_id)
+    if claim is None or claim.final:
+        status = claim.status if claim else "unknown"
         log("reading_job_noop", reading_id=reading_id, status=status)
         return JobOutcome(reading_id=reading_id, status=status, replayed=True)
-    depth: Depth = claim["depth"]
-    language: Language = claim["language"]
     telemetry.claimed(claim)
-    cards = draw(len(spread(depth)))
+    cards = draw(len(spread(claim.depth)))
     started = time.perf_counter()
-    agent = run_reading(claim["question"], language, cards, depth)
+    agent = run_reading(claim.question, claim.language, cards, claim.depth)
     telemetry.answered(agent, round((time.perf_counter() - started) * 1000, 1))
-    stored = _store(reading_id, agent, cards, depth, language)
+    stored = _store(job.reading_id, agent, cards, claim.depth, claim.language)
     telemetry.stored(stored)
-    log("reading_job_done", reading_id=reading_id, status=stored["status"], attempts=claim["attempts"],
-        replayed=stored["replayed"], provider=agent.provider)
-    return JobOutcome(reading_id=reading_id, status=stored["status"], replayed=bool(stored["replayed"]))
+    log("reading_job_done", reading_id=reading_id, status=stored.status, attempts=claim.attempts,
+        replayed=stored.replayed, provider=agent.provider)
+    return JobOutcome(reading_id=reading_id, status=stored.status, replayed=stored.replayed)
 
 
-def _claim(reading_id: str) -> dict[str, Any] | None:
+def _claim(reading_id: UUID) -> ClaimedReading | None:
     """The claimed reading, or None when it does not exist (nothing to retry for)."""
     try:
         return repository.claim_reading(reading_id)
-    except AppError as exc:
-        if exc.code != "reading_not_found":
-            raise
-        log("reading_job_unknown", logging.WARNING, reading_id=reading_id)
+    except ReadingNotFound:
+        log("reading_job_unknown", logging.WARNING, reading_id=str(reading_id))
         return None
 
 
@@ -123,14 +114,19 @@ def fail(job: ReadingJob) -> JobOutcome:
     """QStash gave up on a job: mark the reading failed and refund once (a finished one is left as it is)."""
     reading_id = str(job.reading_id)
     try:
-        stored = repository.fail_reading(reading_id, DELIVERY_FAILED)
-    except AppError as exc:
-        if exc.code != "reading_not_found":
-            raise
+        stored = repository.fail_reading(job.reading_id, reason=DELIVERY_FAILED)
+    except ReadingNotFound:
         log("reading_failure_unknown", logging.WARNING, reading_id=reading_id)
         telemetry.dead_lettered(None, DELIVERY_FAILED)
         return JobOutcome(reading_id=reading_id, status="unknown", replayed=True)
-    log("reading_failed", logging.WARNING, reading_id=reading_id, status=stored["status"],
-        replayed=stored["replayed"])
+    log("reading_failed", logging.WARNING, reading_id=reading_id, status=stored.status,
+        replayed=stored.replayed)
     telemetry.dead_lettered(stored, DELIVERY_FAILED)
-    return JobOutcome(reading_id=reading_id, status=stored["status"], replayed=bool(stored["replayed"]))
+    return JobOutcome(reading_id=reading_id, status=stored.status, replayed=stored.replayed)
+
+
+def sweep() -> SweepOutcome:
+    """Fail and refund the readings paid for but never claimed within stale_reading_after_s."""
+    outcome = repository.sweep_stale_readings(older_than_s=get_settings().stale_reading_after_s)
+    telemetry.swept(outcome.swept)
+    return outcome

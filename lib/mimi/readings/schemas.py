@@ -9,12 +9,24 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from mimi.readings.errors import ReadingNotFound
+
 QUESTION_MIN, QUESTION_MAX = 10, 500
 COMMENT_MAX = 500
 # Longer raw input is refused before normalising it, so a huge body costs no work.
 RAW_TEXT_MAX = 4 * QUESTION_MAX
 
 Status = Literal["queued", "processing", "completed", "rejected", "failed"]
+Depth = Literal["standard", "deep"]
+Language = Literal["th", "en"]
+
+
+def parse_reading_id(raw: str) -> UUID:
+    """A reading id from the path; anything that is not a UUID is simply not found."""
+    try:
+        return UUID(raw)
+    except ValueError:
+        raise ReadingNotFound("No such reading.") from None
 
 
 def clean_text(value: str, *, allow_newlines: bool = False) -> str:
@@ -42,8 +54,8 @@ class ReadingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     question: str = Field(max_length=RAW_TEXT_MAX)
-    depth: Literal["standard", "deep"] = "standard"
-    language: Literal["th", "en"] | None = None
+    depth: Depth = "standard"
+    language: Language | None = None
 
     @field_validator("question")
     @classmethod
@@ -135,3 +147,51 @@ class FailureCallback(BaseModel):
     source_body: str = Field(alias="sourceBody", min_length=1, max_length=4096)
     retried: int | None = None
     status: int | None = None
+
+
+class QueuedReading(BaseModel):
+    """What submit_reading stored: the queued reading, the star spent and the wallet after it."""
+
+    id: UUID
+    status: Status
+    spent: str | None = None
+    wallet: dict[str, Any]
+
+
+class ClaimedReading(BaseModel):
+    """A reading claimed by the processor; `final` when it was already finished (nothing to do)."""
+
+    id: UUID
+    status: Status
+    question: str
+    language: Language
+    depth: Depth
+    final: bool
+    attempts: int
+    created_at: datetime  # submitted
+    updated_at: datetime  # this claim (both Postgres' clock: the queue delay is their difference)
+
+
+class ReadingStepResult(BaseModel):
+    """A processor step's result: the reading's status after it, and whether the step had already been done."""
+
+    id: UUID
+    status: Status
+    replayed: bool
+    created_at: datetime
+    completed_at: datetime | None  # set when the reading completed
+
+
+class JobOutcome(BaseModel):
+    """What the processor did with one delivery."""
+
+    reading_id: str
+    status: str
+    replayed: bool
+
+
+class SweepOutcome(BaseModel):
+    """What a scheduled sweep refunded."""
+
+    swept: int
+    reading_ids: list[str]

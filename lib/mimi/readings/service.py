@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import logging
-import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from uuid import UUID
 
 from mimi.config import get_settings
-from mimi.errors import AppError, NotFound
+from mimi.errors import AppError
 from mimi.logs import log
+from mimi.pagination import Page, PageRequest, page_of
 from mimi.readings import repository, telemetry
-from mimi.readings.schemas import ReadingCreate
+from mimi.readings.errors import ReadingNotFound
+from mimi.readings.schemas import (
+    QueuedReading,
+    ReadingCreate,
+    ReadingPublic,
+    ReadingSummaryPublic,
+    ReviewCreate,
+    ReviewPublic,
+)
 
 if TYPE_CHECKING:
     from mimi.auth.deps import Caller
@@ -27,42 +36,50 @@ def check_rate_limits(user_id: str) -> None:
     ratelimit.enforce("readings_day", user_id, s.readings_per_day, DAY_S, fail_open=False)
 
 
-def submit(caller: Caller, body: ReadingCreate) -> dict[str, Any]:
+def submit(caller: Caller, body: ReadingCreate) -> QueuedReading:
     """Spend and queue in one rpc, then publish; when the publish fails, refund and answer 503."""
     from mimi.readings import queue  # QStash too
 
     check_rate_limits(caller.user_id)
-    reading = repository.submit_reading(caller, body.question, body.language, body.depth)
+    reading = repository.submit_reading(caller, question=body.question, language=body.language, depth=body.depth)
     try:
-        queue.publish_reading(str(reading["id"]))
+        queue.publish_reading(str(reading.id))
     except AppError:
-        _cancel(caller, str(reading["id"]))
+        _cancel(caller, reading.id)
         raise
-    log("reading_queued", reading_id=str(reading["id"]), depth=body.depth, spent=reading.get("spent"))
+    log("reading_queued", reading_id=str(reading.id), depth=body.depth, spent=reading.spent)
     telemetry.submitted(reading, body.depth)
     return reading
 
 
-def _cancel(caller: Caller, reading_id: str) -> None:
+def _cancel(caller: Caller, reading_id: UUID) -> None:
     """Give the credit back for a reading the queue never took (a failure here is logged for reconciliation)."""
     try:
         repository.cancel_reading(caller, reading_id)
         telemetry.cancelled()
     except AppError as exc:
-        log("reading_cancel_failed", logging.ERROR, reading_id=reading_id, code=exc.code)
+        log("reading_cancel_failed", logging.ERROR, reading_id=str(reading_id), code=exc.code)
 
 
-def reading_id(raw: str) -> str:
-    """A reading id from the path; anything that is not a UUID is simply not found."""
-    try:
-        return str(uuid.UUID(raw))
-    except ValueError:
-        raise NotFound("No such reading.", code="reading_not_found") from None
-
-
-def get(caller: Caller, raw_id: str) -> dict[str, Any]:
-    """One of the caller's readings; 404 for another user's, a deleted one or a bad id."""
-    found = repository.get_reading(caller, reading_id(raw_id))
+def get(caller: Caller, reading_id: UUID) -> ReadingPublic:
+    """One of the caller's readings; 404 for another user's or a deleted one."""
+    found = repository.get_by_id(caller, reading_id)
     if found is None:
-        raise NotFound("No such reading.", code="reading_not_found")
+        raise ReadingNotFound("No such reading.")
     return found
+
+
+def history(caller: Caller, page: PageRequest) -> Page[ReadingSummaryPublic]:
+    """The caller's readings, newest first, one page."""
+    items, next_cursor = page_of(repository.list_page_for_user(caller, page), page, key=lambda r: r.id)
+    return Page[ReadingSummaryPublic](items=items, next_cursor=next_cursor)
+
+
+def delete(caller: Caller, reading_id: UUID) -> None:
+    """Delete one of the caller's readings (404 when it is not theirs)."""
+    repository.delete_reading(caller, reading_id)
+
+
+def review(caller: Caller, reading_id: UUID, body: ReviewCreate) -> ReviewPublic:
+    """Review a completed reading of the caller's (rewarded once)."""
+    return repository.review_reading(caller, reading_id, accuracy=body.accuracy, comment=body.comment)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mimi.metrics import (
     CREDITS_SPENT,
@@ -25,14 +24,13 @@ from mimi.metrics import (
 
 if TYPE_CHECKING:
     from mimi.agent import AgentResult
+    from mimi.readings.schemas import ClaimedReading, QueuedReading, ReadingStepResult
 
-Row = Mapping[str, Any]
 
-
-def submitted(reading: Row, depth: str) -> None:
+def submitted(reading: QueuedReading, depth: str) -> None:
     """A reading was paid for and queued: one submission, one spend of the currency it took."""
     emit(READINGS_SUBMITTED, 1, Depth=depth)
-    emit(CREDITS_SPENT, 1, Currency=str(reading.get("spent") or "unknown"), Reason="reading")
+    emit(CREDITS_SPENT, 1, Currency=reading.spent or "unknown", Reason="reading")
 
 
 def cancelled() -> None:
@@ -40,10 +38,10 @@ def cancelled() -> None:
     emit(READINGS_FAILED, 1, Reason="cancelled")
 
 
-def claimed(claim: Row) -> None:
+def claimed(claim: ClaimedReading) -> None:
     """Queue delay on the first claim only: submit (created_at) to processing (updated_at), both Postgres' clock."""
-    if claim.get("attempts") == 1:
-        emit_many({QUEUE_DELAY: (since_ms(claim.get("created_at"), claim.get("updated_at")), "Milliseconds")})
+    if claim.attempts == 1:
+        emit_many({QUEUE_DELAY: (since_ms(claim.created_at, claim.updated_at), "Milliseconds")})
 
 
 def answered(agent: AgentResult, latency_ms: float) -> None:
@@ -56,22 +54,21 @@ def answered(agent: AgentResult, latency_ms: float) -> None:
               Provider=agent.provider)
 
 
-def stored(reading: Row) -> None:
+def stored(reading: ReadingStepResult) -> None:
     """A reading ended as completed or rejected (a replay counts nothing)."""
-    if reading.get("replayed"):
+    if reading.replayed:
         return
-    if reading.get("status") == "completed":
+    if reading.status == "completed":
         emit_many({READINGS_COMPLETED: (1, "Count"),
-                   TIME_TO_COMPLETED: (since_ms(reading.get("created_at"), reading.get("completed_at")),
-                                       "Milliseconds")})
-    elif reading.get("status") == "rejected":
+                   TIME_TO_COMPLETED: (since_ms(reading.created_at, reading.completed_at), "Milliseconds")})
+    elif reading.status == "rejected":
         emit(READINGS_REJECTED, 1)
 
 
-def dead_lettered(reading: Row | None, reason: str) -> None:
+def dead_lettered(reading: ReadingStepResult | None, reason: str) -> None:
     """QStash gave up on a job (it is in the DLQ now); the reading failed unless it had already ended."""
     emit(QSTASH_DEAD_LETTERS, 1)
-    if reading is not None and not reading.get("replayed") and reading.get("status") == "failed":
+    if reading is not None and not reading.replayed and reading.status == "failed":
         emit(READINGS_FAILED, 1, Reason=reason)
 
 
