@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: dev test lint bench bench-cold mutate package migrate deploy deploy-preflight import-legacy postgres redis-server browser clean
+.PHONY: dev test lint bench bench-cold mutate package openapi fuzz migrate deploy deploy-preflight import-legacy postgres redis-server browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,14 @@ bench-cold: $(STAMP) postgres redis-server
 mutate: $(STAMP) postgres redis-server
 	$(PY) -m tests.mutation $(ARGS)
 
+# openapi.json and README's route list, from the route tables (a test fails when either is stale).
+openapi: $(STAMP)
+	$(PY) -m mimi_local.openapi
+
+# Schemathesis against a throwaway stack on a free port, with and without a token; report in .fuzz/ (README).
+fuzz: $(STAMP) postgres redis-server
+	$(PY) -m mimi_local.fuzz $(FUZZ_ARGS)
+
 package: $(STAMP)
 	$(PY) -m mimi_local.package --out .package --compile
 
@@ -101,4 +109,4 @@ import-legacy: $(STAMP)
 	@$(PY) -m mimi_local.legacy_import --legacy-dsn "$(LEGACY_DSN)" --dsn "$(DSN)" $(if $(DRY_RUN),--dry-run)
 
 clean:
-	rm -rf .local .package .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .local .package .fuzz .pytest_cache .mypy_cache .ruff_cache

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from mimi.errors import ValidationFailed
 
@@ -24,7 +24,7 @@ class InvalidCursor(ValidationFailed):
 
 class Page(BaseModel, Generic[T]):
     items: list[T]
-    next_cursor: str | None
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null on the last page.")
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,10 @@ class PageRequest:
 class PageQuery(BaseModel):
     """The query of a paged list: ?limit=&cursor=, parsed into a PageRequest by by_uuid() or by_seq()."""
 
-    limit: int = 20
-    cursor: str | None = None
+    limit: int = Field(default=20, json_schema_extra={"minimum": 1, "maximum": MAX_LIMIT},
+                       description=f"Items per page, 1 to {MAX_LIMIT}.")
+    cursor: str | None = Field(default=None, description="The next_cursor of the previous page; "
+                                                         "left out for the first page.")
 
     def by_uuid(self) -> PageRequest:
         """A page over a uuid key; 422 invalid_cursor, then 422 for a limit out of range."""

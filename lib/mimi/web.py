@@ -52,10 +52,12 @@ class Route:
     handler: Handler
     body: type[BaseModel] | None = None  # a JSON body validated by this model
     raw_body: bool = False  # the handler gets the body bytes as sent (signed webhooks)
+    raw_model: type[BaseModel] | None = None  # what a raw body holds, for the document (the handler parses it)
     query: type[BaseModel] | None = None
     headers: tuple[str, ...] = ()  # request headers passed to the handler (optional strings)
     response: Any = None  # a pydantic model, or e.g. list[Model]; None: no JSON body
     status: int = 200
+    also: tuple[int, ...] = ()  # other statuses that answer with the response model (health's 503)
     auth: bool = False  # needs `Authorization: Bearer <app access token>`
     errors: tuple[type[AppError], ...] = ()  # the coded errors it can answer besides 401/422
     response_headers: tuple[tuple[str, str], ...] = ()

@@ -52,7 +52,7 @@ def login(id_token: str, ref: str | None, ip: str) -> LoginPublic:
     result = repository.login_line_user(identity.sub, name=identity.name, picture=identity.picture,
                                         refresh_hash=refresh_hash, ttl_s=get_settings().refresh_token_ttl_s,
                                         ref=ref or None)
-    access, ttl = issue_access_token(str(result.user["id"]))
+    access, ttl = issue_access_token(str(result.user.id))
     return LoginPublic(access_token=access, refresh_token=refresh, expires_in=ttl, user=result.user,
                        created=result.created)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from mimi.credits.errors import AccountFrozen
 from mimi.errors import RateLimited, ValidationFailed
 from mimi.idempotency import IdempotencyKeyReused, InvalidIdempotencyKey, key_or_new
 from mimi.pagination import InvalidCursor, Page, PageQuery
@@ -34,7 +35,7 @@ def packages() -> list[PackagePublic]:
              headers=("Idempotency-Key",), parse={"idempotency_key": key_or_new},
              errors=(PackageNotFound, PackageNotPurchasable, InvalidIdempotencyKey, IdempotencyKeyReused,
                      PaymentIntentConflict, InvalidPaymentIntent, RateLimited,
-                     PaymentProviderUnavailable))
+                     PaymentProviderUnavailable, AccountFrozen))
 def create_intent(body: IntentCreate, caller: Caller, idempotency_key: str) -> IntentPublic:
     """Start buying a package: a Stripe PaymentIntent at the server's price, recorded as pending."""
     return service.start_purchase(caller, body.package_id, idempotency_key)

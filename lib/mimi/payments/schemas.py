@@ -29,10 +29,17 @@ class Package(PackagePublic):
     active: bool
 
 
+# The star packages on sale (0009_payments.sql; a test checks this against the database). The document lists
+# them as the enum of package_id; the code looks the id up, so a new package sells before the document knows it.
+PACKAGE_IDS = ("stars_10", "stars_25", "stars_60")
+
+
 class IntentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    package_id: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_]+$")
+    package_id: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_]+$",
+                            json_schema_extra={"enum": list(PACKAGE_IDS)},
+                            description="A package id from GET /packages.")
 
 
 class IntentPublic(BaseModel):

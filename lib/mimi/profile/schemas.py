@@ -7,12 +7,25 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.config import JsonDict
+
+from mimi.credits.schemas import WalletPublic
+
+# What the document states (the validators below decide): not blank, no control or line-separator characters.
+_NOT_IN_NAME = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
+NAME_PATTERN = rf"^[^{_NOT_IN_NAME}]*[^\s{_NOT_IN_NAME}][^{_NOT_IN_NAME}]*$"
+SOMETHING_TO_CHANGE: JsonDict = {"anyOf": [
+    {"required": ["display_name"], "properties": {"display_name": {"type": "string"}}},
+    {"required": ["language"], "properties": {"language": {"type": "string"}}}]}
 
 
 class ProfileUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """display_name and/or language (at least one of them not null)."""
 
-    display_name: str | None = Field(default=None, max_length=100)
+    model_config = ConfigDict(extra="forbid", json_schema_extra=SOMETHING_TO_CHANGE)
+
+    display_name: str | None = Field(default=None, max_length=100, json_schema_extra={"pattern": NAME_PATTERN},
+                                     description="1 to 100 characters after trimming; no control characters.")
     language: Literal["th", "en"] | None = None
 
     @field_validator("display_name")
@@ -41,7 +54,7 @@ class ProfilePublic(BaseModel):
     language: str
     referral_code: str
     created_at: datetime
-    wallet: dict[str, Any]
+    wallet: WalletPublic
 
 
 class LedgerRowPublic(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mimi.readings import processor, queue
 from mimi.readings.errors import InvalidCallback, InvalidJob, QStashSignatureInvalid
-from mimi.readings.schemas import JobOutcome, SweepOutcome
+from mimi.readings.schemas import FailureCallback, JobOutcome, ReadingJob, SweepOutcome
 from mimi.web import Router
 
 router = Router(needs=("supabase_url", "supabase_service_role_key", "qstash_current_signing_key",
@@ -12,14 +12,15 @@ router = Router(needs=("supabase_url", "supabase_service_role_key", "qstash_curr
 SIGNED = {"raw_body": True, "headers": ("Upstash-Signature",)}
 
 
-@router.post("/", **SIGNED, response=JobOutcome, errors=(QStashSignatureInvalid, InvalidJob))
+@router.post("/", **SIGNED, raw_model=ReadingJob, response=JobOutcome, errors=(QStashSignatureInvalid, InvalidJob))
 def run_job(body: bytes, upstash_signature: str | None) -> JobOutcome:
     """A reading job: claim, draw, one LLM call, complete or reject (idempotent by reading id)."""
     queue.verify(body, upstash_signature, url=queue.processor_url())
     return processor.process(processor.parse_job(body))
 
 
-@router.post("/failed", **SIGNED, response=JobOutcome, errors=(QStashSignatureInvalid, InvalidCallback))
+@router.post("/failed", **SIGNED, raw_model=FailureCallback, response=JobOutcome,
+             errors=(QStashSignatureInvalid, InvalidCallback))
 def job_failed(body: bytes, upstash_signature: str | None) -> JobOutcome:
     """QStash's failure callback: the reading fails and its star is refunded once."""
     queue.verify(body, upstash_signature, url=queue.failed_url())

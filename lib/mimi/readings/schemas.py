@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal, NotRequired
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, with_config
+from typing_extensions import TypedDict
 
+from mimi.credits.schemas import JsonInt, Reward, WalletPublic
 from mimi.readings.errors import ReadingNotFound
 
 QUESTION_MIN, QUESTION_MAX = 10, 500
 COMMENT_MAX = 500
 # Longer raw input is refused before normalising it, so a huge body costs no work.
 RAW_TEXT_MAX = 4 * QUESTION_MAX
+
+# What the document states of text (the validators decide): no control characters; LINES allows newlines.
+ONE_LINE = r"^[^\x00-\x1f\x7f-\x9f]*$"
+LINES = r"^[^\x00-\x09\x0b-\x1f\x7f-\x9f]*$"
 
 Status = Literal["queued", "processing", "completed", "rejected", "failed"]
 Depth = Literal["standard", "deep"]
@@ -53,9 +59,15 @@ class ReadingCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    question: str = Field(max_length=RAW_TEXT_MAX)
-    depth: Depth = "standard"
-    language: Language | None = None
+    # The document states the limits a client must meet (10 to 500 characters); the raw cap only bounds work.
+    question: str = Field(max_length=RAW_TEXT_MAX, json_schema_extra={
+                              "minLength": QUESTION_MIN, "maxLength": QUESTION_MAX, "pattern": ONE_LINE},
+                          description="One line, 10 to 500 visible characters (Thai marks count as one, "
+                                      "invisible ones as none), with letters; no control characters.")
+    depth: Depth = Field(default="standard",
+                                               description="standard draws 3 cards, deep draws 5.")
+    language: Language | None = Field(default=None, description="The reading's language; "
+                                                 "the profile's language when left out.")
 
     @field_validator("question")
     @classmethod
@@ -73,8 +85,11 @@ class ReviewCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    accuracy: int = Field(ge=0, le=100)
-    comment: str | None = Field(default=None, max_length=RAW_TEXT_MAX)
+    accuracy: JsonInt = Field(ge=0, le=100, description="How accurate the reading felt, 0 to 100.")
+    comment: str | None = Field(default=None, max_length=RAW_TEXT_MAX,
+                                json_schema_extra={"maxLength": COMMENT_MAX, "pattern": LINES},
+                                description="At most 500 characters after trimming; newlines allowed, no other "
+                                            "control characters.")
 
     @field_validator("comment")
     @classmethod
@@ -87,10 +102,58 @@ class ReviewCreate(BaseModel):
         return value or None
 
 
+class DrawnCard(TypedDict):
+    """One drawn card in its spread position."""
+
+    id: str
+    name: str
+    name_th: str
+    image: str
+    position: str | None
+    position_th: str
+    position_en: str
+
+
+class ResultCard(DrawnCard, total=False):
+    """A card of a finished reading with what it means there (absent on readings imported from the old app)."""
+
+    short_meaning: str
+    meaning: str
+
+
+@with_config(ConfigDict(extra="allow"))
+class ReadingResult(TypedDict):
+    """The finished reading. Readings imported from the old app may lack some keys and carry others."""
+
+    cards: list[ResultCard]
+    header: NotRequired[str]
+    reading: NotRequired[str]
+    suggestions: NotRequired[list[str]]
+    next_questions: NotRequired[list[str]]
+    final: NotRequired[str]
+    end: NotRequired[str]
+    notice: NotRequired[str]
+
+
+class AnalysisPublic(BaseModel):
+    """What the question is about."""
+
+    mood: str
+    topic: str
+    period: str
+
+
+class RejectionPublic(BaseModel):
+    """Why Mimi refused the question (its star was refunded) and a question she could read instead."""
+
+    reason: str
+    suggested_question: str
+
+
 class ReadingQueuedPublic(BaseModel):
     id: UUID
     status: Status
-    wallet: dict[str, Any]
+    wallet: WalletPublic
 
 
 class ReadingPublic(BaseModel):
@@ -99,11 +162,11 @@ class ReadingPublic(BaseModel):
     question: str
     language: str
     depth: str
-    cards: list[dict[str, Any]] | None
-    result: dict[str, Any] | None
-    analysis: dict[str, Any] | None
-    rejection: dict[str, Any] | None
-    failure_reason: str | None
+    cards: list[DrawnCard] | None = Field(description="The drawn cards, once drawn.")
+    result: ReadingResult | None = Field(description="Set when status is completed.")
+    analysis: AnalysisPublic | None
+    rejection: RejectionPublic | None = Field(description="Set when status is rejected.")
+    failure_reason: str | None = Field(description="Set when status is failed.")
     created_at: datetime
     updated_at: datetime
     completed_at: datetime | None
@@ -116,7 +179,7 @@ class ReadingSummaryPublic(BaseModel):
     language: str
     depth: str
     header: str | None
-    cards: list[dict[str, Any]] | None
+    cards: list[DrawnCard] | None
     reviewed: bool
     created_at: datetime
     completed_at: datetime | None
@@ -127,8 +190,8 @@ class ReviewPublic(BaseModel):
     accuracy: int
     comment: str | None
     created_at: datetime
-    reward: dict[str, int]
-    wallet: dict[str, Any]
+    reward: Reward
+    wallet: WalletPublic
 
 
 class ReadingJob(BaseModel):
@@ -155,7 +218,7 @@ class QueuedReading(BaseModel):
     id: UUID
     status: Status
     spent: str | None = None
-    wallet: dict[str, Any]
+    wallet: WalletPublic
 
 
 class ClaimedReading(BaseModel):
