@@ -77,6 +77,7 @@ class Settings(BaseModel):
     readings_per_minute: int = 5
     readings_per_day: int = 60
     llm_providers: list[LlmProvider] = Field(default_factory=list)
+    daily_card_max_tokens: int = 900  # the free daily card's output budget (below any provider's own cap)
 
     stripe_secret_key: SecretStr = SecretStr("")
     stripe_webhook_secret: SecretStr = SecretStr("")

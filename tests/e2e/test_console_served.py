@@ -8,7 +8,7 @@ import pytest
 from mimi_local.stack import LocalStack
 
 KEY_TESTIDS = ("login-form", "login-name", "login-button", "stars", "free-points", "coins", "level", "question",
-               "depth-standard", "depth-deep", "ask-button", "reading", "history-list", "packages", "daily-button",
+               "spread", "daily-card-button", "ask-button", "reading", "history-list", "packages", "daily-button",
                "exchange-stars", "exchange-button", "referral-link", "copy-referral", "lang-toggle", "toasts")
 
 

@@ -49,11 +49,12 @@ def points(docs: list[dict[str, Any]], name: str, function: str) -> list[dict[st
     return [d for d in docs if name in d and d["function"] == function]
 
 
-def submit_through_handler(session: dict[str, Any], question: str) -> str:
-    status, body, _ = invoke("readings", "POST", "/", headers={**bearer(session), "content-type": "application/json"},
-                             body=json.dumps({"question": question, "depth": "standard"}).encode())
-    assert status == 202, body
-    return str(body["id"])
+def submit_through_handler(session: dict[str, Any], question: str, path: str = "/", **choice: str) -> str:
+    body = {"question": question, **(choice or {"depth": "standard"})}
+    headers = {**bearer(session), "content-type": "application/json"}
+    status, answer, _ = invoke("readings", "POST", path, headers=headers, body=json.dumps(body).encode())
+    assert status == 202, answer
+    return str(answer["id"])
 
 
 def test_a_completed_reading_emits_submitted_spent_queue_delay_llm_cost_and_time_to_completed(
@@ -68,6 +69,7 @@ def test_a_completed_reading_emits_submitted_spent_queue_delay_llm_cost_and_time
     [submitted] = points(docs, "ReadingsSubmitted", "readings")
     assert submitted["ReadingsSubmitted"] == 1
     assert submitted["Depth"] == "standard"
+    assert submitted["Spread"] == "three"
     [spent] = points(docs, "CreditsSpent", "readings")
     assert spent["CreditsSpent"] == 1
     assert spent["Currency"] in {"star", "free_point"}
@@ -84,6 +86,39 @@ def test_a_completed_reading_emits_submitted_spent_queue_delay_llm_cost_and_time
     assert done["ReadingsCompleted"] == 1
     assert 0 < done["TimeToCompleted"] < 20_000
     assert not points(docs, "ReadingsFailed", "reading_processor")
+
+
+def test_a_spread_spends_its_price_and_a_follow_up_counts_as_a_submission_with_its_own_spend(
+        stack: LocalStack, capsys: pytest.CaptureFixture[str]) -> None:
+    session = login(stack)
+    capsys.readouterr()
+    parent = submit_through_handler(session, unique_question(), spread="celtic_cross")
+    assert wait_final(stack, session, parent)["status"] == "completed"
+    follow_up = submit_through_handler(session, unique_question("แล้วฉันควรทำอย่างไรต่อดี"), f"/{parent}/follow-ups",
+                                       language="th")
+    assert wait_final(stack, session, follow_up)["status"] == "completed"
+    dispatcher(stack).wait_idle(20)
+    docs = checked(capsys.readouterr().out)
+    submitted = points(docs, "ReadingsSubmitted", "readings")
+    assert [(d["Spread"], d.get("Depth")) for d in submitted] == [("celtic_cross", "deep"), ("follow_up", None)]
+    spent = points(docs, "CreditsSpent", "readings")
+    assert [(d["CreditsSpent"], d["Reason"]) for d in spent] == [(2, "reading"), (1, "follow_up")]
+    assert len(points(docs, "ReadingsCompleted", "reading_processor")) == 2
+
+
+def test_the_daily_card_counts_one_submission_and_spends_nothing(
+        stack: LocalStack, capsys: pytest.CaptureFixture[str]) -> None:
+    session = login(stack)
+    capsys.readouterr()
+    for _ in range(2):  # the second call answers the same card: no second submission
+        status, card, _ = invoke("readings", "POST", "/daily", headers=bearer(session))
+        assert status == 200, card
+    assert wait_final(stack, session, str(card["id"]))["status"] == "completed"
+    dispatcher(stack).wait_idle(20)
+    docs = checked(capsys.readouterr().out)
+    assert [d["Spread"] for d in points(docs, "ReadingsSubmitted", "readings")] == ["daily"]
+    assert not points(docs, "CreditsSpent", "readings")
+    assert len(points(docs, "ReadingsCompleted", "reading_processor")) == 1
 
 
 def test_a_refused_question_counts_as_rejected(stack: LocalStack, capsys: pytest.CaptureFixture[str]) -> None:

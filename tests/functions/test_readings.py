@@ -30,7 +30,8 @@ from tests.functions.readings_support import (
 
 pytestmark = pytest.mark.usefixtures("quiet_pipeline")
 RESULT_KEYS = {"header", "cards", "reading", "suggestions", "next_questions", "final", "end", "notice"}
-CARD_KEYS = {"id", "name", "name_th", "image", "position", "position_th", "position_en", "meaning", "short_meaning"}
+CARD_KEYS = {"id", "name", "name_th", "image", "orientation", "position", "position_th", "position_en", "meaning",
+             "short_meaning"}
 
 
 def test_journey_submit_to_completed_spends_once_and_rewards_once(stack: LocalStack, sql: Any) -> None:
@@ -91,6 +92,7 @@ def test_language_defaults_to_the_profile_language(stack: LocalStack) -> None:
 
 @pytest.mark.parametrize("body", [
     {"question": "123456789"},                                   # 9 characters
+    {"question": "abcdefghi"},                                   # 9 letters (the SQL would say invalid_question)
     {"question": "x" * 501},                                     # 501 characters
     {"question": "   12345678 \t "},                             # 8 after trimming
     {"question": "ความรัก\u0000ของฉันเป็นยังไง"},                  # NUL

@@ -172,7 +172,7 @@ py("reading-limits-fail-open", LIMITS, ("fail_open=False", "fail_open=True"),
 py("rate-limit-always-fails-open", "lib/mimi/ratelimit.py:enforce", ("        if fail_open:\n            return\n",
                                                                      "        return\n"),
    "every limit fails open when Redis is down", READINGS + "test_rate_limiter_down_is_503_and_spends_nothing")
-py("question-min-9", "lib/mimi/readings/schemas.py:ReadingCreate._clean_question",
+py("question-min-9", "lib/mimi/readings/schemas.py:question_text",
    ("QUESTION_MIN <= len(value)", "QUESTION_MIN - 1 <= len(value)"), "a 9-character question passes validation",
    READINGS + "test_bad_questions_are_422_and_spend_nothing")
 py("question-control-characters", "lib/mimi/readings/schemas.py:clean_text",

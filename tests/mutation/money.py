@@ -5,21 +5,22 @@ from __future__ import annotations
 from tests.mutation.rules import SQL_CREDITS, SQL_PAYMENTS, SQL_READINGS, sql, statement
 
 # --- money: spend, refund, grant, idempotency keys -------------------------------------------------------------
-sql("spend-without-wallet-lock", "private.spend", ("where user_id = p_user for update;", "where user_id = p_user;"),
+sql("spend-without-wallet-lock", "private.spend_amount",
+    ("where user_id = p_user for update;", "where user_id = p_user;"),
     "the wallet row is read without FOR UPDATE: a concurrent spend pays with a balance already spent",
     SQL_CREDITS + "test_a_spend_waits_for_the_wallet_lock_then_pays_with_what_is_left")
-sql("spend-negative-stars-with-free-points", "private.spend",
-    ("elsif w.stars < 0 then", "elsif w.stars < 0 and w.free_points < cost then"),
+sql("spend-negative-stars-with-free-points", "private.spend_amount",
+    ("elsif w.stars < 0 then", "elsif w.stars < 0 and w.free_points < p_cost then"),
     "a spend is allowed while stars are negative if free points remain",
     SQL_PAYMENTS + "test_spending_is_refused_while_stars_are_negative_even_with_free_points_left")
-sql("spend-stars-before-free-points", "private.spend",
-    ("when w.free_points >= cost then 'free_point' when w.stars >= cost then 'star'",
-     "when w.stars >= cost then 'star' when w.free_points >= cost then 'free_point'"),
+sql("spend-stars-before-free-points", "private.spend_amount",
+    ("when w.free_points >= p_cost then 'free_point' when w.stars >= p_cost then 'star'",
+     "when w.stars >= p_cost then 'star' when w.free_points >= p_cost then 'free_point'"),
     "stars are spent before free points", SQL_CREDITS + "test_spend_uses_free_points_first_then_stars")
-sql("spend-without-enough-stars", "private.spend",
-    ("when w.stars >= cost then 'star'", "when w.stars >= 0 then 'star'"),
+sql("spend-without-enough-stars", "private.spend_amount",
+    ("when w.stars >= p_cost then 'star'", "when w.stars >= 0 then 'star'"),
     "a spend with zero stars left is allowed", SQL_CREDITS + "test_spend_uses_free_points_first_then_stars")
-sql("spend-while-frozen", "private.spend", ("elsif w.frozen then", "elsif false then"),
+sql("spend-while-frozen", "private.spend_amount", ("elsif w.frozen then", "elsif false then"),
     "a frozen wallet (open dispute) can still spend", SQL_PAYMENTS + "test_dispute_freezes_until_won")
 sql("idempotency-no-replay", "private.begin_op",
     ("return coalesce(op.result, '{}'::jsonb) || '{\"replayed\": true}'::jsonb;", "return null;"),

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from mimi.readings.deck import Card, draw, load_deck
+from mimi.readings.deck import Card, draw, draw_oriented, load_deck
 from mimi_local.pg import PgCluster
 
 THAI = re.compile("[\u0e00-\u0e7f]")
@@ -52,6 +52,12 @@ def test_card_fields(card: Card) -> None:
     assert 0 < len(card.meaning_th) <= 200
     assert 0 < len(card.meaning_en) <= 200
     assert not THAI.search(card.name_en + card.meaning_en)
+    assert THAI.search(card.meaning_reversed_th)
+    assert not THAI.search(card.meaning_reversed_en)
+    assert 0 < len(card.meaning_reversed_th) <= 200
+    assert 0 < len(card.meaning_reversed_en) <= 200
+    assert card.meaning_reversed_th != card.meaning_th
+    assert card.meaning_reversed_en != card.meaning_en
     assert card.image.endswith(".jpg")
     if card.arcana == "major":
         assert card.image.startswith(f"major_{card.number:02d}_")
@@ -71,6 +77,39 @@ def test_known_cards() -> None:
     assert by_id["knight-of-swords"].number == 12
     assert by_id["knight-of-wands"].image == "wands_12_knight.jpg"
     assert by_id["the-world"].number == 21
+
+
+def test_every_reversed_meaning_is_its_own() -> None:
+    deck = load_deck()
+    for field in ("meaning_reversed_th", "meaning_reversed_en"):
+        values = [getattr(c, field) for c in deck]
+        assert len(set(values)) == 78, field
+    assert not {c.meaning_reversed_en for c in deck} & {c.meaning_en for c in deck}
+
+
+def test_about_half_the_drawn_cards_are_reversed_when_reversals_are_on() -> None:
+    drawn = [d for _ in range(100) for d in draw_oriented(10, reversals=True)]
+    share = sum(d.reversed for d in drawn) / len(drawn)
+    assert 0.42 < share < 0.58  # 1000 fair coins: outside this happens about once in 10^6 runs
+    assert {d.orientation for d in drawn} == {"upright", "reversed"}
+    one = next(d for d in drawn if d.reversed)
+    assert one.meaning("th") == one.card.meaning_reversed_th
+    assert one.meaning("en") == one.card.meaning_reversed_en
+
+
+def test_no_card_is_reversed_when_reversals_are_off() -> None:
+    drawn = [d for _ in range(50) for d in draw_oriented(10, reversals=False)]
+    assert not any(d.reversed for d in drawn)
+    assert drawn[0].meaning("th") == drawn[0].card.meaning_th
+
+
+def test_draw_leaves_out_excluded_cards() -> None:
+    kept = [c.id for c in load_deck()[:3]]
+    excluded = {c.id for c in load_deck()} - set(kept)
+    for _ in range(10):
+        assert sorted(c.id for c in draw(3, exclude=excluded)) == sorted(kept)
+    with pytest.raises(ValueError):
+        draw(4, exclude=excluded)
 
 
 def test_load_deck_is_cached() -> None:

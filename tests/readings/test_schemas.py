@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from mimi.readings.errors import ReadingNotFound
-from mimi.readings.schemas import ReadingCreate, clean_text, parse_reading_id, visible_text
+from mimi.readings.schemas import ClaimedReading, ReadingCreate, clean_text, parse_reading_id, visible_text
 
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"
@@ -68,3 +68,17 @@ def test_a_reading_id_is_parsed_once_and_a_non_uuid_is_not_found() -> None:
     with pytest.raises(ReadingNotFound) as refused:
         parse_reading_id("not-a-uuid")
     assert (refused.value.status, refused.value.code) == (404, "reading_not_found")
+
+
+CLAIMED = {"id": "0b6f1a9e-8d7c-4f5e-9a3b-2c1d0e9f8a7b", "status": "processing", "question": "What will today bring?",
+           "language": "en", "depth": "standard", "spread": "three", "attempts": 1}
+
+
+def test_a_claimed_reading_to_draw_needs_its_spreads_positions() -> None:
+    with pytest.raises(ValidationError, match="positions"):
+        ClaimedReading.model_validate({**CLAIMED, "final": False})
+
+
+def test_a_finished_claim_needs_no_positions() -> None:
+    claim = ClaimedReading.model_validate({**CLAIMED, "status": "completed", "final": True})
+    assert claim.positions == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mimi.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from mimi.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
 
 
 class WalletNotFound(NotFound):
@@ -23,6 +23,12 @@ class LedgerAppendOnly(Forbidden):
 
 class InsufficientCredits(Conflict):
     code = "insufficient_credits"
+
+
+class InvalidPrice(AppError):
+    """A spend of less than one credit: a misconfigured price, never the client's fault (shown as database_error)."""
+
+    status, code, title = 500, "invalid_price", "Internal error"
 
 
 class InsufficientCoins(Conflict):

@@ -16,17 +16,19 @@ _NOT_IN_NAME = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
 NAME_PATTERN = rf"^[^{_NOT_IN_NAME}]*[^\s{_NOT_IN_NAME}][^{_NOT_IN_NAME}]*$"
 SOMETHING_TO_CHANGE: JsonDict = {"anyOf": [
     {"required": ["display_name"], "properties": {"display_name": {"type": "string"}}},
-    {"required": ["language"], "properties": {"language": {"type": "string"}}}]}
+    {"required": ["language"], "properties": {"language": {"type": "string"}}},
+    {"required": ["reversals"], "properties": {"reversals": {"type": "boolean"}}}]}
 
 
 class ProfileUpdate(BaseModel):
-    """display_name and/or language (at least one of them not null)."""
+    """display_name, language and/or reversals (at least one of them not null)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=SOMETHING_TO_CHANGE)
 
     display_name: str | None = Field(default=None, max_length=100, json_schema_extra={"pattern": NAME_PATTERN},
                                      description="1 to 100 characters after trimming; no control characters.")
     language: Literal["th", "en"] | None = None
+    reversals: bool | None = Field(default=None, strict=True, description="Whether drawn cards may come up reversed.")
 
     @field_validator("display_name")
     @classmethod
@@ -42,8 +44,8 @@ class ProfileUpdate(BaseModel):
 
     @model_validator(mode="after")
     def _something_to_change(self) -> ProfileUpdate:
-        if self.display_name is None and self.language is None:
-            raise ValueError("send display_name and/or language")
+        if self.display_name is None and self.language is None and self.reversals is None:
+            raise ValueError("send display_name, language and/or reversals")
         return self
 
 
@@ -52,6 +54,7 @@ class ProfilePublic(BaseModel):
     display_name: str
     picture_url: str | None
     language: str
+    reversals: bool = True
     referral_code: str
     created_at: datetime
     wallet: WalletPublic

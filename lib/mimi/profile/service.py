@@ -18,8 +18,9 @@ def get(caller: Caller) -> ProfilePublic:
 
 
 def update(caller: Caller, body: ProfileUpdate) -> ProfilePublic:
-    """Change the display name and/or language."""
-    return repository.update_profile(caller, display_name=body.display_name, language=body.language)
+    """Change the display name, language and/or whether cards may come up reversed."""
+    return repository.update_profile(caller, display_name=body.display_name, language=body.language,
+                                     reversals=body.reversals)
 
 
 def transactions(caller: Caller, page: PageRequest) -> Page[LedgerRowPublic]:

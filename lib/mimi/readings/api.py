@@ -1,4 +1,5 @@
-"""readings routes: POST /, GET /, GET /{reading_id}, DELETE /{reading_id}, POST /{reading_id}/review."""
+"""readings routes: POST /, GET /, GET /spreads, POST /daily, GET /{reading_id}, DELETE /{reading_id},
+POST /{reading_id}/review, POST /{reading_id}/follow-ups."""
 
 from __future__ import annotations
 
@@ -9,14 +10,25 @@ from mimi.credits.errors import AccountFrozen, InsufficientCredits, WalletNotFou
 from mimi.errors import RateLimited, RateLimitUnavailable, ValidationFailed
 from mimi.pagination import InvalidCursor, Page, PageQuery
 from mimi.readings import service
-from mimi.readings.errors import AlreadyReviewed, QueueUnavailable, ReadingNotCompleted, ReadingNotFound
+from mimi.readings.errors import (
+    AlreadyReviewed,
+    FollowUpLimit,
+    QueueUnavailable,
+    ReadingNotCompleted,
+    ReadingNotFound,
+    SpreadUnknown,
+)
 from mimi.readings.schemas import (
+    DailyCardPublic,
+    FollowUpCreate,
+    QueuedReading,
     ReadingCreate,
     ReadingPublic,
     ReadingQueuedPublic,
     ReadingSummaryPublic,
     ReviewCreate,
     ReviewPublic,
+    SpreadPublic,
     parse_reading_id,
 )
 from mimi.web import USER_API, Router
@@ -30,12 +42,11 @@ READING_ID = {"reading_id": parse_reading_id}
 
 
 @router.post("/", body=ReadingCreate, response=ReadingQueuedPublic, status=202, auth=True,
-             errors=(InsufficientCredits, AccountFrozen, WalletNotFound, RateLimited,
+             errors=(SpreadUnknown, InsufficientCredits, AccountFrozen, WalletNotFound, RateLimited,
                      RateLimitUnavailable, QueueUnavailable))
 def submit(body: ReadingCreate, caller: Caller) -> ReadingQueuedPublic:
-    """Ask a question: one star is spent and the reading is queued."""
-    queued = service.submit(caller, body)
-    return ReadingQueuedPublic(id=queued.id, status=queued.status, wallet=queued.wallet)
+    """Ask a question: the spread's price is spent and the reading is queued."""
+    return queued_public(service.submit(caller, body))
 
 
 @router.get("/", query=PageQuery, response=Page[ReadingSummaryPublic], auth=True,
@@ -43,6 +54,27 @@ def submit(body: ReadingCreate, caller: Caller) -> ReadingQueuedPublic:
 def history(query: PageQuery, caller: Caller) -> Page[ReadingSummaryPublic]:
     """The caller's readings, newest first, a page at a time."""
     return service.history(caller, query.by_uuid())
+
+
+@router.get("/spreads", response=list[SpreadPublic], response_headers=(("Cache-Control", "public, max-age=300"),))
+def spreads() -> list[SpreadPublic]:
+    """The spreads a user can ask for, with their positions and prices (public)."""
+    return service.spreads()
+
+
+@router.post("/daily", response=DailyCardPublic, auth=True, errors=(QueueUnavailable,))
+def daily_card(caller: Caller) -> DailyCardPublic:
+    """Today's free card (Bangkok day): the first call draws it, later calls return the same reading."""
+    return service.daily_card(caller)
+
+
+@router.post("/{reading_id}/follow-ups", parse=READING_ID, body=FollowUpCreate, response=ReadingQueuedPublic,
+             status=202, auth=True,
+             errors=(ReadingNotFound, ReadingNotCompleted, FollowUpLimit, InsufficientCredits, AccountFrozen,
+                     WalletNotFound, RateLimited, RateLimitUnavailable, QueueUnavailable))
+def ask_follow_up(reading_id: UUID, body: FollowUpCreate, caller: Caller) -> ReadingQueuedPublic:
+    """Ask a follow-up question about a completed reading: one clarifying card, priced by the settings."""
+    return queued_public(service.ask_follow_up(caller, reading_id, body))
 
 
 @router.get("/{reading_id}", parse=READING_ID, response=ReadingPublic, auth=True, errors=(ReadingNotFound,))
@@ -62,3 +94,9 @@ def delete_reading(reading_id: UUID, caller: Caller) -> None:
 def review(reading_id: UUID, body: ReviewCreate, caller: Caller) -> ReviewPublic:
     """Say how accurate a reading felt (rewarded once)."""
     return service.review(caller, reading_id, body)
+
+
+def queued_public(queued: QueuedReading) -> ReadingQueuedPublic:
+    """What the app is told about a queued reading (not which currency paid)."""
+    return ReadingQueuedPublic(id=queued.id, status=queued.status, wallet=queued.wallet, spread=queued.spread,
+                               price=queued.price, parent_id=queued.parent_id)

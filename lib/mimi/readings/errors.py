@@ -1,4 +1,4 @@
-"""The readings domain's errors: submitting, the processor's steps, reviews and the QStash deliveries."""
+"""The readings domain's errors: submitting, spreads, follow-ups, processing, reviews and QStash deliveries."""
 
 from __future__ import annotations
 
@@ -21,6 +21,18 @@ class ReadingNotClaimed(Conflict):
 
 class ReadingNotCompleted(Conflict):
     code = "reading_not_completed"
+
+
+class SpreadUnknown(ValidationFailed):
+    """No active spread has this id (GET /spreads lists them)."""
+
+    code = "spread_unknown"
+
+
+class FollowUpLimit(Conflict):
+    """The reading already has as many follow-up questions as allowed (app_settings.follow_ups_per_reading)."""
+
+    code = "follow_up_limit"
 
 
 class AlreadyReviewed(Conflict):

@@ -5,33 +5,62 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from mimi.db import call, call_as, call_list, select, service_client
+from mimi.db import anon_client, call, call_as, call_list, select, service_client
 from mimi.pagination import PageRequest
 from mimi.readings.schemas import (
     ClaimedReading,
+    DailyCardPublic,
+    FollowUpPublic,
     QueuedReading,
     ReadingPublic,
     ReadingStepResult,
     ReadingSummaryPublic,
     ReviewPublic,
+    SpreadPublic,
     SweepOutcome,
 )
 
 if TYPE_CHECKING:
     from mimi.auth.deps import Caller
 
-READING_COLUMNS = ("id,status,question,language,depth,cards,result,analysis,rejection,failure_reason,"
-                   "created_at,updated_at,completed_at")
+READING_COLUMNS = ("id,status,question,language,depth,spread,parent_id,daily_on,cards,result,analysis,rejection,"
+                   "failure_reason,created_at,updated_at,completed_at")
+FOLLOW_UP_COLUMNS = "id,status,question,language,cards,result,rejection,failure_reason,created_at,completed_at"
+SPREAD_COLUMNS = "id,name_th,name_en,position_keys,positions_th,positions_en,card_count,price"
 
 
-def submit_reading(caller: Caller, *, question: str, language: str | None, depth: str) -> QueuedReading:
-    """Spend one star and queue the reading, in one transaction (within the user's reading limits)."""
-    params = {"p_question": question, "p_language": language, "p_depth": depth}
+def submit_reading(caller: Caller, *, question: str, language: str | None, depth: str | None,
+                   spread: str | None) -> QueuedReading:
+    """Spend the spread's price and queue the reading, in one transaction (within the user's reading limits)."""
+    params = {"p_question": question, "p_language": language, "p_depth": depth, "p_spread": spread}
     return call_as(QueuedReading, caller.db(), "submit_reading", params)
 
 
+def list_active_spreads() -> list[SpreadPublic]:
+    """The spreads a user may ask for, in display order (public data, read with the anon key)."""
+    return select(SpreadPublic, anon_client().table("spreads").select(SPREAD_COLUMNS).eq("active", "true")
+                  .order("sort_order"))
+
+
+def get_or_create_daily_card(caller: Caller) -> DailyCardPublic:
+    """Today's free card of the caller (Bangkok day): created once, then the same reading."""
+    return call_as(DailyCardPublic, caller.db(), "daily_card")
+
+
+def ask_follow_up(caller: Caller, reading_id: UUID, *, question: str, language: str | None) -> QueuedReading:
+    """Spend the follow-up price and queue a follow-up question about one of the caller's completed readings."""
+    params = {"p_reading": str(reading_id), "p_question": question, "p_language": language}
+    return call_as(QueuedReading, caller.db(), "ask_follow_up", params)
+
+
+def list_follow_ups_for_reading(caller: Caller, reading_id: UUID) -> list[FollowUpPublic]:
+    """The follow-up questions of one of the caller's readings, oldest first (RLS hides other users')."""
+    query = caller.db().table("readings").select(FOLLOW_UP_COLUMNS).eq("parent_id", str(reading_id))
+    return select(FollowUpPublic, query.order("created_at"))
+
+
 def cancel_reading(caller: Caller, reading_id: UUID) -> None:
-    """Fail a reading the queue never took and refund its star."""
+    """Fail a reading the queue never took and refund what it spent."""
     call(caller.db(), "cancel_reading", {"p_id": str(reading_id)})
 
 

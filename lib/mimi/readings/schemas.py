@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime
-from typing import Literal, NotRequired
+from datetime import date, datetime
+from typing import Any, Literal, NotRequired
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, with_config
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator, with_config
+from pydantic.config import JsonDict
 from typing_extensions import TypedDict
 
 from mimi.credits.schemas import JsonInt, Reward, WalletPublic
@@ -17,10 +18,15 @@ QUESTION_MIN, QUESTION_MAX = 10, 500
 COMMENT_MAX = 500
 # Longer raw input is refused before normalising it, so a huge body costs no work.
 RAW_TEXT_MAX = 4 * QUESTION_MAX
+SPREAD_ID = r"^[a-z]+(_[a-z]+)*$"
 
 # What the document states of text (the validators decide): no control characters; LINES allows newlines.
 ONE_LINE = r"^[^\x00-\x1f\x7f-\x9f]*$"
 LINES = r"^[^\x00-\x09\x0b-\x1f\x7f-\x9f]*$"
+
+QUESTION_LIMITS: JsonDict = {"minLength": QUESTION_MIN, "maxLength": QUESTION_MAX, "pattern": ONE_LINE}
+QUESTION_RULES = ("One line, 10 to 500 visible characters (Thai marks count as one, invisible ones as none), "
+                  "with letters; no control characters.")
 
 Status = Literal["queued", "processing", "completed", "rejected", "failed"]
 Depth = Literal["standard", "deep"]
@@ -60,24 +66,43 @@ class ReadingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     # The document states the limits a client must meet (10 to 500 characters); the raw cap only bounds work.
-    question: str = Field(max_length=RAW_TEXT_MAX, json_schema_extra={
-                              "minLength": QUESTION_MIN, "maxLength": QUESTION_MAX, "pattern": ONE_LINE},
-                          description="One line, 10 to 500 visible characters (Thai marks count as one, "
-                                      "invisible ones as none), with letters; no control characters.")
-    depth: Depth = Field(default="standard",
-                                               description="standard draws 3 cards, deep draws 5.")
+    question: str = Field(max_length=RAW_TEXT_MAX, json_schema_extra=QUESTION_LIMITS, description=QUESTION_RULES)
+    spread: str | None = Field(default=None, pattern=SPREAD_ID,
+                               description="A spread id (GET /spreads); without one, depth picks it.")
+    depth: Depth | None = Field(default=None, description="The older choice: standard (the default) is the three-card "
+                                                          "spread, deep the five-card one.")
     language: Language | None = Field(default=None, description="The reading's language; "
-                                                 "the profile's language when left out.")
+                                                                "the profile's language when left out.")
 
     @field_validator("question")
     @classmethod
     def _clean_question(cls, value: str) -> str:
-        value = visible_text(clean_text(value))
-        if not QUESTION_MIN <= len(value) <= QUESTION_MAX:
-            raise ValueError(f"must be {QUESTION_MIN} to {QUESTION_MAX} visible characters")
-        if not any(unicodedata.category(ch).startswith("L") for ch in value):
-            raise ValueError("must contain letters")
-        return value
+        return question_text(value)
+
+
+class FollowUpCreate(BaseModel):
+    """A follow-up question about a completed reading (the same rules as any question)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    question: str = Field(max_length=RAW_TEXT_MAX, json_schema_extra=QUESTION_LIMITS, description=QUESTION_RULES)
+    language: Language | None = Field(default=None, description="The follow-up's language; "
+                                                                "the earlier reading's when left out.")
+
+    @field_validator("question")
+    @classmethod
+    def _clean_question(cls, value: str) -> str:
+        return question_text(value)
+
+
+def question_text(value: str) -> str:
+    """A question as stored: visible text of 10 to 500 characters that contains letters."""
+    value = visible_text(clean_text(value))
+    if not QUESTION_MIN <= len(value) <= QUESTION_MAX:
+        raise ValueError(f"must be {QUESTION_MIN} to {QUESTION_MAX} visible characters")
+    if not any(unicodedata.category(ch).startswith("L") for ch in value):
+        raise ValueError("must contain letters")
+    return value
 
 
 class ReviewCreate(BaseModel):
@@ -112,6 +137,7 @@ class DrawnCard(TypedDict):
     position: str | None
     position_th: str
     position_en: str
+    orientation: NotRequired[Literal["upright", "reversed"]]  # absent on readings drawn before reversed cards
 
 
 class ResultCard(DrawnCard, total=False):
@@ -154,6 +180,47 @@ class ReadingQueuedPublic(BaseModel):
     id: UUID
     status: Status
     wallet: WalletPublic
+    spread: str | None = None
+    price: int | None = Field(default=None, description="What was spent, in credits (free points first, then stars).")
+    parent_id: UUID | None = Field(default=None, description="For a follow-up: the reading it asks about.")
+
+
+class DailyCardPublic(BaseModel):
+    """Today's free card (Bangkok day): created by the first call, the same reading on every later one."""
+
+    id: UUID
+    status: Status
+    spread: str
+    daily_on: date
+    created: bool
+
+
+class FollowUpPublic(BaseModel):
+    """A follow-up question, threaded under the reading it asks about."""
+
+    id: UUID
+    status: Status
+    question: str
+    language: str
+    cards: list[DrawnCard] | None
+    result: ReadingResult | None
+    rejection: RejectionPublic | None
+    failure_reason: str | None
+    created_at: datetime
+    completed_at: datetime | None
+
+
+class SpreadPublic(BaseModel):
+    """A spread a user can ask for: names, ordered positions, card count and price in credits."""
+
+    id: str
+    name_th: str
+    name_en: str
+    position_keys: list[str]
+    positions_th: list[str]
+    positions_en: list[str]
+    card_count: int
+    price: int
 
 
 class ReadingPublic(BaseModel):
@@ -162,6 +229,9 @@ class ReadingPublic(BaseModel):
     question: str
     language: str
     depth: str
+    spread: str
+    parent_id: UUID | None = Field(default=None, description="For a follow-up: the reading it asks about.")
+    daily_on: date | None = Field(default=None, description="For a card of the day: its Bangkok day.")
     cards: list[DrawnCard] | None = Field(description="The drawn cards, once drawn.")
     result: ReadingResult | None = Field(description="Set when status is completed.")
     analysis: AnalysisPublic | None
@@ -170,6 +240,8 @@ class ReadingPublic(BaseModel):
     created_at: datetime
     updated_at: datetime
     completed_at: datetime | None
+    follow_ups: list[FollowUpPublic] = Field(default_factory=list,
+                                             description="Its follow-up questions, oldest first (none on a follow-up).")
 
 
 class ReadingSummaryPublic(BaseModel):
@@ -178,9 +250,12 @@ class ReadingSummaryPublic(BaseModel):
     question: str
     language: str
     depth: str
+    spread: str
+    daily_on: date | None = None
     header: str | None
     cards: list[DrawnCard] | None
     reviewed: bool
+    follow_ups: int = Field(default=0, description="How many follow-up questions it has.")
     created_at: datetime
     completed_at: datetime | None
 
@@ -202,6 +277,20 @@ class ReadingJob(BaseModel):
     reading_id: UUID
 
 
+class PositionSpec(BaseModel):
+    key: str
+    th: str
+    en: str
+
+
+class FollowUpContext(BaseModel):
+    """The earlier reading a follow-up asks about, as claim_reading hands it over (never its whole text)."""
+
+    question: str
+    cards: list[dict[str, Any]] = Field(default_factory=list)
+    summary: str | None = None
+
+
 class FailureCallback(BaseModel):
     """The part of QStash's failure-callback body the processor uses: the original body, base64."""
 
@@ -213,26 +302,42 @@ class FailureCallback(BaseModel):
 
 
 class QueuedReading(BaseModel):
-    """What submit_reading stored: the queued reading, the star spent and the wallet after it."""
+    """What submit_reading or ask_follow_up stored: the queued reading, what was spent and the wallet after it."""
 
     id: UUID
     status: Status
     spent: str | None = None
     wallet: WalletPublic
+    spread: str | None = None
+    depth: Depth | None = None  # a submitted reading's size (not sent for a follow-up)
+    price: int | None = None
+    parent_id: UUID | None = None  # a follow-up's reading
 
 
 class ClaimedReading(BaseModel):
-    """A reading claimed by the processor; `final` when it was already finished (nothing to do)."""
+    """A reading claimed by the processor with how to draw it; `final` when it was already finished (nothing to do)."""
 
     id: UUID
     status: Status
     question: str
     language: Language
     depth: Depth
+    spread: str
     final: bool
     attempts: int
     created_at: datetime  # submitted
     updated_at: datetime  # this claim (both Postgres' clock: the queue delay is their difference)
+    # what drawing and the agent need (only for an unfinished reading): the spread's positions in drawing order,
+    # the owner's reversals choice and, for a follow-up, the earlier reading
+    positions: list[PositionSpec] = Field(default_factory=list, max_length=10)
+    reversals: bool = True
+    context: FollowUpContext | None = None
+
+    @model_validator(mode="after")
+    def _positions_to_draw(self) -> ClaimedReading:
+        if not self.final and not self.positions:
+            raise ValueError("an unfinished reading needs its spread's positions")
+        return self
 
 
 class ReadingStepResult(BaseModel):

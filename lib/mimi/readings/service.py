@@ -13,12 +13,15 @@ from mimi.pagination import Page, PageRequest, page_of
 from mimi.readings import repository, telemetry
 from mimi.readings.errors import ReadingNotFound
 from mimi.readings.schemas import (
+    DailyCardPublic,
+    FollowUpCreate,
     QueuedReading,
     ReadingCreate,
     ReadingPublic,
     ReadingSummaryPublic,
     ReviewCreate,
     ReviewPublic,
+    SpreadPublic,
 )
 
 if TYPE_CHECKING:
@@ -38,18 +41,53 @@ def check_rate_limits(user_id: str) -> None:
 
 def submit(caller: Caller, body: ReadingCreate) -> QueuedReading:
     """Spend and queue in one rpc, then publish; when the publish fails, refund and answer 503."""
+    check_rate_limits(caller.user_id)
+    reading = repository.submit_reading(caller, question=body.question, language=body.language, depth=body.depth,
+                                        spread=body.spread)
+    _publish_or_refund(caller, reading.id)
+    log("reading_queued", reading_id=str(reading.id), spread=reading.spread, spent=reading.spent)
+    telemetry.submitted(reading)
+    return reading
+
+
+def ask_follow_up(caller: Caller, reading_id: UUID, body: FollowUpCreate) -> QueuedReading:
+    """Spend the follow-up price and queue it like any reading (refunded when the queue cannot take it)."""
+    check_rate_limits(caller.user_id)
+    queued = repository.ask_follow_up(caller, reading_id, question=body.question, language=body.language)
+    _publish_or_refund(caller, queued.id)
+    log("follow_up_queued", reading_id=str(queued.id), parent_id=str(queued.parent_id))
+    telemetry.submitted(queued)
+    return queued
+
+
+def spreads() -> list[SpreadPublic]:
+    """The spreads a user can ask for, in display order."""
+    return repository.list_active_spreads()
+
+
+def daily_card(caller: Caller) -> DailyCardPublic:
+    """Today's free card; queued (again, deduplicated by id) while it has not reached the processor."""
+    from mimi.readings import queue
+
+    card = repository.get_or_create_daily_card(caller)
+    if card.status == "queued":
+        # nothing was spent, so nothing to refund: a failed publish answers 503 and the next call publishes again
+        queue.publish_reading(str(card.id))
+    log("daily_card", reading_id=str(card.id), created=card.created, status=card.status)
+    if card.created:
+        telemetry.submitted_free(card.spread)
+    return card
+
+
+def _publish_or_refund(caller: Caller, queued_id: UUID) -> None:
+    """Hand a paid reading to QStash; when that fails, give the credit back and re-raise (503)."""
     from mimi.readings import queue  # QStash too
 
-    check_rate_limits(caller.user_id)
-    reading = repository.submit_reading(caller, question=body.question, language=body.language, depth=body.depth)
     try:
-        queue.publish_reading(str(reading.id))
+        queue.publish_reading(str(queued_id))
     except AppError:
-        _cancel(caller, reading.id)
+        _cancel(caller, queued_id)
         raise
-    log("reading_queued", reading_id=str(reading.id), depth=body.depth, spent=reading.spent)
-    telemetry.submitted(reading, body.depth)
-    return reading
 
 
 def _cancel(caller: Caller, reading_id: UUID) -> None:
@@ -66,6 +104,8 @@ def get(caller: Caller, reading_id: UUID) -> ReadingPublic:
     found = repository.get_by_id(caller, reading_id)
     if found is None:
         raise ReadingNotFound("No such reading.")
+    if found.parent_id is None:
+        found.follow_ups = repository.list_follow_ups_for_reading(caller, found.id)
     return found
 
 

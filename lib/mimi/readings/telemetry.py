@@ -27,10 +27,17 @@ if TYPE_CHECKING:
     from mimi.readings.schemas import ClaimedReading, QueuedReading, ReadingStepResult
 
 
-def submitted(reading: QueuedReading, depth: str) -> None:
-    """A reading was paid for and queued: one submission, one spend of the currency it took."""
-    emit(READINGS_SUBMITTED, 1, Depth=depth)
-    emit(CREDITS_SPENT, 1, Currency=reading.spent or "unknown", Reason="reading")
+def submitted(reading: QueuedReading) -> None:
+    """A reading or follow-up was queued: one submission, and its price in the currency it took (if not free)."""
+    reason = "follow_up" if reading.parent_id else "reading"
+    emit(READINGS_SUBMITTED, 1, Spread=reading.spread or "unknown", Depth=reading.depth or "")
+    if reading.spent is not None:
+        emit(CREDITS_SPENT, reading.price if reading.price is not None else 1, Currency=reading.spent, Reason=reason)
+
+
+def submitted_free(spread: str) -> None:
+    """A free reading (the daily card) was created and queued: a submission, nothing spent."""
+    emit(READINGS_SUBMITTED, 1, Spread=spread)
 
 
 def cancelled() -> None:

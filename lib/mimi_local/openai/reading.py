@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 REJECT_MARKER = "[[REJECT]]"
-CARD_LINE = re.compile(r"^- \[(?P<position>[a-z_]+)\] (?P<id>\S+) \| (?P<th>[^|]+?) \| (?P<en>.+?)\s*$")
-DETAIL_LINE = re.compile(r"^\s+(?P<key>position|keywords|meaning): (?P<value>.*)$")
+CARD_LINE = re.compile(r"^- \[(?P<position>[a-z_]+)\] (?P<id>\S+) \| (?P<th>[^|]+?) \| (?P<en>[^|]+?)"
+                       r"(?: \| (?P<orientation>upright|reversed))?\s*$")
+DETAIL_LINE = re.compile(r"^\s+(?P<key>position|keywords|meaning)(?: \([a-z]+\))?: (?P<value>.*)$")
 LANGUAGE_LINE = re.compile(r"^LANGUAGE: (th|en)\s*$", re.MULTILINE)
 QUESTION = re.compile(r"<question>\s*(.*?)\s*</question>", re.DOTALL)
 TOPICS = [(("รัก", "แฟน", "love", "partner"), "ความรัก", "love"), (("งาน", "work", "job", "career"), "การงาน", "work"),
@@ -24,6 +25,7 @@ class PromptCard:
     position: str
     name_th: str
     name_en: str
+    orientation: str = "upright"
     position_label: str = ""
     meaning: str = ""
 
@@ -33,7 +35,8 @@ def parse_cards(system: str) -> list[PromptCard]:
     cards: list[PromptCard] = []
     for line in system.splitlines():
         if found := CARD_LINE.match(line):
-            cards.append(PromptCard(found["id"], found["position"], found["th"], found["en"]))
+            cards.append(PromptCard(found["id"], found["position"], found["th"], found["en"],
+                                    found["orientation"] or "upright"))
         elif cards and (detail := DETAIL_LINE.match(line)):
             if detail["key"] == "position":
                 cards[-1].position_label = detail["value"]
@@ -90,8 +93,9 @@ def _rejected(language: str) -> dict[str, Any]:
 
 
 def _reading_th(cards: list[PromptCard], question: str) -> dict[str, Any]:
-    entries = [{"card_id": c.card_id, "position": c.position,
-                "meaning": f"ไพ่{c.name_th} ({c.name_en}) ในตำแหน่ง{c.position_label.split(' / ')[0]}: {c.meaning}"}
+    entries = [{"card_id": c.card_id, "position": c.position, "orientation": c.orientation,
+                "meaning": f"ไพ่{c.name_th}{' (กลับหัว)' if c.orientation == 'reversed' else ''} ({c.name_en}) "
+                           f"ในตำแหน่ง{c.position_label.split(' / ')[0]}: {c.meaning}"}
                for c in cards]
     return {"analysis": {"mood": "ตั้งใจและอยากรู้คำตอบ", "topic": _topic(question, "th"), "period": "ไม่ระบุ"},
             "header": f"มีมี่เปิดไพ่ {len(cards)} ใบให้คุณแล้วนะคะ มาดูกันค่ะ", "cards": entries,
@@ -107,8 +111,9 @@ def _reading_th(cards: list[PromptCard], question: str) -> dict[str, Any]:
 
 
 def _reading_en(cards: list[PromptCard], question: str) -> dict[str, Any]:
-    entries = [{"card_id": c.card_id, "position": c.position,
-                "meaning": f"{c.name_en} in the {c.position} position: {c.meaning}"} for c in cards]
+    entries = [{"card_id": c.card_id, "position": c.position, "orientation": c.orientation,
+                "meaning": f"{c.name_en}{', reversed,' if c.orientation == 'reversed' else ''} in the {c.position} "
+                           f"position: {c.meaning}"} for c in cards]
     return {"analysis": {"mood": "hopeful and curious", "topic": _topic(question, "en"), "period": "not specified"},
             "header": f"Mimi has turned over {len(cards)} cards for you, let's look together.", "cards": entries,
             "reading": "\n\n".join(e["meaning"] for e in entries) + "\n\nAll together the cards say yes, "
