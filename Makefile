@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: dev test lint bench bench-cold mutate package openapi fuzz import-legacy postgres redis-server browser clean
+.PHONY: dev test lint bench bench-cold mutate package openapi fuzz migrate deploy deploy-preflight import-legacy postgres redis-server browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,33 @@ fuzz: $(STAMP) postgres redis-server
 
 package: $(STAMP)
 	$(PY) -m mimi_local.package --out .package --compile
+
+# Apply sql/migrations to a real database (README "Migrations"). The URL carries a password: it is read from the
+# environment and never echoed.
+migrate: $(STAMP)
+	@[ -n "$$DATABASE_URL" ] || { echo "usage: DATABASE_URL=postgresql://... make migrate" >&2; exit 2; }
+	@$(PY) -m mimi_local.migrate "$$DATABASE_URL"
+
+# What .github/workflows/deploy.yml does, from a laptop: test, package, migrate, then `serverless deploy`.
+# STAGE here names the AWS stage; it is never exported, so the tests still run as stage local.
+unexport STAGE
+AWS_REGION ?= ap-southeast-1
+SERVERLESS ?= npx --yes serverless@3
+deploy: deploy-preflight
+	$(MAKE) test
+	$(MAKE) package
+	$(MAKE) migrate
+	$(SERVERLESS) deploy --stage $(STAGE) --region $(AWS_REGION)
+
+# Refuse before anything runs when a deploy could not finish: no stage named on the command line (an exported
+# STAGE, such as the dev stack's `local`, does not count), no AWS credentials, no Node, no database.
+deploy-preflight:
+	@[ "$(origin STAGE)" = "command line" ] && [ -n "$(STAGE)" ] && [ "$(STAGE)" != local ] \
+	  || { echo "usage: make deploy STAGE=dev|prod (on the command line; with AWS credentials and DATABASE_URL set)" >&2; exit 2; }
+	@command -v aws >/dev/null || { echo "make deploy: the aws CLI is not installed; it checks the credentials serverless will use" >&2; exit 2; }
+	@aws sts get-caller-identity >/dev/null 2>&1 || { echo "make deploy: no usable AWS credentials (aws sts get-caller-identity failed); log in, e.g. aws sso login --profile <profile> and export AWS_PROFILE" >&2; exit 2; }
+	@command -v npx >/dev/null || { echo "make deploy: npx (Node.js) is not installed; serverless runs through it" >&2; exit 2; }
+	@[ -n "$$DATABASE_URL" ] || { echo "make deploy: DATABASE_URL is not set (the Supabase direct connection string; migrations run before the deploy)" >&2; exit 2; }
 
 # The old app's users into MiMiVibes (README: importing the old app's users). DRY_RUN=1 reports and writes nothing.
 # The recipe is not echoed: the DSNs carry passwords.

@@ -177,6 +177,20 @@ def test_zip_serves_its_function_from_a_clean_interpreter(clean_python: Path, ex
     assert run.result["mimi"].startswith(str(root))
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_zip_starts_sentry_from_itself_when_a_dsn_is_set(clean_python: Path, extract: Extract, name: str) -> None:
+    """SENTRY_DSN is an SSM parameter away: every zip must carry sentry_sdk, or setting it breaks the cold start."""
+    root = extract(name)
+    code = (f"import sys; sys.path.insert(0, {str(root)!r}); import functions.{name}.handler; "
+            "from mimi import error_reporting; import sentry_sdk; "
+            "print(error_reporting.enabled(), sentry_sdk.__file__)")
+    result = _run(clean_python, code, SENTRY_DSN=f"http://publickey@127.0.0.1:{free_port()}/1")
+    assert result.returncode == 0, result.stderr[-3000:]
+    enabled, sdk_file = result.stdout.strip().splitlines()[-1].split(" ", 1)
+    assert enabled == "True"
+    assert sdk_file.startswith(str(root))
+
+
 def test_health_zip_answers_a_function_url_event(clean_python: Path, extract: Extract) -> None:
     if "health" not in NAMES:
         pytest.skip("no health function")

@@ -34,7 +34,7 @@ def test_runtime_matches_pyproject() -> None:
 
 
 # Least privilege: each function's route table declares the settings its code reads (`Router.needs`, also what
-# the cold start requires outside local); serverless.yml must give it exactly those, beyond STAGE and LOG_LEVEL.
+# the cold start requires outside local); serverless.yml must give it exactly those, beyond the COMMON ones.
 # A setting a function does not use is a secret it should not hold.
 def _needs(name: str) -> set[str]:
     router = importlib.import_module(f"functions.{name}.handler").router
@@ -42,6 +42,7 @@ def _needs(name: str) -> set[str]:
 
 
 NEEDS: dict[str, set[str]] = {name: _needs(name) for name in function_names()}
+COMMON = {"STAGE", "LOG_LEVEL", "SENTRY_DSN"}  # every function: its stage, its log level, optional error reporting
 
 
 def _environment(config: dict, name: str) -> dict[str, str]:
@@ -51,9 +52,9 @@ def _environment(config: dict, name: str) -> dict[str, str]:
 def test_each_function_gets_exactly_the_settings_it_reads() -> None:
     config = _config()
     assert set(NEEDS) == set(config["functions"])
-    assert set(config["provider"]["environment"]) == {"STAGE", "LOG_LEVEL"}
+    assert set(config["provider"]["environment"]) == COMMON
     for name in NEEDS:
-        assert set(_environment(config, name)) == NEEDS[name] | {"STAGE", "LOG_LEVEL"}, name
+        assert set(_environment(config, name)) == NEEDS[name] | COMMON, name
 
 
 def test_every_listed_setting_is_a_real_setting() -> None:

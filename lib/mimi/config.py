@@ -38,6 +38,7 @@ class Settings(BaseModel):
     app_version: str = "0.1.0"
     stage: str = LOCAL
     log_level: str = "INFO"
+    sentry_dsn: SecretStr = SecretStr("")  # optional error reporting (lib/mimi/error_reporting.py); off when empty
     cors_origins: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:8000"])
 
     supabase_url: str = "http://127.0.0.1:8000"

@@ -49,8 +49,10 @@ CACHE_TAG = "cpython-311"
 # What each function's zip installs, by distribution name: the base set every function's lib/mimi imports, plus
 # the SDK a function alone calls. The version constraints come from pyproject's [project] dependencies when they
 # name the package. Edit here when a function starts or stops needing a package.
+# sentry-sdk is in every zip but imported only when SENTRY_DSN is set (mimi.error_reporting): shipping it costs zip
+# size, never cold start.
 BASE_REQUIREMENTS = ("mangum", "starlette", "pydantic", "postgrest", "httpx", "upstash-redis", "upstash-ratelimit",
-                     "qstash", "pyjwt[crypto]")
+                     "qstash", "pyjwt[crypto]", "sentry-sdk")
 FUNCTION_REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "payments": ("stripe",),
     "stripe_webhook": ("stripe",),

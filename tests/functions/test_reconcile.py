@@ -8,6 +8,7 @@ import secrets
 from typing import Any
 
 import httpx
+import pytest
 
 from mimi.config import get_settings
 from mimi.readings import queue
@@ -22,6 +23,7 @@ from tests.functions.readings_support import (
     queued_reading,
     reading_row,
 )
+from tests.lib.test_metrics import emf_lines
 
 
 def run(stack: LocalStack, *, signature: str | None = "valid", body: bytes = b"{}") -> httpx.Response:
@@ -138,3 +140,18 @@ def test_a_real_qstash_delivery_runs_it_and_admins_see_the_last_run(stack: Local
     last_id = sql.execute("select max(id) as id from private.reconcile_runs").fetchone()["id"]
     assert [r["id"] for r in latest] == [last_id]
     assert call(stack, login(stack), "GET", "/reconcile/runs").status_code == 403
+
+
+def test_a_run_emits_its_repairs_and_the_ledger_mismatches_as_metrics(stack: LocalStack,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    user = login(stack)
+    pi = buy(stack, user, "stars_10")["payment_intent_id"]
+    dev_action(stack, pi, "succeed", deliver=False)
+    capsys.readouterr()
+    result = reconciled(stack)
+    docs = [d for d in emf_lines(capsys.readouterr().out) if d.get("function") == "reconcile"]
+    repairs = {d["Kind"]: d["ReconciliationRepairs"] for d in docs if "ReconciliationRepairs" in d}
+    assert repairs == {"payment_applied": result["payments_repaired"], "reading_refunded": result["readings_failed"]}
+    assert repairs["payment_applied"] >= 1
+    [mismatches] = [d for d in docs if "LedgerMismatches" in d]
+    assert mismatches["LedgerMismatches"] == result["ledger_mismatches"]

@@ -71,7 +71,8 @@ def test_a_reading_id_is_parsed_once_and_a_non_uuid_is_not_found() -> None:
 
 
 CLAIMED = {"id": "0b6f1a9e-8d7c-4f5e-9a3b-2c1d0e9f8a7b", "status": "processing", "question": "What will today bring?",
-           "language": "en", "depth": "standard", "spread": "three", "attempts": 1}
+           "language": "en", "depth": "standard", "spread": "three", "attempts": 1,
+           "created_at": "2025-01-01T00:00:00+00:00", "updated_at": "2025-01-01T00:00:01+00:00"}
 
 
 def test_a_claimed_reading_to_draw_needs_its_spreads_positions() -> None:

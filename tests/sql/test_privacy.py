@@ -6,7 +6,7 @@ import hashlib
 import json
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -270,6 +270,18 @@ def until_refused(step: Callable[[], Any]) -> str:
             return str(exc.diag.message_primary)
 
 
+@pytest.fixture
+def unlimited_readings(db: Conn) -> Iterator[None]:
+    """The reading limits out of the way, so only the deletion can stop a racing submit loop (not 5 a minute)."""
+    keys = ("readings_per_minute", "readings_per_day")
+    before = db.execute("select key, value from public.app_settings where key = any(%s)", (list(keys),)).fetchall()
+    db.execute("update public.app_settings set value = 1000000 where key = any(%s)", (list(keys),))
+    yield
+    for row in before:
+        db.execute("update public.app_settings set value = %s where key = %s", (row["value"], row["key"]))
+
+
+@pytest.mark.usefixtures("unlimited_readings")
 def test_deletion_racing_submits_and_refreshes_leaves_no_reading_or_session_behind(db: Conn, pg: PgCluster) -> None:
     def connect() -> Conn:
         return psycopg.connect(pg.dsn(), autocommit=True, row_factory=dict_row)

@@ -86,11 +86,19 @@ class CreatedIntent(BaseModel):
     currency: str
 
 
+class EventPayment(BaseModel):
+    """The payment an applied event touched, as far as the webhook reads it."""
+
+    id: str
+    stars: int
+
+
 class StripeEventResult(BaseModel):
     """What apply_stripe_event or record_invalid_stripe_event did with an event."""
 
     outcome: str = "unknown"
     reason: str | None = None
+    payment: EventPayment | None = None  # absent for events that touched no payment
 
 
 class StripeObject(BaseModel):

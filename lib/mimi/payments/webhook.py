@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from mimi.config import get_settings
 from mimi.errors import AppError
 from mimi.logs import log
-from mimi.payments import repository
+from mimi.payments import repository, telemetry
 from mimi.payments.errors import InvalidStripePayload, StripeSignatureInvalid, WebhookFailed
 from mimi.payments.schemas import ChargeObject, DisputeObject, PaymentIntentObject, StripeEvent, WebhookReceipt
 
@@ -95,6 +95,7 @@ def process(payload: bytes, signature: str | None) -> WebhookReceipt:
     level = logging.WARNING if outcome in WARN_OUTCOMES else logging.INFO
     log("stripe_event", level, event_id=event.id, event_type=event.type, outcome=outcome,
         reason=result.reason, payment_intent_id=_payment_intent_id(event))
+    telemetry.applied(result)
     return WebhookReceipt(event_id=event.id, outcome=outcome)
 
 

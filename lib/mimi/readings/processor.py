@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import time
 from typing import Any
 from uuid import UUID
 
@@ -13,7 +14,7 @@ from mimi.agent import AgentResult, FollowUp, Position, Spread, run_reading
 from mimi.agent.prompt import Language
 from mimi.config import get_settings
 from mimi.logs import log
-from mimi.readings import repository
+from mimi.readings import repository, telemetry
 from mimi.readings.deck import DrawnCard, draw_oriented
 from mimi.readings.errors import InvalidCallback, InvalidJob, ReadingNotFound
 from mimi.readings.schemas import (
@@ -88,12 +89,16 @@ def process(job: ReadingJob) -> JobOutcome:
         status = claim.status if claim else "unknown"
         log("reading_job_noop", reading_id=reading_id, status=status)
         return JobOutcome(reading_id=reading_id, status=status, replayed=True)
+    telemetry.claimed(claim)
     spread, follow_up = spread_of(claim), follow_up_of(claim)
     earlier = {str(card.get("id")) for card in claim.context.cards} if claim.context else set()
     cards = draw_oriented(len(spread.positions), reversals=claim.reversals, exclude=earlier)
     cap = get_settings().daily_card_max_tokens if spread.id == DAILY else None
+    started = time.perf_counter()
     agent = run_reading(claim.question, claim.language, cards, spread, follow_up=follow_up, max_tokens=cap)
+    telemetry.answered(agent, round((time.perf_counter() - started) * 1000, 1))
     stored = _store(job.reading_id, agent, cards, spread, claim.language)
+    telemetry.stored(stored)
     log("reading_job_done", reading_id=reading_id, status=stored.status, attempts=claim.attempts,
         replayed=stored.replayed, provider=agent.provider, spread=spread.id)
     return JobOutcome(reading_id=reading_id, status=stored.status, replayed=stored.replayed)
@@ -129,12 +134,16 @@ def fail(job: ReadingJob) -> JobOutcome:
         stored = repository.fail_reading(job.reading_id, reason=DELIVERY_FAILED)
     except ReadingNotFound:
         log("reading_failure_unknown", logging.WARNING, reading_id=reading_id)
+        telemetry.dead_lettered(None, DELIVERY_FAILED)
         return JobOutcome(reading_id=reading_id, status="unknown", replayed=True)
     log("reading_failed", logging.WARNING, reading_id=reading_id, status=stored.status,
         replayed=stored.replayed)
+    telemetry.dead_lettered(stored, DELIVERY_FAILED)
     return JobOutcome(reading_id=reading_id, status=stored.status, replayed=stored.replayed)
 
 
 def sweep() -> SweepOutcome:
     """Fail and refund the readings paid for but never claimed within stale_reading_after_s."""
-    return repository.sweep_stale_readings(older_than_s=get_settings().stale_reading_after_s)
+    outcome = repository.sweep_stale_readings(older_than_s=get_settings().stale_reading_after_s)
+    telemetry.swept(outcome.swept)
+    return outcome

@@ -309,6 +309,7 @@ class QueuedReading(BaseModel):
     spent: str | None = None
     wallet: WalletPublic
     spread: str | None = None
+    depth: Depth | None = None  # a submitted reading's size (not sent for a follow-up)
     price: int | None = None
     parent_id: UUID | None = None  # a follow-up's reading
 
@@ -324,6 +325,8 @@ class ClaimedReading(BaseModel):
     spread: str
     final: bool
     attempts: int
+    created_at: datetime  # submitted
+    updated_at: datetime  # this claim (both Postgres' clock: the queue delay is their difference)
     # what drawing and the agent need (only for an unfinished reading): the spread's positions in drawing order,
     # the owner's reversals choice and, for a follow-up, the earlier reading
     positions: list[PositionSpec] = Field(default_factory=list, max_length=10)
@@ -343,6 +346,8 @@ class ReadingStepResult(BaseModel):
     id: UUID
     status: Status
     replayed: bool
+    created_at: datetime
+    completed_at: datetime | None  # set when the reading completed
 
 
 class JobOutcome(BaseModel):

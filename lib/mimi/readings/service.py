@@ -10,7 +10,7 @@ from mimi.config import get_settings
 from mimi.errors import AppError
 from mimi.logs import log
 from mimi.pagination import Page, PageRequest, page_of
-from mimi.readings import repository
+from mimi.readings import repository, telemetry
 from mimi.readings.errors import ReadingNotFound
 from mimi.readings.schemas import (
     DailyCardPublic,
@@ -46,6 +46,7 @@ def submit(caller: Caller, body: ReadingCreate) -> QueuedReading:
                                         spread=body.spread)
     _publish_or_refund(caller, reading.id)
     log("reading_queued", reading_id=str(reading.id), spread=reading.spread, spent=reading.spent)
+    telemetry.submitted(reading)
     return reading
 
 
@@ -55,6 +56,7 @@ def ask_follow_up(caller: Caller, reading_id: UUID, body: FollowUpCreate) -> Que
     queued = repository.ask_follow_up(caller, reading_id, question=body.question, language=body.language)
     _publish_or_refund(caller, queued.id)
     log("follow_up_queued", reading_id=str(queued.id), parent_id=str(queued.parent_id))
+    telemetry.submitted(queued)
     return queued
 
 
@@ -72,6 +74,8 @@ def daily_card(caller: Caller) -> DailyCardPublic:
         # nothing was spent, so nothing to refund: a failed publish answers 503 and the next call publishes again
         queue.publish_reading(str(card.id))
     log("daily_card", reading_id=str(card.id), created=card.created, status=card.status)
+    if card.created:
+        telemetry.submitted_free(card.spread)
     return card
 
 
@@ -90,6 +94,7 @@ def _cancel(caller: Caller, reading_id: UUID) -> None:
     """Give the credit back for a reading the queue never took (a failure here is logged for reconciliation)."""
     try:
         repository.cancel_reading(caller, reading_id)
+        telemetry.cancelled()
     except AppError as exc:
         log("reading_cancel_failed", logging.ERROR, reading_id=str(reading_id), code=exc.code)
 
