@@ -24,9 +24,8 @@ def get_profile(caller: Caller) -> ProfilePublic:
 
 @router.patch("/", body=ProfileUpdate, response=ProfilePublic, auth=True)
 def update_profile(body: ProfileUpdate, caller: Caller) -> ProfilePublic:
-    """Change the display name and/or language."""
-    updated = repository.update_profile(caller, body.display_name, body.language)
-    return ProfilePublic.model_validate(updated)
+    """Change the display name, language and/or LINE notifications."""
+    return ProfilePublic.model_validate(service.update(caller, body))
 
 
 @router.delete("/", status=204, auth=True)

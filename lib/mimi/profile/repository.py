@@ -21,6 +21,11 @@ def update_profile(caller: Caller, display_name: str | None, language: str | Non
     return result
 
 
+def set_line_notifications(caller: Caller, *, enabled: bool) -> dict[str, Any]:
+    result: dict[str, Any] = call(caller.db(), "set_line_notifications", {"p_enabled": enabled})
+    return result
+
+
 def ledger_page(caller: Caller, before_id: str | None, limit: int) -> list[dict[str, Any]]:
     query = caller.db().table("ledger").select("id,currency,delta,reason,ref,created_at")
     if before_id is not None:

@@ -6,7 +6,7 @@ import unicodedata
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 
 class ProfileUpdate(BaseModel):
@@ -14,6 +14,7 @@ class ProfileUpdate(BaseModel):
 
     display_name: str | None = Field(default=None, max_length=100)
     language: Literal["th", "en"] | None = None
+    notify_line: StrictBool | None = None  # a LINE message when a reading is ready (opt-in)
 
     @field_validator("display_name")
     @classmethod
@@ -29,8 +30,8 @@ class ProfileUpdate(BaseModel):
 
     @model_validator(mode="after")
     def _something_to_change(self) -> ProfileUpdate:
-        if self.display_name is None and self.language is None:
-            raise ValueError("send display_name and/or language")
+        if self.display_name is None and self.language is None and self.notify_line is None:
+            raise ValueError("send display_name, language and/or notify_line")
         return self
 
 
@@ -39,6 +40,7 @@ class ProfilePublic(BaseModel):
     display_name: str
     picture_url: str | None
     language: str
+    notify_line: bool = False
     referral_code: str
     created_at: datetime
     wallet: dict[str, Any]

@@ -12,6 +12,7 @@ from mimi.agent import AgentResult, run_reading, spread
 from mimi.agent.prompt import Depth, Language
 from mimi.errors import AppError, ValidationFailed
 from mimi.logs import log
+from mimi.notify import service as notify
 from mimi.readings import repository
 from mimi.readings.deck import Card, draw
 from mimi.readings.schemas import FailureCallback, ReadingJob
@@ -100,6 +101,7 @@ def process(job: ReadingJob) -> JobOutcome:
     stored = _store(reading_id, agent, cards, depth, language)
     log("reading_job_done", reading_id=reading_id, status=stored["status"], attempts=claim["attempts"],
         replayed=stored["replayed"], provider=agent.provider)
+    notify.reading_finished(reading_id)
     return JobOutcome(reading_id=reading_id, status=stored["status"], replayed=bool(stored["replayed"]))
 
 
@@ -126,4 +128,5 @@ def fail(job: ReadingJob) -> JobOutcome:
         return JobOutcome(reading_id=reading_id, status="unknown", replayed=True)
     log("reading_failed", logging.WARNING, reading_id=reading_id, status=stored["status"],
         replayed=stored["replayed"])
+    notify.reading_finished(reading_id)
     return JobOutcome(reading_id=reading_id, status=stored["status"], replayed=bool(stored["replayed"]))

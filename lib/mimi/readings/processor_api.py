@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from mimi.config import get_settings
 from mimi.errors import Unauthorized, ValidationFailed
+from mimi.notify import service as notify
 from mimi.readings import processor, queue, repository
 from mimi.readings.processor import JobOutcome, SweepOutcome
 from mimi.web import Router
 
 router = Router(needs=("supabase_url", "supabase_service_role_key", "qstash_current_signing_key",
-                       "qstash_next_signing_key", "reading_processor_url", "llm_providers"))
+                       "qstash_next_signing_key", "reading_processor_url", "llm_providers",
+                       "line_channel_access_token", "line_messaging_api_url", "liff_url"))
 SIGNED = {"raw_body": True, "headers": ("Upstash-Signature",)}
 
 
@@ -31,4 +33,7 @@ def job_failed(body: bytes, upstash_signature: str | None) -> JobOutcome:
 def sweep(body: bytes, upstash_signature: str | None) -> SweepOutcome:
     """Run by a QStash schedule: refund readings that were paid for but never reached the processor."""
     queue.verify(upstash_signature, body, queue.sweep_url())
-    return SweepOutcome.model_validate(repository.sweep_stale_readings(get_settings().stale_reading_after_s))
+    swept = SweepOutcome.model_validate(repository.sweep_stale_readings(get_settings().stale_reading_after_s))
+    for reading_id in swept.reading_ids:
+        notify.reading_finished(reading_id)
+    return swept
