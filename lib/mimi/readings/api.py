@@ -1,4 +1,4 @@
-"""readings routes: POST /, GET /, GET /{reading_id}, DELETE /{reading_id}, POST /{reading_id}/review."""
+"""readings routes: POST /, GET /, GET /{reading_id}, DELETE /{reading_id}, POST /{reading_id}/review, sharing."""
 
 from __future__ import annotations
 
@@ -15,13 +15,16 @@ from mimi.readings.schemas import (
     ReviewCreate,
     ReviewPublic,
 )
+from mimi.sharing import service as sharing
+from mimi.sharing.errors import ReadingNotCompleted, ShareNotFound, TooManyShares
+from mimi.sharing.schemas import ShareCreate, ShareCreatedPublic, SharedReadingPublic, SharesRevokedPublic
 from mimi.web import USER_API, Router
 
 if TYPE_CHECKING:
     from mimi.auth.deps import Caller
 
 router = Router(needs=(*USER_API, "upstash_redis_rest_url", "upstash_redis_rest_token", "qstash_url", "qstash_token",
-                       "reading_processor_url"))
+                       "reading_processor_url", "liff_url"))
 
 
 @router.post("/", body=ReadingCreate, response=ReadingQueuedPublic, status=202, auth=True,
@@ -57,3 +60,22 @@ def review(reading_id: str, body: ReviewCreate, caller: Caller) -> ReviewPublic:
     """Say how accurate a reading felt (rewarded once)."""
     result = repository.review_reading(caller, service.reading_id(reading_id), body.accuracy, body.comment)
     return ReviewPublic.model_validate(result)
+
+
+@router.post("/{reading_id}/share", body=ShareCreate, response=ShareCreatedPublic, status=201, auth=True,
+             errors=(NotFound, ReadingNotCompleted, TooManyShares))
+def share(reading_id: str, body: ShareCreate, caller: Caller) -> ShareCreatedPublic:
+    """A new revocable link to a completed reading, and a LINE Flex message for liff.shareTargetPicker."""
+    return sharing.create(caller, service.reading_id(reading_id), body)
+
+
+@router.delete("/{reading_id}/share", response=SharesRevokedPublic, auth=True, errors=(NotFound,))
+def revoke_shares(reading_id: str, caller: Caller) -> SharesRevokedPublic:
+    """Every share link of the reading stops working."""
+    return sharing.revoke(caller, service.reading_id(reading_id))
+
+
+@router.get("/shared/{token}", response=SharedReadingPublic, errors=(ShareNotFound,))
+def shared_reading(token: str) -> SharedReadingPublic:
+    """Public (no login): the minimal view behind a share link."""
+    return sharing.shared(token)
