@@ -1,4 +1,8 @@
-"""Render the versioned reading prompt: trusted cards in the system message, the question only in the user's."""
+"""The versioned reading prompt: trusted cards in the system message, the question only in the user's.
+
+The system message is the fixed rules (identical for every reading, so with the response schema they form the
+prefix OpenAI caches automatically) followed by what varies: language, spread, length and the drawn cards.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from typing import Literal, NamedTuple
 
 from mimi.readings.deck import Card
 
-PROMPT_VERSION = "reading_v1"
+PROMPT_VERSION = "reading_v2"
 
 Language = Literal["th", "en"]
 Depth = Literal["standard", "deep"]
@@ -30,9 +34,14 @@ SPREADS: dict[Depth, tuple[Position, ...]] = {
              Position("hidden_influence", "อิทธิพลที่ซ่อนอยู่", "Hidden influence"),
              Position("advice", "คำแนะนำ", "Advice"), Position("outcome", "ผลลัพธ์", "Outcome")),
 }
-LANGUAGE_NAMES: dict[Language, str] = {"th": "Thai (ภาษาไทย)", "en": "English"}
-LENGTHS: dict[Depth, str] = {"standard": "about 150 to 250 words, three short paragraphs",
-                             "deep": "about 250 to 400 words, four or five short paragraphs"}
+LANGUAGE_NAMES: dict[Language, str] = {"th": "Thai", "en": "English"}
+# the reading's length per spread and language (the output is most of a reading's cost: see tests/bench)
+LENGTHS: dict[tuple[Depth, Language], str] = {
+    ("standard", "th"): "2 short paragraphs, 200 to 350 Thai characters in all",
+    ("standard", "en"): "2 short paragraphs, 60 to 100 words in all",
+    ("deep", "th"): "3 short paragraphs, 350 to 550 Thai characters in all",
+    ("deep", "en"): "3 short paragraphs, 100 to 160 words in all",
+}
 _QUESTION_TAG = re.compile(r"<\s*/?\s*question\s*>", re.IGNORECASE)
 
 
@@ -43,32 +52,35 @@ def spread(depth: Depth) -> tuple[Position, ...]:
 
 @cache
 def template(version: str = PROMPT_VERSION) -> str:
-    """The raw system prompt template of a version, read once."""
+    """The fixed system prompt of a version (no placeholders: the same text for every reading), read once."""
     return files("mimi.agent.prompts").joinpath(f"{version}.md").read_text(encoding="utf-8")
 
 
 def card_lines(cards: list[Card], positions: tuple[Position, ...], language: Language) -> str:
-    """The card list, one machine-findable `- [position] id | Thai | English` line per card plus details."""
+    """The card list: a machine-findable `- [position] id | Thai | English` line per card, its position's label and
+    the deck's meaning in the reading's language (keywords add tokens, not information the meaning lacks)."""
     lines: list[str] = []
     for card, pos in zip(cards, positions, strict=True):
-        keywords = card.keywords_th if language == "th" else card.keywords_en
         meaning = card.meaning_th if language == "th" else card.meaning_en
+        label = pos.th if language == "th" else pos.en
         lines += [f"- [{pos.key}] {card.id} | {card.name_th} | {card.name_en}",
-                  f"  position: {pos.th} / {pos.en}",
-                  f"  keywords: {', '.join(keywords)}",
+                  f"  position: {label}",
                   f"  meaning: {meaning}"]
     return "\n".join(lines)
 
 
+def reading_details(cards: list[Card], language: Language, depth: Depth) -> str:
+    """The part of the system message that varies: language, spread, length and the drawn cards (trusted)."""
+    return (f"LANGUAGE: {language} ({LANGUAGE_NAMES[language]})\n"
+            f"SPREAD: {depth}, {len(cards)} cards\n"
+            f"LENGTH of reading: {LENGTHS[depth, language]}\n"
+            f"CARDS (drawn by our server; read exactly these, in this order):\n"
+            f"{card_lines(cards, spread(depth), language)}")
+
+
 def system_prompt(cards: list[Card], language: Language, depth: Depth) -> str:
-    """The system message: Mimi's rules, the language and the drawn cards (all server-side, trusted)."""
-    values = {"language": language, "language_name": LANGUAGE_NAMES[language], "depth": depth,
-              "count": str(len(cards)), "length": LENGTHS[depth],
-              "cards": card_lines(cards, spread(depth), language)}
-    text = template()
-    for name, value in values.items():
-        text = text.replace("{{" + name + "}}", value)
-    return text
+    """The system message: Mimi's fixed rules first (a cacheable prefix), then this reading's details."""
+    return template() + reading_details(cards, language, depth)
 
 
 def user_prompt(question: str) -> str:

@@ -9,7 +9,9 @@ from typing import Any
 REJECT_MARKER = "[[REJECT]]"
 CARD_LINE = re.compile(r"^- \[(?P<position>[a-z_]+)\] (?P<id>\S+) \| (?P<th>[^|]+?) \| (?P<en>.+?)\s*$")
 DETAIL_LINE = re.compile(r"^\s+(?P<key>position|keywords|meaning): (?P<value>.*)$")
-LANGUAGE_LINE = re.compile(r"^LANGUAGE: (th|en)\s*$", re.MULTILINE)
+LANGUAGE_LINE = re.compile(r"^LANGUAGE: (th|en)\b", re.MULTILINE)
+# "LENGTH of reading: ..., 200 to 350 Thai characters" or "..., 60 to 100 words": the stand-in writes up to the top
+LENGTH_LINE = re.compile(r"^LENGTH of reading: .*?to (\d+) (Thai characters|words)", re.MULTILINE)
 QUESTION = re.compile(r"<question>\s*(.*?)\s*</question>", re.DOTALL)
 TOPICS = [(("รัก", "แฟน", "love", "partner"), "ความรัก", "love"), (("งาน", "work", "job", "career"), "การงาน", "work"),
           (("เงิน", "money", "finance"), "การเงิน", "money"), (("สุขภาพ", "health"), "สุขภาพ", "health"),
@@ -61,7 +63,24 @@ def mimi_reading(system: str, user: str, overlong: bool = False) -> dict[str, An
         return _rejected(language)
     build = _reading_th if language == "th" else _reading_en
     reading = build(parse_cards(system), question)
+    reading["reading"] = within_length(reading["reading"], system)
     return {"accepted": True, "rejection": None, **(_stretch(reading) if overlong else reading)}
+
+
+def within_length(text: str, system: str) -> str:
+    """The reading cut to the most the prompt's LENGTH line allows, as a model keeping to it would: the first
+    paragraph (the cards) gives way, the last (the answer) stays whole."""
+    found = LENGTH_LINE.search(system)
+    if found is None:
+        return text
+    limit, unit = int(found.group(1)), found.group(2)
+    body, _, closing = text.rpartition("\n\n")
+    size = (lambda t: len(t.split(" "))) if unit == "words" else len
+    room = limit - size(closing)
+    words = body.split(" ")
+    while words and size(" ".join(words)) > room:
+        words.pop()
+    return " ".join(words) + "\n\n" + closing if words else closing
 
 
 def _stretch(reading: dict[str, Any]) -> dict[str, Any]:
@@ -89,13 +108,20 @@ def _rejected(language: str) -> dict[str, Any]:
             "end": "", "notice": ""}
 
 
+def _first_clause(text: str) -> str:
+    """A meaning's first sentence: English ends it with a full stop, Thai with a space."""
+    if text.isascii():
+        return text.split(". ")[0].rstrip(".") + "."
+    return text.split(" ")[0]
+
+
 def _reading_th(cards: list[PromptCard], question: str) -> dict[str, Any]:
+    """At the prompt's targets: one short sentence per card, a two-paragraph reading of 250-400 characters."""
     entries = [{"card_id": c.card_id, "position": c.position,
-                "meaning": f"ไพ่{c.name_th} ({c.name_en}) ในตำแหน่ง{c.position_label.split(' / ')[0]}: {c.meaning}"}
-               for c in cards]
+                "meaning": f"ไพ่{c.name_th}ใน{c.position_label}: {_first_clause(c.meaning)}"} for c in cards]
     return {"analysis": {"mood": "ตั้งใจและอยากรู้คำตอบ", "topic": _topic(question, "th"), "period": "ไม่ระบุ"},
             "header": f"มีมี่เปิดไพ่ {len(cards)} ใบให้คุณแล้วนะคะ มาดูกันค่ะ", "cards": entries,
-            "reading": "\n\n".join(e["meaning"] for e in entries) + "\n\nโดยรวมแล้วไพ่บอกว่าคำตอบคือ ใช่ค่ะ "
+            "reading": " ".join(f"ไพ่{c.name_th} {c.meaning}" for c in cards) + "\n\nโดยรวมแล้วไพ่บอกว่าคำตอบคือ ใช่ค่ะ "
                        "ถ้าคุณค่อย ๆ ก้าวไปอย่างมั่นใจ",
             "suggestions": ["ใจเย็น ๆ และฟังเสียงหัวใจตัวเองนะคะ", "ลงมือทำทีละก้าวเล็ก ๆ ค่ะ",
                             "ขอความเห็นจากคนที่คุณไว้ใจค่ะ"],
@@ -107,11 +133,12 @@ def _reading_th(cards: list[PromptCard], question: str) -> dict[str, Any]:
 
 
 def _reading_en(cards: list[PromptCard], question: str) -> dict[str, Any]:
+    """At the prompt's targets: one short sentence per card, a two-paragraph reading of 60-100 words."""
     entries = [{"card_id": c.card_id, "position": c.position,
-                "meaning": f"{c.name_en} in the {c.position} position: {c.meaning}"} for c in cards]
+                "meaning": f"{c.name_en} as your {c.position_label}: {_first_clause(c.meaning)}"} for c in cards]
     return {"analysis": {"mood": "hopeful and curious", "topic": _topic(question, "en"), "period": "not specified"},
             "header": f"Mimi has turned over {len(cards)} cards for you, let's look together.", "cards": entries,
-            "reading": "\n\n".join(e["meaning"] for e in entries) + "\n\nAll together the cards say yes, "
+            "reading": " ".join(f"{c.name_en}: {c.meaning}" for c in cards) + "\n\nAll together the cards say yes, "
                        "if you keep moving forward with confidence.",
             "suggestions": ["Be patient and listen to your heart.", "Take one small step at a time.",
                             "Ask someone you trust for their view."],
