@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: dev test lint bench package import-legacy postgres redis-server browser clean
+.PHONY: dev test lint bench eval package import-legacy postgres redis-server browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ lint: $(STAMP)
 
 bench: $(STAMP) postgres redis-server
 	$(PY) -m pytest -q tests/bench -p no:cacheprovider -s
+
+# The reading agent's golden set (lib/mimi_local/eval): the local OpenAI stand-in, or the first of LLM_PROVIDERS
+# when it is set (a real model). Writes .eval/report.md (git-ignored) with checks, latency and tokens per case.
+eval: $(STAMP)
+	$(PY) -m mimi_local.eval --out .eval
 
 package: $(STAMP)
 	$(PY) -m mimi_local.package --out .package --compile

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from mimi import kv, ratelimit
+from mimi.agent import PROMPT_VERSION
 from mimi.agent.cost import cost_usd
 from mimi_local.pg import free_port
 from mimi_local.stack import LocalStack
@@ -55,7 +56,7 @@ def test_journey_submit_to_completed_spends_once_and_rewards_once(stack: LocalSt
     assert keys == {f"welcome:{uid}:free_point": 3, f"reading:{rid}:spend:free_point": -1,
                     f"reading:{rid}:reward:coin": 5, f"reading:{rid}:reward:exp": 25}
     row = reading_row(sql, rid)
-    assert row["provider"] == "local" and row["model"] == "gpt-4o-mini" and row["prompt_version"] == "reading_v1"
+    assert row["provider"] == "local" and row["model"] == "gpt-4o-mini" and row["prompt_version"] == PROMPT_VERSION
     assert row["prompt_tokens"] > 0 and row["completion_tokens"] > 0 and row["attempts"] == 1
     assert cost_usd(row["prompt_tokens"], row["completion_tokens"]) > 0
 

@@ -1,4 +1,7 @@
-"""The OpenAI stand-in's Mimi: a schema-valid mimi_reading built from the cards listed in the system prompt."""
+"""The OpenAI stand-in's Mimi: a schema-valid mimi_reading built from the cards listed in the system prompt.
+
+It cannot understand a question: it refuses only the test marker or several question marks at once.
+"""
 
 from __future__ import annotations
 
@@ -59,7 +62,7 @@ def parse_question(user: str) -> str:
 def mimi_reading(system: str, user: str, overlong: bool = False) -> dict[str, Any]:
     """A mimi_reading object for these messages: refused for the reject marker, else read from the cards."""
     language, question = parse_language(system), parse_question(user)
-    if REJECT_MARKER in question:
+    if REJECT_MARKER in question or several_questions(question):
         return _rejected(language)
     build = _reading_th if language == "th" else _reading_en
     reading = build(parse_cards(system), question)
@@ -81,6 +84,11 @@ def within_length(text: str, system: str) -> str:
     while words and size(" ".join(words)) > room:
         words.pop()
     return " ".join(words) + "\n\n" + closing if words else closing
+
+
+def several_questions(question: str) -> bool:
+    """The one refusal rule a stand-in can apply without understanding the text: two or more question marks."""
+    return question.count("?") + question.count("？") >= 2
 
 
 def _stretch(reading: dict[str, Any]) -> dict[str, Any]:
