@@ -306,6 +306,25 @@ class TestConsoleJourney:
         expect(page.get_by_test_id("tab-history")).to_have_text("History")  # the profile's language, en
         shot(page, journey, "refreshed")
 
+    def test_line_messages_arrive_as_a_chat_after_opting_in(self, page: Page, stack: LocalStack,
+                                                            journey: dict[str, Any]) -> None:
+        from playwright.sync_api import expect
+
+        require(stack, "readings", "reading_processor")
+        page.get_by_test_id("tab-line").click()
+        expect(page.get_by_test_id("line-chat")).to_contain_text("No messages yet")
+        page.get_by_test_id("notify-line").check()
+        expect(toast(page, "LINE messages on")).to_be_visible()
+        reading = ask(page, "How will my week at work go?")
+        expect(reading).to_have_attribute("data-status", "completed")
+        rid = reading.get_attribute("data-reading-id")
+        page.get_by_test_id("tab-line").click()
+        message = page.get_by_test_id("line-message")
+        expect(message).to_have_count(1, timeout=LONG_MS)
+        expect(message).to_contain_text("Your reading is ready")
+        expect(message.get_by_test_id("line-button")).to_have_attribute("href", re.compile(f"/readings/{rid}$"))
+        shot(page, journey, "line-chat")
+
     def test_log_out_returns_to_the_login_form(self, page: Page, journey: dict[str, Any]) -> None:
         from playwright.sync_api import expect
 
