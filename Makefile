@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: dev test lint bench eval package import-legacy postgres redis-server browser clean
+.PHONY: dev test lint bench bench-cold eval mutate package openapi fuzz migrate deploy deploy-preflight import-legacy postgres redis-server browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check lib functions tests
 	$(VENV)/bin/mypy --strict lib/mimi lib/mimi_local functions
 
+# Every bench; figures are printed and written to tests/bench/results/ (git-ignored).
 bench: $(STAMP) postgres redis-server
 	$(PY) -m pytest -q tests/bench -p no:cacheprovider -s
 
@@ -60,8 +61,50 @@ bench: $(STAMP) postgres redis-server
 eval: $(STAMP)
 	$(PY) -m mimi_local.eval --out .eval
 
+# Only the cold-start bench (each function's zip in a fresh interpreter); COLDSTART_RUNS=N for more runs.
+bench-cold: $(STAMP) postgres redis-server
+	$(PY) -m pytest -q tests/bench -p no:cacheprovider -s -k coldstart
+
+mutate: $(STAMP) postgres redis-server
+	$(PY) -m tests.mutation $(ARGS)
+
+# openapi.json and README's route list, from the route tables (a test fails when either is stale).
+openapi: $(STAMP)
+	$(PY) -m mimi_local.openapi
+
+# Schemathesis against a throwaway stack on a free port, with and without a token; report in .fuzz/ (README).
+fuzz: $(STAMP) postgres redis-server
+	$(PY) -m mimi_local.fuzz $(FUZZ_ARGS)
+
 package: $(STAMP)
 	$(PY) -m mimi_local.package --out .package --compile
+
+# Apply sql/migrations to a real database (README "Migrations"). The URL carries a password: it is read from the
+# environment and never echoed.
+migrate: $(STAMP)
+	@[ -n "$$DATABASE_URL" ] || { echo "usage: DATABASE_URL=postgresql://... make migrate" >&2; exit 2; }
+	@$(PY) -m mimi_local.migrate "$$DATABASE_URL"
+
+# What .github/workflows/deploy.yml does, from a laptop: test, package, migrate, then `serverless deploy`.
+# STAGE here names the AWS stage; it is never exported, so the tests still run as stage local.
+unexport STAGE
+AWS_REGION ?= ap-southeast-1
+SERVERLESS ?= npx --yes serverless@3
+deploy: deploy-preflight
+	$(MAKE) test
+	$(MAKE) package
+	$(MAKE) migrate
+	$(SERVERLESS) deploy --stage $(STAGE) --region $(AWS_REGION)
+
+# Refuse before anything runs when a deploy could not finish: no stage named on the command line (an exported
+# STAGE, such as the dev stack's `local`, does not count), no AWS credentials, no Node, no database.
+deploy-preflight:
+	@[ "$(origin STAGE)" = "command line" ] && [ -n "$(STAGE)" ] && [ "$(STAGE)" != local ] \
+	  || { echo "usage: make deploy STAGE=dev|prod (on the command line; with AWS credentials and DATABASE_URL set)" >&2; exit 2; }
+	@command -v aws >/dev/null || { echo "make deploy: the aws CLI is not installed; it checks the credentials serverless will use" >&2; exit 2; }
+	@aws sts get-caller-identity >/dev/null 2>&1 || { echo "make deploy: no usable AWS credentials (aws sts get-caller-identity failed); log in, e.g. aws sso login --profile <profile> and export AWS_PROFILE" >&2; exit 2; }
+	@command -v npx >/dev/null || { echo "make deploy: npx (Node.js) is not installed; serverless runs through it" >&2; exit 2; }
+	@[ -n "$$DATABASE_URL" ] || { echo "make deploy: DATABASE_URL is not set (the Supabase direct connection string; migrations run before the deploy)" >&2; exit 2; }
 
 # The old app's users into MiMiVibes (README: importing the old app's users). DRY_RUN=1 reports and writes nothing.
 # The recipe is not echoed: the DSNs carry passwords.
@@ -71,4 +114,4 @@ import-legacy: $(STAMP)
 	@$(PY) -m mimi_local.legacy_import --legacy-dsn "$(LEGACY_DSN)" --dsn "$(DSN)" $(if $(DRY_RUN),--dry-run)
 
 clean:
-	rm -rf .local .package .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .local .package .fuzz .pytest_cache .mypy_cache .ruff_cache

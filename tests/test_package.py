@@ -1,7 +1,9 @@
-"""The Lambda zips: within AWS size limits, nothing local inside, and each handler runs from its zip alone.
+"""The Lambda zips: within AWS size limits, nothing local inside, each holding only what its function imports,
+and each handler serving its function from its zip alone.
 
-One package dir is built per session; the runtime deps come from <repo>/.local/package-cache, so only the
-very first run installs them from PyPI (a minute or so). Each zip is then imported in a clean venv.
+The zips `make package` ships (package.SLIM_PACKAGES decides which sets) are built once per session, and the slim
+ones once more; the runtime deps come from <repo>/.local/package-cache, so only the very first run installs them
+from PyPI (a minute or so). Each zip is then run in a clean venv against the session's local stack.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import pytest
 from mimi_local import package
 from mimi_local.lambda_adapter import build_event
 from mimi_local.pg import free_port
+from mimi_local.stack import LocalStack
+from tests.bench.coldstart import Events, child_env, run_cold
 
 NAMES = package.function_names()
 Extract = Callable[[str], Path]
@@ -30,12 +34,18 @@ def zips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
+def slim_zips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The per-function zips (package.FUNCTION_REQUIREMENTS), whatever SLIM_PACKAGES ships today."""
+    return package.build(tmp_path_factory.mktemp("slim"), slim=True)
+
+
+@pytest.fixture(scope="session")
 def clean_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A venv without pip or any package: only the zip can provide the imports."""
     venv = tmp_path_factory.mktemp("cleanvenv")
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--clear", str(venv)], check=True)
     python = venv / "bin" / "python"
-    probe = subprocess.run([str(python), "-I", "-c", "import fastapi"], capture_output=True, env=_env())
+    probe = subprocess.run([str(python), "-I", "-c", "import pydantic"], capture_output=True, env=_env())
     assert probe.returncode != 0, "the clean venv must not see the project's packages"
     return python
 
@@ -67,7 +77,8 @@ def _run(python: Path, code: str, stdin: str = "", **env: str) -> subprocess.Com
 
 
 def test_every_function_is_packaged(zips: dict[str, Path]) -> None:
-    assert sorted(zips) == NAMES and NAMES
+    assert sorted(zips) == NAMES
+    assert NAMES
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -111,6 +122,73 @@ def test_handler_imports_from_the_zip_alone(clean_python: Path, extract: Extract
             f"import mimi; assert mimi.__file__.startswith({str(root)!r}), mimi.__file__")
     result = _run(clean_python, code)
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+def _top_level(zip_path: Path) -> set[str]:
+    """The importable top-level names a zip holds: packages and single-file modules (not their metadata)."""
+    with zipfile.ZipFile(zip_path) as zf:
+        heads = {n.split("/", 1)[0] for n in zf.namelist()}
+    return {h.removesuffix(".py") for h in heads if not h.endswith((".dist-info", ".data")) and h != "__pycache__"}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_slim_zip_holds_no_package_its_function_does_not_import(slim_zips: dict[str, Path], name: str) -> None:
+    held = _top_level(slim_zips[name])
+    assert {"mimi", "functions", "pydantic", "postgrest", "httpx", "jwt"} <= held
+    assert held & package.forbidden(name) == set()
+    sdks = {package.SDK_PACKAGES[d] for d in package.FUNCTION_REQUIREMENTS.get(name, ()) if d in package.SDK_PACKAGES}
+    assert sdks <= held
+
+
+def test_stripe_and_openai_ship_only_with_the_functions_that_call_them(slim_zips: dict[str, Path]) -> None:
+    with_stripe = sorted(n for n, z in slim_zips.items() if "stripe" in _top_level(z))
+    with_openai = sorted(n for n, z in slim_zips.items() if "openai" in _top_level(z))
+    assert with_stripe == ["payments", "stripe_webhook"]
+    assert with_openai == ["reading_processor"]
+
+
+def test_slim_requirements_take_their_constraints_from_pyproject() -> None:
+    declared = {package.canonical(d): d for d in package.runtime_dependencies()}
+    health = package.requirements("health", slim=True)
+    assert "pydantic" in declared
+    assert declared["pydantic"] in health
+    assert not {"stripe", "openai", "supabase", "fastapi"} & {package.canonical(r) for r in health}
+    assert declared["stripe"] in package.requirements("payments", slim=True)
+    assert package.requirements("health", slim=False) == package.runtime_dependencies()
+
+
+def test_pruned_distributions_are_removed_with_their_files(tmp_path: Path) -> None:
+    (tmp_path / "h2").mkdir()
+    (tmp_path / "h2" / "__init__.py").write_text("")
+    (tmp_path / "h2-4.1.0.dist-info").mkdir()
+    (tmp_path / "h2-4.1.0.dist-info" / "RECORD").write_text("h2/__init__.py,,\nh2-4.1.0.dist-info/RECORD,,\n")
+    (tmp_path / "httpx").mkdir()
+    package._uninstall(tmp_path, ["H2"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["httpx"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_zip_serves_its_function_from_a_clean_interpreter(clean_python: Path, extract: Extract, stack: LocalStack,
+                                                          name: str) -> None:
+    """The zip `make package` ships, run as Lambda runs it, answers a representative function-URL event."""
+    root = extract(name)
+    run = run_cold(clean_python, root, name, Events(stack).event(name), child_env(stack))
+    assert run.result["status"] == 200, run.result["body"]
+    assert run.result["mimi"].startswith(str(root))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_zip_starts_sentry_from_itself_when_a_dsn_is_set(clean_python: Path, extract: Extract, name: str) -> None:
+    """SENTRY_DSN is an SSM parameter away: every zip must carry sentry_sdk, or setting it breaks the cold start."""
+    root = extract(name)
+    code = (f"import sys; sys.path.insert(0, {str(root)!r}); import functions.{name}.handler; "
+            "from mimi import error_reporting; import sentry_sdk; "
+            "print(error_reporting.enabled(), sentry_sdk.__file__)")
+    result = _run(clean_python, code, SENTRY_DSN=f"http://publickey@127.0.0.1:{free_port()}/1")
+    assert result.returncode == 0, result.stderr[-3000:]
+    enabled, sdk_file = result.stdout.strip().splitlines()[-1].split(" ", 1)
+    assert enabled == "True"
+    assert sdk_file.startswith(str(root))
 
 
 def test_health_zip_answers_a_function_url_event(clean_python: Path, extract: Extract) -> None:

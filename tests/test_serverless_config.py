@@ -34,7 +34,7 @@ def test_runtime_matches_pyproject() -> None:
 
 
 # Least privilege: each function's route table declares the settings its code reads (`Router.needs`, also what
-# the cold start requires outside local); serverless.yml must give it exactly those, beyond STAGE and LOG_LEVEL.
+# the cold start requires outside local); serverless.yml must give it exactly those, beyond the COMMON ones.
 # A setting a function does not use is a secret it should not hold.
 def _needs(name: str) -> set[str]:
     router = importlib.import_module(f"functions.{name}.handler").router
@@ -42,6 +42,7 @@ def _needs(name: str) -> set[str]:
 
 
 NEEDS: dict[str, set[str]] = {name: _needs(name) for name in function_names()}
+COMMON = {"STAGE", "LOG_LEVEL", "SENTRY_DSN"}  # every function: its stage, its log level, optional error reporting
 
 
 def _environment(config: dict, name: str) -> dict[str, str]:
@@ -51,9 +52,9 @@ def _environment(config: dict, name: str) -> dict[str, str]:
 def test_each_function_gets_exactly_the_settings_it_reads() -> None:
     config = _config()
     assert set(NEEDS) == set(config["functions"])
-    assert set(config["provider"]["environment"]) == {"STAGE", "LOG_LEVEL"}
+    assert set(config["provider"]["environment"]) == COMMON
     for name in NEEDS:
-        assert set(_environment(config, name)) == NEEDS[name] | {"STAGE", "LOG_LEVEL"}, name
+        assert set(_environment(config, name)) == NEEDS[name] | COMMON, name
 
 
 def test_every_listed_setting_is_a_real_setting() -> None:
@@ -69,10 +70,12 @@ def test_secrets_stay_with_the_one_function_that_uses_them() -> None:
                 "LLM_PROVIDERS", "SUPABASE_SERVICE_ROLE_KEY", "QSTASH_TOKEN", "QSTASH_CURRENT_SIGNING_KEY")}
     assert holders["APP_JWT_KEYS"] == holders["REFRESH_TOKEN_SECRET"] == {"auth"}
     assert holders["STRIPE_SECRET_KEY"] | holders["STRIPE_WEBHOOK_SECRET"] == {"payments", "stripe_webhook"}
-    assert holders["STRIPE_SECRET_KEY"] == {"payments"} and holders["STRIPE_WEBHOOK_SECRET"] == {"stripe_webhook"}
+    assert holders["STRIPE_SECRET_KEY"] == {"payments"}
+    assert holders["STRIPE_WEBHOOK_SECRET"] == {"stripe_webhook"}
     assert holders["LLM_PROVIDERS"] == {"reading_processor"}
     assert holders["SUPABASE_SERVICE_ROLE_KEY"] == {"auth", "reading_processor", "stripe_webhook"}
-    assert holders["QSTASH_TOKEN"] == {"readings"} and holders["QSTASH_CURRENT_SIGNING_KEY"] == {"reading_processor"}
+    assert holders["QSTASH_TOKEN"] == {"readings"}
+    assert holders["QSTASH_CURRENT_SIGNING_KEY"] == {"reading_processor"}
 
 
 def test_cors_has_one_source_the_apps_cors_origins() -> None:
@@ -86,4 +89,5 @@ def test_cors_has_one_source_the_apps_cors_origins() -> None:
 def test_user_functions_verify_with_public_keys_only() -> None:
     for name in ("profile", "credits", "readings", "payments"):
         assert {"APP_JWT_PUBLIC_KEYS", "APP_JWT_ISSUER", "SUPABASE_ANON_KEY"} <= NEEDS[name], name
-        assert "APP_JWT_KEYS" not in NEEDS[name] and "SUPABASE_SERVICE_ROLE_KEY" not in NEEDS[name], name
+        assert "APP_JWT_KEYS" not in NEEDS[name], name
+        assert "SUPABASE_SERVICE_ROLE_KEY" not in NEEDS[name], name

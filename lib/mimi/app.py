@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from mimi import error_reporting, metrics
 from mimi.config import get_settings
 from mimi.errors import AppError, problem
 from mimi.logs import configure, log, request_id_var
@@ -57,6 +58,8 @@ def _frames(exc: BaseException) -> list[str]:
 
 def _unhandled(exc: BaseException) -> Response:
     log("unhandled_exception", logging.ERROR, error_type=type(exc).__name__, frames=_frames(exc))
+    metrics.emit(metrics.UNHANDLED_ERRORS, 1)
+    error_reporting.capture(exc)
     return problem_response(500, "internal_error", "Something went wrong on our side. Please try again.")
 
 
@@ -69,8 +72,8 @@ def _route_path(scope: Scope) -> str:
 class Api:
     """The ASGI app of one function: route, read inputs, call the handler, render its result or its error."""
 
-    def __init__(self, router: Router) -> None:
-        self.router = router
+    def __init__(self, router: Router, name: str = "-") -> None:
+        self.router, self.name = router, name
         self._authenticate: Authenticate | None = None
         if any(route.auth for route in router.routes):
             from mimi.auth.deps import current_user  # token verification (jwt) only where a route needs a user
@@ -82,7 +85,7 @@ class Api:
             return
         request = Request(scope, receive)
         rid = request.headers.get("x-request-id") or uuid.uuid4().hex
-        token = request_id_var.set(rid[:64])
+        token, named = request_id_var.set(rid[:64]), metrics.function_var.set(self.name)
         started = time.perf_counter()
         try:
             try:
@@ -95,6 +98,7 @@ class Api:
             await response(scope, receive, send)
         finally:
             request_id_var.reset(token)
+            metrics.function_var.reset(named)
 
     async def _respond(self, request: Request) -> Response:
         try:
@@ -130,6 +134,7 @@ class Api:
             values["body"] = raw
         if errors:
             raise InvalidInput(errors)
+        values.update({name: parse(values[name]) for name, parse in route.parse.items()})
         return {name: values[name] for name in route.params}
 
     @staticmethod
@@ -152,7 +157,11 @@ def create_app(name: str, router: Router) -> CORSMiddleware:
     settings = get_settings()
     settings.require(router.needs)
     configure(settings.log_level)
-    return CORSMiddleware(Api(router), allow_origins=list(settings.cors_origins), allow_credentials=False,
+    metrics.configure(stage=settings.stage)
+    if settings.sentry_dsn.get_secret_value():
+        error_reporting.enable(settings.sentry_dsn.get_secret_value(), stage=settings.stage,
+                               release=settings.app_version)
+    return CORSMiddleware(Api(router, name), allow_origins=list(settings.cors_origins), allow_credentials=False,
                           allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
                           allow_headers=["Authorization", "Content-Type", "X-Request-Id", "Idempotency-Key"],
                           expose_headers=["X-Request-Id", "Retry-After"], max_age=600)

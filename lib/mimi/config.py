@@ -38,6 +38,7 @@ class Settings(BaseModel):
     app_version: str = "0.1.0"
     stage: str = LOCAL
     log_level: str = "INFO"
+    sentry_dsn: SecretStr = SecretStr("")  # optional error reporting (lib/mimi/error_reporting.py); off when empty
     cors_origins: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:8000"])
 
     supabase_url: str = "http://127.0.0.1:8000"
@@ -79,6 +80,7 @@ class Settings(BaseModel):
     readings_per_minute: int = 5
     readings_per_day: int = 60
     llm_providers: list[LlmProvider] = Field(default_factory=list)
+    daily_card_max_tokens: int = 900  # the free daily card's output budget (below any provider's own cap)
 
     stripe_secret_key: SecretStr = SecretStr("")
     stripe_webhook_secret: SecretStr = SecretStr("")

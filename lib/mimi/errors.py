@@ -49,13 +49,22 @@ class ValidationFailed(AppError):
 class RateLimited(AppError):
     status, code, title = 429, "rate_limited", "Too many requests"
 
-    def __init__(self, detail: str, *, retry_after_s: int, code: str | None = None) -> None:
+    def __init__(self, detail: str, *, retry_after_s: int | None = None, code: str | None = None) -> None:
+        if retry_after_s is None:  # the SQL limits say when in their detail, not in a header
+            super().__init__(detail, code=code)
+            return
         super().__init__(detail, code=code, headers={"Retry-After": str(max(1, retry_after_s))},
                          retry_after=max(1, retry_after_s))
 
 
 class ServiceUnavailable(AppError):
     status, code, title = 503, "service_unavailable", "Service unavailable"
+
+
+class RateLimitUnavailable(ServiceUnavailable):
+    """Redis could not count the request, and the limit fails closed."""
+
+    code = "rate_limit_unavailable"
 
 
 TITLES = {400: "Bad request", 401: "Unauthorized", 402: "Payment required", 403: "Forbidden",

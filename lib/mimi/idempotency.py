@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
+
 from mimi.errors import ValidationFailed
+
+
+class InvalidIdempotencyKey(ValidationFailed):
+    code = "invalid_idempotency_key"
+
+
+class IdempotencyKeyReused(ValidationFailed):
+    """A key already used with other parameters (422, as Stripe answers; SQL answers 409 for another operation)."""
+
+    code = "idempotency_key_reused"
 
 
 def client_key(header: str | None) -> str | None:
@@ -10,6 +22,10 @@ def client_key(header: str | None) -> str | None:
     if header is None:
         return None
     if not 8 <= len(header) <= 100 or not header.isascii() or not header.isprintable():
-        raise ValidationFailed("Idempotency-Key: 8 to 100 printable ASCII characters",
-                               code="invalid_idempotency_key")
+        raise InvalidIdempotencyKey("Idempotency-Key: 8 to 100 printable ASCII characters")
     return header
+
+
+def key_or_new(header: str | None) -> str:
+    """The Idempotency-Key of a request: the client's (checked), or a fresh one when it sent none."""
+    return client_key(header) or uuid.uuid4().hex

@@ -4,30 +4,57 @@ from __future__ import annotations
 
 import base64
 import uuid
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from mimi.errors import ValidationFailed
 
 T = TypeVar("T")
 MAX_LIMIT = 100
 MAX_SEQ = 2**63 - 1  # a Postgres bigint
+NOT_OURS = "cursor: not a cursor this API returned"
+
+
+class InvalidCursor(ValidationFailed):
+    code = "invalid_cursor"
 
 
 class Page(BaseModel, Generic[T]):
     items: list[T]
-    next_cursor: str | None
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null on the last page.")
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """A parsed page query: up to `limit` rows, newest first, after the row whose key is `after` (None: the newest)."""
+
+    limit: int
+    after: str | None
 
 
 class PageQuery(BaseModel):
-    """The query of a paged list: ?limit=&cursor= (limit is checked by check_limit, with its own message)."""
+    """The query of a paged list: ?limit=&cursor=, parsed into a PageRequest by by_uuid() or by_seq()."""
 
-    limit: int = 20
-    cursor: str | None = None
+    limit: int = Field(default=20, json_schema_extra={"minimum": 1, "maximum": MAX_LIMIT},
+                       description=f"Items per page, 1 to {MAX_LIMIT}.")
+    cursor: str | None = Field(default=None, description="The next_cursor of the previous page; "
+                                                         "left out for the first page.")
+
+    def by_uuid(self) -> PageRequest:
+        """A page over a uuid key; 422 invalid_cursor, then 422 for a limit out of range."""
+        after = decode_uuid_cursor(self.cursor)
+        return PageRequest(limit=check_limit(self.limit), after=after)
+
+    def by_seq(self) -> PageRequest:
+        """A page over an integer key; 422 invalid_cursor, then 422 for a limit out of range."""
+        after = decode_seq_cursor(self.cursor)
+        return PageRequest(limit=check_limit(self.limit), after=after)
 
 
-def encode_cursor(value: str | int) -> str:
+def encode_cursor(value: object) -> str:
     return base64.urlsafe_b64encode(str(value).encode()).decode().rstrip("=")
 
 
@@ -38,9 +65,9 @@ def decode_cursor(cursor: str | None) -> str | None:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (ValueError, UnicodeDecodeError):
-        raise ValidationFailed("cursor: not a cursor this API returned", code="invalid_cursor") from None
+        raise InvalidCursor(NOT_OURS) from None
     if not raw or len(raw) > 64 or not raw.replace("-", "").replace(":", "").replace(".", "").isalnum():
-        raise ValidationFailed("cursor: not a cursor this API returned", code="invalid_cursor")
+        raise InvalidCursor(NOT_OURS)
     return raw
 
 
@@ -49,7 +76,7 @@ def decode_seq_cursor(cursor: str | None) -> str | None:
     position = decode_cursor(cursor)
     # ASCII digits only: str.isdigit() also accepts Thai and superscript digits, which Postgres cannot read
     if position is not None and not (position.isascii() and position.isdigit() and int(position) <= MAX_SEQ):
-        raise ValidationFailed("cursor: not a cursor this API returned", code="invalid_cursor")
+        raise InvalidCursor(NOT_OURS)
     return position
 
 
@@ -61,7 +88,7 @@ def decode_uuid_cursor(cursor: str | None) -> str | None:
     try:
         return str(uuid.UUID(position))
     except ValueError:
-        raise ValidationFailed("cursor: not a cursor this API returned", code="invalid_cursor") from None
+        raise InvalidCursor(NOT_OURS) from None
 
 
 def check_limit(limit: int) -> int:
@@ -70,8 +97,8 @@ def check_limit(limit: int) -> int:
     return limit
 
 
-def page_of(rows: list[dict[str, Any]], limit: int, key: str = "id") -> tuple[list[dict[str, Any]], str | None]:
-    """Split limit+1 fetched rows into a page and the cursor of the next one."""
-    items = rows[:limit]
-    more = len(rows) > limit
-    return items, encode_cursor(items[-1][key]) if more and items else None
+def page_of(rows: list[T], page: PageRequest, key: Callable[[T], object]) -> tuple[list[T], str | None]:
+    """Split limit+1 fetched rows into a page and the cursor of the next one (made from the last row's key)."""
+    items = rows[: page.limit]
+    more = len(rows) > page.limit
+    return items, encode_cursor(key(items[-1])) if more and items else None

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from upstash_ratelimit import Ratelimit, SlidingWindow
 
-from mimi.errors import RateLimited, ServiceUnavailable
+from mimi.errors import RateLimited, RateLimitUnavailable
 from mimi.kv import redis
 from mimi.logs import log
 
@@ -29,7 +29,7 @@ def enforce(name: str, identifier: str, max_requests: int, window_s: int, *, fai
         log("rate_limit_unavailable", logging.WARNING, limit=name, error_type=type(exc).__name__)
         if fail_open:
             return
-        raise ServiceUnavailable("Please try again in a moment.", code="rate_limit_unavailable") from None
+        raise RateLimitUnavailable("Please try again in a moment.") from None
     if not result.allowed:
         retry_after = max(1, math.ceil(result.reset - time.time()))
         raise RateLimited(f"Too many requests; try again in {retry_after} s.", retry_after_s=retry_after)

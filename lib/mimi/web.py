@@ -52,15 +52,20 @@ class Route:
     handler: Handler
     body: type[BaseModel] | None = None  # a JSON body validated by this model
     raw_body: bool = False  # the handler gets the body bytes as sent (signed webhooks)
+    raw_model: type[BaseModel] | None = None  # what a raw body holds, for the document (the handler parses it)
     query: type[BaseModel] | None = None
     headers: tuple[str, ...] = ()  # request headers passed to the handler (optional strings)
     response: Any = None  # a pydantic model, or e.g. list[Model]; None: no JSON body
     status: int = 200
+    also: tuple[int, ...] = ()  # other statuses that answer with the response model (health's 503)
     auth: bool = False  # needs `Authorization: Bearer <app access token>`
     errors: tuple[type[AppError], ...] = ()  # the coded errors it can answer besides 401/422
     response_headers: tuple[tuple[str, str], ...] = ()
     summary: str = ""
     params: frozenset[str] = field(default=frozenset(), compare=False)
+    # typed path parameters and headers: each named input parsed once (after validation) by its function, which
+    # raises the route's coded error for a bad value; e.g. {"reading_id": parse_reading_id}
+    parse: dict[str, Callable[[Any], Any]] = field(default_factory=dict, compare=False)
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:
@@ -98,6 +103,8 @@ class Router:
             available = INPUTS | set(PATH_PARAM.findall(path)) | {_arg_name(h) for h in options.get("headers", ())}
             if params - available:
                 raise TypeError(f"{handler.__name__}: cannot supply {sorted(params - available)}")
+            if set(options.get("parse", ())) - available:
+                raise TypeError(f"{handler.__name__}: cannot parse {sorted(set(options['parse']) - available)}")
             summary = (handler.__doc__ or "").strip().split("\n")[0]
             self.routes.append(Route(method, path, handler, summary=summary, params=params, **options))
             return handler

@@ -1,18 +1,21 @@
-"""Build one reproducible Lambda zip per function: runtime deps + lib/mimi + functions/<name>, nothing local.
+"""Build one reproducible Lambda zip per function: its runtime deps + lib/mimi + functions/<name>, nothing local.
 
-Run as `python -m mimi_local.package [--out .package] [--functions a,b] [--refresh] [--compile]`. The runtime
-dependencies are installed once for Lambda's platform into a cache keyed by their hash, so later builds
-need no network.
+Run as `python -m mimi_local.package [--out .package] [--functions a,b] [--refresh] [--compile] [--slim]`.
+Each function's dependencies (BASE_REQUIREMENTS + FUNCTION_REQUIREMENTS below) are installed once for Lambda's
+platform into a cache keyed by their hash, so later builds need no network; functions with the same list share
+one cache entry.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import hashlib
 import importlib.util
 import json
 import marshal
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -42,6 +45,29 @@ TEST_DIRS = {"tests", "_tests"}  # a dependency's own test suite, never imported
 DEPS_FORMAT = 2  # bump when the pruning or layout of the deps cache changes
 LAMBDA_PYTHON = (3, 11)
 CACHE_TAG = "cpython-311"
+
+# What each function's zip installs, by distribution name: the base set every function's lib/mimi imports, plus
+# the SDK a function alone calls. The version constraints come from pyproject's [project] dependencies when they
+# name the package. Edit here when a function starts or stops needing a package.
+# sentry-sdk is in every zip but imported only when SENTRY_DSN is set (mimi.error_reporting): shipping it costs zip
+# size, never cold start.
+BASE_REQUIREMENTS = ("mangum", "starlette", "pydantic", "postgrest", "httpx", "upstash-redis", "upstash-ratelimit",
+                     "qstash", "pyjwt[crypto]", "sentry-sdk")
+FUNCTION_REQUIREMENTS: dict[str, tuple[str, ...]] = {
+    "payments": ("stripe",),
+    "stripe_webhook": ("stripe",),
+    "reading_processor": ("openai",),
+}
+# Pulled in by a dependency but never imported: postgrest asks for httpx[http2], our one httpx client is HTTP/1.1.
+PRUNED_DISTRIBUTIONS = ("h2", "hpack", "hyperframe")
+# Top-level packages no zip may hold: the full supabase client and what only it (or HTTP/2) uses.
+FORBIDDEN_PACKAGES = ("supabase", "realtime", "storage3", "supabase_auth", "gotrue", "supafunc", "supabase_functions",
+                      "websockets", "h2", "hpack", "hyperframe")
+# SDK distribution -> its top-level package: absent from the zip of every function that does not list it.
+SDK_PACKAGES = {"stripe": "stripe", "openai": "openai"}
+# The switch: False ships every zip with all of pyproject's dependencies (needed while lib/mimi still imports
+# fastapi, pydantic-settings and the full supabase client at its top); True ships the per-function sets above.
+SLIM_PACKAGES = True
 
 
 class PackageError(Exception):
@@ -74,9 +100,41 @@ def runtime_dependencies(pyproject: Path = ROOT / "pyproject.toml") -> list[str]
     return deps
 
 
-def deps_key(deps: Sequence[str]) -> str:
-    """A short hash of the dependency list and the target platform: the cache directory's name."""
-    blob = json.dumps({"deps": sorted(deps), "pip": PIP_PLATFORM, "format": DEPS_FORMAT}, sort_keys=True)
+def canonical(requirement: str) -> str:
+    """The normalised distribution name of a requirement (PEP 503): `PyJWT[crypto]>=2` -> `pyjwt`."""
+    match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement.strip())
+    if match is None:
+        raise PackageError(f"not a requirement: {requirement!r}")
+    return re.sub(r"[-_.]+", "-", match.group(0)).lower()
+
+
+def requirements(name: str, slim: bool | None = None) -> list[str]:
+    """What function `name`'s zip installs: its slim set (constrained as pyproject says) or all of pyproject's."""
+    declared = runtime_dependencies()
+    if not (SLIM_PACKAGES if slim is None else slim):
+        return declared
+    pinned = {canonical(d): d for d in declared}
+    wanted = BASE_REQUIREMENTS + FUNCTION_REQUIREMENTS.get(name, ())
+    return [pinned.get(canonical(w), w) for w in wanted]
+
+
+def pruned(slim: bool | None = None) -> tuple[str, ...]:
+    """The distributions removed after install (only from slim zips: the full supabase client uses HTTP/2)."""
+    return PRUNED_DISTRIBUTIONS if (SLIM_PACKAGES if slim is None else slim) else ()
+
+
+def forbidden(name: str) -> set[str]:
+    """Top-level packages function `name`'s slim zip must not hold."""
+    own = {canonical(r) for r in BASE_REQUIREMENTS + FUNCTION_REQUIREMENTS.get(name, ())}
+    return set(FORBIDDEN_PACKAGES) | {pkg for dist, pkg in SDK_PACKAGES.items() if dist not in own}
+
+
+def deps_key(deps: Sequence[str], drop: Sequence[str] = ()) -> str:
+    """A short hash of the dependency list, what is pruned and the target platform: the cache directory's name."""
+    plan = {"deps": sorted(deps), "pip": PIP_PLATFORM, "format": DEPS_FORMAT}
+    if drop:
+        plan["pruned"] = sorted(drop)
+    blob = json.dumps(plan, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -101,6 +159,26 @@ def _pip_install(deps: Sequence[str], target: Path) -> None:
            "--target", str(target), *PIP_PLATFORM, "--upgrade", *deps]
     if subprocess.run(cmd, check=False).returncode != 0:
         raise PackageError("pip could not install the runtime dependencies (is PyPI reachable?)")
+
+
+def _dist_name(dist_info: Path) -> str:
+    return canonical(dist_info.name.removesuffix(".dist-info").rsplit("-", 1)[0])
+
+
+def _uninstall(deps_dir: Path, drop: Sequence[str]) -> None:
+    """Remove installed distributions by name: every file their RECORD lists, then empty folders."""
+    wanted = {canonical(d) for d in drop}
+    for dist_info in sorted(deps_dir.glob("*.dist-info")):
+        if _dist_name(dist_info) not in wanted:
+            continue
+        with (dist_info / "RECORD").open(newline="") as f:
+            files = [deps_dir / row[0] for row in csv.reader(f) if row and not row[0].startswith("..")]
+        for path in files:
+            path.unlink(missing_ok=True)
+        for folder in sorted({p.parent for p in files}, key=lambda p: len(p.parts), reverse=True):
+            if folder != deps_dir and folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+        shutil.rmtree(dist_info, ignore_errors=True)
 
 
 def _prune(deps_dir: Path) -> None:
@@ -162,12 +240,13 @@ def _write_tree(zf: zipfile.ZipFile, base: Path, prefix: str = "") -> None:
         _add_file(zf, prefix + path.relative_to(base).as_posix(), path)
 
 
-def _install_deps(deps: Sequence[str], final: Path) -> None:
+def _install_deps(deps: Sequence[str], drop: Sequence[str], final: Path) -> None:
     """Install, prune and zip the deps into a temp dir, then move it into place atomically."""
     final.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
     try:
         _pip_install(deps, work / "deps")
+        _uninstall(work / "deps", drop)
         _prune(work / "deps")
         with zipfile.ZipFile(work / "deps.zip", "w") as zf:
             _write_tree(zf, work / "deps")
@@ -181,11 +260,16 @@ def _install_deps(deps: Sequence[str], final: Path) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _drop_stale(cache: Path, keep: Path) -> None:
-    """Remove cached deps of older dependency lists, so the cache holds one entry."""
+def _drop_stale(cache: Path, keep: set[str]) -> None:
+    """Remove cached deps that no function's current list (slim or not) uses any more."""
     for entry in cache.iterdir():
-        if entry != keep and entry.is_dir() and (entry / "deps.zip").exists():
+        if entry.name not in keep and entry.is_dir() and (entry / "deps.zip").exists():
             shutil.rmtree(entry, ignore_errors=True)
+
+
+def _current_keys() -> set[str]:
+    """The cache keys of every function's dependency list, slim and not."""
+    return {deps_key(requirements(n, slim), pruned(slim)) for n in function_names() for slim in (False, True)}
 
 
 def _compiled(deps_zip: Path) -> Path:
@@ -201,16 +285,16 @@ def _compiled(deps_zip: Path) -> Path:
     return target
 
 
-def dependencies_zip(cache: Path = DEFAULT_CACHE, refresh: bool = False, pyc: bool = False) -> Path:
-    """The zip of the runtime deps for Lambda, built once per dependency list and reused from the cache."""
-    deps = runtime_dependencies()
-    final = cache / deps_key(deps)
+def dependencies_zip(deps: Sequence[str], drop: Sequence[str] = (), cache: Path = DEFAULT_CACHE,
+                     refresh: bool = False, pyc: bool = False) -> Path:
+    """The zip of these runtime deps for Lambda, built once per dependency list and reused from the cache."""
+    final = cache / deps_key(deps, drop)
     if refresh:
         shutil.rmtree(final, ignore_errors=True)
     if not (final / "deps.zip").exists():
         print(f"installing runtime dependencies into {final} ...", file=sys.stderr)
-        _install_deps(deps, final)
-        _drop_stale(cache, final)
+        _install_deps(deps, drop, final)
+        _drop_stale(cache, _current_keys() | {final.name})
     return _compiled(final / "deps.zip") if pyc else final / "deps.zip"
 
 
@@ -261,19 +345,26 @@ def _selected(functions: Iterable[str] | None) -> list[str]:
 
 
 def build_reports(out: Path, functions: Iterable[str] | None = None, cache: Path = DEFAULT_CACHE,
-                  refresh: bool = False, pyc: bool = False) -> list[ZipReport]:
+                  refresh: bool = False, pyc: bool = False, slim: bool | None = None) -> list[ZipReport]:
     """Build the zips of the selected functions and report their sizes (limits are not enforced here)."""
     names = _selected(functions)
     if pyc and sys.version_info[:2] != LAMBDA_PYTHON:
         raise PackageError(f"--compile needs Python {LAMBDA_PYTHON}: bytecode is tied to the minor version")
-    deps_zip = dependencies_zip(cache, refresh, pyc)
     out.mkdir(parents=True, exist_ok=True)
-    return [build_function(name, deps_zip, out, pyc) for name in names]
+    reports, refreshed = [], set()
+    for name in names:
+        deps, drop = requirements(name, slim), pruned(slim)
+        key = deps_key(deps, drop)
+        deps_zip = dependencies_zip(deps, drop, cache, refresh and key not in refreshed, pyc)
+        refreshed.add(key)
+        reports.append(build_function(name, deps_zip, out, pyc))
+    return reports
 
 
-def build(out: Path, functions: list[str] | None = None, pyc: bool = False) -> dict[str, Path]:
+def build(out: Path, functions: list[str] | None = None, pyc: bool = False,
+          slim: bool | None = None) -> dict[str, Path]:
     """Build <out>/<name>.zip for the selected functions (all when None) and return their paths by name."""
-    return {r.name: r.path for r in build_reports(out, functions, pyc=pyc)}
+    return {r.name: r.path for r in build_reports(out, functions, pyc=pyc, slim=slim)}
 
 
 def table(reports: Sequence[ZipReport]) -> str:
@@ -293,6 +384,8 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--refresh", action="store_true", help="reinstall the deps even if cached")
     parser.add_argument("--compile", action="store_true",
                         help="add bytecode: bigger zips, faster cold start (/var/task is read-only)")
+    parser.add_argument("--slim", action=argparse.BooleanOptionalAction, default=None,
+                        help=f"per-function dependency sets (default: {SLIM_PACKAGES}, see SLIM_PACKAGES)")
     return parser.parse_args(argv)
 
 
@@ -301,7 +394,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parse(argv)
     names = [n.strip() for n in args.functions.split(",") if n.strip()] or None
     try:
-        reports = build_reports(args.out, names, args.cache, args.refresh, args.compile)
+        reports = build_reports(args.out, names, args.cache, args.refresh, args.compile, args.slim)
     except PackageError as exc:
         print(f"package: {exc}", file=sys.stderr)
         return 2

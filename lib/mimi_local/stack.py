@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,18 @@ ROOT_DIR = Path(__file__).resolve().parents[2]
 # (label, prefix) of every stand-in the dev server mounts
 STAND_INS = [("postgrest", "/rest/v1"), ("upstash redis", "/upstash/redis"), ("qstash", "/qstash"),
              ("line (login, push)", "/line"), ("openai", "/openai/v1"), ("stripe", "/stripe")]
+
+
+class FunctionMount(Mount):
+    """A function URL's prefix: everything below it reaches the function, a path with an encoded newline too.
+
+    Starlette's Mount matches the rest of the path with `.*`, which stops at a newline (%0A), so the dev server
+    answered such a path itself with a plain-text 404; a function URL hands every path to the function.
+    """
+
+    def __init__(self, path: str, app: Any) -> None:
+        super().__init__(path, app=app)
+        self.path_regex = re.compile(self.path_regex.pattern, re.DOTALL)
 
 
 @dataclass
@@ -119,7 +132,7 @@ class LocalStack:
         limiter = anyio.CapacityLimiter(32)
         for name in function_names():
             self.functions[name] = FunctionApp(name, limiter=limiter)
-            routes.append(Mount(f"/functions/{name}", app=self.functions[name]))
+            routes.append(FunctionMount(f"/functions/{name}", app=self.functions[name]))
         routes += console.routes()  # the dev console page at / (plays the LIFF app's part)
         return routes
 

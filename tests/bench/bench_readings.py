@@ -1,29 +1,24 @@
 """Readings pipeline bench: submit → QStash → processor → completed through the local stack, LLM stand-in instant.
 
 Measures the pipeline's own overhead (p50/p95 over 200 readings), the token usage the stand-in reports and the cost
-per reading at gpt-4o-mini prices. Prints a table and writes tests/bench/results/readings.json.
+per reading at gpt-4o-mini prices. Prints a table and writes tests/bench/results/readings.json (git-ignored).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psycopg
-import pytest
 from psycopg.rows import dict_row
 
 from mimi.agent.cost import PRICES_PER_MTOK, cost_usd
-from mimi_local.pg import free_port
 from mimi_local.stack import LocalStack
-from tests.conftest import _open_to_postgres
 from tests.functions.conftest import bearer, login
 from tests.functions.readings_support import FINAL
 
@@ -35,25 +30,6 @@ POLL_S = {1: 0.01, CONCURRENCY: 0.1}  # by workers: light polling under load, or
 RESULTS = Path(__file__).parent / "results" / "readings.json"
 QUESTIONS = ["ความรักของฉันกับแฟนจะเป็นอย่างไรในปีนี้", "งานใหม่ที่ฉันกำลังจะไปสมัครจะได้ไหม",
              "การเงินของฉันในช่วงสามเดือนข้างหน้าจะดีขึ้นไหม", "ฉันควรย้ายไปทำงานต่างประเทศหรือไม่"]
-
-
-@pytest.fixture(scope="module")
-def bench_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    """A stack of its own with the per-user limits lifted (the bench measures the pipeline, not the limiter)."""
-    data = tmp_path_factory.mktemp("bench")
-    _open_to_postgres(data)
-    local = LocalStack(data, port=free_port(), qstash_backoff_scale=0.01,
-                       extra_env={"LOGIN_RATE_LIMIT": "100000", "READINGS_PER_MINUTE": "100000",
-                                  "READINGS_PER_DAY": "100000", "LOG_LEVEL": "WARNING"})
-    saved = dict(os.environ)
-    local.start()
-    with psycopg.connect(local.pg.dsn(), autocommit=True) as conn:  # and the same limits in SQL
-        conn.execute("update public.app_settings set value = 100000 where key in "
-                     "('readings_per_minute', 'readings_per_day')")
-    yield local
-    local.stop()
-    os.environ.clear()
-    os.environ.update(saved)
 
 
 def one_reading(client: httpx.Client, session: dict[str, Any], body: dict[str, Any], poll_s: float) -> dict[str, Any]:

@@ -6,8 +6,6 @@ from collections.abc import Generator
 
 import pytest
 
-from tests.functions.conftest import sql  # noqa: F401  (the superuser connection, with the ledger check)
-
 FAILED_STEP = "_journey_failed_step"
 
 

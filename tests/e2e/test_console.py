@@ -1,7 +1,8 @@
 """One user journey through the dev console in Debian's Chromium: what a person sees at each step.
 
 Log in as a dev LINE user, ask Mimi, see the cards and balances move, history with review and delete, buy stars
-through the Stripe stand-in, exchange coins, check in, copy the invite link, switch to English, and survive an
+through the Stripe stand-in, pick a spread and see each card's orientation, ask a follow-up, get the card of the
+day, exchange coins, check in, copy the invite link, switch to English, and survive an
 expired access token. Screenshots of every step go to <repo>/screenshots/.
 """
 
@@ -71,6 +72,16 @@ def journey() -> dict[str, Any]:
     return {"name": f"Playwright {secrets.token_hex(3)}", "shot": 0}
 
 
+@pytest.fixture
+def unlimited_readings(sql: Any, env: Any) -> Iterator[None]:
+    """The per-minute reading limit out of the way for a late step: the journey asks five readings before it."""
+    before = sql.execute("select value from public.app_settings where key = 'readings_per_minute'").fetchone()
+    sql.execute("update public.app_settings set value = 1000 where key = 'readings_per_minute'")
+    env(READINGS_PER_MINUTE="1000")
+    yield
+    sql.execute("update public.app_settings set value = %s where key = 'readings_per_minute'", (before["value"],))
+
+
 def shot(page: Page, journey: dict[str, Any], name: str) -> None:
     journey["shot"] += 1
     page.screenshot(path=str(SCREENSHOTS / f"console-{journey['shot']:02d}-{name}.png"), full_page=True)
@@ -96,12 +107,12 @@ def balances(page: Page, **expected: int) -> None:
         expect(page.get_by_test_id(testid.replace("_", "-"))).to_have_text(str(value), timeout=LONG_MS)
 
 
-def ask(page: Page, question: str) -> Locator:
+def ask(page: Page, question: str, spread: str = "three") -> Locator:
     from playwright.sync_api import expect
 
     page.get_by_test_id("tab-ask").click()
     page.get_by_test_id("question").fill(question)
-    page.get_by_test_id("depth-standard").check(force=True)
+    page.get_by_test_id("spread").select_option(spread)
     page.get_by_test_id("ask-button").click()
     reading = page.get_by_test_id("reading")
     expect(reading).to_have_attribute("data-status", re.compile("completed|rejected|failed"), timeout=LONG_MS)
@@ -116,8 +127,9 @@ class TestConsoleJourney:
         from playwright.sync_api import expect
 
         response = page.goto("/")
-        assert response is not None and response.ok, (
-            "GET / does not serve the console: LocalStack._routes must add mimi_local.console.routes()")
+        not_served = "GET / does not serve the console: LocalStack._routes must add mimi_local.console.routes()"
+        assert response is not None, not_served
+        assert response.ok, not_served
         expect(page.get_by_test_id("login-panel")).to_be_visible()
         expect(page.locator("html")).to_have_attribute("lang", "th")
         shot(page, journey, "login")
@@ -220,6 +232,57 @@ class TestConsoleJourney:
         expect(page.locator('[data-testid="payment"][data-status="succeeded"]')).to_have_count(1)
         shot(page, journey, "bought")
 
+    def test_a_love_spread_shows_five_cards_upright_or_reversed_and_takes_a_follow_up(
+            self, page: Page, stack: LocalStack, journey: dict[str, Any]) -> None:
+        from playwright.sync_api import expect
+
+        require(stack, "readings", "reading_processor")
+        page.get_by_test_id("tab-ask").click()
+        expect(page.get_by_test_id("spread").locator("option")).to_have_count(5)
+        free_points = int(page.get_by_test_id("free-points").inner_text())
+        reading = ask(page, "ความสัมพันธ์ของฉันกับเขาจะไปทางไหนคะ", spread="love")
+        expect(reading).to_have_attribute("data-status", "completed")
+        cards = reading.get_by_test_id("cards").first.get_by_test_id("card")
+        expect(cards).to_have_count(5)
+        expect(reading.get_by_test_id("card-position").first).to_have_text("ตัวคุณ")
+        for card in cards.all():
+            orientation = card.get_attribute("data-orientation")
+            assert orientation in {"upright", "reversed"}
+            expect(card.get_by_test_id("card-orientation")).to_have_text(
+                "กลับหัว" if orientation == "reversed" else "ตั้งตรง")
+        balances(page, free_points=free_points - 1)
+        shot(page, journey, "love-spread")
+        reading.get_by_test_id("follow-up-question").fill("แล้วฉันควรเริ่มคุยกับเขาก่อนไหมคะ")
+        reading.get_by_test_id("follow-up-button").click()
+        thread = page.get_by_test_id("follow-up-item")
+        expect(thread).to_have_count(1, timeout=LONG_MS)
+        expect(thread.get_by_test_id("card")).to_have_count(1)
+        expect(thread.get_by_test_id("follow-up-final")).not_to_be_empty()
+        balances(page, free_points=free_points - 2)
+        shot(page, journey, "follow-up")
+        page.get_by_test_id("tab-history").click()
+        loved = page.get_by_test_id("history-item").first
+        expect(loved.get_by_test_id("history-follow-ups")).to_have_text("ถามต่อ 1")
+        expect(loved.get_by_test_id("history-spread")).to_contain_text("ความรัก")
+
+    def test_the_card_of_the_day_is_free_and_the_same_all_day(self, page: Page, stack: LocalStack,
+                                                              journey: dict[str, Any]) -> None:
+        from playwright.sync_api import expect
+
+        require(stack, "readings", "reading_processor")
+        page.get_by_test_id("tab-ask").click()
+        stars, free_points = (int(page.get_by_test_id(i).inner_text()) for i in ("stars", "free-points"))
+        page.get_by_test_id("daily-card-button").click()
+        reading = page.get_by_test_id("reading")
+        expect(reading).to_have_attribute("data-status", "completed", timeout=LONG_MS)
+        expect(reading.get_by_test_id("cards").first.get_by_test_id("card")).to_have_count(1)
+        first = reading.get_attribute("data-reading-id")
+        page.get_by_test_id("daily-card-button").click()
+        expect(reading.get_by_test_id("reading-header")).not_to_be_empty()
+        expect(reading).to_have_attribute("data-reading-id", first or "")
+        balances(page, stars=stars, free_points=free_points)
+        shot(page, journey, "daily-card")
+
     def test_exchange_is_refused_without_coins_then_works_with_them(
             self, page: Page, sql: psycopg.Connection[dict[str, Any]], journey: dict[str, Any]) -> None:
         from playwright.sync_api import expect
@@ -306,6 +369,7 @@ class TestConsoleJourney:
         expect(page.get_by_test_id("tab-history")).to_have_text("History")  # the profile's language, en
         shot(page, journey, "refreshed")
 
+    @pytest.mark.usefixtures("unlimited_readings")
     def test_line_messages_arrive_as_a_chat_after_opting_in(self, page: Page, stack: LocalStack,
                                                             journey: dict[str, Any]) -> None:
         from playwright.sync_api import expect

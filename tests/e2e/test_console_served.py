@@ -8,7 +8,7 @@ import pytest
 from mimi_local.stack import LocalStack
 
 KEY_TESTIDS = ("login-form", "login-name", "login-button", "stars", "free-points", "coins", "level", "question",
-               "depth-standard", "depth-deep", "ask-button", "reading", "history-list", "packages", "daily-button",
+               "spread", "daily-card-button", "ask-button", "reading", "history-list", "packages", "daily-button",
                "exchange-stars", "exchange-button", "referral-link", "copy-referral", "lang-toggle", "toasts")
 
 
@@ -28,7 +28,8 @@ def test_root_serves_the_console_page_with_its_test_ids(stack: LocalStack) -> No
     missing = [testid for testid in KEY_TESTIDS if f'data-testid="{testid}"' not in html]
     assert missing == []
     assert '<html lang="th">' in html
-    assert 'src="/console/app.js"' in html and 'href="/console/style.css"' in html
+    assert 'src="/console/app.js"' in html
+    assert 'href="/console/style.css"' in html
 
 
 def test_console_script_and_stylesheet_are_served_without_external_resources(stack: LocalStack) -> None:
@@ -37,7 +38,9 @@ def test_console_script_and_stylesheet_are_served_without_external_resources(sta
     assert "javascript" in script.headers["content-type"]
     assert style.headers["content-type"].startswith("text/css")
     for body in (script.text, style.text, _get(stack, "/").text):
-        assert "//cdn" not in body and "fonts.googleapis" not in body and "https://" not in body
+        assert "//cdn" not in body
+        assert "fonts.googleapis" not in body
+        assert "https://" not in body
 
 
 def test_unknown_console_asset_is_not_found(stack: LocalStack) -> None:

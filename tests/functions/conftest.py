@@ -35,13 +35,6 @@ def bearer(session: dict[str, Any]) -> dict[str, str]:
     return {"Authorization": f"Bearer {session['access_token']}"}
 
 
-@pytest.fixture(scope="module")
-def sql(stack: LocalStack) -> Iterator[psycopg.Connection[dict[str, Any]]]:
-    """A superuser connection to the stack's database."""
-    with psycopg.connect(stack.pg.dsn(), autocommit=True, row_factory=dict_row) as conn:
-        yield conn
-
-
 @pytest.fixture(scope="module", autouse=True)
 def ledger_invariant(stack: LocalStack) -> Iterator[None]:
     """At the end of every test module: each wallet equals the sum of its ledger rows, per currency."""

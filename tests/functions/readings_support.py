@@ -7,12 +7,10 @@ import hashlib
 import json
 import secrets
 import time
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import jwt
-import pytest
 
 from mimi.config import get_settings
 from mimi_local.stack import LocalStack
@@ -128,26 +126,3 @@ def queued_reading(stack: LocalStack, session: dict[str, Any], question: str | N
 
 def dispatcher(stack: LocalStack) -> Any:
     return stack.state["qstash"].state.qstash
-
-
-@pytest.fixture(autouse=True)
-def quiet_pipeline(stack: LocalStack) -> Iterator[None]:
-    """Each test starts with a healthy LLM stand-in and leaves no QStash delivery running behind it."""
-    stack.state["openai"].reset()
-    yield
-    stack.state["openai"].reset()
-    dispatcher(stack).wait_idle(60)
-
-
-@pytest.fixture(name="env")
-def env_fixture(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
-    """Change settings through the environment for one test; the functions see it at once, and it is undone."""
-
-    def configure(**variables: str) -> None:
-        for name, value in variables.items():
-            monkeypatch.setenv(name, value)
-        get_settings.cache_clear()
-
-    yield configure
-    monkeypatch.undo()
-    get_settings.cache_clear()

@@ -73,10 +73,13 @@ def test_export_is_a_no_store_download_of_everything_about_the_user(stack: Local
     assert response.headers["cache-control"] == "no-store"
     assert response.headers["content-disposition"] == 'attachment; filename="mimivibes-export.json"'
     got = response.json()
-    assert got["user"]["line_user_id"] == sub and got["user"]["display_name"] == "Fon"
+    assert got["user"]["line_user_id"] == sub
+    assert got["user"]["display_name"] == "Fon"
     assert [(r["id"], r["question"], r["status"]) for r in got["readings"]] == [(reading, question, "completed")]
-    assert got["readings"][0]["result"]["cards"] and got["wallet"]["coins"] == 5
-    assert len(got["sessions"]) == 1 and "token_hash" not in response.text
+    assert got["readings"][0]["result"]["cards"]
+    assert got["wallet"]["coins"] == 5
+    assert len(got["sessions"]) == 1
+    assert "token_hash" not in response.text
     assert session["refresh_token"] not in response.text
 
 
@@ -107,13 +110,15 @@ def test_journey_a_busy_user_deletes_the_account_and_comes_back_with_line(stack:
     assert tables_mentioning(sql, needles) == []
     left = sql.execute("select private.account_export(%s) as r", (uid,)).fetchone()["r"]
     assert (left["readings"], left["reviews"], left["sessions"]) == ([], [], [])
-    assert [p["stars_credited"] for p in left["payments"]] == [25] and left["wallet"]["stars"] == 26
+    assert [p["stars_credited"] for p in left["payments"]] == [25]
+    assert left["wallet"]["stars"] == 26
     assert problem_code(httpx.get(profile_url(stack, "/export"), headers=bearer(session))) == (401, "account_deleted")
     assert problem_code(refresh(stack, session))[0] == 401
     dev_action(stack, pi, "refund", amount=19900)  # Stripe still settles against the pseudonymised user
 
     again = line_login(stack, sub, name, ref=inviter["user"]["referral_code"], picture=picture)
-    assert again["created"] is True and again["user"]["id"] != uid
+    assert again["created"] is True
+    assert again["user"]["id"] != uid
     wallet = again["user"]["wallet"]
     assert (wallet["free_points"], wallet["stars"], wallet["coins"]) == (0, 0, 0)
     history = httpx.get(readings_url(stack), headers=bearer(again)).json()

@@ -43,35 +43,40 @@ def test_later_logins_refresh_name_only(stack: LocalStack) -> None:
     sub = "U" + secrets.token_hex(16)
     first = post(stack, "/line", {"id_token": line_token(stack, sub, name="Old")}).json()
     second = post(stack, "/line", {"id_token": line_token(stack, sub, name="New")}).json()
-    assert first["user"]["id"] == second["user"]["id"] and second["created"] is False
-    assert second["user"]["display_name"] == "New" and second["user"]["wallet"]["free_points"] == 3
+    assert first["user"]["id"] == second["user"]["id"]
+    assert second["created"] is False
+    assert second["user"]["display_name"] == "New"
+    assert second["user"]["wallet"]["free_points"] == 3
 
 
-def _bad_tokens(stack: LocalStack) -> Iterator[tuple[str, str]]:
+def _bad_tokens(stack: LocalStack) -> Iterator[tuple[str, str, str]]:
+    """(label, token, the code LINE login must answer) for each way a LINE ID token can be wrong."""
     sub, key = "U" + secrets.token_hex(16), stack.secrets["line_keys"][0]
     now = int(time.time())
     claims = {"iss": "https://access.line.me", "sub": sub, "aud": stack.channel_id, "exp": now + 600, "iat": now}
-    yield "none", jwt.encode(claims, None, algorithm="none")  # type: ignore[arg-type]
-    yield "hs256", jwt.encode(claims, "secret-" * 8, algorithm="HS256", headers={"kid": key["kid"]})
+    yield "none", jwt.encode(claims, None, algorithm="none"), "line_token_invalid"  # type: ignore[arg-type]
+    yield ("hs256", jwt.encode(claims, "secret-" * 8, algorithm="HS256", headers={"kid": key["kid"]}),
+           "line_token_invalid")
     other = es256_jwk(key["kid"])
-    yield "wrong key", jwt.encode(claims, jwt.PyJWK(other).key, algorithm="ES256", headers={"kid": key["kid"]})
+    yield ("wrong key", jwt.encode(claims, jwt.PyJWK(other).key, algorithm="ES256", headers={"kid": key["kid"]}),
+           "line_token_invalid")
     unknown = es256_jwk("unknown-kid")
-    yield "unknown kid", jwt.encode(claims, jwt.PyJWK(unknown).key, algorithm="ES256",
-                                    headers={"kid": "unknown-kid"})
-    yield "expired", line_token(stack, sub, now=now - 7200, ttl_s=600)
-    yield "wrong aud", line_token(stack, sub, aud="9999999999")
-    yield "wrong iss", line_token(stack, sub, iss="https://evil.example")
-    yield "bad sub", line_token(stack, "not-a-line-id")
+    yield ("unknown kid", jwt.encode(claims, jwt.PyJWK(unknown).key, algorithm="ES256", headers={"kid": "unknown-kid"}),
+           "line_token_unknown_key")
+    yield "expired", line_token(stack, sub, now=now - 7200, ttl_s=600), "line_token_expired"
+    yield "wrong aud", line_token(stack, sub, aud="9999999999"), "line_token_wrong_audience"
+    yield "wrong iss", line_token(stack, sub, iss="https://evil.example"), "line_token_wrong_issuer"
+    yield "bad sub", line_token(stack, "not-a-line-id"), "line_token_invalid"
 
 
-def test_bad_line_tokens_are_refused_with_401(stack: LocalStack) -> None:
-    for label, token in _bad_tokens(stack):
+def test_bad_line_tokens_are_refused_with_401_and_their_own_code(stack: LocalStack) -> None:
+    answers, expected = {}, {}
+    for label, token, code in _bad_tokens(stack):
         response = post(stack, "/line", {"id_token": token})
-        assert response.status_code == 401, label
-        assert response.headers["content-type"].startswith("application/problem+json")
-        assert response.json()["code"].startswith("line_token_"), label
-    assert post(stack, "/line", {"id_token": line_token(stack, now=int(time.time()) - 7200, ttl_s=600)}
-                ).json()["code"] == "line_token_expired"
+        problem = response.headers["content-type"].startswith("application/problem+json")
+        answers[label] = (response.status_code, response.json().get("code"), problem)
+        expected[label] = (401, code, True)
+    assert answers == expected
 
 
 def test_refresh_rotates_and_reuse_revokes_the_family(stack: LocalStack, sql: Any) -> None:
@@ -83,9 +88,20 @@ def test_refresh_rotates_and_reuse_revokes_the_family(stack: LocalStack, sql: An
     sql.execute("update private.refresh_tokens set used_at = used_at - interval '11 seconds' where token_hash = %s",
                 (hashlib.sha256(session["refresh_token"].encode()).hexdigest(),))  # past the reuse interval
     reused = post(stack, "/refresh", {"refresh_token": session["refresh_token"]})
-    assert reused.status_code == 401 and reused.json()["code"] == "refresh_token_reused"
+    assert reused.status_code == 401
+    assert reused.json()["code"] == "refresh_token_reused"
     after = post(stack, "/refresh", {"refresh_token": pair["refresh_token"]})
     assert after.status_code == 401  # the whole family is gone
+
+
+def test_an_expired_refresh_token_is_401_refresh_token_expired(stack: LocalStack, sql: Any) -> None:
+    session = login(stack)
+    token_hash = hashlib.sha256(session["refresh_token"].encode()).hexdigest()
+    sql.execute("update private.refresh_tokens set expires_at = now() - interval '1 second' where token_hash = %s",
+                (token_hash,))
+    response = post(stack, "/refresh", {"refresh_token": session["refresh_token"]})
+    assert (response.status_code, response.json().get("code")) == (401, "refresh_token_expired")
+    assert "access_token" not in response.json()
 
 
 def test_logout_revokes_the_session(stack: LocalStack) -> None:
@@ -98,8 +114,10 @@ def test_access_token_claims_and_gateway_acceptance(stack: LocalStack) -> None:
     session = login(stack)
     header = jwt.get_unverified_header(session["access_token"])
     claims = jwt.decode(session["access_token"], options={"verify_signature": False})
-    assert header["alg"] == "ES256" and header["kid"] == stack.secrets["app_jwt_keys"][0]["kid"]
-    assert claims["role"] == "authenticated" and claims["sub"] == session["user"]["id"]
+    assert header["alg"] == "ES256"
+    assert header["kid"] == stack.secrets["app_jwt_keys"][0]["kid"]
+    assert claims["role"] == "authenticated"
+    assert claims["sub"] == session["user"]["id"]
     assert claims["exp"] - claims["iat"] == 900
     rows = httpx.get(f"{stack.url}/rest/v1/users?select=id", headers={
         **bearer(session), "apikey": stack.secrets["anon_key"]}).json()
@@ -139,10 +157,12 @@ def test_previous_key_still_verifies_and_a_removed_key_does_not(rotated_keys: di
 def test_expired_and_foreign_access_tokens_are_refused(stack: LocalStack) -> None:
     old, _ = tokens.issue_access_token("00000000-0000-0000-0000-000000000002", now=int(time.time()) - 3600)
     response = httpx.get(f"{stack.url}/functions/profile/", headers={"Authorization": f"Bearer {old}"})
-    assert response.status_code == 401 and response.json()["code"] == "token_expired"
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_expired"
     hs = jwt.encode({"sub": "x", "role": "authenticated"}, "k" * 32, algorithm="HS256")
     response = httpx.get(f"{stack.url}/functions/profile/", headers={"Authorization": f"Bearer {hs}"})
-    assert response.status_code == 401 and response.json()["code"] == "token_invalid"
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_invalid"
     assert httpx.get(f"{stack.url}/functions/profile/").json()["code"] == "auth_required"
 
 

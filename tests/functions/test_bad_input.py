@@ -26,7 +26,8 @@ def test_a_signed_stripe_body_nested_ten_thousand_deep_is_400(stack: LocalStack,
     head = json.dumps({"id": event_id, "object": "event", "type": "charge.refunded", "created": 1})[:-1]
     payload = head + ', "data": {"object": ' + "[" * 10_000 + "]" * 10_000 + "}}"
     response = send(stack, payload)
-    assert response.status_code == 400 and response.json()["code"] == "invalid_payload"
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_payload"
     assert _stored(sql, event_id) is None
 
 
@@ -66,18 +67,23 @@ def test_signed_stripe_events_with_impossible_values_are_stored_flagged_and_200(
         assert response.status_code == 200, response.text
         assert response.json()["outcome"] in ("invalid", "duplicate")
     row = _stored(sql, event["id"])
-    assert row is not None and row["outcome"] == "invalid" and row["invalid_reason"].startswith(reason)
+    assert row is not None
+    assert row["outcome"] == "invalid"
+    assert row["invalid_reason"].startswith(reason)
     assert "\u0000" not in json.dumps(row["payload"])
     payment = sql.execute("select flagged, flag_reason, amount_refunded from public.payments "
                           "where payment_intent_id = %s", (pi,)).fetchone()
-    assert payment["flagged"] and payment["flag_reason"] == "invalid_stripe_event"
-    assert payment["amount_refunded"] == 0 and wallet(stack, session)["stars"] == 25
+    assert payment["flagged"]
+    assert payment["flag_reason"] == "invalid_stripe_event"
+    assert payment["amount_refunded"] == 0
+    assert wallet(stack, session)["stars"] == 25
 
 
 @pytest.mark.parametrize("source_body", ["ความรัก", "caf\u00e9==", "\u0661\u0662\u0663\u0664"])
 def test_a_signed_failure_callback_with_non_ascii_source_body_is_422(stack: LocalStack, source_body: str) -> None:
     body = json.dumps({"status": 503, "retried": 3, "sourceBody": source_body}, ensure_ascii=False).encode()
     response = deliver_signed(stack, "/failed", body)
-    assert response.status_code == 422 and response.json()["code"] == "invalid_callback"
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_callback"
     escaped = json.dumps({"sourceBody": base64.b64encode(b"x").decode() + "\u00e9"}).encode()
     assert deliver_signed(stack, "/failed", escaped).status_code == 422

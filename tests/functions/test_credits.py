@@ -28,8 +28,10 @@ def test_exchange_250_coins_gives_2_stars_and_leaves_50(stack: LocalStack, sql: 
     headers = {**bearer(session), "Idempotency-Key": "tap-000001"}
     first = httpx.post(url(stack, "/exchange"), headers=headers, json={"stars": 2})
     again = httpx.post(url(stack, "/exchange"), headers=headers, json={"stars": 2})
-    assert first.status_code == 200 and again.status_code == 200
-    assert first.json()["wallet"]["coins"] == 50 and first.json()["wallet"]["stars"] == 2
+    assert first.status_code == 200
+    assert again.status_code == 200
+    assert first.json()["wallet"]["coins"] == 50
+    assert first.json()["wallet"]["stars"] == 2
     assert again.json()["wallet"]["stars"] == 2  # the same key exchanged once
 
 
@@ -65,14 +67,16 @@ def test_exchange_is_403_while_the_wallet_is_frozen(stack: LocalStack, sql: Any)
     grant(sql, session["user"]["id"], f"x:{session['user']['id']}", '{"coin": 500}')
     sql.execute("update public.wallets set frozen = true where user_id = %s", (session["user"]["id"],))
     response = httpx.post(url(stack, "/exchange"), headers=bearer(session), json={"stars": 1})
-    assert response.status_code == 403 and response.json()["code"] == "account_frozen"
+    assert response.status_code == 403
+    assert response.json()["code"] == "account_frozen"
     sql.execute("update public.wallets set frozen = false where user_id = %s", (session["user"]["id"],))
 
 
 def test_exchange_without_coins_is_409_and_nothing_changes(stack: LocalStack, sql: Any) -> None:
     session = login(stack)
     response = httpx.post(url(stack, "/exchange"), headers=bearer(session), json={"stars": 1})
-    assert response.status_code == 409 and response.json()["code"] == "insufficient_coins"
+    assert response.status_code == 409
+    assert response.json()["code"] == "insufficient_coins"
     rows = sql.execute("select count(*) as n from public.ledger where user_id = %s",
                        (session["user"]["id"],)).fetchone()
     assert rows["n"] == 1  # only the welcome bonus
@@ -85,16 +89,19 @@ def test_exchange_validates_its_input(stack: LocalStack) -> None:
         assert response.status_code == 422, body
     malformed = httpx.post(url(stack, "/exchange"), headers={**bearer(session), "content-type": "application/json"},
                            content=b"{not json")
-    assert malformed.status_code == 400 and malformed.json()["code"] == "malformed_json"
+    assert malformed.status_code == 400
+    assert malformed.json()["code"] == "malformed_json"
 
 
 def test_daily_check_in_once_a_day(stack: LocalStack) -> None:
     session = login(stack)
     first = httpx.post(url(stack, "/daily"), headers=bearer(session))
     second = httpx.post(url(stack, "/daily"), headers=bearer(session))
-    assert first.status_code == 200 and first.json()["streak"] == 1
+    assert first.status_code == 200
+    assert first.json()["streak"] == 1
     assert first.json()["reward"] == {"coin": 5, "exp": 10}
-    assert second.status_code == 409 and second.json()["code"] == "already_checked_in"
+    assert second.status_code == 409
+    assert second.json()["code"] == "already_checked_in"
 
 
 def test_referral_summary_and_share_link(stack: LocalStack) -> None:
@@ -103,7 +110,8 @@ def test_referral_summary_and_share_link(stack: LocalStack) -> None:
     body = httpx.get(url(stack, "/referral"), headers=bearer(inviter)).json()
     assert body["code"] == inviter["user"]["referral_code"]
     assert body["share_link"].endswith(f"?ref={body['code']}")
-    assert body["invited_count"] == 1 and body["coins_earned"] == 0
+    assert body["invited_count"] == 1
+    assert body["coins_earned"] == 0
 
 
 def test_a_user_token_cannot_call_server_only_functions_through_the_gateway(stack: LocalStack) -> None:

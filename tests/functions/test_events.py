@@ -37,8 +37,11 @@ JOURNEY = [
     ("readings/post_root", 202),
     ("readings/post_root_base64", 202),
     ("readings/get_root", 200),
+    ("readings/get_spreads", 200),
     ("readings/get_one", 200),
+    ("readings/post_follow_up", 202),
     ("readings/post_review", 200),
+    ("readings/post_daily", 200),
     ("readings/delete_one", 204),
     ("reading_processor/post_root_unsigned", 401),
     ("stripe_webhook/post_root_unsigned", 400),
@@ -98,7 +101,8 @@ def test_every_route_answers_its_fixture_event_through_the_handler(stack: LocalS
         body = json.loads(raw) if raw else {}
         if expected >= 400:
             assert result["headers"]["content-type"] == "application/problem+json", name
-            assert body["code"] and body["detail"], name
+            assert body["code"], name
+            assert body["detail"], name
         if name == "readings/post_root":
             values["reading_id"] = body["id"]
 

@@ -47,7 +47,8 @@ def test_health_names_redis_when_redis_is_down(stack: LocalStack, redis_down: No
     body = json.loads(result["body"])
     assert body["checks"] == {"postgres": "up", "redis": "down"}
     response = httpx.get(f"{stack.url}/functions/health/")
-    assert response.status_code == 503 and response.json()["checks"]["redis"] == "down"
+    assert response.status_code == 503
+    assert response.json()["checks"]["redis"] == "down"
 
 
 def test_unknown_route_is_a_problem_json_404(stack: LocalStack) -> None:

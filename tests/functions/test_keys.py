@@ -40,7 +40,8 @@ def test_a_user_function_verifies_tokens_without_any_private_key(stack: LocalSta
     session = login(stack)
     with env_of_a_user_function():
         status, body, _ = invoke("profile", "GET", "/", headers=bearer(session))
-    assert status == 200 and body["id"] == session["user"]["id"]
+    assert status == 200
+    assert body["id"] == session["user"]["id"]
 
 
 def test_a_key_missing_from_the_public_list_does_not_verify(stack: LocalStack) -> None:

@@ -12,20 +12,20 @@ from mimi.config import get_settings
 from mimi_local.openai import REJECT_MARKER
 from mimi_local.stack import LocalStack
 from tests.functions.conftest import bearer, line_token
-from tests.functions.readings_support import (  # noqa: F401 (fixtures)
+from tests.functions.readings_support import (
     deliver_signed,
     dispatcher,
-    env_fixture,
     failure_body,
     job_body,
     llm_calls,
     queued_reading,
-    quiet_pipeline,
     submitted,
     unique_question,
     wait_final,
     wallet,
 )
+
+pytestmark = pytest.mark.usefixtures("quiet_pipeline")
 
 
 def line_login(stack: LocalStack) -> tuple[dict[str, Any], str]:
@@ -71,11 +71,27 @@ def test_an_opted_in_user_gets_one_thai_push_with_a_button_to_the_reading(stack:
     assert wait_final(stack, session, rid)["status"] == "completed"
     [push] = pushes(stack, sub)
     [message] = push["messages"]
-    assert message["type"] == "template" and "คำทำนาย" in message["altText"]
+    assert message["type"] == "template"
+    assert "คำทำนาย" in message["altText"]
     [button] = message["template"]["actions"]
-    assert button["type"] == "uri" and button["uri"] == f"{get_settings().liff_url}/readings/{rid}"
+    assert button["type"] == "uri"
+    assert button["uri"] == f"{get_settings().liff_url}/readings/{rid}"
     assert deliver_signed(stack, "/", job_body(rid)).json()["replayed"] is True  # QStash delivers again
     assert len(pushes(stack, sub)) == 1
+
+
+def test_the_profile_carries_reversals_and_notify_line_and_a_patch_takes_both(stack: LocalStack) -> None:
+    session, _ = line_login(stack)
+    profile = httpx.get(f"{stack.url}/functions/profile/", headers=bearer(session)).json()
+    assert (profile["reversals"], profile["notify_line"]) == (True, False)
+    both = httpx.patch(f"{stack.url}/functions/profile/", headers=bearer(session),
+                       json={"reversals": False, "notify_line": True})
+    assert both.status_code == 200, both.text
+    assert (both.json()["reversals"], both.json()["notify_line"]) == (False, True)
+    only_reversals = httpx.patch(f"{stack.url}/functions/profile/", headers=bearer(session), json={"reversals": True})
+    assert (only_reversals.json()["reversals"], only_reversals.json()["notify_line"]) == (True, True)
+    profile = httpx.get(f"{stack.url}/functions/profile/", headers=bearer(session)).json()
+    assert (profile["reversals"], profile["notify_line"]) == (True, True)
 
 
 def test_opting_out_again_stops_the_pushes(stack: LocalStack) -> None:

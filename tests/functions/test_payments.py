@@ -36,7 +36,8 @@ def test_purchase_journey_credits_once_and_shows_in_history(stack: LocalStack, s
     paid = dev_action(stack, intent["payment_intent_id"], "succeed")
     assert wallet(stack, session)["stars"] == 25
     retry = send(stack, event_of(paid, "payment_intent.succeeded"))  # Stripe redelivers the same event
-    assert retry.status_code == 200 and retry.json()["outcome"] == "duplicate"
+    assert retry.status_code == 200
+    assert retry.json()["outcome"] == "duplicate"
     assert wallet(stack, session)["stars"] == 25
 
     item = httpx.get(payments_url(stack), headers=bearer(session)).json()["items"][0]
@@ -60,10 +61,12 @@ def test_the_same_idempotency_key_returns_the_same_intent(stack: LocalStack) -> 
     key = "tap-" + secrets.token_hex(8)
     before = len(stub(stack).state.intents)
     first, again = buy(stack, session, "stars_10", key), buy(stack, session, "stars_10", key)
-    assert first == again and len(stub(stack).state.intents) == before + 1
+    assert first == again
+    assert len(stub(stack).state.intents) == before + 1
     reused = httpx.post(payments_url(stack, "/intents"), headers={**bearer(session), "Idempotency-Key": key},
                         json={"package_id": "stars_60"})
-    assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
+    assert reused.status_code == 422
+    assert reused.json()["code"] == "idempotency_key_reused"
     other_user = buy(stack, login(stack), "stars_10", key)  # keys are scoped per user
     assert other_user["payment_intent_id"] != first["payment_intent_id"]
 
@@ -75,7 +78,8 @@ def test_a_key_stripe_has_forgotten_is_still_refused_for_another_package(stack: 
     stub(stack).idempotency.pop(f"mimi-intent:{session['user']['id']}:{key}")  # Stripe keeps keys for 24 hours
     reused = httpx.post(payments_url(stack, "/intents"), headers={**bearer(session), "Idempotency-Key": key},
                         json={"package_id": "stars_60"})
-    assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
+    assert reused.status_code == 422
+    assert reused.json()["code"] == "idempotency_key_reused"
     rows = sql.execute("select package_id from public.payments where user_id = %s", (session["user"]["id"],))
     assert [r["package_id"] for r in rows.fetchall()] == ["stars_10"]
 
@@ -102,7 +106,8 @@ def test_bad_packages_are_refused_before_any_intent_is_created(stack: LocalStack
     assert len(stub(stack).state.intents) == before
     assert httpx.get(payments_url(stack), headers=bearer(session)).json()["items"] == []
     ids = [p["id"] for p in httpx.get(payments_url(stack, "/packages")).json()]
-    assert "vip_month" not in ids and "stars_old" not in ids
+    assert "vip_month" not in ids
+    assert "stars_old" not in ids
 
 
 def test_intents_and_history_need_a_login(stack: LocalStack) -> None:
@@ -110,7 +115,8 @@ def test_intents_and_history_need_a_login(stack: LocalStack) -> None:
     assert httpx.get(payments_url(stack)).status_code == 401
     bad_key = httpx.post(payments_url(stack, "/intents"), headers={**bearer(login(stack)), "Idempotency-Key": "x"},
                          json={"package_id": "stars_10"})
-    assert bad_key.status_code == 422 and bad_key.json()["code"] == "invalid_idempotency_key"
+    assert bad_key.status_code == 422
+    assert bad_key.json()["code"] == "invalid_idempotency_key"
 
 
 def test_history_is_newest_first_paginated_and_private(stack: LocalStack) -> None:
@@ -121,6 +127,7 @@ def test_history_is_newest_first_paginated_and_private(stack: LocalStack) -> Non
     page2 = httpx.get(payments_url(stack), headers=bearer(session),
                       params={"limit": 2, "cursor": page1["next_cursor"]}).json()
     assert [p["package_id"] for p in page1["items"] + page2["items"]] == ["stars_60", "stars_25", "stars_10"]
-    assert page2["next_cursor"] is None and len(bought) == 3
+    assert page2["next_cursor"] is None
+    assert len(bought) == 3
     bad = httpx.get(payments_url(stack), headers=bearer(session), params={"cursor": "!!"})
     assert bad.status_code == 422

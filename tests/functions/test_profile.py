@@ -17,8 +17,10 @@ def profile_url(stack: LocalStack, path: str = "/") -> str:
 def test_profile_shows_balances_and_level(stack: LocalStack) -> None:
     session = login(stack, name="Nok")
     body = httpx.get(profile_url(stack), headers=bearer(session)).json()
-    assert body["display_name"] == "Nok" and body["language"] == "th"
-    assert body["wallet"]["free_points"] == 3 and body["wallet"]["level"] == 1
+    assert body["display_name"] == "Nok"
+    assert body["language"] == "th"
+    assert body["wallet"]["free_points"] == 3
+    assert body["wallet"]["level"] == 1
     assert body["wallet"]["next_level_exp"] == 100
 
 
@@ -32,7 +34,8 @@ def test_rls_shows_each_user_only_their_own_rows(stack: LocalStack) -> None:
     b_rows = httpx.get(f"{stack.url}/rest/v1/ledger?select=id&user_id=eq.{b['user']['id']}", headers=headers)
     assert b_rows.json() == []
     anon = httpx.get(f"{stack.url}/rest/v1/users?select=id", headers={"apikey": stack.secrets["anon_key"]})
-    assert anon.status_code in (200, 401) and (anon.status_code == 401 or anon.json() == [])
+    assert anon.status_code in (200, 401)
+    assert anon.status_code == 401 or anon.json() == []
 
 
 def test_patch_updates_name_and_language(stack: LocalStack) -> None:
@@ -40,7 +43,8 @@ def test_patch_updates_name_and_language(stack: LocalStack) -> None:
     response = httpx.patch(profile_url(stack), headers=bearer(session),
                            json={"display_name": "  มะลิ  ", "language": "en"})
     assert response.status_code == 200
-    assert response.json()["display_name"] == "มะลิ" and response.json()["language"] == "en"
+    assert response.json()["display_name"] == "มะลิ"
+    assert response.json()["language"] == "en"
 
 
 def test_patch_with_bad_input_is_422_and_changes_nothing(stack: LocalStack) -> None:
@@ -54,7 +58,8 @@ def test_patch_with_bad_input_is_422_and_changes_nothing(stack: LocalStack) -> N
         assert response.headers["content-type"].startswith("application/problem+json")
         assert response.json()["code"] == "validation_failed"
     after = httpx.get(profile_url(stack), headers=bearer(session)).json()
-    assert after["display_name"] == "Keep" and after["language"] == "th"
+    assert after["display_name"] == "Keep"
+    assert after["language"] == "th"
 
 
 def test_transactions_are_paginated_newest_first(stack: LocalStack, sql: Any) -> None:
@@ -67,7 +72,8 @@ def test_transactions_are_paginated_newest_first(stack: LocalStack, sql: Any) ->
     assert [r["delta"] for r in first["items"]] == [4, 3, 2]
     second = httpx.get(profile_url(stack, f"/transactions?limit=3&cursor={first['next_cursor']}"),
                        headers=bearer(session)).json()
-    assert [r["delta"] for r in second["items"]] == [1, 3] and second["next_cursor"] is None
+    assert [r["delta"] for r in second["items"]] == [1, 3]
+    assert second["next_cursor"] is None
     bad = httpx.get(profile_url(stack, "/transactions?cursor=%%%"), headers=bearer(session))
     assert bad.status_code == 422
     assert httpx.get(profile_url(stack, "/transactions?limit=0"), headers=bearer(session)).status_code == 422

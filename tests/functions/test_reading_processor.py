@@ -17,18 +17,16 @@ from mimi_local.openai import REJECT_MARKER
 from mimi_local.pg import free_port
 from mimi_local.stack import LocalStack
 from tests.functions.conftest import bearer, login
-from tests.functions.readings_support import (  # noqa: F401 (fixtures)
+from tests.functions.readings_support import (
     deliver,
     deliver_signed,
     dispatcher,
-    env_fixture,
     failure_body,
     job_body,
     ledger_keys,
     llm_calls,
     qstash_signature,
     queued_reading,
-    quiet_pipeline,
     reading_row,
     submitted,
     unique_question,
@@ -36,6 +34,7 @@ from tests.functions.readings_support import (  # noqa: F401 (fixtures)
     wallet,
 )
 
+pytestmark = pytest.mark.usefixtures("quiet_pipeline")
 CRASH_ONCE = """
 create sequence if not exists public.test_crash_once_seq;
 create or replace function public.test_crash_once() returns trigger language plpgsql as $$
@@ -70,16 +69,19 @@ def test_duplicate_delivery_after_completion_changes_nothing(stack: LocalStack, 
     done = wait_final(stack, session, rid)
     keys = ledger_keys(sql, session["user"]["id"])
     again = deliver_signed(stack, "/", job_body(rid))
-    assert again.status_code == 200 and again.json() == {"reading_id": rid, "status": "completed", "replayed": True}
+    assert again.status_code == 200
+    assert again.json() == {"reading_id": rid, "status": "completed", "replayed": True}
     republished = queue.client().message.publish_json(url=get_settings().reading_processor_url,
                                                       body={"reading_id": rid})  # no dedup id: delivered again
     assert queue.publish_reading(rid) is not None  # the same dedup id: QStash drops it
     dispatcher(stack).wait_idle(20)
     delivered = dispatcher(stack).messages[republished.message_id]
-    assert delivered.state == "DELIVERED" and json.loads(delivered.attempts[-1].body)["replayed"] is True
+    assert delivered.state == "DELIVERED"
+    assert json.loads(delivered.attempts[-1].body)["replayed"] is True
     assert wait_final(stack, session, rid)["result"] == done["result"]
     assert ledger_keys(sql, session["user"]["id"]) == keys
-    assert llm_calls(stack, question) == 1 and reading_row(sql, rid)["attempts"] == 1
+    assert llm_calls(stack, question) == 1
+    assert reading_row(sql, rid)["attempts"] == 1
 
 
 def test_killed_after_the_llm_answered_the_retry_completes_once(stack: LocalStack, sql: Any,
@@ -91,9 +93,11 @@ def test_killed_after_the_llm_answered_the_retry_completes_once(stack: LocalStac
     rid = submitted(stack, session, question)
     reading = wait_final(stack, session, rid)
     assert reading["status"] == "completed"
-    assert llm_calls(stack, question) == 2 and reading_row(sql, rid)["attempts"] == 2
+    assert llm_calls(stack, question) == 2
+    assert reading_row(sql, rid)["attempts"] == 2
     keys = ledger_keys(sql, uid)
-    assert keys[f"reading:{rid}:reward:coin"] == 5 and refunds(keys, rid) == 0
+    assert keys[f"reading:{rid}:reward:coin"] == 5
+    assert refunds(keys, rid) == 0
     assert sum(1 for k in keys if k.startswith(f"reading:{rid}:")) == 3  # spend, coin, exp
     assert (wallet(stack, session)["coins"], wallet(stack, session)["exp"]) == (5, 25)
 
@@ -102,14 +106,18 @@ def test_rejected_question_is_refunded_once(stack: LocalStack, sql: Any) -> None
     session = login(stack)
     rid = submitted(stack, session, unique_question(f"{REJECT_MARKER} ช่วยบอกหน่อยว่าเอไอทำงานยังไง"))
     reading = wait_final(stack, session, rid)
-    assert reading["status"] == "rejected" and reading["result"] is None
-    assert reading["rejection"]["reason"] and reading["rejection"]["suggested_question"]
+    assert reading["status"] == "rejected"
+    assert reading["result"] is None
+    assert reading["rejection"]["reason"]
+    assert reading["rejection"]["suggested_question"]
     assert len(reading["cards"]) == 3
     for path, body in (("/", job_body(rid)), ("/failed", failure_body(rid)), ("/failed", failure_body(rid))):
         assert deliver_signed(stack, path, body).json()["replayed"] is True
     keys = ledger_keys(sql, session["user"]["id"])
-    assert keys[f"reading:{rid}:spend:free_point"] == -1 and keys[f"reading:{rid}:refund:free_point"] == 1
-    assert refunds(keys, rid) == 1 and not any(k.startswith(f"reading:{rid}:reward") for k in keys)
+    assert keys[f"reading:{rid}:spend:free_point"] == -1
+    assert keys[f"reading:{rid}:refund:free_point"] == 1
+    assert refunds(keys, rid) == 1
+    assert not any(k.startswith(f"reading:{rid}:reward") for k in keys)
     assert wallet(stack, session)["free_points"] == 3
 
 
@@ -121,15 +129,19 @@ def test_permanent_llm_failure_ends_in_the_failure_callback_and_refunds_once(
     question = unique_question()
     rid = submitted(stack, session, question)
     reading = wait_final(stack, session, rid)
-    assert reading["status"] == "failed" and reading["failure_reason"] == "delivery_failed"
+    assert reading["status"] == "failed"
+    assert reading["failure_reason"] == "delivery_failed"
     assert llm_calls(stack, question) == 2  # the first delivery and one retry
     callbacks = [m for m in dispatcher(stack).messages.values() if m.url == queue.failed_url()
                  and base64.b64decode(json.loads(m.body)["sourceBody"]) == job_body(rid)]
-    assert len(callbacks) == 1 and callbacks[0].state == "DELIVERED"
+    assert len(callbacks) == 1
+    assert callbacks[0].state == "DELIVERED"
     second = deliver_signed(stack, "/failed", callbacks[0].body)  # QStash delivers the callback again
-    assert second.status_code == 200 and second.json()["replayed"] is True
+    assert second.status_code == 200
+    assert second.json()["replayed"] is True
     keys = ledger_keys(sql, session["user"]["id"])
-    assert refunds(keys, rid) == 1 and keys[f"reading:{rid}:refund:free_point"] == 1
+    assert refunds(keys, rid) == 1
+    assert keys[f"reading:{rid}:refund:free_point"] == 1
     assert wallet(stack, session)["free_points"] == 3
 
 
@@ -138,7 +150,8 @@ def test_failure_callback_for_a_completed_reading_changes_nothing(stack: LocalSt
     rid = submitted(stack, session)
     wait_final(stack, session, rid)
     response = deliver_signed(stack, "/failed", failure_body(rid))
-    assert response.status_code == 200 and response.json()["status"] == "completed"
+    assert response.status_code == 200
+    assert response.json()["status"] == "completed"
     assert refunds(ledger_keys(sql, session["user"]["id"]), rid) == 0
 
 
@@ -158,7 +171,8 @@ def test_unknown_reading_is_acknowledged_without_changes(stack: LocalStack) -> N
     rid = "00000000-0000-4000-8000-000000000000"
     for path, body in (("/", job_body(rid)), ("/failed", failure_body(rid))):
         response = deliver_signed(stack, path, body)
-        assert response.status_code == 200 and response.json()["status"] == "unknown"
+        assert response.status_code == 200
+        assert response.json()["status"] == "unknown"
 
 
 def test_signed_garbage_is_422(stack: LocalStack) -> None:
@@ -194,12 +208,14 @@ def test_bad_signatures_are_401_and_nothing_changes(stack: LocalStack, sql: Any)
         assert response.json()["code"] == "invalid_signature"
         assert response.headers["content-type"].startswith("application/problem+json")
     row = reading_row(sql, rid)
-    assert (row["status"], row["attempts"]) == ("queued", 0) and llm_calls(stack, question) == 0
+    assert (row["status"], row["attempts"]) == ("queued", 0)
+    assert llm_calls(stack, question) == 0
     assert ledger_keys(sql, session["user"]["id"]) == keys
     url = get_settings().reading_processor_url
     by_next_key = qstash_signature(stack.secrets["qstash_next_signing_key"], url, job_body(rid))
     accepted = deliver(stack, "/", job_body(rid), by_next_key)  # during a key rotation the next key also signs
-    assert accepted.status_code == 200 and accepted.json()["status"] == "completed"
+    assert accepted.status_code == 200
+    assert accepted.json()["status"] == "completed"
 
 
 def test_users_cannot_call_the_processor_functions(stack: LocalStack) -> None:

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from mimi.readings import queue
 from mimi_local.stack import LocalStack
 from tests.functions.conftest import login
-from tests.functions.readings_support import (  # noqa: F401 (fixtures)
+from tests.functions.readings_support import (
     deliver,
     deliver_signed,
     dispatcher,
     ledger_keys,
     queued_reading,
-    quiet_pipeline,
     reading_row,
     wallet,
 )
+
+pytestmark = pytest.mark.usefixtures("quiet_pipeline")
 
 
 def age(sql: Any, reading_id: str, minutes: int) -> None:
@@ -30,7 +33,8 @@ def test_a_stale_unprocessed_reading_is_failed_and_refunded_once(stack: LocalSta
     age(sql, stale, 30)
     assert wallet(stack, session)["free_points"] == 1
     first = deliver_signed(stack, "/sweep", b"")
-    assert first.status_code == 200 and stale in first.json()["reading_ids"]
+    assert first.status_code == 200
+    assert stale in first.json()["reading_ids"]
     assert fresh not in first.json()["reading_ids"]
     again = deliver_signed(stack, "/sweep", b"")
     assert stale not in again.json()["reading_ids"]

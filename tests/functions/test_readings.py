@@ -16,12 +16,10 @@ from mimi.agent.cost import cost_usd
 from mimi_local.pg import free_port
 from mimi_local.stack import LocalStack
 from tests.functions.conftest import bearer, login
-from tests.functions.readings_support import (  # noqa: F401 (fixtures)
+from tests.functions.readings_support import (
     QUESTION_TH,
-    env_fixture,
     grant_stars,
     ledger_keys,
-    quiet_pipeline,
     reading_row,
     readings_url,
     submit,
@@ -31,8 +29,10 @@ from tests.functions.readings_support import (  # noqa: F401 (fixtures)
     wallet,
 )
 
+pytestmark = pytest.mark.usefixtures("quiet_pipeline")
 RESULT_KEYS = {"header", "cards", "reading", "suggestions", "next_questions", "final", "end", "notice"}
-CARD_KEYS = {"id", "name", "name_th", "image", "position", "position_th", "position_en", "meaning", "short_meaning"}
+CARD_KEYS = {"id", "name", "name_th", "image", "orientation", "position", "position_th", "position_en", "meaning",
+             "short_meaning"}
 
 
 def test_journey_submit_to_completed_spends_once_and_rewards_once(stack: LocalStack, sql: Any) -> None:
@@ -40,24 +40,34 @@ def test_journey_submit_to_completed_spends_once_and_rewards_once(stack: LocalSt
     uid = session["user"]["id"]
     response = submit(stack, session, QUESTION_TH + " ในปีนี้")
     assert response.status_code == 202
-    assert response.json()["status"] == "queued" and response.json()["wallet"]["free_points"] == 2
+    assert response.json()["status"] == "queued"
+    assert response.json()["wallet"]["free_points"] == 2
     rid = response.json()["id"]
     reading = wait_final(stack, session, rid)
-    assert reading["status"] == "completed" and reading["language"] == "th" and reading["depth"] == "standard"
+    assert reading["status"] == "completed"
+    assert reading["language"] == "th"
+    assert reading["depth"] == "standard"
     result = reading["result"]
-    assert set(result) == RESULT_KEYS and len(result["suggestions"]) == 3 and len(result["next_questions"]) == 3
+    assert set(result) == RESULT_KEYS
+    assert len(result["suggestions"]) == 3
+    assert len(result["next_questions"]) == 3
     assert [c["position"] for c in result["cards"]] == ["past", "present", "future"]
     assert all(set(c) == CARD_KEYS and c["name_th"] and c["meaning"] for c in result["cards"])
     assert len({c["id"] for c in result["cards"]}) == 3
-    assert set(reading["analysis"]) == {"mood", "topic", "period"} and reading["analysis"]["topic"] == "ความรัก"
+    assert set(reading["analysis"]) == {"mood", "topic", "period"}
+    assert reading["analysis"]["topic"] == "ความรัก"
     w = wallet(stack, session)
     assert (w["free_points"], w["stars"], w["coins"], w["exp"]) == (2, 0, 5, 25)
     keys = ledger_keys(sql, uid)
     assert keys == {f"welcome:{uid}:free_point": 3, f"reading:{rid}:spend:free_point": -1,
                     f"reading:{rid}:reward:coin": 5, f"reading:{rid}:reward:exp": 25}
     row = reading_row(sql, rid)
-    assert row["provider"] == "local" and row["model"] == "gpt-4o-mini" and row["prompt_version"] == PROMPT_VERSION
-    assert row["prompt_tokens"] > 0 and row["completion_tokens"] > 0 and row["attempts"] == 1
+    assert row["provider"] == "local"
+    assert row["model"] == "gpt-4o-mini"
+    assert row["prompt_version"] == PROMPT_VERSION
+    assert row["prompt_tokens"] > 0
+    assert row["completion_tokens"] > 0
+    assert row["attempts"] == 1
     assert cost_usd(row["prompt_tokens"], row["completion_tokens"]) > 0
 
 
@@ -66,8 +76,11 @@ def test_deep_english_reading_has_five_distinct_cards(stack: LocalStack) -> None
     rid = submitted(stack, session, unique_question("Will my new job bring me joy"), depth="deep", language="en")
     reading = wait_final(stack, session, rid)
     cards = reading["result"]["cards"]
-    assert reading["status"] == "completed" and reading["language"] == "en" and len(cards) == 5
-    assert len({c["id"] for c in cards}) == 5 and cards[0]["position"] == "situation"
+    assert reading["status"] == "completed"
+    assert reading["language"] == "en"
+    assert len(cards) == 5
+    assert len({c["id"] for c in cards}) == 5
+    assert cards[0]["position"] == "situation"
     assert reading["analysis"]["topic"] == "work"
 
 
@@ -80,6 +93,7 @@ def test_language_defaults_to_the_profile_language(stack: LocalStack) -> None:
 
 @pytest.mark.parametrize("body", [
     {"question": "123456789"},                                   # 9 characters
+    {"question": "abcdefghi"},                                   # 9 letters (the SQL would say invalid_question)
     {"question": "x" * 501},                                     # 501 characters
     {"question": "   12345678 \t "},                             # 8 after trimming
     {"question": "ความรัก\u0000ของฉันเป็นยังไง"},                  # NUL
@@ -111,14 +125,16 @@ def test_malformed_json_is_400_and_spends_nothing(stack: LocalStack) -> None:
     session = login(stack)
     response = httpx.post(readings_url(stack), headers={**bearer(session), "content-type": "application/json"},
                           content=b'{"question": ')
-    assert response.status_code == 400 and response.json()["code"] == "malformed_json"
+    assert response.status_code == 400
+    assert response.json()["code"] == "malformed_json"
     assert wallet(stack, session)["free_points"] == 3
 
 
 def test_length_counts_code_points_after_nfc(stack: LocalStack) -> None:
     session = login(stack)
     thai_ten = "รักจะดีไหม"  # 10 code points: 2 of them are combining vowel marks
-    assert len(thai_ten) == 10 and any(unicodedata.combining(c) or unicodedata.category(c) == "Mn" for c in thai_ten)
+    assert len(thai_ten) == 10
+    assert any(unicodedata.combining(c) or unicodedata.category(c) == "Mn" for c in thai_ten)
     assert submit(stack, session, thai_ten).status_code == 202
     decomposed = "e\u0301" * 500  # 1000 code points in NFD, 500 after NFC
     response = submit(stack, session, decomposed)
@@ -144,7 +160,8 @@ def test_sixth_reading_in_a_minute_is_429_and_spends_nothing(stack: LocalStack, 
         assert submit(stack, session).status_code == 202
     before = wallet(stack, session)
     sixth = submit(stack, session)
-    assert sixth.status_code == 429 and sixth.json()["code"] == "rate_limited"
+    assert sixth.status_code == 429
+    assert sixth.json()["code"] == "rate_limited"
     assert 1 <= int(sixth.headers["Retry-After"]) <= 60
     after = wallet(stack, session)
     assert (after["stars"], after["free_points"]) == (before["stars"], before["free_points"]) == (3, 0)
@@ -164,9 +181,28 @@ def test_a_direct_rpc_with_the_users_token_cannot_skip_the_reading_limits(stack:
     for _ in range(3):  # the user's own token and the public anon key, straight to PostgREST
         direct = httpx.post(f"{stack.url}/rest/v1/rpc/submit_reading", headers=headers,
                             json={"p_question": unique_question()})
-        assert direct.status_code == 429 and direct.json()["message"] == "rate_limited"
+        assert direct.status_code == 429
+        assert direct.json()["message"] == "rate_limited"
     assert sql.execute("select count(*) as n from public.readings where user_id = %s",
                        (session["user"]["id"],)).fetchone()["n"] == 5
+
+
+def _seed_readings_today(user_id: str, count: int) -> None:
+    """Record `count` readings in the user's day-limit window (this one and the next, should the day turn)."""
+    day_ms = 86400 * 1000
+    window = int(time.time() * 1000) // day_ms
+    for index in (window, window + 1):
+        kv.redis().set(f"mimi:rl:readings_day:{user_id}:{index}", count, ex=2 * 86400)
+
+
+def test_the_61st_reading_of_the_day_is_429_and_spends_nothing(stack: LocalStack, sql: Any) -> None:
+    session = login(stack)
+    uid = session["user"]["id"]
+    _seed_readings_today(uid, 59)  # 59 readings earlier today, none in this minute
+    sixtieth, sixty_first = submit(stack, session), submit(stack, session)  # 2 in a minute: the minute limit is 5
+    assert (sixtieth.status_code, sixty_first.status_code, sixty_first.json().get("code")) == (202, 429, "rate_limited")
+    assert wallet(stack, session)["free_points"] == 2
+    assert sql.execute("select count(*) as n from public.readings where user_id = %s", (uid,)).fetchone()["n"] == 1
 
 
 def test_without_credit_submit_is_409_and_nothing_is_queued(stack: LocalStack, sql: Any) -> None:
@@ -174,7 +210,8 @@ def test_without_credit_submit_is_409_and_nothing_is_queued(stack: LocalStack, s
     for _ in range(3):
         assert submit(stack, session).status_code == 202
     response = submit(stack, session)
-    assert response.status_code == 409 and response.json()["code"] == "insufficient_credits"
+    assert response.status_code == 409
+    assert response.json()["code"] == "insufficient_credits"
     assert sql.execute("select count(*) as n from public.readings where user_id = %s",
                        (session["user"]["id"],)).fetchone()["n"] == 3
 
@@ -184,12 +221,15 @@ def test_queue_down_is_503_and_the_credit_comes_back(stack: LocalStack, sql: Any
     session = login(stack)
     env(QSTASH_URL=f"http://127.0.0.1:{free_port()}/qstash")
     response = submit(stack, session)
-    assert response.status_code == 503 and response.json()["code"] == "queue_unavailable"
+    assert response.status_code == 503
+    assert response.json()["code"] == "queue_unavailable"
     assert wallet(stack, session)["free_points"] == 3
     row = sql.execute("select * from public.readings where user_id = %s", (session["user"]["id"],)).fetchone()
-    assert row["status"] == "failed" and row["failure_reason"] == "cancelled"
+    assert row["status"] == "failed"
+    assert row["failure_reason"] == "cancelled"
     keys = ledger_keys(sql, session["user"]["id"])
-    assert keys[f"reading:{row['id']}:spend:free_point"] == -1 and keys[f"reading:{row['id']}:refund:free_point"] == 1
+    assert keys[f"reading:{row['id']}:spend:free_point"] == -1
+    assert keys[f"reading:{row['id']}:refund:free_point"] == 1
 
 
 def test_rate_limiter_down_is_503_and_spends_nothing(stack: LocalStack, env: Callable[..., None]) -> None:
@@ -202,7 +242,8 @@ def test_rate_limiter_down_is_503_and_spends_nothing(stack: LocalStack, env: Cal
     finally:
         kv.redis.cache_clear()  # the env fixture restores the URL after this test
         ratelimit.limiter.cache_clear()
-    assert response.status_code == 503 and response.json()["code"] == "rate_limit_unavailable"
+    assert response.status_code == 503
+    assert response.json()["code"] == "rate_limit_unavailable"
     assert wallet(stack, session)["free_points"] == 3
 
 
@@ -212,18 +253,22 @@ def test_history_is_newest_first_with_a_cursor_and_hides_deleted(stack: LocalSta
     for rid in ids:
         wait_final(stack, session, rid)
     first = httpx.get(readings_url(stack), headers=bearer(session), params={"limit": 2}).json()
-    assert [r["id"] for r in first["items"]] == ids[::-1][:2] and first["next_cursor"]
-    assert first["items"][0]["header"] and first["items"][0]["reviewed"] is False
+    assert [r["id"] for r in first["items"]] == ids[::-1][:2]
+    assert first["next_cursor"]
+    assert first["items"][0]["header"]
+    assert first["items"][0]["reviewed"] is False
     rest = httpx.get(readings_url(stack), headers=bearer(session),
                      params={"limit": 2, "cursor": first["next_cursor"]}).json()
-    assert [r["id"] for r in rest["items"]] == [ids[0]] and rest["next_cursor"] is None
+    assert [r["id"] for r in rest["items"]] == [ids[0]]
+    assert rest["next_cursor"] is None
     assert httpx.delete(readings_url(stack, f"/{ids[1]}"), headers=bearer(session)).status_code == 204
     after = httpx.get(readings_url(stack), headers=bearer(session)).json()
     assert [r["id"] for r in after["items"]] == [ids[2], ids[0]]
     assert httpx.get(readings_url(stack, f"/{ids[1]}"), headers=bearer(session)).status_code == 404
     assert httpx.delete(readings_url(stack, f"/{ids[1]}"), headers=bearer(session)).status_code == 404
     bad = httpx.get(readings_url(stack), headers=bearer(session), params={"cursor": "bm90LWEtdXVpZA"})
-    assert bad.status_code == 422 and bad.json()["code"] == "invalid_cursor"
+    assert bad.status_code == 422
+    assert bad.json()["code"] == "invalid_cursor"
 
 
 def test_another_users_reading_is_404_everywhere(stack: LocalStack) -> None:
@@ -249,9 +294,11 @@ def test_review_once_with_a_reward_once(stack: LocalStack, sql: Any) -> None:
         assert httpx.post(url, headers=bearer(session), json=bad).status_code == 422, bad
     first = httpx.post(url, headers=bearer(session), json={"accuracy": 80, "comment": " แม่นมากค่ะ\nขอบคุณ "})
     assert first.status_code == 200, first.text
-    assert first.json()["reward"] == {"coin": 2, "exp": 10} and first.json()["comment"] == "แม่นมากค่ะ\nขอบคุณ"
+    assert first.json()["reward"] == {"coin": 2, "exp": 10}
+    assert first.json()["comment"] == "แม่นมากค่ะ\nขอบคุณ"
     again = httpx.post(url, headers=bearer(session), json={"accuracy": 10})
-    assert again.status_code == 409 and again.json()["code"] == "already_reviewed"
+    assert again.status_code == 409
+    assert again.json()["code"] == "already_reviewed"
     w = wallet(stack, session)
     assert (w["coins"], w["exp"]) == (7, 35)
     assert sum(1 for k in ledger_keys(sql, session["user"]["id"]) if k.startswith(f"reading:{rid}:review")) == 2
@@ -264,7 +311,8 @@ def test_only_a_completed_reading_can_be_reviewed(stack: LocalStack) -> None:
     rid = submitted(stack, session, unique_question("[[REJECT]] ความรักของฉัน"))
     assert wait_final(stack, session, rid)["status"] == "rejected"
     response = httpx.post(readings_url(stack, f"/{rid}/review"), headers=bearer(session), json={"accuracy": 90})
-    assert response.status_code == 409 and response.json()["code"] == "reading_not_completed"
+    assert response.status_code == 409
+    assert response.json()["code"] == "reading_not_completed"
 
 
 def test_readings_need_a_login(stack: LocalStack) -> None:

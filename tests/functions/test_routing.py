@@ -23,7 +23,8 @@ def url(stack: LocalStack, function: str, path: str = "/") -> str:
 def test_405_allow_lists_every_method_of_the_path(stack: LocalStack, function: str, path: str, method: str,
                                                   allowed: set[str]) -> None:
     response = httpx.request(method, url(stack, function, path))
-    assert response.status_code == 405 and response.json()["code"] == "method_not_allowed"
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
     assert response.headers["content-type"] == "application/problem+json"
     assert {m.strip() for m in response.headers["allow"].split(",")} == allowed
 
@@ -39,7 +40,8 @@ def test_unreadable_json_is_400_malformed_json_and_spends_nothing(stack: LocalSt
     response = httpx.post(url(stack, "readings"), content=body,
                           headers={**bearer(session), "content-type": "application/json"})
     assert response.status_code == 400, response.text
-    assert response.json()["code"] == "malformed_json" and response.json()["request_id"]
+    assert response.json()["code"] == "malformed_json"
+    assert response.json()["request_id"]
     wallet = httpx.get(url(stack, "profile"), headers=bearer(session)).json()["wallet"]
     assert wallet["free_points"] == 3
 
@@ -51,16 +53,19 @@ def test_a_query_value_that_cannot_parse_is_422(stack: LocalStack, query: str) -
         response = httpx.get(f"{url(stack, function, path)}?{query}", headers=bearer(session))
         assert response.status_code == 422, (function, query, response.text)
         body = response.json()
-        assert body["code"] == "validation_failed" and body["errors"][0]["loc"] == ["query", "limit"]
+        assert body["code"] == "validation_failed"
+        assert body["errors"][0]["loc"] == ["query", "limit"]
 
 
 def test_a_body_that_is_not_json_is_422_naming_the_body(stack: LocalStack) -> None:
     session = login(stack)
     response = httpx.post(url(stack, "readings"), content=b"question=hello",
                           headers={**bearer(session), "content-type": "text/plain"})
-    assert response.status_code == 422 and response.json()["errors"][0]["loc"] == ["body"]
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body"]
     empty = httpx.post(url(stack, "readings"), headers=bearer(session))
-    assert empty.status_code == 422 and empty.json()["errors"] == [
+    assert empty.status_code == 422
+    assert empty.json()["errors"] == [
         {"loc": ["body"], "msg": "Field required", "type": "missing"}]
 
 
@@ -69,6 +74,8 @@ def test_an_uncoded_database_refusal_gets_a_generic_detail(stack: LocalStack) ->
     with pytest.raises(AppError) as refused:  # a server-only function, called as the user: Postgres says 42501
         call(user_client(session["access_token"]), "claim_reading",
              {"p_id": "0b6f1a9e-8d7c-4f5e-9a3b-2c1d0e9f8a7b"})
-    assert refused.value.status == 403 and refused.value.code == "forbidden"
+    assert refused.value.status == 403
+    assert refused.value.code == "forbidden"
     assert refused.value.detail == "You are not allowed to do this."
-    assert "permission" not in refused.value.detail and "claim_reading" not in refused.value.detail
+    assert "permission" not in refused.value.detail
+    assert "claim_reading" not in refused.value.detail

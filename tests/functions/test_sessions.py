@@ -22,7 +22,8 @@ def test_two_concurrent_refreshes_get_the_same_successor_and_the_session_lives(s
         responses = list(pool.map(lambda _: refresh(stack, session["refresh_token"]), range(2)))
     assert [r.status_code for r in responses] == [200, 200], [r.text for r in responses]
     successors = {r.json()["refresh_token"] for r in responses}
-    assert len(successors) == 1 and session["refresh_token"] not in successors
+    assert len(successors) == 1
+    assert session["refresh_token"] not in successors
     assert refresh(stack, successors.pop()).status_code == 200
 
 
@@ -30,7 +31,8 @@ def test_a_retried_refresh_inside_the_interval_gets_the_same_successor(stack: Lo
     session = login(stack)
     first = refresh(stack, session["refresh_token"]).json()
     again = refresh(stack, session["refresh_token"])
-    assert again.status_code == 200 and again.json()["refresh_token"] == first["refresh_token"]
+    assert again.status_code == 200
+    assert again.json()["refresh_token"] == first["refresh_token"]
     assert again.json()["access_token"]  # a fresh access token each time
 
 
@@ -40,5 +42,6 @@ def test_reuse_after_the_interval_still_revokes_the_family(stack: LocalStack, sq
     sql.execute("update private.refresh_tokens set used_at = used_at - interval '10 seconds' where token_hash = %s",
                 (hashlib.sha256(session["refresh_token"].encode()).hexdigest(),))
     reused = refresh(stack, session["refresh_token"])
-    assert reused.status_code == 401 and reused.json()["code"] == "refresh_token_reused"
+    assert reused.status_code == 401
+    assert reused.json()["code"] == "refresh_token_reused"
     assert refresh(stack, successor).status_code == 401

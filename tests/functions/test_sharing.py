@@ -11,9 +11,8 @@ import pytest
 from mimi.config import get_settings
 from mimi_local.stack import LocalStack
 from tests.functions.conftest import bearer, login
-from tests.functions.readings_support import (  # noqa: F401 (fixtures)
+from tests.functions.readings_support import (
     queued_reading,
-    quiet_pipeline,
     readings_url,
     submitted,
     wait_final,
@@ -22,6 +21,8 @@ from tests.functions.readings_support import (  # noqa: F401 (fixtures)
 QUESTION = "งานใหม่ที่ฉันสมัครไว้จะได้ไหมคะ ความลับของหนูเอง"
 PUBLIC_KEYS = {"language", "header", "final", "cards", "question"}
 CARD_KEYS = {"id", "name", "name_th", "image", "position", "position_th", "position_en", "orientation"}
+
+pytestmark = pytest.mark.usefixtures("quiet_pipeline")
 
 
 def share(stack: LocalStack, session: dict[str, Any], rid: str, **body: Any) -> httpx.Response:
@@ -50,7 +51,8 @@ def test_a_share_link_is_unguessable_and_stored_only_as_a_hash(stack: LocalStack
     made = share(stack, owner, completed["id"])
     assert made.status_code == 201, made.text
     token = made.json()["token"]
-    assert len(token) == 43 and made.json()["url"] == f"{get_settings().liff_url}/shared/{token}"  # 256 bits
+    assert len(token) == 43
+    assert made.json()["url"] == f"{get_settings().liff_url}/shared/{token}"
     rows = sql.execute("select * from private.reading_shares where reading_id = %s", (completed["id"],)).fetchall()
     assert [r["token_hash"] for r in rows] == [hashlib.sha256(token.encode()).hexdigest()]
     assert token not in str(rows)
@@ -62,8 +64,10 @@ def test_the_public_view_shows_cards_header_and_final_and_leaks_nothing_private(
     view = public(stack, share(stack, owner, completed["id"]).json()["token"])
     assert view.status_code == 200, view.text
     body = view.json()
-    assert set(body) == PUBLIC_KEYS and body["question"] is None
-    assert body["header"] == completed["result"]["header"] and body["final"] == completed["result"]["final"]
+    assert set(body) == PUBLIC_KEYS
+    assert body["question"] is None
+    assert body["header"] == completed["result"]["header"]
+    assert body["final"] == completed["result"]["final"]
     assert [c["id"] for c in body["cards"]] == [c["id"] for c in completed["cards"]]
     assert all(set(c) <= CARD_KEYS for c in body["cards"])
     text = view.text
@@ -82,7 +86,9 @@ def test_the_flex_message_links_to_the_share_page(stack: LocalStack, owner: dict
                                                   completed: dict[str, Any]) -> None:
     made = share(stack, owner, completed["id"]).json()
     flex = made["flex_message"]
-    assert flex["type"] == "flex" and 0 < len(flex["altText"]) <= 400 and flex["contents"]["type"] == "bubble"
+    assert flex["type"] == "flex"
+    assert 0 < len(flex["altText"]) <= 400
+    assert flex["contents"]["type"] == "bubble"
     [button] = flex["contents"]["footer"]["contents"]
     assert button["action"] == {"type": "uri", "label": "ดูคำทำนาย", "uri": made["url"]}
     assert QUESTION not in str(flex)
@@ -92,10 +98,12 @@ def test_revoking_kills_every_link_of_the_reading(stack: LocalStack, owner: dict
                                                   completed: dict[str, Any]) -> None:
     tokens = [share(stack, owner, completed["id"]).json()["token"] for _ in range(2)]
     revoked = httpx.delete(readings_url(stack, f"/{completed['id']}/share"), headers=bearer(owner))
-    assert revoked.status_code == 200 and revoked.json()["revoked"] == 2
+    assert revoked.status_code == 200
+    assert revoked.json()["revoked"] == 2
     for token in tokens:
         gone = public(stack, token)
-        assert gone.status_code == 404 and gone.json()["code"] == "share_not_found"
+        assert gone.status_code == 404
+        assert gone.json()["code"] == "share_not_found"
 
 
 def test_deleting_the_reading_kills_the_link(stack: LocalStack, owner: dict[str, Any],
@@ -120,7 +128,8 @@ def test_deleting_the_account_kills_the_link(stack: LocalStack, sql: Any) -> Non
 def test_unknown_or_malformed_tokens_are_404(stack: LocalStack) -> None:
     for token in ("x" * 43, "short", "a" * 44, "%20" * 15):
         response = public(stack, token)
-        assert response.status_code == 404 and response.json()["code"] == "share_not_found", token
+        assert response.status_code == 404, token
+        assert response.json()["code"] == "share_not_found", token
 
 
 def test_only_the_owner_can_share_or_revoke_and_only_a_completed_reading(
@@ -131,6 +140,20 @@ def test_only_the_owner_can_share_or_revoke_and_only_a_completed_reading(
     assert share(stack, owner, "not-a-uuid").status_code == 404
     pending = queued_reading(stack, owner)
     refused = share(stack, owner, pending)
-    assert refused.status_code == 409 and refused.json()["code"] == "reading_not_completed"
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "reading_not_completed"
     assert share(stack, owner, completed["id"], include_question="yes").status_code == 422
     assert httpx.post(readings_url(stack, f"/{completed['id']}/share"), json={}).status_code == 401
+
+
+def test_deleting_a_reading_kills_the_links_of_its_follow_ups(stack: LocalStack, owner: dict[str, Any],
+                                                              completed: dict[str, Any]) -> None:
+    asked = httpx.post(readings_url(stack, f"/{completed['id']}/follow-ups"), headers=bearer(owner),
+                       json={"question": "แล้วฉันควรเตรียมตัวอย่างไรดีคะ"})
+    assert asked.status_code == 202, asked.text
+    follow_up = wait_final(stack, owner, asked.json()["id"])
+    assert follow_up["status"] == "completed"
+    token = share(stack, owner, follow_up["id"]).json()["token"]
+    assert public(stack, token).status_code == 200
+    assert httpx.delete(readings_url(stack, f"/{completed['id']}"), headers=bearer(owner)).status_code == 204
+    assert public(stack, token).status_code == 404

@@ -56,7 +56,8 @@ def test_old_balances_arrive_as_legacy_opening_ledger_rows(pg: PgCluster, db: Co
     assert sorted((r["currency"], r["delta"], r["reason"], r["idempotency_key"]) for r in ledger(db, alice["id"])) == [
         ("coin", 340, "legacy_opening", f"{key}:coin"), ("exp", 450, "legacy_opening", f"{key}:exp"),
         ("free_point", 2, "legacy_opening", f"{key}:free_point"), ("star", 30, "legacy_opening", f"{key}:star")]
-    assert alice["referral_code"] == seeded.codes["alice"] and alice["display_name"] == "Alice"
+    assert alice["referral_code"] == seeded.codes["alice"]
+    assert alice["display_name"] == "Alice"
     assert db.execute("select * from public.ledger_mismatches()").fetchall() == []
 
 
@@ -67,7 +68,8 @@ def test_a_user_who_already_logged_in_keeps_their_balance_plus_the_imported_one(
                       (seeded.lines["dan"], secrets.token_hex(32))).fetchone()["r"]["user"]
     report = imported(pg, dsn)
     dan = user_of(db, seeded.lines["dan"])
-    assert str(dan["id"]) == here["id"] and dan["referral_code"] == here["referral_code"]
+    assert str(dan["id"]) == here["id"]
+    assert dan["referral_code"] == here["referral_code"]
     assert (dan["wallet"]["stars"], dan["wallet"]["free_points"]) == (7, 3 + 1)  # welcome bonus + old free point
     assert [r["reason"] for r in ledger(db, dan["id"])] == ["welcome_bonus", "legacy_opening", "legacy_opening"]
     assert report["accounts"] == {"created": 3, "merged": 1}
@@ -78,7 +80,8 @@ def test_users_without_a_line_id_are_kept_aside_and_listed(pg: PgCluster, db: Co
     dsn, seeded = legacy
     report = imported(pg, dsn)
     assert [(u["id"], u["reason"]) for u in report["aside"]] == [(seeded.ids["carol"], "no_line_id")]
-    assert report["old"]["users"] == 5 and report["old"]["to_import"] == 4
+    assert report["old"]["users"] == 5
+    assert report["old"]["to_import"] == 4
     found = db.execute("select count(*) as n from private.legacy_users where legacy_id = %s",
                        (seeded.ids["carol"],)).fetchone()
     assert found["n"] == 0
@@ -90,9 +93,12 @@ def test_a_second_run_changes_nothing(pg: PgCluster, db: Conn, legacy: tuple[str
     before = db.execute(SNAPSHOT).fetchone()
     again = imported(pg, dsn)
     assert db.execute(SNAPSHOT).fetchone() == before
-    assert first["openings"] == {"applied": 4} and again["openings"] == {"replayed": 4}
-    assert again["accounts"] == {"already_imported": 4} and again["readings"] == {"already": 4}
-    assert again["payments"] == {"already": 3} and again["referrals"] == {"already_referred": 1}
+    assert first["openings"] == {"applied": 4}
+    assert again["openings"] == {"replayed": 4}
+    assert again["accounts"] == {"already_imported": 4}
+    assert again["readings"] == {"already": 4}
+    assert again["payments"] == {"already": 3}
+    assert again["referrals"] == {"already_referred": 1}
     assert again["after"] == again["before"]
 
 
@@ -105,17 +111,19 @@ def test_a_dry_run_writes_nothing_and_reports_the_sums_a_real_run_reaches(
     old = rehearsal["old"]["balances"]
     assert old == {"stars": 30 + 7 + 3, "coins": 340 + 50, "exp": 450 + 100, "free_points": 2 + 1}
     assert {k: rehearsal["after"][k] - rehearsal["before"][k] for k in old} == old
-    assert rehearsal["accounts"] == {"created": 4} and rehearsal["old"]["history_only"] == \
-        {"PointTransaction": 1, "CoinExchange": 1}
+    assert rehearsal["accounts"] == {"created": 4}
+    assert rehearsal["old"]["history_only"] == {"PointTransaction": 1, "CoinExchange": 1}
     real = imported(pg, dsn)
-    assert real["after"] == rehearsal["after"] and real["accounts"] == rehearsal["accounts"]
+    assert real["after"] == rehearsal["after"]
+    assert real["accounts"] == rehearsal["accounts"]
 
 
 def test_reading_history_maps_cards_by_english_name_and_keeps_deleted_ones_hidden(
         pg: PgCluster, db: Conn, legacy: tuple[str, Seeded]) -> None:
     dsn, seeded = legacy
     report = imported(pg, dsn)
-    assert report["readings"] == {"imported": 4} and report["deleted_readings"] == 1
+    assert report["readings"] == {"imported": 4}
+    assert report["deleted_readings"] == 1
     assert report["unmapped_cards"] == {"The Joker": 1}
     alice = user_of(db, seeded.lines["alice"])
     rows = {r["legacy"]: r for r in db.execute(
@@ -128,7 +136,8 @@ def test_reading_history_maps_cards_by_english_name_and_keeps_deleted_ones_hidde
     assert [c["id"] for c in done["cards"]] == ["the-fool", "the-tower", "ace-of-cups"]
     assert (done["status"], done["language"], done["accuracy"], done["user_id"]) == \
         ("completed", "th", 88, alice["id"])
-    assert done["result"]["header"] == "ไพ่บอกว่าความรักกำลังมา" and done["result"]["cards"] == done["cards"]
+    assert done["result"]["header"] == "ไพ่บอกว่าความรักกำลังมา"
+    assert done["result"]["cards"] == done["cards"]
     assert [c["id"] for c in rows[seeded.readings["unknown_card"]]["cards"]] == ["ace-of-cups"]
     assert rows[seeded.readings["unknown_card"]]["language"] == "en"
     pending = rows[seeded.readings["pending"]]
@@ -146,7 +155,8 @@ def test_referrals_are_linked_without_paying_any_reward(pg: PgCluster, db: Conn,
     assert report["referrals"] == {"linked": 1}
     alice, bob = user_of(db, seeded.lines["alice"]), user_of(db, seeded.lines["bob"])
     link = db.execute("select * from public.referrals where invitee_id = %s", (bob["id"],)).fetchone()
-    assert link["inviter_id"] == alice["id"] and link["rewarded_at"] is not None
+    assert link["inviter_id"] == alice["id"]
+    assert link["rewarded_at"] is not None
     # bob's first reading here completes: the inviter's reward was settled by the old app, nothing is paid again
     assert db.execute("select private.reward_referrer(%s) as r", (bob["id"],)).fetchone()["r"] is None
     reasons = {r["reason"] for r in ledger(db, alice["id"]) + ledger(db, bob["id"])}
@@ -167,7 +177,8 @@ def test_payments_are_imported_as_credited_by_the_old_app(pg: PgCluster, db: Con
         ("legacy", "succeeded", 25, "legacy_2", False)
     assert (refunded["status"], refunded["amount_refunded"], refunded["stars_clawed_back"]) == ("refunded", 9900, 10)
     assert (pending["status"], pending["stars_credited"], pending["stars"]) == ("pending", 0, 60)
-    assert paid["line_user_id"] == seeded.lines["alice"] and pending["line_user_id"] == seeded.lines["erin"]
+    assert paid["line_user_id"] == seeded.lines["alice"]
+    assert pending["line_user_id"] == seeded.lines["erin"]
 
 
 def stripe_event(db: Conn, type_: str, obj: dict[str, Any]) -> dict[str, Any]:
@@ -192,7 +203,8 @@ def test_old_stripe_events_find_imported_payments_and_never_credit_or_refund_twi
     # the pending one succeeds after the switch: credited here, once, to erin
     paid = stripe_event(db, "payment_intent.succeeded", {"id": seeded.pis["pending"], "amount": 39900,
                         "amount_received": 39900, "currency": "thb", "metadata": {"userId": seeded.ids["erin"]}})
-    assert paid["outcome"] == "credited" and user_of(db, seeded.lines["erin"])["wallet"]["stars"] == 3 + 60
+    assert paid["outcome"] == "credited"
+    assert user_of(db, seeded.lines["erin"])["wallet"]["stars"] == 3 + 60
 
 
 @pytest.mark.parametrize("role", ["anon", "authenticated", "service_role"])
@@ -221,7 +233,8 @@ def test_the_cli_dry_run_prints_the_report(pg: PgCluster, db: Conn, legacy: tupl
     done = subprocess.run([sys.executable, "-m", "mimi_local.legacy_import", "--legacy-dsn", dsn, "--dsn", pg.dsn(),
                            "--dry-run"], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
-    assert "DRY RUN: nothing was written" in done.stdout and seeded.ids["carol"] in done.stdout
+    assert "DRY RUN: nothing was written" in done.stdout
+    assert seeded.ids["carol"] in done.stdout
     stars = next(line for line in done.stdout.splitlines() if line.startswith("  stars "))
     assert stars.endswith(" +40")
     assert db.execute(SNAPSHOT).fetchone() == before

@@ -49,28 +49,35 @@ def test_unknown_exception_is_a_500_problem_without_internals(client: TestClient
                                                               capsys: pytest.CaptureFixture[str]) -> None:
     response = client.get("/boom")
     logged = capsys.readouterr().out
-    assert "boom" in logged and "RuntimeError" in logged and "hunter2" not in logged
+    assert "boom" in logged
+    assert "RuntimeError" in logged
+    assert "hunter2" not in logged
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] == "internal_error"
-    assert "hunter2" not in response.text and "RuntimeError" not in response.text
+    assert "hunter2" not in response.text
+    assert "RuntimeError" not in response.text
 
 
 def test_app_errors_keep_their_code_status_and_headers(client: TestClient) -> None:
     response = client.get("/conflict", headers={"X-Request-Id": "abc123"})
     body = response.json()
     assert (response.status_code, body["code"], body["detail"]) == (409, "already_there", "Already there.")
-    assert body["request_id"] == "abc123" and response.headers["x-request-id"] == "abc123"
+    assert body["request_id"] == "abc123"
+    assert response.headers["x-request-id"] == "abc123"
     limited = client.get("/limited")
-    assert limited.status_code == 429 and limited.headers["retry-after"] == "7"
+    assert limited.status_code == 429
+    assert limited.headers["retry-after"] == "7"
 
 
 def test_validation_errors_are_422_and_malformed_json_is_400(client: TestClient) -> None:
     wrong = client.post("/items", json={"n": "many"})
-    assert wrong.status_code == 422 and wrong.json()["code"] == "validation_failed"
+    assert wrong.status_code == 422
+    assert wrong.json()["code"] == "validation_failed"
     assert wrong.json()["errors"][0]["loc"] == ["body", "n"]
     broken = client.post("/items", content=b"{", headers={"content-type": "application/json"})
-    assert broken.status_code == 400 and broken.json()["code"] == "malformed_json"
+    assert broken.status_code == 400
+    assert broken.json()["code"] == "malformed_json"
     assert client.get("/nowhere").json()["code"] == "not_found"
     assert client.delete("/items").json()["code"] == "method_not_allowed"
 
@@ -89,5 +96,6 @@ def test_each_request_logs_one_json_line_with_status_and_duration(client: TestCl
     client.get("/conflict")
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
     requests = [line for line in lines if line["event"] == "request"]
-    assert requests[-1]["status"] == 409 and requests[-1]["path"] == "/conflict"
+    assert requests[-1]["status"] == 409
+    assert requests[-1]["path"] == "/conflict"
     assert isinstance(requests[-1]["duration_ms"], float)

@@ -17,10 +17,14 @@ def test_names_defaults_and_json_lists_are_read_as_before() -> None:
     s = from_env({"SUPABASE_URL": "https://db.example", "cors_origins": '["https://a.example"]',
                   "LLM_PROVIDERS": json.dumps([PROVIDER]), "APP_JWT_KEYS": '[{"kid": "a"}]',
                   "READINGS_PER_DAY": "7", "UNRELATED": "x"})
-    assert s.supabase_url == "https://db.example" and s.cors_origins == ["https://a.example"]
-    assert s.llm_providers[0].api_key.get_secret_value() == "k" and s.readings_per_day == 7
+    assert s.supabase_url == "https://db.example"
+    assert s.cors_origins == ["https://a.example"]
+    assert s.llm_providers[0].api_key.get_secret_value() == "k"
+    assert s.readings_per_day == 7
     assert s.app_jwt_keys.get_secret_value() == '[{"kid": "a"}]'
-    assert s.stage == "local" and s.db_timeout_s == 10.0 and s.qstash_retries == 3
+    assert s.stage == "local"
+    assert s.db_timeout_s == 10.0
+    assert s.qstash_retries == 3
 
 
 @pytest.mark.parametrize(("env", "message"), [
@@ -30,7 +34,8 @@ def test_names_defaults_and_json_lists_are_read_as_before() -> None:
 def test_an_invalid_value_stops_with_one_line_naming_it(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError) as stopped:
         from_env(env)
-    assert str(stopped.value).startswith(message) and "\n" not in str(stopped.value)
+    assert str(stopped.value).startswith(message)
+    assert "\n" not in str(stopped.value)
 
 
 def test_outside_local_a_missing_or_empty_setting_stops_the_cold_start() -> None:

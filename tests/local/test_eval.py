@@ -8,28 +8,32 @@ from typing import Any
 
 import pytest
 
-from mimi.agent.prompt import build_messages, spread
+from mimi.agent.prompt import build_messages
 from mimi.config import get_settings
-from mimi.readings.deck import draw
+from mimi.readings.deck import draw_oriented
 from mimi_local.eval.checks import judge
 from mimi_local.eval.run import golden, main
+from mimi_local.eval.spreads import SPREADS
 from mimi_local.openai.reading import mimi_reading
 
 
 def reply(case: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
-    cards = draw(len(spread(case["depth"])))
-    messages = build_messages(case["question"], cards, case["language"], case["depth"])
+    spread = SPREADS[case["spread"]]
+    cards = draw_oriented(len(spread.positions), reversals=True)
+    messages = build_messages(case["question"], cards, case["language"], spread)
     return cards, mimi_reading(messages[0]["content"], messages[1]["content"])
 
 
-CASE = {"id": "t", "kind": "love", "language": "th", "depth": "standard", "expect": "read",
+CASE = {"id": "t", "kind": "love", "language": "th", "spread": "three", "expect": "read",
         "question": "ความรักของฉันจะเป็นอย่างไร"}
 
 
 def test_the_golden_set_covers_what_the_issue_asks() -> None:
     cases = golden()
     kinds = {c["kind"] for c in cases}
-    assert len(cases) >= 30 and {c["language"] for c in cases} == {"th", "en"}
+    assert len(cases) >= 30
+    assert {c["language"] for c in cases} == {"th", "en"}
+    assert {c["spread"] for c in cases} <= set(SPREADS)
     assert {"love", "career", "money", "yesno", "multi", "about_ai", "harmful", "distress", "injection"} <= kinds
     assert len({c["id"] for c in cases}) == len(cases)
 
@@ -37,7 +41,9 @@ def test_the_golden_set_covers_what_the_issue_asks() -> None:
 def test_a_good_reply_passes_every_check() -> None:
     cards, raw = reply(CASE)
     verdict = judge(CASE, cards, json.dumps(raw), raw)
-    assert verdict.passed and verdict.checks["schema"] and verdict.checks["cards"], verdict.notes
+    assert verdict.passed, verdict.notes
+    assert verdict.checks["schema"]
+    assert verdict.checks["cards"]
 
 
 @pytest.mark.parametrize(("change", "check"), [
@@ -75,8 +81,11 @@ def test_eval_on_the_stand_in_writes_a_report_and_marks_what_it_cannot_show(
     assert main(["--out", str(tmp_path), "--only", "multi-en-1"]) == 0  # two question marks: even it refuses
     assert main(["--out", str(tmp_path), "--only", ""]) == 0
     report = (tmp_path / "report.md").read_text(encoding="utf-8")
-    assert "the local OpenAI stand-in" in report and "FAIL (stand-in)" in report
+    assert "the local OpenAI stand-in" in report
+    assert "FAIL (stand-in)" in report
     results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
-    assert len(results) >= 30 and all(r["prompt_tokens"] > 1000 and r["latency_ms"] >= 0 for r in results)
+    assert len(results) >= 30
+    assert all(r["prompt_tokens"] > 1000 for r in results)
+    assert all(r["latency_ms"] >= 0 for r in results)
     monkeypatch.undo()
     get_settings.cache_clear()

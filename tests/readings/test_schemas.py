@@ -1,11 +1,14 @@
-"""ReadingCreate: what counts as a question's length, and what is not a question at all."""
+"""ReadingCreate and its cleaning functions: what counts as a question's length, what is not a question at all."""
 
 from __future__ import annotations
+
+from uuid import UUID
 
 import pytest
 from pydantic import ValidationError
 
-from mimi.readings.schemas import ReadingCreate
+from mimi.readings.errors import ReadingNotFound
+from mimi.readings.schemas import ClaimedReading, ReadingCreate, clean_text, parse_reading_id, visible_text
 
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"
@@ -39,3 +42,44 @@ def test_thai_vowels_and_tone_marks_still_count() -> None:
 def test_stored_question_drops_invisible_characters_and_collapses_spaces() -> None:
     question = ReadingCreate(question="\ufeffwill \u200bmy   love\u3000 last?\u202e").question
     assert question == "will my love last?"
+
+
+@pytest.mark.parametrize(("raw", "clean"), [("  e\u0301 ", "\u00e9"), ("ok", "ok")])
+def test_clean_text_is_nfc_and_trimmed(raw: str, clean: str) -> None:
+    assert clean_text(raw) == clean
+
+
+@pytest.mark.parametrize("raw", ["a\x00b", "a\x1bb", "two\nlines"])
+def test_clean_text_refuses_control_characters(raw: str) -> None:
+    with pytest.raises(ValueError, match="control characters"):
+        clean_text(raw)
+
+
+def test_clean_text_allows_newlines_only_when_asked() -> None:
+    assert clean_text("two\nlines", allow_newlines=True) == "two\nlines"
+
+
+def test_visible_text_drops_format_characters_and_collapses_spaces() -> None:
+    assert visible_text("a\u200b\u200db \t  c\ufeff") == "ab c"
+
+
+def test_a_reading_id_is_parsed_once_and_a_non_uuid_is_not_found() -> None:
+    assert parse_reading_id("0B6F1A9E-8D7C-4F5E-9A3B-2C1D0E9F8A7B") == UUID("0b6f1a9e-8d7c-4f5e-9a3b-2c1d0e9f8a7b")
+    with pytest.raises(ReadingNotFound) as refused:
+        parse_reading_id("not-a-uuid")
+    assert (refused.value.status, refused.value.code) == (404, "reading_not_found")
+
+
+CLAIMED = {"id": "0b6f1a9e-8d7c-4f5e-9a3b-2c1d0e9f8a7b", "status": "processing", "question": "What will today bring?",
+           "language": "en", "depth": "standard", "spread": "three", "attempts": 1,
+           "created_at": "2025-01-01T00:00:00+00:00", "updated_at": "2025-01-01T00:00:01+00:00"}
+
+
+def test_a_claimed_reading_to_draw_needs_its_spreads_positions() -> None:
+    with pytest.raises(ValidationError, match="positions"):
+        ClaimedReading.model_validate({**CLAIMED, "final": False})
+
+
+def test_a_finished_claim_needs_no_positions() -> None:
+    claim = ClaimedReading.model_validate({**CLAIMED, "status": "completed", "final": True})
+    assert claim.positions == []

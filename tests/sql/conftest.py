@@ -43,3 +43,17 @@ def call_as(conn: psycopg.Connection[dict[str, Any]], role: str, sql: str, param
         conn.execute("select set_config('request.jwt.claims', %s, true)", (json.dumps(claims),))
         row = conn.execute(sql, params).fetchone()
     return row
+
+
+def outcome(conn: psycopg.Connection[dict[str, Any]], sql: str, params: tuple[Any, ...] = (),
+            role: str | None = None, sub: str | None = None) -> dict[str, Any]:
+    """What a call answers (its `r` column), or {"error": sqlstate, "code": message} when it raises.
+
+    Tests compare the whole answer, so a wrong error (a constraint instead of the rule) fails an assertion."""
+    try:
+        row = call_as(conn, role, sql, params, sub) if role else conn.execute(sql, params).fetchone()
+    except psycopg.Error as exc:
+        return {"error": exc.diag.sqlstate, "code": exc.diag.message_primary}
+    assert row is not None
+    result: dict[str, Any] = row["r"]
+    return result

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import secrets
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
 from psycopg.rows import dict_row
 
 from mimi_local.pg import PgCluster
-from tests.sql.conftest import call_as, login
+from tests.sql.conftest import call_as, login, outcome
 
 Conn = psycopg.Connection[dict[str, Any]]
 
@@ -78,10 +80,12 @@ def test_same_key_twice_and_concurrently_is_one_ledger_row_and_the_same_result(d
 
     def attempt(_: int) -> dict[str, Any]:
         with psycopg.connect(pg.dsn(), autocommit=True, row_factory=dict_row) as conn:
-            return spend(conn, uid, key)
+            return outcome(conn, "select public.spend_credit(%s, %s, 'reading', null) as r", (uid, key))
 
     with ThreadPoolExecutor(max_workers=10) as pool:
         results = list(pool.map(attempt, range(10)))
+    assert [r.get("error") for r in results] == [None] * 10
+    assert sorted(bool(r.get("replayed")) for r in results) == [False] + [True] * 9
     assert {r["spent"] for r in results} == {"free_point"}
     assert {r["wallet"]["free_points"] for r in results} == {2}
     assert len([r for r in ledger_rows(db, uid) if r["reason"] == "reading"]) == 1
@@ -90,11 +94,78 @@ def test_same_key_twice_and_concurrently_is_one_ledger_row_and_the_same_result(d
 def test_refund_returns_what_was_spent_once(db: Conn) -> None:
     uid = login(db)["user"]["id"]
     spend(db, uid, f"r:{uid}")
-    for _ in range(3):
-        db.execute("select public.refund_credit(%s, %s, %s)", (uid, f"r:{uid}", f"r:{uid}:refund"))
+    refunds = [outcome(db, "select public.refund_credit(%s, %s, %s) as r", (uid, f"r:{uid}", f"r:{uid}:refund"))
+               for _ in range(3)]
+    assert [(r.get("refunded"), r.get("currency"), r.get("replayed")) for r in refunds] == [
+        (True, "free_point", None), (True, "free_point", True), (True, "free_point", True)]
     assert wallet(db, uid)["free_points"] == 3
-    refund = db.execute("select public.refund_credit(%s, %s, %s) as r", (uid, "never", "never:refund")).fetchone()
-    assert refund and refund["r"]["refunded"] is False
+
+
+def test_refund_of_a_spend_that_never_happened_refunds_nothing(db: Conn) -> None:
+    uid = login(db)["user"]["id"]
+    refund = outcome(db, "select public.refund_credit(%s, %s, %s) as r", (uid, f"never:{uid}", f"never:{uid}:refund"))
+    assert refund == {"refunded": False}
+    assert [r["reason"] for r in ledger_rows(db, uid)] == ["welcome_bonus"]
+
+
+def test_a_grant_with_a_used_key_is_replayed_not_paid_twice(db: Conn) -> None:
+    uid = login(db)["user"]["id"]
+    sql = "select public.grant_credit(%s, %s, 'test', '{\"star\": 1}') as r"
+    first, again = outcome(db, sql, (uid, f"g:{uid}")), outcome(db, sql, (uid, f"g:{uid}"))
+    assert (first.get("replayed"), again.get("replayed")) == (None, True)
+    assert again["wallet"]["stars"] == first["wallet"]["stars"] == wallet(db, uid)["stars"] == 1
+
+
+@pytest.mark.parametrize("changes", ['{"diamond": 5}', '{"star": "1.5"}'], ids=["unknown-currency", "not-an-integer"])
+def test_grant_refuses_unknown_currencies_and_non_integers(db: Conn, changes: str) -> None:
+    uid = login(db)["user"]["id"]
+    answer = outcome(db, "select public.grant_credit(%s, %s, 'test', %s::jsonb) as r", (uid, f"bad:{uid}", changes))
+    assert answer == {"error": "PT422", "code": "invalid_changes"}
+    assert [r["reason"] for r in ledger_rows(db, uid)] == ["welcome_bonus"]
+
+
+def test_a_key_used_by_another_user_is_refused_not_replayed(db: Conn) -> None:
+    alice, bob = login(db)["user"]["id"], login(db)["user"]["id"]
+    key = f"shared:{alice}"
+    spend(db, alice, key)
+    answer = outcome(db, "select public.spend_credit(%s, %s, 'reading', null) as r", (bob, key))
+    assert answer == {"error": "PT409", "code": "idempotency_key_reused"}
+    assert wallet(db, bob)["free_points"] == 3
+
+
+def _blocked_on_a_lock(db: Conn, timeout_s: float = 10) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        row = db.execute("select count(*) as n from pg_stat_activity where wait_event_type = 'Lock' "
+                         "and datname = current_database()").fetchone()
+        if row and row["n"] > 0:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_a_spend_waits_for_the_wallet_lock_then_pays_with_what_is_left(db: Conn, pg: PgCluster) -> None:
+    uid = login(db)["user"]["id"]
+    db.execute("select public.grant_credit(%s, %s, 'test', '{\"star\": 1}')", (uid, f"t:{uid}"))
+    spend(db, uid, f"l:{uid}:1")
+    spend(db, uid, f"l:{uid}:2")  # one free point and one star left
+    sql = "select public.spend_credit(%s, %s, 'reading', null) as r"
+    with psycopg.connect(pg.dsn(), row_factory=dict_row) as holder, ThreadPoolExecutor(max_workers=1) as pool:
+        first = outcome(holder, sql, (uid, f"l:{uid}:3"))  # takes the free point; the transaction stays open
+
+        def second() -> dict[str, Any]:
+            with psycopg.connect(pg.dsn(), autocommit=True, row_factory=dict_row) as conn:
+                return outcome(conn, sql, (uid, f"l:{uid}:4"))
+
+        later = pool.submit(second)
+        blocked = _blocked_on_a_lock(db)
+        holder.commit()
+        result = later.result(timeout=30)
+    assert blocked
+    assert first["spent"] == "free_point"
+    assert (result.get("error"), result.get("spent")) == (None, "star")
+    w = wallet(db, uid)
+    assert (w["free_points"], w["stars"]) == (0, 0)
 
 
 def test_a_spend_is_refunded_once_whatever_the_refund_key(db: Conn) -> None:
@@ -148,9 +219,30 @@ def test_exchange_250_coins_for_2_stars_leaves_50(db: Conn) -> None:
     uid = login(db)["user"]["id"]
     db.execute("select public.grant_credit(%s, %s, 'test', '{\"coin\": 250}')", (uid, f"g:{uid}"))
     row = call_as(db, "authenticated", "select public.exchange_coins(2, %s) as r", (f"k-{uid}",), sub=uid)
-    assert row["r"]["wallet"]["coins"] == 50 and row["r"]["wallet"]["stars"] == 2
-    again = call_as(db, "authenticated", "select public.exchange_coins(2, %s) as r", (f"k-{uid}",), sub=uid)
-    assert again["r"]["wallet"]["coins"] == 50 and again["r"]["replayed"] is True
+    assert row["r"]["wallet"]["coins"] == 50
+    assert row["r"]["wallet"]["stars"] == 2
+    again = outcome(db, "select public.exchange_coins(2, %s) as r", (f"k-{uid}",), "authenticated", uid)
+    assert (again.get("replayed"), again.get("stars_bought")) == (True, 2)
+    assert again["wallet"]["coins"] == wallet(db, uid)["coins"] == 50
+
+
+def test_exchange_of_exactly_the_coin_balance_succeeds_and_leaves_zero(db: Conn) -> None:
+    uid = login(db)["user"]["id"]
+    db.execute("select public.grant_credit(%s, %s, 'test', '{\"coin\": 200}')", (uid, f"g:{uid}"))
+    result = outcome(db, "select public.exchange_coins(2, %s) as r", (f"all-{uid}",), "authenticated", uid)
+    assert (result.get("error"), result.get("stars_bought"), result.get("coins_spent")) == (None, 2, 200)
+    w = wallet(db, uid)
+    assert (w["coins"], w["stars"]) == (0, 2)
+
+
+def test_two_users_may_use_the_same_exchange_key(db: Conn) -> None:
+    users = [login(db)["user"]["id"] for _ in range(2)]
+    for uid in users:
+        db.execute("select public.grant_credit(%s, %s, 'test', '{\"coin\": 100}')", (uid, f"g:{uid}"))
+    results = [outcome(db, "select public.exchange_coins(1, 'tap-0001') as r", (), "authenticated", uid)
+               for uid in users]
+    assert [(r.get("error"), r.get("stars_bought")) for r in results] == [(None, 1), (None, 1)]
+    assert [wallet(db, uid)["stars"] for uid in users] == [1, 1]
 
 
 def test_exchange_without_enough_coins_is_refused_and_changes_nothing(db: Conn) -> None:
@@ -159,7 +251,8 @@ def test_exchange_without_enough_coins_is_refused_and_changes_nothing(db: Conn) 
     with pytest.raises(psycopg.Error) as err:
         call_as(db, "authenticated", "select public.exchange_coins(1, %s)", ("key-12345",), sub=uid)
     assert err.value.diag.message_primary == "insufficient_coins"
-    assert ledger_rows(db, uid) == before and wallet(db, uid)["stars"] == 0
+    assert ledger_rows(db, uid) == before
+    assert wallet(db, uid)["stars"] == 0
 
 
 def check_in(db: Conn, uid: str, when: str) -> dict[str, Any]:
@@ -210,7 +303,8 @@ def test_referral_rewards_both_sides_once_and_refuses_self_and_second_attributio
 
 def test_a_bad_referral_code_does_not_block_login(db: Conn) -> None:
     result = login(db, ref="NOPE0000")
-    assert result["created"] is True and result["referral"] == "ignored"
+    assert result["created"] is True
+    assert result["referral"] == "ignored"
 
 
 def test_user_jwt_cannot_call_server_only_functions(db: Conn) -> None:
@@ -223,10 +317,18 @@ def test_user_jwt_cannot_call_server_only_functions(db: Conn) -> None:
         call_as(db, "authenticated", "update public.wallets set stars = 99 where user_id = %s", (uid,), sub=uid)
 
 
-def test_ledger_is_append_only_even_for_the_owner(db: Conn) -> None:
+@pytest.mark.parametrize("statement", [
+    "update public.ledger set delta = delta + 1 where user_id = %s",
+    "delete from public.ledger where user_id = %s",
+    "truncate public.ledger",
+], ids=["update", "delete", "truncate"])
+def test_the_ledger_refuses_update_delete_and_truncate_even_for_the_owner(db: Conn, statement: str) -> None:
     uid = login(db)["user"]["id"]
-    with pytest.raises(psycopg.Error):
-        db.execute("delete from public.ledger where user_id = %s", (uid,))
+    before = ledger_rows(db, uid)
+    with pytest.raises(psycopg.Error) as err:
+        db.execute(statement, (uid,) if "%s" in statement else ())
+    assert (err.value.diag.sqlstate, err.value.diag.message_primary) == ("PT403", "ledger_append_only")
+    assert ledger_rows(db, uid) == before != []
 
 
 def test_concurrent_first_logins_of_one_line_user_create_one_user_and_one_bonus(pg: PgCluster, db: Conn) -> None:
@@ -249,5 +351,10 @@ def test_clock_is_injectable_only_on_the_private_function(db: Conn) -> None:
     uid = login(db)["user"]["id"]
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         call_as(db, "authenticated", "select private.daily_check_in(%s, now())", (uid,), sub=uid)
+    bangkok = ZoneInfo("Asia/Bangkok")
+    before = datetime.now(bangkok).date().isoformat()
     row = call_as(db, "authenticated", "select public.daily_check_in() as r", sub=uid)
-    assert row["r"]["streak"] == 1 and datetime.now(UTC).year >= 2026
+    after = datetime.now(bangkok).date().isoformat()
+    assert row["r"]["streak"] == 1
+    assert row["r"]["day"] in {before, after}  # the server's clock, in Bangkok
+    assert str(wallet(db, uid)["last_check_in"]) == row["r"]["day"]

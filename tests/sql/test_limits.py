@@ -85,7 +85,8 @@ def test_concurrent_submissions_cannot_beat_the_limit(db: Conn, pg: PgCluster) -
 
     with ThreadPoolExecutor(max_workers=12) as pool:
         outcomes = list(pool.map(attempt, range(12)))
-    assert outcomes.count("ok") == 5 and set(outcomes) == {"ok", "rate_limited"}
+    assert outcomes.count("ok") == 5
+    assert set(outcomes) == {"ok", "rate_limited"}
     assert readings_of(db, uid) == 5
 
 
@@ -103,7 +104,8 @@ def test_invented_payment_intents_are_limited_per_minute_but_a_retry_still_answe
     assert refused(lambda: record(db, uid)) == ("PT429", "rate_limited")
     assert record(db, uid, first["payment_intent_id"]) == first  # the same PaymentIntent again is no new payment
     row = db.execute("select count(*) as n from public.payments where user_id = %s", (uid,)).fetchone()
-    assert row and row["n"] == 10
+    assert row
+    assert row["n"] == 10
 
 
 def test_payment_intents_are_limited_per_day(db: Conn) -> None:

@@ -12,7 +12,7 @@ import pytest
 from psycopg.rows import dict_row
 
 from mimi_local.pg import PgCluster
-from tests.sql.conftest import call_as, login
+from tests.sql.conftest import call_as, login, outcome
 
 Conn = psycopg.Connection[dict[str, Any]]
 
@@ -120,7 +120,8 @@ def test_succeeded_credits_once_across_events_and_redeliveries(db: Conn) -> None
     assert [first["outcome"], redelivered["outcome"], other_event["outcome"]] == [
         "credited", "duplicate", "already_credited"]
     assert redelivered["first_outcome"] == "credited"
-    assert wallet(db, uid)["stars"] == 25 and payment(db, pay)["status"] == "succeeded"
+    assert wallet(db, uid)["stars"] == 25
+    assert payment(db, pay)["status"] == "succeeded"
 
 
 @pytest.mark.parametrize(("changes", "reason"), [
@@ -144,10 +145,12 @@ def test_partial_refunds_claw_back_pro_rata_of_the_new_amount_only(db: Conn) -> 
     pay = record(db, uid)  # 25 stars for 199.00 THB
     apply(db, "payment_intent.succeeded", intent(pay, uid))
     apply(db, "charge.refunded", charge(pay, 10000))  # floor(25 * 10000 / 19900) = 12
-    assert wallet(db, uid)["stars"] == 13 and payment(db, pay)["status"] == "partially_refunded"
+    assert wallet(db, uid)["stars"] == 13
+    assert payment(db, pay)["status"] == "partially_refunded"
     apply(db, "charge.refunded", charge(pay, 15000))  # cumulative 18: 6 more
     stale = apply(db, "charge.refunded", charge(pay, 10000))  # an older total arriving late changes nothing
-    assert stale["outcome"] == "refund_already_applied" and wallet(db, uid)["stars"] == 7
+    assert stale["outcome"] == "refund_already_applied"
+    assert wallet(db, uid)["stars"] == 7
     apply(db, "charge.refunded", charge(pay, 19900))  # full refund: every star
     assert wallet(db, uid)["stars"] == 0
     row = payment(db, pay)
@@ -186,18 +189,34 @@ def test_refund_after_spending_goes_negative_blocks_spending_and_a_new_purchase_
     assert spend(db, uid)["spent"] == "star"
 
 
+def test_spending_is_refused_while_stars_are_negative_even_with_free_points_left(db: Conn) -> None:
+    uid = login(db)["user"]["id"]
+    pay = record(db, uid, "stars_10")
+    apply(db, "payment_intent.succeeded", intent(pay, uid))
+    for _ in range(13):  # 3 free points, then the 10 stars
+        spend(db, uid)
+    apply(db, "charge.refunded", charge(pay, 9900))
+    db.execute("select public.grant_credit(%s, %s, 'support_gift', '{\"free_point\": 2}')", (uid, f"gift:{uid}"))
+    answer = outcome(db, "select public.spend_credit(%s, %s, 'reading') as r", (uid, f"neg:{uid}"))
+    assert answer == {"error": "PT409", "code": "insufficient_credits"}
+    w = wallet(db, uid)
+    assert (w["stars"], w["free_points"]) == (-10, 2)
+
+
 def test_dispute_freezes_until_won(db: Conn) -> None:
     uid = login(db)["user"]["id"]
     pay = record(db, uid)
     apply(db, "payment_intent.succeeded", intent(pay, uid))
     apply(db, "charge.dispute.created", dispute(pay, "needs_response"))
-    assert wallet(db, uid)["frozen"] and payment(db, pay)["status"] == "disputed"
+    assert wallet(db, uid)["frozen"]
+    assert payment(db, pay)["status"] == "disputed"
     with pytest.raises(psycopg.Error) as err:
         spend(db, uid)
     assert (err.value.diag.sqlstate, err.value.diag.message_primary) == ("PT403", "account_frozen")
     assert apply(db, "charge.dispute.closed", dispute(pay, "won"))["outcome"] == "dispute_won"
     w = wallet(db, uid)
-    assert (w["frozen"], w["stars"]) == (False, 25) and payment(db, pay)["status"] == "succeeded"
+    assert (w["frozen"], w["stars"]) == (False, 25)
+    assert payment(db, pay)["status"] == "succeeded"
 
 
 def test_a_lost_dispute_claws_back_the_rest_and_unfreezes(db: Conn) -> None:
@@ -218,7 +237,8 @@ def test_dispute_closed_before_created_does_not_reopen(db: Conn) -> None:
     apply(db, "payment_intent.succeeded", intent(pay, uid))
     apply(db, "charge.dispute.closed", dispute(pay, "won"))
     apply(db, "charge.dispute.created", dispute(pay, "needs_response"))
-    assert not wallet(db, uid)["frozen"] and payment(db, pay)["status"] == "succeeded"
+    assert not wallet(db, uid)["frozen"]
+    assert payment(db, pay)["status"] == "succeeded"
 
 
 def test_one_open_dispute_keeps_the_wallet_frozen_when_another_is_won(db: Conn) -> None:
@@ -240,7 +260,8 @@ def test_failed_then_succeeded_in_any_order_is_succeeded(db: Conn) -> None:
         "payment"]["status"] == "failed"
     apply(db, "payment_intent.succeeded", intent(pay, uid))
     apply(db, "payment_intent.payment_failed", intent(pay, uid))
-    assert payment(db, pay)["status"] == "succeeded" and wallet(db, uid)["stars"] == 25
+    assert payment(db, pay)["status"] == "succeeded"
+    assert wallet(db, uid)["stars"] == 25
 
 
 def test_events_for_unknown_payments_are_stored_and_change_nothing(db: Conn) -> None:

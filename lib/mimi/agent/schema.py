@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 SCHEMA_NAME = "mimi_reading"
 LIST_SIZE = 3
+MAX_CARDS = 10  # the largest spread (celtic_cross)
 
 
 def _cap(limit: int) -> AfterValidator:
@@ -52,6 +53,7 @@ class CardReading(_Out):
 
     card_id: Annotated[str, _cap(64), Field(description="The card id exactly as listed.")]
     position: Annotated[str, _cap(32), Field(description="The position key exactly as listed.")]
+    orientation: Annotated[Literal["upright", "reversed"], Field(description="Exactly as listed.")]
     meaning: Annotated[str, _cap(600), Field(description="One or two sentences for this card here.")]
 
 
@@ -62,7 +64,8 @@ class ReadingOutput(_Out):
     rejection: Annotated[Rejection | None, Field(description="Null when accepted.")]
     analysis: Analysis
     header: Annotated[str, _cap(200), Field(description="A short warm opening line.")]
-    cards: Annotated[list[CardReading], _first(5), Field(description="One entry per drawn card, in order.")]
+    cards: Annotated[list[CardReading], _first(MAX_CARDS),
+                     Field(description="One entry per drawn card, in order.")]
     reading: Annotated[str, _cap(4000), Field(description="The main reading.")]
     suggestions: Annotated[list[Annotated[str, _cap(300)]], _first(LIST_SIZE),
                            Field(description="Exactly 3 pieces of advice.")]

@@ -10,15 +10,16 @@ from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mimi.agent.client import complete
-from mimi.agent.prompt import PROMPT_VERSION, Depth, Language, Position, build_messages, spread
+from mimi.agent.prompt import PROMPT_VERSION, FollowUp, Language, Spread, build_messages
 from mimi.agent.schema import Analysis, CardReading, ReadingOutput, Rejection
 from mimi.config import LlmProvider, get_settings
 from mimi.errors import ServiceUnavailable
 from mimi.logs import log
-from mimi.readings.deck import Card
+from mimi.readings.deck import DrawnCard
 
-# A deep spread has five cards and a longer reading, so it gets more room to finish its JSON.
-DEEP_TOKEN_FACTOR = 1.5
+# Bigger spreads write a card entry each and a longer reading, so they get more room to finish their JSON.
+DEEP_TOKEN_FACTOR = 1.5  # four to six cards
+LARGE_TOKEN_FACTOR = 2.5  # seven to ten cards
 
 REFUSAL = {
     "th": Rejection(reason="ขออภัยนะคะ คำถามนี้มีมี่ไม่สามารถดูไพ่ให้ได้ค่ะ",
@@ -54,17 +55,19 @@ class ProviderFailed(Exception):
         self.status = status
 
 
-def run_reading(question: str, language: Language, cards: list[Card], depth: Depth) -> AgentResult:
-    """One reading from the first provider that answers with valid output; LlmUnavailable if none does."""
-    positions = spread(depth)
-    if len(cards) != len(positions):
-        raise ValueError(f"a {depth} reading takes {len(positions)} cards, not {len(cards)}")
-    messages = build_messages(question, cards, language, depth)
+def run_reading(question: str, language: Language, cards: list[DrawnCard], spread: Spread, *,
+                follow_up: FollowUp | None = None, max_tokens: int | None = None) -> AgentResult:
+    """One reading from the first provider that answers with valid output; LlmUnavailable if none does.
+
+    max_tokens caps the output below the provider's own cap (the daily card's smaller budget)."""
+    if len(cards) != len(spread.positions):
+        raise ValueError(f"a {spread.id} reading takes {len(spread.positions)} cards, not {len(cards)}")
+    messages = build_messages(question, cards, language, spread, follow_up)
     providers = get_settings().llm_providers
     for provider in providers:
         started = time.monotonic()
         try:
-            result = _attempt(provider, messages, cards, positions, language, depth)
+            result = _attempt(provider, messages, cards, spread, language, token_cap(provider, len(cards), max_tokens))
         except ProviderFailed as exc:
             level = logging.ERROR if exc.reason == "request_refused" else logging.WARNING
             log("llm_provider_failed", level, provider=provider.name, model=provider.model, reason=exc.reason,
@@ -78,11 +81,18 @@ def run_reading(question: str, language: Language, cards: list[Card], depth: Dep
     raise LlmUnavailable("No language model provider could write the reading; try again later.")
 
 
-def _attempt(provider: LlmProvider, messages: list[dict[str, str]], cards: list[Card],
-             positions: tuple[Position, ...], language: Language, depth: Depth) -> AgentResult:
+def token_cap(provider: LlmProvider, n_cards: int, limit: int | None = None) -> int:
+    """The output budget of one call: the provider's cap, grown for bigger spreads, never above `limit`."""
+    factor = 1.0 if n_cards <= 3 else DEEP_TOKEN_FACTOR if n_cards <= 6 else LARGE_TOKEN_FACTOR
+    cap = int(provider.max_tokens * factor)
+    return min(cap, limit) if limit else cap
+
+
+def _attempt(provider: LlmProvider, messages: list[dict[str, str]], cards: list[DrawnCard],
+             spread: Spread, language: Language, max_tokens: int) -> AgentResult:
     """Ask one provider and parse its reply."""
-    completion = _call(provider, messages, depth)
-    output = _align_cards(_parse(completion, language), cards, positions, language)
+    completion = _call(provider, messages, max_tokens)
+    output = _align_cards(_parse(completion, language), cards, spread, language)
     usage = completion.usage
     return AgentResult(output=output, provider=provider.name, model=completion.model or provider.model,
                        prompt_tokens=usage.prompt_tokens if usage else 0,
@@ -90,9 +100,8 @@ def _attempt(provider: LlmProvider, messages: list[dict[str, str]], cards: list[
                        prompt_version=PROMPT_VERSION)
 
 
-def _call(provider: LlmProvider, messages: list[dict[str, str]], depth: Depth) -> ChatCompletion:
+def _call(provider: LlmProvider, messages: list[dict[str, str]], max_tokens: int) -> ChatCompletion:
     """The raw completion, with every SDK error turned into ProviderFailed."""
-    max_tokens = provider.max_tokens if depth == "standard" else int(provider.max_tokens * DEEP_TOKEN_FACTOR)
     try:
         return complete(provider, messages, max_tokens)
     except openai.APIStatusError as exc:
@@ -137,18 +146,21 @@ def _refused(language: Language) -> ReadingOutput:
                          notice="")
 
 
-def _align_cards(output: ReadingOutput, cards: list[Card], positions: tuple[Position, ...],
+def _align_cards(output: ReadingOutput, cards: list[DrawnCard], spread: Spread,
                  language: Language) -> ReadingOutput:
-    """One card entry per drawn card, in drawing order, with our ids and positions (the deck's meaning if missing)."""
+    """One card entry per drawn card, in drawing order, with our ids, positions and orientations.
+
+    The model's meaning is kept only when it named the card in the orientation drawn; otherwise (a missing card,
+    or one read the wrong way up) the deck's meaning for the drawn orientation stands in."""
     if not output.accepted:
         return output.model_copy(update={"cards": []})
-    said = {entry.card_id: entry.meaning for entry in output.cards}
-    missing = [card.id for card in cards if not said.get(card.id)]
+    said = {(entry.card_id, entry.orientation): entry.meaning for entry in output.cards}
+    missing = [d.card.id for d in cards if not said.get((d.card.id, d.orientation))]
     if missing:
         log("llm_cards_mismatch", logging.WARNING, missing=len(missing))
-    aligned = [CardReading(card_id=card.id, position=pos.key,
-                           meaning=said.get(card.id) or (card.meaning_th if language == "th" else card.meaning_en))
-               for card, pos in zip(cards, positions, strict=True)]
+    aligned = [CardReading(card_id=d.card.id, position=pos.key, orientation=d.orientation,
+                           meaning=said.get((d.card.id, d.orientation)) or d.meaning(language))
+               for d, pos in zip(cards, spread.positions, strict=True)]
     return output.model_copy(update={"cards": aligned})
 
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from postgrest import SyncPostgrestClient
 
+from mimi.auth.errors import AuthRequired
 from mimi.auth.tokens import verify_access_token
 from mimi.db import user_client
-from mimi.errors import Unauthorized
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ def current_user(authorization: str | None) -> Caller:
     """Verify the bearer token of an Authorization header; 401 problem+json when it is missing or bad."""
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("Log in first: send Authorization: Bearer <access token>.", code="auth_required",
+        raise AuthRequired("Log in first: send Authorization: Bearer <access token>.",
                            headers={"WWW-Authenticate": "Bearer"})
     claims = verify_access_token(token.strip())
     return Caller(user_id=str(claims["sub"]), token=token.strip())

@@ -12,8 +12,15 @@ import httpx
 import jwt
 
 from mimi import http
+from mimi.auth.errors import (
+    LineKeysUnavailable,
+    LineTokenExpired,
+    LineTokenInvalid,
+    LineTokenUnknownKey,
+    LineTokenWrongAudience,
+    LineTokenWrongIssuer,
+)
 from mimi.config import get_settings
-from mimi.errors import ServiceUnavailable, Unauthorized
 
 LINE_SUB = re.compile(r"^U[0-9a-f]{32}$")
 LEEWAY_S = 10
@@ -44,8 +51,7 @@ class LineKeys:
             response.raise_for_status()
             jwks = jwt.PyJWKSet.from_dict(response.json())
         except (httpx.HTTPError, jwt.PyJWTError, ValueError):
-            raise ServiceUnavailable("LINE's signing keys are unreachable; try again.",
-                                     code="line_keys_unavailable") from None
+            raise LineKeysUnavailable("LINE's signing keys are unreachable; try again.") from None
         self._keys = {k.key_id: k for k in jwks.keys if k.key_id}
         self._fetched_at = time.monotonic()
 
@@ -59,10 +65,6 @@ class LineKeys:
 KEYS = LineKeys()
 
 
-def _invalid(detail: str, code: str = "line_token_invalid") -> Unauthorized:
-    return Unauthorized(detail, code=code)
-
-
 def _decode(token: str, key: jwt.PyJWK) -> dict[str, Any]:
     s = get_settings()
     try:
@@ -70,13 +72,13 @@ def _decode(token: str, key: jwt.PyJWK) -> dict[str, Any]:
             token, key.key, algorithms=["ES256"], audience=s.line_channel_id, issuer=s.line_issuer,
             leeway=LEEWAY_S, options={"require": ["exp", "iat", "sub", "iss", "aud"]})
     except jwt.ExpiredSignatureError:
-        raise _invalid("The LINE login has expired; log in again.", "line_token_expired") from None
+        raise LineTokenExpired("The LINE login has expired; log in again.") from None
     except jwt.InvalidAudienceError:
-        raise _invalid("The LINE token is for another channel.", "line_token_wrong_audience") from None
+        raise LineTokenWrongAudience("The LINE token is for another channel.") from None
     except jwt.InvalidIssuerError:
-        raise _invalid("The LINE token was not issued by LINE.", "line_token_wrong_issuer") from None
+        raise LineTokenWrongIssuer("The LINE token was not issued by LINE.") from None
     except jwt.PyJWTError:
-        raise _invalid("The LINE token is not valid.") from None
+        raise LineTokenInvalid("The LINE token is not valid.") from None
     return claims
 
 
@@ -85,14 +87,14 @@ def verify_id_token(token: str) -> LineIdentity:
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError:
-        raise _invalid("The LINE token is malformed.") from None
+        raise LineTokenInvalid("The LINE token is malformed.") from None
     if header.get("alg") != "ES256":
-        raise _invalid("The LINE token must be signed with ES256.")
+        raise LineTokenInvalid("The LINE token must be signed with ES256.")
     key = KEYS.get(str(header.get("kid", "")))
     if key is None:
-        raise _invalid("The LINE token was signed with an unknown key.", "line_token_unknown_key")
+        raise LineTokenUnknownKey("The LINE token was signed with an unknown key.")
     claims = _decode(token, key)
     if not LINE_SUB.match(str(claims["sub"])):
-        raise _invalid("The LINE token names no valid LINE user.")
+        raise LineTokenInvalid("The LINE token names no valid LINE user.")
     return LineIdentity(sub=str(claims["sub"]), name=str(claims.get("name") or "LINE user")[:100],
                         picture=str(claims["picture"])[:1000] if claims.get("picture") else None)

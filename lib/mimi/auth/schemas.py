@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict, Field
+
+from mimi.profile.schemas import ProfilePublic
 
 
 class LineLogin(BaseModel):
@@ -20,6 +20,13 @@ class RefreshRequest(BaseModel):
     refresh_token: str = Field(min_length=20, max_length=200)
 
 
+class LoginResult(BaseModel):
+    """What login_line_user did: the user's profile, and whether the account was created now."""
+
+    user: ProfilePublic
+    created: bool
+
+
 class TokenPair(BaseModel):
     access_token: str
     refresh_token: str
@@ -28,5 +35,5 @@ class TokenPair(BaseModel):
 
 
 class LoginPublic(TokenPair):
-    user: dict[str, Any]
-    created: bool
+    user: ProfilePublic
+    created: bool = Field(description="True on the first login, when the account was made.")

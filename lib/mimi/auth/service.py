@@ -8,11 +8,11 @@ import hmac
 import secrets
 
 from mimi.auth import repository
+from mimi.auth.errors import RefreshTokenReused
 from mimi.auth.line import verify_id_token
 from mimi.auth.schemas import LoginPublic, TokenPair
 from mimi.auth.tokens import issue_access_token
 from mimi.config import get_settings
-from mimi.errors import Unauthorized
 from mimi.ratelimit import enforce
 
 
@@ -49,23 +49,22 @@ def login(id_token: str, ref: str | None, ip: str) -> LoginPublic:
     _limit("login", ip)
     identity = verify_id_token(id_token)
     refresh, refresh_hash = new_refresh_token()
-    result = repository.login_line_user(identity.sub, identity.name, identity.picture, refresh_hash,
-                                        get_settings().refresh_token_ttl_s, ref or None)
-    user = result["user"]
-    access, ttl = issue_access_token(str(user["id"]))
-    return LoginPublic(access_token=access, refresh_token=refresh, expires_in=ttl, user=user,
-                       created=bool(result["created"]))
+    result = repository.login_line_user(identity.sub, name=identity.name, picture=identity.picture,
+                                        refresh_hash=refresh_hash, ttl_s=get_settings().refresh_token_ttl_s,
+                                        ref=ref or None)
+    access, ttl = issue_access_token(str(result.user.id))
+    return LoginPublic(access_token=access, refresh_token=refresh, expires_in=ttl, user=result.user,
+                       created=result.created)
 
 
 def refresh(refresh_token: str, ip: str) -> TokenPair:
     """Rotate the refresh token; a repeat within the reuse interval gets the same successor, later reuse revokes."""
     _limit("refresh", ip)
     new, new_hash = successor_token(hash_token(refresh_token))
-    user_id = repository.rotate_refresh_token(hash_token(refresh_token), new_hash,
-                                              get_settings().refresh_token_ttl_s)
+    user_id = repository.rotate_refresh_token(hash_token(refresh_token), new_hash=new_hash,
+                                              ttl_s=get_settings().refresh_token_ttl_s)
     if user_id is None:
-        raise Unauthorized("This refresh token was already used; the session was ended. Log in again.",
-                           code="refresh_token_reused")
+        raise RefreshTokenReused("This refresh token was already used; the session was ended. Log in again.")
     access, ttl = issue_access_token(user_id)
     return TokenPair(access_token=access, refresh_token=new, expires_in=ttl)
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import jwt
 
+from mimi.auth.errors import TokenExpired, TokenInvalid
 from mimi.config import get_settings
-from mimi.errors import Unauthorized
 
 ALGORITHM = "ES256"
 REQUIRED = ["exp", "iat", "sub", "iss", "aud"]
@@ -73,22 +73,22 @@ def issue_access_token(user_id: str, now: int | None = None) -> tuple[str, int]:
 
 
 def verify_access_token(token: str) -> dict[str, Any]:
-    """The claims of a valid access token; Unauthorized with a precise code otherwise."""
+    """The claims of a valid access token; TokenInvalid or TokenExpired otherwise."""
     s = get_settings()
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError:
-        raise Unauthorized("The access token is malformed.", code="token_invalid") from None
+        raise TokenInvalid("The access token is malformed.") from None
     key = public_keyset().by_kid(str(header.get("kid", ""))) if header.get("alg") == ALGORITHM else None
     if key is None:
-        raise Unauthorized("The access token was not signed by us.", code="token_invalid")
+        raise TokenInvalid("The access token was not signed by us.")
     try:
         claims: dict[str, Any] = jwt.decode(token, key.key, algorithms=[ALGORITHM], audience=AUDIENCE,
                                             issuer=s.app_jwt_issuer, options={"require": REQUIRED}, leeway=5)
     except jwt.ExpiredSignatureError:
-        raise Unauthorized("The access token has expired; refresh it.", code="token_expired") from None
+        raise TokenExpired("The access token has expired; refresh it.") from None
     except jwt.PyJWTError:
-        raise Unauthorized("The access token is not valid.", code="token_invalid") from None
+        raise TokenInvalid("The access token is not valid.") from None
     if claims.get("role") != ROLE:
-        raise Unauthorized("The access token is not a user token.", code="token_invalid")
+        raise TokenInvalid("The access token is not a user token.")
     return claims

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from mimi.db import call
+from mimi.credits.schemas import CheckInPublic, ExchangePublic, ReferralSummary
+from mimi.db import call_as
 
 if TYPE_CHECKING:
     from mimi.auth.deps import Caller
 
 
-def exchange_coins(caller: Caller, stars: int, key: str) -> dict[str, Any]:
-    result: dict[str, Any] = call(caller.db(), "exchange_coins", {"p_stars": stars, "p_key": key})
-    return result
+def exchange_coins(caller: Caller, *, stars: int, key: str) -> ExchangePublic:
+    """Buy stars with coins, once per key."""
+    return call_as(ExchangePublic, caller.db(), "exchange_coins", {"p_stars": stars, "p_key": key})
 
 
-def daily_check_in(caller: Caller) -> dict[str, Any]:
-    result: dict[str, Any] = call(caller.db(), "daily_check_in")
-    return result
+def daily_check_in(caller: Caller) -> CheckInPublic:
+    return call_as(CheckInPublic, caller.db(), "daily_check_in")
 
 
-def referral_summary(caller: Caller) -> dict[str, Any]:
-    result: dict[str, Any] = call(caller.db(), "referral_summary")
-    return result
+def get_referral_summary(caller: Caller) -> ReferralSummary:
+    return call_as(ReferralSummary, caller.db(), "referral_summary")

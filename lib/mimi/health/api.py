@@ -41,7 +41,7 @@ def _redis() -> State:
         return "down"
 
 
-@router.get("/", response=HealthPublic, response_headers=(("Cache-Control", "no-store"),))
+@router.get("/", response=HealthPublic, also=(503,), response_headers=(("Cache-Control", "no-store"),))
 def health() -> Response:
     """200 when every dependency answers, 503 (same body) naming the ones that do not."""
     checks: dict[str, State] = {"postgres": _postgres(), "redis": _redis()}

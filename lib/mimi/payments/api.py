@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mimi.errors import Conflict, NotFound, RateLimited, ServiceUnavailable, ValidationFailed
-from mimi.pagination import Page, PageQuery, check_limit, decode_seq_cursor, page_of
-from mimi.payments import repository, service
+from mimi.credits.errors import AccountFrozen
+from mimi.errors import RateLimited, ValidationFailed
+from mimi.idempotency import IdempotencyKeyReused, InvalidIdempotencyKey, key_or_new
+from mimi.pagination import InvalidCursor, Page, PageQuery
+from mimi.payments import service
+from mimi.payments.errors import (
+    InvalidPaymentIntent,
+    PackageNotFound,
+    PackageNotPurchasable,
+    PaymentIntentConflict,
+    PaymentProviderUnavailable,
+)
 from mimi.payments.schemas import IntentCreate, IntentPublic, PackagePublic, PaymentPublic
 from mimi.web import USER_API, Router
 
@@ -23,17 +32,16 @@ def packages() -> list[PackagePublic]:
 
 
 @router.post("/intents", body=IntentCreate, response=IntentPublic, status=201, auth=True,
-             headers=("Idempotency-Key",),
-             errors=(NotFound, ValidationFailed, Conflict, RateLimited, ServiceUnavailable))
-def create_intent(body: IntentCreate, caller: Caller, idempotency_key: str | None) -> IntentPublic:
+             headers=("Idempotency-Key",), parse={"idempotency_key": key_or_new},
+             errors=(PackageNotFound, PackageNotPurchasable, InvalidIdempotencyKey, IdempotencyKeyReused,
+                     PaymentIntentConflict, InvalidPaymentIntent, RateLimited,
+                     PaymentProviderUnavailable, AccountFrozen))
+def create_intent(body: IntentCreate, caller: Caller, idempotency_key: str) -> IntentPublic:
     """Start buying a package: a Stripe PaymentIntent at the server's price, recorded as pending."""
     return service.start_purchase(caller, body.package_id, idempotency_key)
 
 
-@router.get("/", query=PageQuery, response=Page[PaymentPublic], auth=True, errors=(ValidationFailed,))
+@router.get("/", query=PageQuery, response=Page[PaymentPublic], auth=True, errors=(InvalidCursor, ValidationFailed))
 def history(query: PageQuery, caller: Caller) -> Page[PaymentPublic]:
     """The caller's payments, newest first, a page at a time."""
-    before = decode_seq_cursor(query.cursor)
-    rows = repository.payments_page(caller, before, check_limit(query.limit))
-    items, next_cursor = page_of(rows, query.limit, key="seq")
-    return Page[PaymentPublic](items=[PaymentPublic.model_validate(r) for r in items], next_cursor=next_cursor)
+    return service.history(caller, query.by_seq())

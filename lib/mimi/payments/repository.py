@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from mimi.db import anon_client, call, rows, service_client
+from mimi.db import anon_client, call_as, select, service_client
+from mimi.pagination import PageRequest
+from mimi.payments.schemas import Package, PaymentRecord, RecordedPayment, StripeEventResult
 
 if TYPE_CHECKING:
     from mimi.auth.deps import Caller
@@ -14,38 +16,38 @@ PAYMENT_COLUMNS = ("id,seq,package_id,amount_satang,currency,status,stars,stars_
                    "amount_refunded,created_at")
 
 
-def purchasable_packages() -> list[dict[str, Any]]:
+def list_purchasable_packages() -> list[Package]:
+    """The star packages on sale, in display order."""
     query = anon_client().table("packages").select(PACKAGE_COLUMNS).eq("active", "true").eq("kind", "stars")
-    return rows(query.order("sort"))
+    return select(Package, query.order("sort"))
 
 
-def package(package_id: str) -> dict[str, Any] | None:
-    query = anon_client().table("packages").select(PACKAGE_COLUMNS).eq("id", package_id)
-    found = rows(query.limit(1))
+def get_package(package_id: str) -> Package | None:
+    """Any package by id (on sale or not), or None."""
+    found = select(Package, anon_client().table("packages").select(PACKAGE_COLUMNS).eq("id", package_id).limit(1))
     return found[0] if found else None
 
 
-def record_intent(caller: Caller, payment_intent_id: str, package_id: str, key: str) -> dict[str, Any]:
-    result: dict[str, Any] = call(caller.db(), "record_payment_intent", {
-        "p_payment_intent_id": payment_intent_id, "p_package_id": package_id, "p_idempotency_key": key})
-    return result
+def record_intent(caller: Caller, payment_intent_id: str, *, package_id: str, key: str) -> RecordedPayment:
+    """Record the caller's PaymentIntent as a pending payment (once per key and intent)."""
+    params = {"p_payment_intent_id": payment_intent_id, "p_package_id": package_id, "p_idempotency_key": key}
+    return call_as(RecordedPayment, caller.db(), "record_payment_intent", params)
 
 
-def payments_page(caller: Caller, before_seq: str | None, limit: int) -> list[dict[str, Any]]:
+def list_page_for_user(caller: Caller, page: PageRequest) -> list[PaymentRecord]:
+    """Up to limit+1 of the caller's payments, newest first, after the payment with seq page.after."""
     query = caller.db().table("payments").select(PAYMENT_COLUMNS)
-    if before_seq is not None:
-        query = query.lt("seq", before_seq)
-    return rows(query.order("seq", desc=True).limit(limit + 1))
+    if page.after is not None:
+        query = query.lt("seq", page.after)
+    return select(PaymentRecord, query.order("seq", desc=True).limit(page.limit + 1))
 
 
-def apply_stripe_event(event_id: str, event_type: str, payload: dict[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = call(service_client(), "apply_stripe_event",
-                                  {"p_event_id": event_id, "p_type": event_type, "p_payload": payload})
-    return result
+def apply_stripe_event(event_id: str, *, event_type: str, payload: dict[str, Any]) -> StripeEventResult:
+    params = {"p_event_id": event_id, "p_type": event_type, "p_payload": payload}
+    return call_as(StripeEventResult, service_client(), "apply_stripe_event", params)
 
 
-def record_invalid_stripe_event(event_id: str, event_type: str, reason: str, payload: dict[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = call(service_client(), "record_invalid_stripe_event",
-                                  {"p_event_id": event_id, "p_type": event_type, "p_reason": reason,
-                                   "p_payload": payload})
-    return result
+def record_invalid_stripe_event(event_id: str, *, event_type: str, reason: str,
+                                payload: dict[str, Any]) -> StripeEventResult:
+    params = {"p_event_id": event_id, "p_type": event_type, "p_reason": reason, "p_payload": payload}
+    return call_as(StripeEventResult, service_client(), "record_invalid_stripe_event", params)

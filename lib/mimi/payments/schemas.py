@@ -22,10 +22,24 @@ class PackagePublic(BaseModel):
         return self.price_satang / 100
 
 
+class Package(PackagePublic):
+    """A package as stored: also whether it is on sale and what it sells."""
+
+    kind: str
+    active: bool
+
+
+# The star packages on sale (0009_payments.sql; a test checks this against the database). The document lists
+# them as the enum of package_id; the code looks the id up, so a new package sells before the document knows it.
+PACKAGE_IDS = ("stars_10", "stars_25", "stars_60")
+
+
 class IntentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    package_id: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_]+$")
+    package_id: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_]+$",
+                            json_schema_extra={"enum": list(PACKAGE_IDS)},
+                            description="A package id from GET /packages.")
 
 
 class IntentPublic(BaseModel):
@@ -49,6 +63,42 @@ class PaymentPublic(BaseModel):
     stars_clawed_back: int
     amount_refunded: int
     created_at: datetime
+
+
+class PaymentRecord(PaymentPublic):
+    """A payment row with its position in the user's history (the page cursor)."""
+
+    seq: int
+
+
+class RecordedPayment(BaseModel):
+    """The pending payment record_payment_intent stored (or found, for a retried call)."""
+
+    id: str
+
+
+class CreatedIntent(BaseModel):
+    """The parts of Stripe's PaymentIntent the app needs to confirm it."""
+
+    id: str
+    client_secret: str
+    amount: int
+    currency: str
+
+
+class EventPayment(BaseModel):
+    """The payment an applied event touched, as far as the webhook reads it."""
+
+    id: str
+    stars: int
+
+
+class StripeEventResult(BaseModel):
+    """What apply_stripe_event or record_invalid_stripe_event did with an event."""
+
+    outcome: str = "unknown"
+    reason: str | None = None
+    payment: EventPayment | None = None  # absent for events that touched no payment
 
 
 class StripeObject(BaseModel):

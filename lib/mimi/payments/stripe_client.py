@@ -9,8 +9,10 @@ from typing import Any
 import stripe
 
 from mimi.config import get_settings
-from mimi.errors import ServiceUnavailable, ValidationFailed
+from mimi.idempotency import IdempotencyKeyReused
 from mimi.logs import log
+from mimi.payments.errors import PaymentProviderUnavailable
+from mimi.payments.schemas import CreatedIntent
 
 
 @lru_cache(maxsize=1)
@@ -23,7 +25,7 @@ def stripe_client() -> stripe.StripeClient:
                                max_network_retries=s.stripe_max_network_retries, http_client=http)
 
 
-def create_payment_intent(amount: int, currency: str, metadata: dict[str, str], idempotency_key: str) -> dict[str, Any]:
+def create_payment_intent(amount: int, currency: str, metadata: dict[str, str], idempotency_key: str) -> CreatedIntent:
     """Create a PaymentIntent; errors become AppErrors (a key reused with other params is a 422, as Stripe's 400)."""
     params: dict[str, Any] = {"amount": amount, "currency": currency, "metadata": metadata,
                               "automatic_payment_methods": {"enabled": True}}
@@ -31,12 +33,10 @@ def create_payment_intent(amount: int, currency: str, metadata: dict[str, str], 
         intent = stripe_client().v1.payment_intents.create(params=params,  # type: ignore[arg-type]
                                                            options={"idempotency_key": idempotency_key})
     except stripe.IdempotencyError:
-        raise ValidationFailed("This Idempotency-Key was already used for another purchase.",
-                               code="idempotency_key_reused") from None
+        raise IdempotencyKeyReused("This Idempotency-Key was already used for another purchase.") from None
     except stripe.StripeError as exc:
         log("stripe_error", logging.WARNING, error_type=type(exc).__name__, http_status=exc.http_status,
             stripe_code=exc.code, stripe_request_id=exc.request_id)
-        raise ServiceUnavailable("The payment provider could not start this payment. Please try again.",
-                                 code="payment_provider_unavailable") from None
-    result: dict[str, Any] = intent.to_dict()
-    return result
+        detail = "The payment provider could not start this payment. Please try again."
+        raise PaymentProviderUnavailable(detail) from None
+    return CreatedIntent.model_validate(intent.to_dict())

@@ -10,9 +10,10 @@ import stripe
 from pydantic import BaseModel, ValidationError
 
 from mimi.config import get_settings
-from mimi.errors import AppError, BadRequest, ServiceUnavailable
+from mimi.errors import AppError
 from mimi.logs import log
-from mimi.payments import repository
+from mimi.payments import repository, telemetry
+from mimi.payments.errors import InvalidStripePayload, StripeSignatureInvalid, WebhookFailed
 from mimi.payments.schemas import ChargeObject, DisputeObject, PaymentIntentObject, StripeEvent, WebhookReceipt
 
 # The events we act on and the object each carries; every other type is acknowledged and not stored.
@@ -27,16 +28,19 @@ WARN_OUTCOMES = {"mismatch", "unknown_payment", "invalid"}
 
 
 def verify(payload: bytes, signature: str | None) -> StripeEvent:
-    """The event, once Stripe's signature (default tolerance) checks out; 400 otherwise."""
+    """The event, once Stripe's signature (default tolerance) checks out; 400 otherwise.
+
+    The same shape as QStash's check (mimi.readings.queue.verify): the raw body, then the signature header.
+    """
     secret = get_settings().stripe_webhook_secret.get_secret_value()
     try:
         stripe.Webhook.construct_event(payload, signature, secret)
         event = StripeEvent.model_validate_json(payload)
     except stripe.SignatureVerificationError:
-        raise BadRequest("The Stripe-Signature header does not match this body.", code="invalid_signature") from None
+        raise StripeSignatureInvalid("The Stripe-Signature header does not match this body.") from None
     # signed, but not an event object (RecursionError: a body nested too deep for json.loads)
     except (ValueError, TypeError, AttributeError, RecursionError, ValidationError):
-        raise BadRequest("The body is not a Stripe event.", code="invalid_payload") from None
+        raise InvalidStripePayload("The body is not a Stripe event.") from None
     return event
 
 
@@ -80,16 +84,18 @@ def process(payload: bytes, signature: str | None) -> WebhookReceipt:
     reason = unusable_reason(model, event, body)
     try:
         if reason is not None:  # stored and flagged, answered 200: a retry could never succeed
-            result = repository.record_invalid_stripe_event(event.id, event.type, reason, _without_nul(body))
+            result = repository.record_invalid_stripe_event(event.id, event_type=event.type, reason=reason,
+                                                            payload=_without_nul(body))
         else:
-            result = repository.apply_stripe_event(event.id, event.type, body)
+            result = repository.apply_stripe_event(event.id, event_type=event.type, payload=body)
     except AppError as exc:
         log("stripe_event_failed", logging.ERROR, event_id=event.id, event_type=event.type, code=exc.code)
-        raise ServiceUnavailable("The event could not be applied; retry later.", code="webhook_failed") from None
-    outcome = str(result.get("outcome", "unknown"))
+        raise WebhookFailed("The event could not be applied; retry later.") from None
+    outcome = result.outcome
     level = logging.WARNING if outcome in WARN_OUTCOMES else logging.INFO
     log("stripe_event", level, event_id=event.id, event_type=event.type, outcome=outcome,
-        reason=result.get("reason"), payment_intent_id=_payment_intent_id(event))
+        reason=result.reason, payment_intent_id=_payment_intent_id(event))
+    telemetry.applied(result)
     return WebhookReceipt(event_id=event.id, outcome=outcome)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mimi.errors import ValidationFailed
-from mimi.pagination import Page, PageQuery, check_limit, decode_seq_cursor, page_of
-from mimi.profile import repository, service
+from mimi.pagination import InvalidCursor, Page, PageQuery
+from mimi.profile import service
 from mimi.profile.schemas import AccountExport, LedgerRowPublic, ProfilePublic, ProfileUpdate
 from mimi.web import USER_API, Router
 
@@ -19,13 +19,13 @@ router = Router(needs=USER_API)
 @router.get("/", response=ProfilePublic, auth=True)
 def get_profile(caller: Caller) -> ProfilePublic:
     """The caller's profile with wallet, level and streak."""
-    return ProfilePublic.model_validate(repository.my_profile(caller))
+    return service.get(caller)
 
 
 @router.patch("/", body=ProfileUpdate, response=ProfilePublic, auth=True)
 def update_profile(body: ProfileUpdate, caller: Caller) -> ProfilePublic:
-    """Change the display name, language and/or LINE notifications."""
-    return ProfilePublic.model_validate(service.update(caller, body))
+    """Change the display name, language, whether cards may come up reversed and/or LINE notifications."""
+    return service.update(caller, body)
 
 
 @router.delete("/", status=204, auth=True)
@@ -40,11 +40,8 @@ def export(caller: Caller) -> AccountExport:
     return service.export(caller)
 
 
-@router.get("/transactions", query=PageQuery, response=Page[LedgerRowPublic], auth=True, errors=(ValidationFailed,))
+@router.get("/transactions", query=PageQuery, response=Page[LedgerRowPublic], auth=True,
+            errors=(InvalidCursor, ValidationFailed))
 def transactions(query: PageQuery, caller: Caller) -> Page[LedgerRowPublic]:
     """The caller's ledger rows, newest first, a page at a time."""
-    before = decode_seq_cursor(query.cursor)
-    rows = repository.ledger_page(caller, before, check_limit(query.limit))
-    items, next_cursor = page_of(rows, query.limit)
-    return Page[LedgerRowPublic](items=[LedgerRowPublic.model_validate(r) for r in items],
-                                 next_cursor=next_cursor)
+    return service.transactions(caller, query.by_seq())

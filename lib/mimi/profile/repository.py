@@ -2,42 +2,42 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from mimi.db import call, rows
+from mimi.db import call_as, select
+from mimi.pagination import PageRequest
+from mimi.profile.schemas import AccountDeletion, AccountExport, LedgerRowPublic, ProfilePublic
 
 if TYPE_CHECKING:
     from mimi.auth.deps import Caller
 
 
-def my_profile(caller: Caller) -> dict[str, Any]:
-    result: dict[str, Any] = call(caller.db(), "my_profile")
-    return result
+def get_for_user(caller: Caller) -> ProfilePublic:
+    """The caller's profile with wallet, level and streak."""
+    return call_as(ProfilePublic, caller.db(), "my_profile")
 
 
-def update_profile(caller: Caller, display_name: str | None, language: str | None) -> dict[str, Any]:
-    result: dict[str, Any] = call(caller.db(), "update_profile",
-                                  {"p_display_name": display_name, "p_language": language})
-    return result
+def update_profile(caller: Caller, *, display_name: str | None, language: str | None,
+                   reversals: bool | None) -> ProfilePublic:
+    params = {"p_display_name": display_name, "p_language": language, "p_reversals": reversals}
+    return call_as(ProfilePublic, caller.db(), "update_profile", params)
 
 
-def set_line_notifications(caller: Caller, *, enabled: bool) -> dict[str, Any]:
-    result: dict[str, Any] = call(caller.db(), "set_line_notifications", {"p_enabled": enabled})
-    return result
+def set_line_notifications(caller: Caller, *, enabled: bool) -> ProfilePublic:
+    return call_as(ProfilePublic, caller.db(), "set_line_notifications", {"p_enabled": enabled})
 
 
-def ledger_page(caller: Caller, before_id: str | None, limit: int) -> list[dict[str, Any]]:
+def list_ledger_page_for_user(caller: Caller, page: PageRequest) -> list[LedgerRowPublic]:
+    """Up to limit+1 of the caller's ledger rows, newest first, after the row with id page.after."""
     query = caller.db().table("ledger").select("id,currency,delta,reason,ref,created_at")
-    if before_id is not None:
-        query = query.lt("id", before_id)
-    return rows(query.order("id", desc=True).limit(limit + 1))
+    if page.after is not None:
+        query = query.lt("id", page.after)
+    return select(LedgerRowPublic, query.order("id", desc=True).limit(page.limit + 1))
 
 
-def delete_my_account(caller: Caller) -> dict[str, Any]:
-    result: dict[str, Any] = call(caller.db(), "delete_my_account")
-    return result
+def delete_my_account(caller: Caller) -> AccountDeletion:
+    return call_as(AccountDeletion, caller.db(), "delete_my_account")
 
 
-def export_my_data(caller: Caller) -> dict[str, Any]:
-    result: dict[str, Any] = call(caller.db(), "export_my_data")
-    return result
+def export_my_data(caller: Caller) -> AccountExport:
+    return call_as(AccountExport, caller.db(), "export_my_data")

@@ -6,15 +6,32 @@ import unicodedata
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.config import JsonDict
+
+from mimi.credits.schemas import WalletPublic
+
+# What the document states (the validators below decide): not blank, no control or line-separator characters.
+_NOT_IN_NAME = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
+NAME_PATTERN = rf"^[^{_NOT_IN_NAME}]*[^\s{_NOT_IN_NAME}][^{_NOT_IN_NAME}]*$"
+SOMETHING_TO_CHANGE: JsonDict = {"anyOf": [
+    {"required": ["display_name"], "properties": {"display_name": {"type": "string"}}},
+    {"required": ["language"], "properties": {"language": {"type": "string"}}},
+    {"required": ["reversals"], "properties": {"reversals": {"type": "boolean"}}},
+    {"required": ["notify_line"], "properties": {"notify_line": {"type": "boolean"}}}]}
 
 
 class ProfileUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """display_name, language, reversals and/or notify_line (at least one of them not null)."""
 
-    display_name: str | None = Field(default=None, max_length=100)
+    model_config = ConfigDict(extra="forbid", json_schema_extra=SOMETHING_TO_CHANGE)
+
+    display_name: str | None = Field(default=None, max_length=100, json_schema_extra={"pattern": NAME_PATTERN},
+                                     description="1 to 100 characters after trimming; no control characters.")
     language: Literal["th", "en"] | None = None
-    notify_line: StrictBool | None = None  # a LINE message when a reading is ready (opt-in)
+    reversals: bool | None = Field(default=None, strict=True, description="Whether drawn cards may come up reversed.")
+    notify_line: bool | None = Field(default=None, strict=True,
+                                     description="Whether a LINE message says when a reading is ready (opt-in).")
 
     @field_validator("display_name")
     @classmethod
@@ -30,8 +47,9 @@ class ProfileUpdate(BaseModel):
 
     @model_validator(mode="after")
     def _something_to_change(self) -> ProfileUpdate:
-        if self.display_name is None and self.language is None and self.notify_line is None:
-            raise ValueError("send display_name, language and/or notify_line")
+        if (self.display_name is None and self.language is None and self.reversals is None
+                and self.notify_line is None):
+            raise ValueError("send display_name, language, reversals and/or notify_line")
         return self
 
 
@@ -40,10 +58,11 @@ class ProfilePublic(BaseModel):
     display_name: str
     picture_url: str | None
     language: str
+    reversals: bool = True
     notify_line: bool = False
     referral_code: str
     created_at: datetime
-    wallet: dict[str, Any]
+    wallet: WalletPublic
 
 
 class LedgerRowPublic(BaseModel):
@@ -53,6 +72,14 @@ class LedgerRowPublic(BaseModel):
     reason: str
     ref: str | None
     created_at: datetime
+
+
+class AccountDeletion(BaseModel):
+    """What delete_my_account did (a second call replays)."""
+
+    deleted: bool
+    deleted_at: datetime
+    replayed: bool
 
 
 class AccountExport(BaseModel):

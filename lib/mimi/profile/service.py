@@ -1,35 +1,46 @@
-"""Account rules: profile updates, and under Thailand's PDPA deletion and export, each one SQL function per change."""
+"""Profile rules: the caller's own profile and ledger, and their PDPA rights (deletion, export), each one SQL call."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from mimi.auth.deps import Caller
 from mimi.logs import log
+from mimi.pagination import Page, PageRequest, page_of
 from mimi.profile import repository
-from mimi.profile.schemas import AccountExport, ProfileUpdate
+from mimi.profile.schemas import AccountExport, LedgerRowPublic, ProfilePublic, ProfileUpdate
 
 # personal data: a download, never stored by a browser or a proxy
 EXPORT_HEADERS = {"Content-Disposition": 'attachment; filename="mimivibes-export.json"', "Cache-Control": "no-store"}
 
 
-def update(caller: Caller, body: ProfileUpdate) -> dict[str, Any]:
+def get(caller: Caller) -> ProfilePublic:
+    """The caller's profile with wallet, level and streak."""
+    return repository.get_for_user(caller)
+
+
+def update(caller: Caller, body: ProfileUpdate) -> ProfilePublic:
     """The profile fields first (they validate), then the LINE notification choice; the profile as it ends up."""
-    updated: dict[str, Any] | None = None
-    if body.display_name is not None or body.language is not None:
-        updated = repository.update_profile(caller, body.display_name, body.language)
+    updated: ProfilePublic | None = None
+    if body.display_name is not None or body.language is not None or body.reversals is not None:
+        updated = repository.update_profile(caller, display_name=body.display_name, language=body.language,
+                                            reversals=body.reversals)
     if body.notify_line is not None:
         updated = repository.set_line_notifications(caller, enabled=body.notify_line)
     assert updated is not None  # the model requires one of them
     return updated
 
 
+def transactions(caller: Caller, page: PageRequest) -> Page[LedgerRowPublic]:
+    """The caller's ledger rows, newest first, one page."""
+    items, next_cursor = page_of(repository.list_ledger_page_for_user(caller, page), page, key=lambda r: r.id)
+    return Page[LedgerRowPublic](items=items, next_cursor=next_cursor)
+
+
 def delete_account(caller: Caller) -> None:
     """Erase the caller's account (idempotent: a second call changes nothing)."""
     result = repository.delete_my_account(caller)
-    log("account_deleted", user_id=caller.user_id, replayed=bool(result.get("replayed")))
+    log("account_deleted", user_id=caller.user_id, replayed=result.replayed)
 
 
 def export(caller: Caller) -> AccountExport:
     """Everything stored about the caller, as one JSON document."""
-    return AccountExport.model_validate(repository.export_my_data(caller))
+    return repository.export_my_data(caller)

@@ -1,22 +1,38 @@
-"""readings routes: POST /, GET /, GET /{reading_id}, DELETE /{reading_id}, POST /{reading_id}/review, sharing."""
+"""readings routes: POST /, GET /, GET /spreads, POST /daily, GET /{reading_id}, DELETE /{reading_id},
+POST /{reading_id}/review, POST /{reading_id}/follow-ups, POST and DELETE /{reading_id}/share, GET /shared/{token}."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from uuid import UUID
 
-from mimi.errors import NotFound, RateLimited, ServiceUnavailable, ValidationFailed
-from mimi.pagination import Page, PageQuery, check_limit, decode_uuid_cursor, page_of
-from mimi.readings import repository, service
+from mimi.credits.errors import AccountFrozen, InsufficientCredits, WalletNotFound
+from mimi.errors import RateLimited, RateLimitUnavailable, ValidationFailed
+from mimi.pagination import InvalidCursor, Page, PageQuery
+from mimi.readings import service
+from mimi.readings.errors import (
+    AlreadyReviewed,
+    FollowUpLimit,
+    QueueUnavailable,
+    ReadingNotCompleted,
+    ReadingNotFound,
+    SpreadUnknown,
+)
 from mimi.readings.schemas import (
+    DailyCardPublic,
+    FollowUpCreate,
+    QueuedReading,
     ReadingCreate,
     ReadingPublic,
     ReadingQueuedPublic,
     ReadingSummaryPublic,
     ReviewCreate,
     ReviewPublic,
+    SpreadPublic,
+    parse_reading_id,
 )
 from mimi.sharing import service as sharing
-from mimi.sharing.errors import ReadingNotCompleted, ShareNotFound, TooManyShares
+from mimi.sharing.errors import ShareNotFound, TooManyShares
 from mimi.sharing.schemas import ShareCreate, ShareCreatedPublic, SharedReadingPublic, SharesRevokedPublic
 from mimi.web import USER_API, Router
 
@@ -25,57 +41,85 @@ if TYPE_CHECKING:
 
 router = Router(needs=(*USER_API, "upstash_redis_rest_url", "upstash_redis_rest_token", "qstash_url", "qstash_token",
                        "reading_processor_url", "liff_url"))
+READING_ID = {"reading_id": parse_reading_id}
 
 
 @router.post("/", body=ReadingCreate, response=ReadingQueuedPublic, status=202, auth=True,
-             errors=(RateLimited, ServiceUnavailable))
+             errors=(SpreadUnknown, InsufficientCredits, AccountFrozen, WalletNotFound, RateLimited,
+                     RateLimitUnavailable, QueueUnavailable))
 def submit(body: ReadingCreate, caller: Caller) -> ReadingQueuedPublic:
-    """Ask a question: one star is spent and the reading is queued."""
-    return ReadingQueuedPublic.model_validate(service.submit(caller, body))
+    """Ask a question: the spread's price is spent and the reading is queued."""
+    return queued_public(service.submit(caller, body))
 
 
-@router.get("/", query=PageQuery, response=Page[ReadingSummaryPublic], auth=True, errors=(ValidationFailed,))
+@router.get("/", query=PageQuery, response=Page[ReadingSummaryPublic], auth=True,
+            errors=(InvalidCursor, ValidationFailed))
 def history(query: PageQuery, caller: Caller) -> Page[ReadingSummaryPublic]:
     """The caller's readings, newest first, a page at a time."""
-    rows = repository.history(caller, decode_uuid_cursor(query.cursor), check_limit(query.limit))
-    items, next_cursor = page_of(rows, query.limit)
-    return Page[ReadingSummaryPublic](items=[ReadingSummaryPublic.model_validate(r) for r in items],
-                                      next_cursor=next_cursor)
+    return service.history(caller, query.by_uuid())
 
 
-@router.get("/{reading_id}", response=ReadingPublic, auth=True, errors=(NotFound,))
-def get_reading(reading_id: str, caller: Caller) -> ReadingPublic:
+@router.get("/spreads", response=list[SpreadPublic], response_headers=(("Cache-Control", "public, max-age=300"),))
+def spreads() -> list[SpreadPublic]:
+    """The spreads a user can ask for, with their positions and prices (public)."""
+    return service.spreads()
+
+
+@router.post("/daily", response=DailyCardPublic, auth=True, errors=(QueueUnavailable,))
+def daily_card(caller: Caller) -> DailyCardPublic:
+    """Today's free card (Bangkok day): the first call draws it, later calls return the same reading."""
+    return service.daily_card(caller)
+
+
+@router.post("/{reading_id}/follow-ups", parse=READING_ID, body=FollowUpCreate, response=ReadingQueuedPublic,
+             status=202, auth=True,
+             errors=(ReadingNotFound, ReadingNotCompleted, FollowUpLimit, InsufficientCredits, AccountFrozen,
+                     WalletNotFound, RateLimited, RateLimitUnavailable, QueueUnavailable))
+def ask_follow_up(reading_id: UUID, body: FollowUpCreate, caller: Caller) -> ReadingQueuedPublic:
+    """Ask a follow-up question about a completed reading: one clarifying card, priced by the settings."""
+    return queued_public(service.ask_follow_up(caller, reading_id, body))
+
+
+@router.get("/{reading_id}", parse=READING_ID, response=ReadingPublic, auth=True, errors=(ReadingNotFound,))
+def get_reading(reading_id: UUID, caller: Caller) -> ReadingPublic:
     """One of the caller's readings (poll it until it is completed, rejected or failed)."""
-    return ReadingPublic.model_validate(service.get(caller, reading_id))
+    return service.get(caller, reading_id)
 
 
-@router.delete("/{reading_id}", status=204, auth=True, errors=(NotFound,))
-def delete_reading(reading_id: str, caller: Caller) -> None:
+@router.delete("/{reading_id}", parse=READING_ID, status=204, auth=True, errors=(ReadingNotFound,))
+def delete_reading(reading_id: UUID, caller: Caller) -> None:
     """Delete one of the caller's readings."""
-    repository.delete_reading(caller, service.reading_id(reading_id))
+    service.delete(caller, reading_id)
 
 
-@router.post("/{reading_id}/review", body=ReviewCreate, response=ReviewPublic, auth=True, errors=(NotFound,))
-def review(reading_id: str, body: ReviewCreate, caller: Caller) -> ReviewPublic:
+@router.post("/{reading_id}/review", parse=READING_ID, body=ReviewCreate, response=ReviewPublic, auth=True,
+             errors=(ReadingNotFound, ReadingNotCompleted, AlreadyReviewed))
+def review(reading_id: UUID, body: ReviewCreate, caller: Caller) -> ReviewPublic:
     """Say how accurate a reading felt (rewarded once)."""
-    result = repository.review_reading(caller, service.reading_id(reading_id), body.accuracy, body.comment)
-    return ReviewPublic.model_validate(result)
+    return service.review(caller, reading_id, body)
 
 
-@router.post("/{reading_id}/share", body=ShareCreate, response=ShareCreatedPublic, status=201, auth=True,
-             errors=(NotFound, ReadingNotCompleted, TooManyShares))
-def share(reading_id: str, body: ShareCreate, caller: Caller) -> ShareCreatedPublic:
+@router.post("/{reading_id}/share", parse=READING_ID, body=ShareCreate, response=ShareCreatedPublic, status=201,
+             auth=True, errors=(ReadingNotFound, ReadingNotCompleted, TooManyShares))
+def share(reading_id: UUID, body: ShareCreate, caller: Caller) -> ShareCreatedPublic:
     """A new revocable link to a completed reading, and a LINE Flex message for liff.shareTargetPicker."""
-    return sharing.create(caller, service.reading_id(reading_id), body)
+    return sharing.create(caller, reading_id, body)
 
 
-@router.delete("/{reading_id}/share", response=SharesRevokedPublic, auth=True, errors=(NotFound,))
-def revoke_shares(reading_id: str, caller: Caller) -> SharesRevokedPublic:
+@router.delete("/{reading_id}/share", parse=READING_ID, response=SharesRevokedPublic, auth=True,
+               errors=(ReadingNotFound,))
+def revoke_shares(reading_id: UUID, caller: Caller) -> SharesRevokedPublic:
     """Every share link of the reading stops working."""
-    return sharing.revoke(caller, service.reading_id(reading_id))
+    return sharing.revoke(caller, reading_id)
 
 
 @router.get("/shared/{token}", response=SharedReadingPublic, errors=(ShareNotFound,))
 def shared_reading(token: str) -> SharedReadingPublic:
     """Public (no login): the minimal view behind a share link."""
     return sharing.shared(token)
+
+
+def queued_public(queued: QueuedReading) -> ReadingQueuedPublic:
+    """What the app is told about a queued reading (not which currency paid)."""
+    return ReadingQueuedPublic(id=queued.id, status=queued.status, wallet=queued.wallet, spread=queued.spread,
+                               price=queued.price, parent_id=queued.parent_id)

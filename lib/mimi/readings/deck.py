@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from functools import cache
 from importlib.resources import files
 from typing import Annotated, Literal
@@ -10,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 Arcana = Literal["major", "minor"]
+Orientation = Literal["upright", "reversed"]
 Suit = Literal["wands", "cups", "swords", "pentacles"]
 Keywords = Annotated[tuple[str, ...], Field(min_length=3, max_length=5)]
 Meaning = Annotated[str, Field(min_length=1, max_length=200)]
@@ -19,7 +21,7 @@ _rng = secrets.SystemRandom()
 
 
 class Card(BaseModel):
-    """One tarot card: names, keywords and upright meaning in Thai and English, plus its image file."""
+    """One tarot card: names, keywords, upright and reversed meanings in Thai and English, plus its image file."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -33,7 +35,29 @@ class Card(BaseModel):
     keywords_en: Keywords
     meaning_th: Meaning
     meaning_en: Meaning
+    meaning_reversed_th: Meaning
+    meaning_reversed_en: Meaning
     image: str
+
+
+class DrawnCard(BaseModel):
+    """A card as it came out of the deck: upright or reversed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    card: Card
+    reversed: bool = False
+
+    @property
+    def orientation(self) -> Orientation:
+        return "reversed" if self.reversed else "upright"
+
+    def meaning(self, language: str) -> str:
+        """The deck's short meaning for this orientation, in the language (th or en)."""
+        c = self.card
+        if self.reversed:
+            return c.meaning_reversed_th if language == "th" else c.meaning_reversed_en
+        return c.meaning_th if language == "th" else c.meaning_en
 
 
 _DECK_ADAPTER = TypeAdapter(tuple[Card, ...])
@@ -49,8 +73,15 @@ def load_deck() -> tuple[Card, ...]:
     return deck
 
 
-def draw(n: int) -> list[Card]:
-    """Draw n distinct cards uniformly at random with the OS CSPRNG (0 <= n <= 78)."""
-    if not 0 <= n <= DECK_SIZE:
-        raise ValueError(f"can draw between 0 and {DECK_SIZE} cards, not {n}")
-    return _rng.sample(load_deck(), n)
+def draw(n: int, *, exclude: Collection[str] = ()) -> list[Card]:
+    """Draw n distinct cards (none of the excluded ids) uniformly at random with the OS CSPRNG (0 <= n <= 78)."""
+    pool = [card for card in load_deck() if card.id not in exclude]
+    if not 0 <= n <= len(pool):
+        raise ValueError(f"can draw between 0 and {len(pool)} cards, not {n}")
+    return _rng.sample(pool, n)
+
+
+def draw_oriented(n: int, *, reversals: bool, exclude: Collection[str] = ()) -> list[DrawnCard]:
+    """Draw n distinct cards; with reversals on, each is reversed with probability 1/2 (OS CSPRNG)."""
+    return [DrawnCard(card=card, reversed=reversals and secrets.randbits(1) == 1)
+            for card in draw(n, exclude=exclude)]

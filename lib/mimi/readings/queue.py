@@ -11,8 +11,8 @@ from qstash.http import RetryConfig
 
 from mimi import http
 from mimi.config import get_settings
-from mimi.errors import ServiceUnavailable, Unauthorized
 from mimi.logs import log
+from mimi.readings.errors import QStashSignatureInvalid, QueueUnavailable
 
 # A few quick retries only: the readings function answers the user within its 10 s budget.
 PUBLISH_RETRY = RetryConfig(retries=2, backoff=lambda attempt: 100.0 * (attempt + 1))
@@ -63,13 +63,16 @@ def publish_reading(reading_id: str) -> str:
             retries=get_settings().qstash_retries, failure_callback=failed_url())
     except Exception as exc:  # any transport or API failure: the caller refunds
         log("qstash_publish_failed", logging.ERROR, reading_id=reading_id, error_type=type(exc).__name__)
-        raise ServiceUnavailable("The reading queue is unavailable; your credit was returned. Please try again.",
-                                 code="queue_unavailable") from None
+        detail = "The reading queue is unavailable; your credit was returned. Please try again."
+        raise QueueUnavailable(detail) from None
     return str(getattr(response, "message_id", ""))
 
 
-def verify(signature: str | None, body: bytes, url: str) -> None:
-    """Check an Upstash-Signature against the current and next signing keys; 401 on any failure."""
+def verify(body: bytes, signature: str | None, *, url: str) -> None:
+    """Check an Upstash-Signature against the current and next signing keys; 401 on any failure.
+
+    The same shape as Stripe's check (mimi.payments.webhook.verify): the raw body, then the signature header.
+    """
     s = get_settings()
     receiver = _receiver(s.qstash_current_signing_key.get_secret_value(),
                          s.qstash_next_signing_key.get_secret_value())
@@ -79,4 +82,4 @@ def verify(signature: str | None, body: bytes, url: str) -> None:
         receiver.verify(signature=signature, body=body.decode("utf-8"), url=url)
     except Exception as exc:  # a bad key, claim, subject, body hash or encoding: all mean "not from QStash"
         log("qstash_signature_invalid", logging.WARNING, error_type=type(exc).__name__)
-        raise Unauthorized("The request is not signed by QStash.", code="invalid_signature") from None
+        raise QStashSignatureInvalid("The request is not signed by QStash.") from None

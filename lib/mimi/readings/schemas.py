@@ -3,18 +3,42 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime
-from typing import Any, Literal
+from datetime import date, datetime
+from typing import Any, Literal, NotRequired
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator, with_config
+from pydantic.config import JsonDict
+from typing_extensions import TypedDict
+
+from mimi.credits.schemas import JsonInt, Reward, WalletPublic
+from mimi.readings.errors import ReadingNotFound
 
 QUESTION_MIN, QUESTION_MAX = 10, 500
 COMMENT_MAX = 500
 # Longer raw input is refused before normalising it, so a huge body costs no work.
 RAW_TEXT_MAX = 4 * QUESTION_MAX
+SPREAD_ID = r"^[a-z]+(_[a-z]+)*$"
+
+# What the document states of text (the validators decide): no control characters; LINES allows newlines.
+ONE_LINE = r"^[^\x00-\x1f\x7f-\x9f]*$"
+LINES = r"^[^\x00-\x09\x0b-\x1f\x7f-\x9f]*$"
+
+QUESTION_LIMITS: JsonDict = {"minLength": QUESTION_MIN, "maxLength": QUESTION_MAX, "pattern": ONE_LINE}
+QUESTION_RULES = ("One line, 10 to 500 visible characters (Thai marks count as one, invisible ones as none), "
+                  "with letters; no control characters.")
 
 Status = Literal["queued", "processing", "completed", "rejected", "failed"]
+Depth = Literal["standard", "deep"]
+Language = Literal["th", "en"]
+
+
+def parse_reading_id(raw: str) -> UUID:
+    """A reading id from the path; anything that is not a UUID is simply not found."""
+    try:
+        return UUID(raw)
+    except ValueError:
+        raise ReadingNotFound("No such reading.") from None
 
 
 def clean_text(value: str, *, allow_newlines: bool = False) -> str:
@@ -41,19 +65,44 @@ class ReadingCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    question: str = Field(max_length=RAW_TEXT_MAX)
-    depth: Literal["standard", "deep"] = "standard"
-    language: Literal["th", "en"] | None = None
+    # The document states the limits a client must meet (10 to 500 characters); the raw cap only bounds work.
+    question: str = Field(max_length=RAW_TEXT_MAX, json_schema_extra=QUESTION_LIMITS, description=QUESTION_RULES)
+    spread: str | None = Field(default=None, pattern=SPREAD_ID,
+                               description="A spread id (GET /spreads); without one, depth picks it.")
+    depth: Depth | None = Field(default=None, description="The older choice: standard (the default) is the three-card "
+                                                          "spread, deep the five-card one.")
+    language: Language | None = Field(default=None, description="The reading's language; "
+                                                                "the profile's language when left out.")
 
     @field_validator("question")
     @classmethod
     def _clean_question(cls, value: str) -> str:
-        value = visible_text(clean_text(value))
-        if not QUESTION_MIN <= len(value) <= QUESTION_MAX:
-            raise ValueError(f"must be {QUESTION_MIN} to {QUESTION_MAX} visible characters")
-        if not any(unicodedata.category(ch).startswith("L") for ch in value):
-            raise ValueError("must contain letters")
-        return value
+        return question_text(value)
+
+
+class FollowUpCreate(BaseModel):
+    """A follow-up question about a completed reading (the same rules as any question)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    question: str = Field(max_length=RAW_TEXT_MAX, json_schema_extra=QUESTION_LIMITS, description=QUESTION_RULES)
+    language: Language | None = Field(default=None, description="The follow-up's language; "
+                                                                "the earlier reading's when left out.")
+
+    @field_validator("question")
+    @classmethod
+    def _clean_question(cls, value: str) -> str:
+        return question_text(value)
+
+
+def question_text(value: str) -> str:
+    """A question as stored: visible text of 10 to 500 characters that contains letters."""
+    value = visible_text(clean_text(value))
+    if not QUESTION_MIN <= len(value) <= QUESTION_MAX:
+        raise ValueError(f"must be {QUESTION_MIN} to {QUESTION_MAX} visible characters")
+    if not any(unicodedata.category(ch).startswith("L") for ch in value):
+        raise ValueError("must contain letters")
+    return value
 
 
 class ReviewCreate(BaseModel):
@@ -61,8 +110,11 @@ class ReviewCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    accuracy: int = Field(ge=0, le=100)
-    comment: str | None = Field(default=None, max_length=RAW_TEXT_MAX)
+    accuracy: JsonInt = Field(ge=0, le=100, description="How accurate the reading felt, 0 to 100.")
+    comment: str | None = Field(default=None, max_length=RAW_TEXT_MAX,
+                                json_schema_extra={"maxLength": COMMENT_MAX, "pattern": LINES},
+                                description="At most 500 characters after trimming; newlines allowed, no other "
+                                            "control characters.")
 
     @field_validator("comment")
     @classmethod
@@ -75,10 +127,100 @@ class ReviewCreate(BaseModel):
         return value or None
 
 
+class DrawnCard(TypedDict):
+    """One drawn card in its spread position."""
+
+    id: str
+    name: str
+    name_th: str
+    image: str
+    position: str | None
+    position_th: str
+    position_en: str
+    orientation: NotRequired[Literal["upright", "reversed"]]  # absent on readings drawn before reversed cards
+
+
+class ResultCard(DrawnCard, total=False):
+    """A card of a finished reading with what it means there (absent on readings imported from the old app)."""
+
+    short_meaning: str
+    meaning: str
+
+
+@with_config(ConfigDict(extra="allow"))
+class ReadingResult(TypedDict):
+    """The finished reading. Readings imported from the old app may lack some keys and carry others."""
+
+    cards: list[ResultCard]
+    header: NotRequired[str]
+    reading: NotRequired[str]
+    suggestions: NotRequired[list[str]]
+    next_questions: NotRequired[list[str]]
+    final: NotRequired[str]
+    end: NotRequired[str]
+    notice: NotRequired[str]
+
+
+class AnalysisPublic(BaseModel):
+    """What the question is about."""
+
+    mood: str
+    topic: str
+    period: str
+
+
+class RejectionPublic(BaseModel):
+    """Why Mimi refused the question (its star was refunded) and a question she could read instead."""
+
+    reason: str
+    suggested_question: str
+
+
 class ReadingQueuedPublic(BaseModel):
     id: UUID
     status: Status
-    wallet: dict[str, Any]
+    wallet: WalletPublic
+    spread: str | None = None
+    price: int | None = Field(default=None, description="What was spent, in credits (free points first, then stars).")
+    parent_id: UUID | None = Field(default=None, description="For a follow-up: the reading it asks about.")
+
+
+class DailyCardPublic(BaseModel):
+    """Today's free card (Bangkok day): created by the first call, the same reading on every later one."""
+
+    id: UUID
+    status: Status
+    spread: str
+    daily_on: date
+    created: bool
+
+
+class FollowUpPublic(BaseModel):
+    """A follow-up question, threaded under the reading it asks about."""
+
+    id: UUID
+    status: Status
+    question: str
+    language: str
+    cards: list[DrawnCard] | None
+    result: ReadingResult | None
+    rejection: RejectionPublic | None
+    failure_reason: str | None
+    created_at: datetime
+    completed_at: datetime | None
+
+
+class SpreadPublic(BaseModel):
+    """A spread a user can ask for: names, ordered positions, card count and price in credits."""
+
+    id: str
+    name_th: str
+    name_en: str
+    position_keys: list[str]
+    positions_th: list[str]
+    positions_en: list[str]
+    card_count: int
+    price: int
 
 
 class ReadingPublic(BaseModel):
@@ -87,14 +229,19 @@ class ReadingPublic(BaseModel):
     question: str
     language: str
     depth: str
-    cards: list[dict[str, Any]] | None
-    result: dict[str, Any] | None
-    analysis: dict[str, Any] | None
-    rejection: dict[str, Any] | None
-    failure_reason: str | None
+    spread: str
+    parent_id: UUID | None = Field(default=None, description="For a follow-up: the reading it asks about.")
+    daily_on: date | None = Field(default=None, description="For a card of the day: its Bangkok day.")
+    cards: list[DrawnCard] | None = Field(description="The drawn cards, once drawn.")
+    result: ReadingResult | None = Field(description="Set when status is completed.")
+    analysis: AnalysisPublic | None
+    rejection: RejectionPublic | None = Field(description="Set when status is rejected.")
+    failure_reason: str | None = Field(description="Set when status is failed.")
     created_at: datetime
     updated_at: datetime
     completed_at: datetime | None
+    follow_ups: list[FollowUpPublic] = Field(default_factory=list,
+                                             description="Its follow-up questions, oldest first (none on a follow-up).")
 
 
 class ReadingSummaryPublic(BaseModel):
@@ -103,9 +250,12 @@ class ReadingSummaryPublic(BaseModel):
     question: str
     language: str
     depth: str
+    spread: str
+    daily_on: date | None = None
     header: str | None
-    cards: list[dict[str, Any]] | None
+    cards: list[DrawnCard] | None
     reviewed: bool
+    follow_ups: int = Field(default=0, description="How many follow-up questions it has.")
     created_at: datetime
     completed_at: datetime | None
 
@@ -115,8 +265,8 @@ class ReviewPublic(BaseModel):
     accuracy: int
     comment: str | None
     created_at: datetime
-    reward: dict[str, int]
-    wallet: dict[str, Any]
+    reward: Reward
+    wallet: WalletPublic
 
 
 class ReadingJob(BaseModel):
@@ -127,6 +277,20 @@ class ReadingJob(BaseModel):
     reading_id: UUID
 
 
+class PositionSpec(BaseModel):
+    key: str
+    th: str
+    en: str
+
+
+class FollowUpContext(BaseModel):
+    """The earlier reading a follow-up asks about, as claim_reading hands it over (never its whole text)."""
+
+    question: str
+    cards: list[dict[str, Any]] = Field(default_factory=list)
+    summary: str | None = None
+
+
 class FailureCallback(BaseModel):
     """The part of QStash's failure-callback body the processor uses: the original body, base64."""
 
@@ -135,3 +299,67 @@ class FailureCallback(BaseModel):
     source_body: str = Field(alias="sourceBody", min_length=1, max_length=4096)
     retried: int | None = None
     status: int | None = None
+
+
+class QueuedReading(BaseModel):
+    """What submit_reading or ask_follow_up stored: the queued reading, what was spent and the wallet after it."""
+
+    id: UUID
+    status: Status
+    spent: str | None = None
+    wallet: WalletPublic
+    spread: str | None = None
+    depth: Depth | None = None  # a submitted reading's size (not sent for a follow-up)
+    price: int | None = None
+    parent_id: UUID | None = None  # a follow-up's reading
+
+
+class ClaimedReading(BaseModel):
+    """A reading claimed by the processor with how to draw it; `final` when it was already finished (nothing to do)."""
+
+    id: UUID
+    status: Status
+    question: str
+    language: Language
+    depth: Depth
+    spread: str
+    final: bool
+    attempts: int
+    created_at: datetime  # submitted
+    updated_at: datetime  # this claim (both Postgres' clock: the queue delay is their difference)
+    # what drawing and the agent need (only for an unfinished reading): the spread's positions in drawing order,
+    # the owner's reversals choice and, for a follow-up, the earlier reading
+    positions: list[PositionSpec] = Field(default_factory=list, max_length=10)
+    reversals: bool = True
+    context: FollowUpContext | None = None
+
+    @model_validator(mode="after")
+    def _positions_to_draw(self) -> ClaimedReading:
+        if not self.final and not self.positions:
+            raise ValueError("an unfinished reading needs its spread's positions")
+        return self
+
+
+class ReadingStepResult(BaseModel):
+    """A processor step's result: the reading's status after it, and whether the step had already been done."""
+
+    id: UUID
+    status: Status
+    replayed: bool
+    created_at: datetime
+    completed_at: datetime | None  # set when the reading completed
+
+
+class JobOutcome(BaseModel):
+    """What the processor did with one delivery."""
+
+    reading_id: str
+    status: str
+    replayed: bool
+
+
+class SweepOutcome(BaseModel):
+    """What a scheduled sweep refunded."""
+
+    swept: int
+    reading_ids: list[str]

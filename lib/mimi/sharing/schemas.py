@@ -44,6 +44,14 @@ class SharedReadingPublic(BaseModel):
     question: str | None = None
 
 
+class ShareRow(SharedReadingPublic):
+    """What share_reading returns: the new link's options and the reading's public view (never the question)."""
+
+    reading_id: UUID
+    include_question: bool
+    created_at: datetime
+
+
 class ShareCreatedPublic(BaseModel):
     """A new link (shown once: only its hash is stored) and the Flex message for liff.shareTargetPicker."""
 

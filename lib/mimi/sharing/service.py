@@ -6,6 +6,7 @@ import hashlib
 import re
 import secrets
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from mimi.config import get_settings
 from mimi.sharing import repository
@@ -30,25 +31,25 @@ def share_url(token: str) -> str:
     return f"{get_settings().liff_url.rstrip('/')}/shared/{token}"
 
 
-def create(caller: Caller, reading_id: str, body: ShareCreate) -> ShareCreatedPublic:
+def create(caller: Caller, reading_id: UUID, body: ShareCreate) -> ShareCreatedPublic:
     """A new link to one of the caller's completed readings, with its Flex message."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    made = repository.create_share(caller, reading_id=reading_id, token_hash=token_hash(token),
+    made = repository.create_share(caller, reading_id, token_hash=token_hash(token),
                                    include_question=body.include_question)
     url = share_url(token)
-    view = SharedReadingPublic.model_validate({**made, "question": None})
-    return ShareCreatedPublic(reading_id=made["reading_id"], url=url, token=token,
-                              include_question=made["include_question"], created_at=made["created_at"],
+    view = SharedReadingPublic(language=made.language, header=made.header, final=made.final, cards=made.cards)
+    return ShareCreatedPublic(reading_id=made.reading_id, url=url, token=token,
+                              include_question=made.include_question, created_at=made.created_at,
                               flex_message=flex_message(view, url))
 
 
-def revoke(caller: Caller, reading_id: str) -> SharesRevokedPublic:
+def revoke(caller: Caller, reading_id: UUID) -> SharesRevokedPublic:
     """Every live link of the reading stops working."""
-    return SharesRevokedPublic.model_validate(repository.revoke_shares(caller, reading_id=reading_id))
+    return repository.revoke_shares_for_reading(caller, reading_id)
 
 
 def shared(token: str) -> SharedReadingPublic:
     """The public view behind a link; 404 for a malformed, unknown, revoked or deleted one."""
     if not TOKEN.match(token):
         raise ShareNotFound("This link does not exist or was revoked.")
-    return SharedReadingPublic.model_validate(repository.get_shared_reading(token_hash=token_hash(token)))
+    return repository.get_shared_reading_by_token_hash(token_hash=token_hash(token))

@@ -1,4 +1,7 @@
-"""The dev console: a static LIFF-style page served by the dev server at / (assets under /console/)."""
+"""The dev console: a static LIFF-style page served by the dev server at / (assets under /console/).
+
+Also the API contract: /openapi.json (the committed file `make openapi` writes) and its reference page /docs.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from starlette.staticfiles import PathLike, StaticFiles
 from starlette.types import Scope
 
 CONSOLE_DIR = Path(__file__).resolve().parent
+OPENAPI = CONSOLE_DIR.parents[2] / "openapi.json"
 # The page is a dev tool that changes often: browsers revalidate instead of running a stale app.js.
 NO_CACHE = {"Cache-Control": "no-cache"}
 
@@ -28,7 +32,18 @@ async def index(_: Request) -> FileResponse:
     return FileResponse(CONSOLE_DIR / "index.html", media_type="text/html; charset=utf-8", headers=NO_CACHE)
 
 
+async def docs(_: Request) -> FileResponse:
+    return FileResponse(CONSOLE_DIR / "docs.html", media_type="text/html; charset=utf-8", headers=NO_CACHE)
+
+
+async def openapi(_: Request) -> Response:
+    if not OPENAPI.exists():
+        return Response("openapi.json is missing: run make openapi\n", status_code=404, media_type="text/plain")
+    return FileResponse(OPENAPI, media_type="application/json", headers=NO_CACHE)
+
+
 def routes() -> list[BaseRoute]:
-    """GET / -> the console page; GET /console/<file> -> its script and stylesheet."""
-    return [Route("/", index, methods=["GET", "HEAD"]),
+    """GET / -> the console page; /docs and /openapi.json -> the API contract; GET /console/<file> -> assets."""
+    return [Route("/", index, methods=["GET", "HEAD"]), Route("/docs", docs, methods=["GET", "HEAD"]),
+            Route("/openapi.json", openapi, methods=["GET", "HEAD"]),
             Mount("/console", app=_NoCacheStatic(directory=CONSOLE_DIR), name="console")]

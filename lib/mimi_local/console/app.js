@@ -16,6 +16,9 @@ const I18N = {
     questionLabel: "ถามแม่หมอมีมี่",
     questionPlaceholder: "เช่น ความรักของฉันในเดือนนี้จะเป็นอย่างไร (10–500 ตัวอักษร)", depth: "จำนวนไพ่",
     depthStandard: "มาตรฐาน · 3 ใบ", depthDeep: "เจาะลึก · 5 ใบ", askButton: "ถามมีมี่", standard: "3 ใบ",
+    spread: "รูปแบบการเปิดไพ่", credits: "{n} เครดิต", upright: "ตั้งตรง", reversed: "กลับหัว",
+    dailyCard: "ไพ่ประจำวัน (ฟรีวันละใบ)", followUpsTitle: "คำถามต่อเนื่อง", followUpLabel: "ถามต่อจากคำทำนายนี้",
+    followUpButton: "ถามต่อ (1 เครดิต)", followUpCount: "ถามต่อ {n}",
     deep: "5 ใบ", sending: "กำลังส่งคำถาม…", status_queued: "รอคิว… มีมี่กำลังสับไพ่",
     status_processing: "มีมี่กำลังเปิดไพ่และอ่านดวง…", status_completed: "คำทำนายเสร็จแล้ว",
     status_rejected: "มีมี่ขอไม่ตอบคำถามนี้", status_failed: "ดูดวงไม่สำเร็จ",
@@ -52,6 +55,9 @@ const I18N = {
     lineEmpty: "No messages yet", notifyOn: "LINE messages on", notifyOff: "LINE messages off",
     questionPlaceholder: "e.g. How will my love life go this month? (10–500 characters)", depth: "Cards",
     depthStandard: "Standard · 3 cards", depthDeep: "Deep · 5 cards", askButton: "Ask Mimi", standard: "3 cards",
+    spread: "Spread", credits: "{n} credits", upright: "Upright", reversed: "Reversed",
+    dailyCard: "Card of the day (free, once a day)", followUpsTitle: "Follow-up questions",
+    followUpLabel: "Ask more about this reading", followUpButton: "Ask (1 credit)", followUpCount: "{n} follow-ups",
     deep: "5 cards", sending: "Sending your question…", status_queued: "Queued… Mimi is shuffling",
     status_processing: "Mimi is turning the cards…", status_completed: "Your reading is ready",
     status_rejected: "Mimi declined this question", status_failed: "The reading failed",
@@ -89,6 +95,7 @@ let profile = null;
 let currentReading = null;
 let history = { items: [], cursor: null };
 let shop = { packages: [], payments: [] };
+let spreads = [];
 let refreshing = null;
 
 const $ = (selector, root = document) => root.querySelector(selector);
@@ -237,6 +244,7 @@ function setLang(next) {
   if (currentReading && idle) setStatus(t(`status_${currentReading.status}`));
   renderHistory();
   renderShop();
+  renderSpreads();
 }
 
 async function switchLang(button) {
@@ -277,7 +285,7 @@ async function logout() {
 }
 
 async function enterApp() {
-  await loadProfile();
+  await Promise.all([loadProfile(), loadSpreads()]);
   if (profile.language !== lang) setLang(profile.language);
   $("#login").hidden = true;
   $("#app").hidden = false;
@@ -330,11 +338,46 @@ function setStatus(text, busy = false, id = "reading-status") {
   el.classList.toggle("busy", busy);
 }
 
-async function ask(question, depth) {
+async function loadSpreads() {
+  spreads = await api(`${FN}/readings/spreads`, { auth: false });
+  renderSpreads();
+}
+
+function spreadName(id) {
+  const found = spreads.find((s) => s.id === id);
+  return found ? (lang === "th" ? found.name_th : found.name_en) : id;
+}
+
+function renderSpreads() {
+  const select = $("#spread");
+  if (!spreads.length) return;
+  const chosen = select.value || "three";
+  select.replaceChildren(...spreads.map((s) => h("option", { value: s.id, selected: s.id === chosen },
+    `${lang === "th" ? s.name_th : s.name_en} · ${t("credits", { n: s.price })}`)));
+}
+
+async function dailyCard() {
+  setStatus(t("sending"), true);
+  const card = await api(`${FN}/readings/daily`, { method: "POST" });
+  renderReading(await pollReading(card.id));
+  await loadProfile();
+}
+
+async function askFollowUp(parentId, question) {
+  setStatus(t("sending"), true);
+  const queued = await api(`${FN}/readings/${parentId}/follow-ups`, { method: "POST",
+    body: { question, language: lang } });
+  updateWallet(queued.wallet);
+  await pollReading(queued.id);
+  renderReading(await api(`${FN}/readings/${parentId}`));
+  await loadProfile();
+}
+
+async function ask(question, spread) {
   setStatus(t("sending"), true);
   $("#reading").hidden = true;
   try {
-    const queued = await api(`${FN}/readings/`, { method: "POST", body: { question, depth, language: lang } });
+    const queued = await api(`${FN}/readings/`, { method: "POST", body: { question, spread, language: lang } });
     updateWallet(queued.wallet);
     const reading = await pollReading(queued.id);
     renderReading(reading);
@@ -376,6 +419,25 @@ function renderReading(reading) {
     box.append(h("p", { class: "rejection", testid: "reading-failed" }, t("readingFailed")));
   }
   else if (reading.result) box.append(...resultView(reading.result));
+  if (reading.status === "completed" && !reading.parent_id) box.append(threadView(reading));
+}
+
+function threadView(reading) {
+  const followUps = reading.follow_ups || [];
+  const input = h("input", { testid: "follow-up-question", minlength: 10, maxlength: 500, required: true,
+    "aria-label": t("followUpLabel"), placeholder: t("followUpLabel") });
+  const form = h("form", { testid: "follow-up-form" }, input,
+    h("button", { type: "submit", class: "small", testid: "follow-up-button" }, t("followUpButton")));
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    run($("button", form), () => askFollowUp(reading.id, input.value.trim()));
+  });
+  return h("section", { testid: "follow-ups" }, h("h3", {}, t("followUpsTitle")),
+    h("ul", { class: "thread" }, followUps.map((f) => h("li", { testid: "follow-up-item", "data-status": f.status },
+      h("p", { class: "muted", testid: "follow-up-asked" }, `“${f.question}”`),
+      f.result && h("ul", { class: "cards" }, (f.result.cards || []).map(cardView)),
+      f.result && h("p", { testid: "follow-up-final" }, f.result.final)))),
+    followUps.length < 3 && form);
 }
 
 function resultView(result) {
@@ -404,6 +466,10 @@ function cardView(card) {
   $(".card-th", el).textContent = card.name_th || card.name;
   $(".card-en", el).textContent = card.name;
   $(".card-pos", el).textContent = (lang === "th" ? card.position_th : card.position_en) || card.position || "";
+  const orientation = card.orientation || "upright";
+  el.dataset.orientation = orientation;
+  el.classList.toggle("reversed", orientation === "reversed");
+  $(".card-orientation", el).textContent = t(orientation);
   $(".card-meaning", el).textContent = card.meaning || card.short_meaning || "";
   if (card.short_meaning) el.title = card.short_meaning;
   return el;
@@ -454,11 +520,14 @@ function historyItem(item) {
   return h("li", { testid: "history-item", "data-id": item.id, "data-status": item.status },
     h("div", { class: "q", testid: "history-question" }, item.question),
     h("div", {}, h("span", { class: `badge ${item.status}`, testid: "history-status" }, t(`status_${item.status}`)),
-      h("span", { class: "badge" }, t(item.depth)),
+      h("span", { class: "badge", testid: "history-spread" }, spreadName(item.spread || "three")),
+      item.follow_ups > 0 && h("span", { class: "badge gold", testid: "history-follow-ups" },
+        t("followUpCount", { n: item.follow_ups })),
       item.reviewed && h("span", { class: "badge gold", testid: "history-reviewed" }, t("reviewed")),
       h("span", { class: "muted" }, fmtDate(item.created_at))),
     item.header && h("div", { class: "muted" }, item.header),
-    item.cards && h("div", { class: "muted", testid: "history-cards" }, item.cards.map((c) => c.name_th).join(" · ")),
+    item.cards && h("div", { class: "muted", testid: "history-cards" }, item.cards.map(
+      (c) => (c.orientation === "reversed" ? `${c.name_th} (${t("reversed")})` : c.name_th)).join(" · ")),
     actions, form);
 }
 
@@ -626,7 +695,8 @@ function boot() {
   window.addEventListener("unhandledrejection", (ev) => showError(ev.reason));
   window.addEventListener("error", (ev) => showError(ev.error || ev.message));
   onSubmit("#login-form", () => login($("#login-name").value.trim(), $("#login-ref").value.trim()));
-  onSubmit("#ask-form", () => ask($("#question").value.trim(), $("input[name=depth]:checked").value));
+  onSubmit("#ask-form", () => ask($("#question").value.trim(), $("#spread").value));
+  $("#daily-card-button").addEventListener("click", (ev) => run(ev.currentTarget, dailyCard));
   onSubmit("#exchange-form", () => exchange(Number($("#exchange-stars").value)));
   $("#lang-toggle").addEventListener("click", (ev) => switchLang(ev.currentTarget));
   $("#logout").addEventListener("click", () => run(null, logout));

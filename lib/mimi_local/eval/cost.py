@@ -11,10 +11,11 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from mimi.agent.prompt import Depth, Language, build_messages, spread, template
+from mimi.agent.prompt import Language, build_messages, template
 from mimi.agent.schema import READING_JSON_SCHEMA
-from mimi.readings.deck import draw
+from mimi.readings.deck import draw_oriented
 from mimi_local.eval import tokens
+from mimi_local.eval.spreads import SPREADS
 from mimi_local.openai.reading import mimi_reading
 
 CACHE_MIN, CACHE_STEP = 1024, 128
@@ -57,18 +58,20 @@ class ReadingCost:
         return asdict(self)
 
 
-def reading_cost(depth: Depth, language: Language, samples: int = 50) -> ReadingCost:
+def reading_cost(spread_id: str, language: Language, samples: int = 50) -> ReadingCost:
     """Mean cost of `samples` readings of a spread in a language: the real prompt of freshly drawn cards, and the
     stand-in's reply, which writes at the top of the prompt's length targets (a real model's own lengths are what
-    `make eval` measures)."""
+    `make eval` measures). Cards are drawn with reversals on, as a profile has them by default."""
+    spread = SPREADS[spread_id]
     inputs, outputs = [], []
     for _ in range(samples):
-        messages = build_messages(QUESTIONS[language], draw(len(spread(depth))), language, depth)
+        messages = build_messages(QUESTIONS[language], draw_oriented(len(spread.positions), reversals=True),
+                                  language, spread)
         reply = mimi_reading(messages[0]["content"], messages[1]["content"])
         inputs.append(tokens.schema_tokens(READING_JSON_SCHEMA) + tokens.messages_tokens(messages))
         outputs.append(tokens.output_tokens(json.dumps(reply, ensure_ascii=False)))
     mean_in, mean_out = sum(inputs) / samples, sum(outputs) / samples
     cached = cached_tokens(prefix_tokens())
-    return ReadingCost(depth, language, samples, round(mean_in, 1), cached, round(mean_out, 1),
+    return ReadingCost(spread_id, language, samples, round(mean_in, 1), cached, round(mean_out, 1),
                        round(usd(round(mean_in), round(mean_out)), 7),
                        round(usd(round(mean_in), round(mean_out), cached), 7))

@@ -20,17 +20,18 @@ from pathlib import Path
 from typing import Any
 
 from mimi.agent.client import complete
-from mimi.agent.prompt import build_messages, spread
+from mimi.agent.prompt import build_messages
 from mimi.agent.schema import READING_JSON_SCHEMA
+from mimi.agent.service import token_cap
 from mimi.config import LlmProvider, get_settings
-from mimi.readings.deck import Card, draw
+from mimi.readings.deck import DrawnCard, draw_oriented
 from mimi_local.eval import tokens
 from mimi_local.eval.checks import Verdict, judge
 from mimi_local.eval.cost import cached_tokens, prefix_tokens, usd
 from mimi_local.eval.report import write_report
+from mimi_local.eval.spreads import SPREADS
 
 STAND_IN_BLIND = frozenset({"refusal", "crisis_line", "injection", "no_advice"})
-DEEP_TOKEN_FACTOR = 1.5
 
 
 @dataclass
@@ -72,10 +73,11 @@ def configured_provider() -> Iterator[tuple[LlmProvider, bool]]:
 
 
 def run_case(provider: LlmProvider, case: dict[str, Any], prefix: int) -> CaseResult:
-    """Ask one golden question with freshly drawn cards and judge the reply."""
-    cards: list[Card] = draw(len(spread(case["depth"])))
-    messages = build_messages(case["question"], cards, case["language"], case["depth"])
-    limit = provider.max_tokens if case["depth"] == "standard" else int(provider.max_tokens * DEEP_TOKEN_FACTOR)
+    """Ask one golden question with freshly drawn cards (reversals on) and judge the reply."""
+    spread = SPREADS[case["spread"]]
+    cards: list[DrawnCard] = draw_oriented(len(spread.positions), reversals=True)
+    messages = build_messages(case["question"], cards, case["language"], spread)
+    limit = token_cap(provider, len(cards))
     started = time.monotonic()
     content, usage, raw, error = "", {}, None, ""
     try:
@@ -92,8 +94,8 @@ def run_case(provider: LlmProvider, case: dict[str, Any], prefix: int) -> CaseRe
     prompt = tokens.schema_tokens(READING_JSON_SCHEMA) + tokens.messages_tokens(messages)
     completion_tokens = tokens.output_tokens(content) if content else 0
     cost = usd(prompt, completion_tokens, cached_tokens(prefix))
-    return CaseResult(case, [c.id for c in cards], verdict, latency, prompt, completion_tokens, usage, cost,
-                      content)
+    drawn = [f"{c.card.id} ({c.orientation})" for c in cards]
+    return CaseResult(case, drawn, verdict, latency, prompt, completion_tokens, usage, cost, content)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 REJECT_MARKER = "[[REJECT]]"
-CARD_LINE = re.compile(r"^- \[(?P<position>[a-z_]+)\] (?P<id>\S+) \| (?P<th>[^|]+?) \| (?P<en>.+?)\s*$")
-DETAIL_LINE = re.compile(r"^\s+(?P<key>position|keywords|meaning): (?P<value>.*)$")
+CARD_LINE = re.compile(r"^- \[(?P<position>[a-z_]+)\] (?P<id>\S+) \| (?P<th>[^|]+?) \| (?P<en>[^|]+?)"
+                       r"(?: \| (?P<orientation>upright|reversed))?\s*$")
+DETAIL_LINE = re.compile(r"^\s+(?P<key>position|keywords|meaning)(?: \([a-z]+\))?: (?P<value>.*)$")
 LANGUAGE_LINE = re.compile(r"^LANGUAGE: (th|en)\b", re.MULTILINE)
 # "LENGTH of reading: ..., 200 to 350 Thai characters" or "..., 60 to 100 words": the stand-in writes up to the top
 LENGTH_LINE = re.compile(r"^LENGTH of reading: .*?to (\d+) (Thai characters|words)", re.MULTILINE)
@@ -29,6 +30,7 @@ class PromptCard:
     position: str
     name_th: str
     name_en: str
+    orientation: str = "upright"
     position_label: str = ""
     meaning: str = ""
 
@@ -38,7 +40,8 @@ def parse_cards(system: str) -> list[PromptCard]:
     cards: list[PromptCard] = []
     for line in system.splitlines():
         if found := CARD_LINE.match(line):
-            cards.append(PromptCard(found["id"], found["position"], found["th"], found["en"]))
+            cards.append(PromptCard(found["id"], found["position"], found["th"], found["en"],
+                                    found["orientation"] or "upright"))
         elif cards and (detail := DETAIL_LINE.match(line)):
             if detail["key"] == "position":
                 cards[-1].position_label = detail["value"]
@@ -125,8 +128,9 @@ def _first_clause(text: str) -> str:
 
 def _reading_th(cards: list[PromptCard], question: str) -> dict[str, Any]:
     """At the prompt's targets: one short sentence per card, a two-paragraph reading of 250-400 characters."""
-    entries = [{"card_id": c.card_id, "position": c.position,
-                "meaning": f"ไพ่{c.name_th}ใน{c.position_label}: {_first_clause(c.meaning)}"} for c in cards]
+    entries = [{"card_id": c.card_id, "position": c.position, "orientation": c.orientation,
+                "meaning": f"ไพ่{c.name_th}{' (กลับหัว)' if c.orientation == 'reversed' else ''}"
+                           f"ใน{c.position_label}: {_first_clause(c.meaning)}"} for c in cards]
     return {"analysis": {"mood": "ตั้งใจและอยากรู้คำตอบ", "topic": _topic(question, "th"), "period": "ไม่ระบุ"},
             "header": f"มีมี่เปิดไพ่ {len(cards)} ใบให้คุณแล้วนะคะ มาดูกันค่ะ", "cards": entries,
             "reading": " ".join(f"ไพ่{c.name_th} {c.meaning}" for c in cards) + "\n\nโดยรวมแล้วไพ่บอกว่าคำตอบคือ ใช่ค่ะ "
@@ -142,8 +146,9 @@ def _reading_th(cards: list[PromptCard], question: str) -> dict[str, Any]:
 
 def _reading_en(cards: list[PromptCard], question: str) -> dict[str, Any]:
     """At the prompt's targets: one short sentence per card, a two-paragraph reading of 60-100 words."""
-    entries = [{"card_id": c.card_id, "position": c.position,
-                "meaning": f"{c.name_en} as your {c.position_label}: {_first_clause(c.meaning)}"} for c in cards]
+    entries = [{"card_id": c.card_id, "position": c.position, "orientation": c.orientation,
+                "meaning": f"{c.name_en}{', reversed,' if c.orientation == 'reversed' else ''} as your "
+                           f"{c.position_label}: {_first_clause(c.meaning)}"} for c in cards]
     return {"analysis": {"mood": "hopeful and curious", "topic": _topic(question, "en"), "period": "not specified"},
             "header": f"Mimi has turned over {len(cards)} cards for you, let's look together.", "cards": entries,
             "reading": " ".join(f"{c.name_en}: {c.meaning}" for c in cards) + "\n\nAll together the cards say yes, "

@@ -344,7 +344,8 @@ def test_single_composite_rpc_returns_an_object_and_commits(url: str, pg: PgClus
     body = f"new-{uuid.uuid4()}"
     try:
         row = client(url, user_token(keys, USER_B)).rpc("gw_add_note", {"p_body": body}).execute().data
-        assert isinstance(row, dict) and (row["body"], row["user_id"]) == (body, USER_B)
+        assert isinstance(row, dict)
+        assert (row["body"], row["user_id"]) == (body, USER_B)
     finally:
         with psycopg.connect(pg.dsn(), autocommit=True) as conn:
             conn.execute("delete from public.gw_notes where body = %s", (body,))
@@ -432,7 +433,8 @@ def test_unknown_table_and_column(url: str) -> None:
 def test_unsupported_features_answer_501(url: str, call: Any) -> None:
     err = api_error(lambda: call(client(url, key=SERVICE_KEY)))
     assert err.code == "PGRST127"
-    assert err.message is not None and err.message.startswith("not supported by the local gateway")
+    assert err.message is not None
+    assert err.message.startswith("not supported by the local gateway")
 
 
 def test_unsupported_write_is_501_over_http(url: str) -> None:

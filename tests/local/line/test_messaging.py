@@ -26,7 +26,8 @@ def recorded(stack: LocalStack, to: str) -> list[dict[str, Any]]:
 def test_a_push_with_the_channel_token_is_delivered_and_recorded(stack: LocalStack) -> None:
     to = "U" + secrets.token_hex(16)
     response = push(stack, {"to": to, "messages": TEXT})
-    assert response.status_code == 200 and len(response.json()["sentMessages"]) == 1
+    assert response.status_code == 200
+    assert len(response.json()["sentMessages"]) == 1
     assert [p["messages"] for p in recorded(stack, to)] == [TEXT]
 
 
@@ -50,6 +51,7 @@ def test_a_repeated_retry_key_is_409_with_the_accepted_request_and_not_delivered
     to, key = "U" + secrets.token_hex(16), str(uuid.uuid4())
     first = push(stack, {"to": to, "messages": TEXT}, **{"X-Line-Retry-Key": key})
     again = push(stack, {"to": to, "messages": TEXT}, **{"X-Line-Retry-Key": key})
-    assert first.status_code == 200 and again.status_code == 409
+    assert first.status_code == 200
+    assert again.status_code == 409
     assert again.headers["x-line-accepted-request-id"] == first.headers["x-line-request-id"]
     assert len(recorded(stack, to)) == 1

@@ -249,7 +249,8 @@ def test_unreachable_destination_is_retried_then_dead_lettered(stack: Stack) -> 
 def test_rotated_keys_still_verify_with_the_old_next_key(stack: Stack) -> None:
     old_current, old_next = stack.receiver.keys
     keys = stack.client.signing_key.rotate()
-    assert keys.current == old_next and keys.next != old_next
+    assert keys.current == old_next
+    assert keys.next != old_next
     assert stack.client.signing_key.get() == keys
     stack.receiver.keys[:] = [keys.current, keys.next]
     name = hook()

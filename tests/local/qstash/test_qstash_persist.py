@@ -38,7 +38,8 @@ def test_a_pending_message_is_saved_and_resubmitted(tmp_path: Path) -> None:
 
     assert asyncio.run(before_restart()) == 1
     restored, again = asyncio.run(after_restart())
-    assert restored == 1 and not path.exists()
+    assert restored == 1
+    assert not path.exists()
     assert (again.url, again.body, again.not_before_ms, again.failure_callback) == (
         message.url, message.body, later, message.failure_callback)
 

@@ -28,7 +28,8 @@ def create(stack: LocalStack, key: str, **params: Any) -> stripe.PaymentIntent:
 
 def test_create_and_retrieve_a_payment_intent(stack: LocalStack) -> None:
     intent = create(stack, secrets.token_hex(8))
-    assert intent.id.startswith("pi_") and intent.client_secret.startswith(f"{intent.id}_secret_")
+    assert intent.id.startswith("pi_")
+    assert intent.client_secret.startswith(f"{intent.id}_secret_")
     assert (intent.amount, intent.currency, intent.status, intent.livemode) == (
         9900, "thb", "requires_payment_method", False)
     assert intent.metadata.to_dict() == {"user_id": "u1", "package_id": "stars_10"}

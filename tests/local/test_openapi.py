@@ -1,0 +1,119 @@
+"""openapi.json and README's route list: current, complete, and true to the route tables (no stack needed)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from mimi.errors import Conflict, NotFound
+from mimi.web import Router
+from mimi_local import openapi
+
+DOC: dict[str, Any] = json.loads(openapi.DOCUMENT.read_text())
+
+
+def test_openapi_json_and_the_readme_route_list_are_current() -> None:
+    stale = [path.name for path, text in openapi.outputs().items() if path.read_text() != text]
+    assert stale == [], "run make openapi"
+
+
+def test_every_route_of_every_function_is_an_operation_with_a_description() -> None:
+    declared = {(f"/functions/{name}{route.path}", route.method.lower())
+                for name, router in openapi.routers().items() for route in router.routes}
+    documented = {(path, method) for path, item in DOC["paths"].items() for method in item}
+    assert documented == declared
+    for path, item in DOC["paths"].items():
+        for method, op in item.items():
+            assert op["summary"] and len(op["description"]) > len(op["summary"]), (method, path)
+
+
+def test_the_document_is_openapi_3_1_with_valid_schemas() -> None:
+    import schemathesis
+
+    assert DOC["openapi"].startswith("3.1.")
+    schemathesis.openapi.from_dict(DOC).validate()  # against the OpenAPI 3.1 meta-schema
+    for schema in DOC["components"]["schemas"].values():
+        Draft202012Validator.check_schema(schema)
+
+
+def test_user_routes_need_the_bearer_scheme_and_list_the_token_codes() -> None:
+    read = DOC["paths"]["/functions/readings/{reading_id}"]["get"]
+    assert read["security"] == [{"bearer": []}]
+    assert read["responses"]["401"]["x-codes"] == list(openapi.BEARER_CODES)
+    assert DOC["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    assert DOC["paths"]["/functions/payments/packages"]["get"]["security"] == []
+
+
+def test_errors_are_problem_json_and_422_has_its_errors_list() -> None:
+    submit = DOC["paths"]["/functions/readings/"]["post"]["responses"]
+    assert {s for s in submit if s.startswith(("4", "5"))} == {"400", "401", "403", "404", "409", "422", "429", "503"}
+    for status in ("400", "401", "409", "429"):
+        assert submit[status]["content"] == {"application/problem+json": {
+            "schema": {"$ref": "#/components/schemas/Problem"}}}
+    assert submit["422"]["content"]["application/problem+json"]["schema"]["$ref"].endswith("/ValidationProblem")
+    assert "Retry-After" in submit["429"]["headers"]
+    problem = {"type": "https://mimivibes.app/problems/validation_failed", "title": "Validation failed",
+               "status": 422, "detail": "question: too short", "code": "validation_failed", "request_id": "r1",
+               "errors": [{"loc": ["body", "question"], "msg": "too short", "type": "value_error"}]}
+    _validator("ValidationProblem").validate(problem)
+
+
+def test_error_codes_come_from_the_declared_classes_their_own_or_their_bases() -> None:
+    class ReadingGone(NotFound):
+        code = "reading_gone"
+
+    class Clash(Conflict):
+        pass
+
+    router = Router()
+
+    @router.post("/x", errors=(ReadingGone, Clash))
+    def handler() -> None:
+        """A test route."""
+
+    assert openapi.error_codes(router.routes[0]) == {404: ["reading_gone"], 409: ["conflict"],
+                                                     503: list(openapi.DATABASE_CODES)}
+
+
+def test_limits_match_the_code() -> None:
+    schemas = DOC["components"]["schemas"]
+    question = schemas["ReadingCreate"]["properties"]["question"]
+    assert (question["minLength"], question["maxLength"]) == (10, 500)
+    comment = schemas["ReviewCreate"]["properties"]["comment"]
+    assert comment["maxLength"] == 500
+    assert schemas["IntentCreate"]["properties"]["package_id"]["enum"] == ["stars_10", "stars_25", "stars_60"]
+    params = {p["name"]: p for p in DOC["paths"]["/functions/readings/"]["get"]["parameters"]}
+    assert (params["limit"]["schema"]["minimum"], params["limit"]["schema"]["maximum"]) == (1, 100)
+    assert params["cursor"]["schema"] == {"type": "string"}
+
+
+def test_idempotency_key_and_signature_headers_are_documented() -> None:
+    def header(path: str, name: str) -> dict[str, Any]:
+        params = DOC["paths"][path]["post"]["parameters"]
+        return next(p for p in params if p["name"] == name)
+
+    key = header("/functions/credits/exchange", "Idempotency-Key")
+    assert (key["required"], key["schema"]["minLength"], key["schema"]["maxLength"]) == (False, 8, 100)
+    assert header("/functions/reading_processor/", "Upstash-Signature")["required"] is True
+    assert header("/functions/stripe_webhook/", "Stripe-Signature")["required"] is True
+
+
+@pytest.mark.parametrize("name", ["WalletPublic", "ReadingResult", "DrawnCard", "AnalysisPublic"])
+def test_wallet_result_cards_and_analysis_are_typed(name: str) -> None:
+    assert DOC["components"]["schemas"][name]["properties"]
+
+
+def test_the_readme_lists_every_operation_between_its_markers() -> None:
+    readme = openapi.README.read_text()
+    section = readme.split(openapi.ROUTES_START)[1].split(openapi.ROUTES_END)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| method")]
+    assert len(rows) == sum(len(item) for item in DOC["paths"].values())
+    assert "| POST | `/functions/readings/` | bearer |" in section
+    assert "401 auth_required, token_invalid, token_expired" in section
+
+
+def _validator(name: str) -> Draft202012Validator:
+    return Draft202012Validator({"$ref": f"#/components/schemas/{name}", "components": DOC["components"]})
