@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: dev test lint bench bench-cold mutate package openapi fuzz migrate deploy deploy-preflight import-legacy postgres redis-server browser clean
+.PHONY: dev test lint bench bench-cold eval mutate package openapi fuzz migrate deploy deploy-preflight import-legacy postgres redis-server browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ lint: $(STAMP)
 # Every bench; figures are printed and written to tests/bench/results/ (git-ignored).
 bench: $(STAMP) postgres redis-server
 	$(PY) -m pytest -q tests/bench -p no:cacheprovider -s
+
+# The reading agent's golden set (lib/mimi_local/eval): the local OpenAI stand-in, or the first of LLM_PROVIDERS
+# when it is set (a real model). Writes .eval/report.md (git-ignored) with checks, latency and tokens per case.
+eval: $(STAMP)
+	$(PY) -m mimi_local.eval --out .eval
 
 # Only the cold-start bench (each function's zip in a fresh interpreter); COLDSTART_RUNS=N for more runs.
 bench-cold: $(STAMP) postgres redis-server

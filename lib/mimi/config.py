@@ -62,6 +62,9 @@ class Settings(BaseModel):
     line_issuer: str = "https://access.line.me"
     line_jwks_url: str = "http://127.0.0.1:8000/line/oauth2/v2.1/certs"
     liff_url: str = "https://liff.line.me/0000000000-mimivibes"
+    # LINE Messaging API (push messages when a reading is ready): reading_processor only
+    line_channel_access_token: SecretStr = SecretStr("")
+    line_messaging_api_url: str = "http://127.0.0.1:8000/line"
 
     # Private ES256 JWKs as a JSON list, auth function only; the first signs (rotation: prepend the new key).
     app_jwt_keys: SecretStr = SecretStr("[]")

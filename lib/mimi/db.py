@@ -21,6 +21,7 @@ from mimi.payments import errors as payments
 from mimi.profile import errors as profile
 from mimi.readings import errors as readings
 from mimi.reconcile import errors as reconcile
+from mimi.sharing import errors as sharing
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -39,7 +40,7 @@ SQL_ERRORS: dict[str, type[AppError]] = {cls.code: cls for cls in (
     credits.WalletNotFound, credits.AccountFrozen, credits.LedgerAppendOnly, credits.InsufficientCredits,
     credits.InsufficientCoins, credits.InvalidPrice, credits.InvalidAmount, credits.InvalidChanges,
     credits.AlreadyCheckedIn, credits.AlreadyReferred, credits.ReferralCodeUnknown, credits.SelfReferral,
-    profile.InvalidDisplayName, profile.InvalidLanguage, profile.InvalidLegacyUser,
+    profile.InvalidDisplayName, profile.InvalidLanguage, profile.InvalidLegacyUser, profile.InvalidNotifyLine,
     readings.ReadingNotFound, readings.ReadingNotQueued, readings.ReadingNotClaimed, readings.ReadingNotCompleted,
     readings.AlreadyReviewed, readings.InvalidQuestion, readings.InvalidDepth, readings.InvalidAccuracy,
     readings.InvalidComment, readings.SweepTooEarly, readings.SpreadUnknown, readings.FollowUpLimit,
@@ -51,6 +52,7 @@ SQL_ERRORS: dict[str, type[AppError]] = {cls.code: cls for cls in (
     admin.InvalidReadingState, admin.ReadingNotRetryable, admin.ReadingNotRefundable, admin.ReadingDeleted,
     admin.SettingNotFound, admin.InvalidSettingValue, admin.InvalidPackage,
     reconcile.InvalidIntents,
+    sharing.ShareNotFound, sharing.TooManyShares, sharing.InvalidShareToken,
     IdempotencyKeyReused, InvalidIdempotencyKey, RateLimited,
 )}
 

@@ -49,6 +49,7 @@ def fresh_secrets() -> dict[str, Any]:
         "stripe_webhook_secret": "whsec_" + secrets.token_hex(24),
         "openai_api_key": "sk-local-" + secrets.token_hex(12),
         "refresh_token_secret": secrets.token_urlsafe(32),
+        "line_channel_access_token": secrets.token_urlsafe(32),
     }
 
 

@@ -34,7 +34,7 @@ ROOT_DIR = Path(__file__).resolve().parents[2]
 
 # (label, prefix) of every stand-in the dev server mounts
 STAND_INS = [("postgrest", "/rest/v1"), ("upstash redis", "/upstash/redis"), ("qstash", "/qstash"),
-             ("line login", "/line"), ("openai", "/openai/v1"), ("stripe", "/stripe")]
+             ("line (login, push)", "/line"), ("openai", "/openai/v1"), ("stripe", "/stripe")]
 
 
 class FunctionMount(Mount):
@@ -98,6 +98,7 @@ class LocalStack:
             "READING_PROCESSOR_URL": f"{u}/functions/reading_processor/",
             "RECONCILE_URL": f"{u}/functions/reconcile/",
             "LINE_JWKS_URL": f"{u}/line/oauth2/v2.1/certs", "LINE_CHANNEL_ID": self.channel_id,
+            "LINE_MESSAGING_API_URL": f"{u}/line", "LINE_CHANNEL_ACCESS_TOKEN": s["line_channel_access_token"],
             "APP_JWT_KEYS": json.dumps(s["app_jwt_keys"]), "REFRESH_TOKEN_SECRET": s["refresh_token_secret"],
             "APP_JWT_PUBLIC_KEYS": json.dumps([public_jwk(k) for k in s["app_jwt_keys"]]),
             "LLM_PROVIDERS": json.dumps(providers),
@@ -126,7 +127,7 @@ class LocalStack:
         self.state["gateway"] = gateway
         routes: list[BaseRoute] = [Mount("/rest/v1", app=gateway), Mount("/qstash", app=qstash),
                                    *upstash_routes("/upstash/redis", s["redis_token"], self.redis),
-                                   Mount("/line", app=line_app(s["line_keys"], self.channel_id)),
+                                   Mount("/line", app=self._line_app()),
                                    Mount("/openai", app=self._openai_app()),
                                    Mount("/stripe", app=self._stripe_app())]
         limiter = anyio.CapacityLimiter(32)
@@ -135,6 +136,12 @@ class LocalStack:
             routes.append(FunctionMount(f"/functions/{name}", app=self.functions[name]))
         routes += console.routes()  # the dev console page at / (plays the LIFF app's part)
         return routes
+
+    def _line_app(self) -> Starlette:
+        """LINE Login and Messaging with the stack's keys; the pushes it records are on state["line"]."""
+        app = line_app(self.secrets["line_keys"], self.channel_id, self.secrets["line_channel_access_token"])
+        self.state["line"] = app.state.messaging
+        return app
 
     def _openai_app(self) -> Starlette:
         """The OpenAI stand-in with the stack's key (providers use <stack url>/openai/v1)."""

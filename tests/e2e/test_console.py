@@ -12,6 +12,7 @@ import json
 import re
 import secrets
 import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -36,6 +37,16 @@ def journey() -> dict[str, Any]:
     """What earlier steps learned (user name, reading ids) for the later ones."""
     SCREENSHOTS.mkdir(exist_ok=True)
     return {"name": f"Playwright {secrets.token_hex(3)}", "shot": 0}
+
+
+@pytest.fixture
+def unlimited_readings(sql: Any, env: Any) -> Iterator[None]:
+    """The per-minute reading limit out of the way for a late step: the journey asks five readings before it."""
+    before = sql.execute("select value from public.app_settings where key = 'readings_per_minute'").fetchone()
+    sql.execute("update public.app_settings set value = 1000 where key = 'readings_per_minute'")
+    env(READINGS_PER_MINUTE="1000")
+    yield
+    sql.execute("update public.app_settings set value = %s where key = 'readings_per_minute'", (before["value"],))
 
 
 def shot(page: Page, journey: dict[str, Any], name: str) -> None:
@@ -324,6 +335,26 @@ class TestConsoleJourney:
         assert after["refresh_token"] != before["refresh_token"]  # rotated on use
         expect(page.get_by_test_id("tab-history")).to_have_text("History")  # the profile's language, en
         shot(page, journey, "refreshed")
+
+    @pytest.mark.usefixtures("unlimited_readings")
+    def test_line_messages_arrive_as_a_chat_after_opting_in(self, page: Page, stack: LocalStack,
+                                                            journey: dict[str, Any]) -> None:
+        from playwright.sync_api import expect
+
+        require(stack, "readings", "reading_processor")
+        page.get_by_test_id("tab-line").click()
+        expect(page.get_by_test_id("line-chat")).to_contain_text("No messages yet")
+        page.get_by_test_id("notify-line").check()
+        expect(toast(page, "LINE messages on")).to_be_visible()
+        reading = ask(page, "How will my week at work go?")
+        expect(reading).to_have_attribute("data-status", "completed")
+        rid = reading.get_attribute("data-reading-id")
+        page.get_by_test_id("tab-line").click()
+        message = page.get_by_test_id("line-message")
+        expect(message).to_have_count(1, timeout=LONG_MS)
+        expect(message).to_contain_text("Your reading is ready")
+        expect(message.get_by_test_id("line-button")).to_have_attribute("href", re.compile(f"/readings/{rid}$"))
+        shot(page, journey, "line-chat")
 
     def test_log_out_returns_to_the_login_form(self, page: Page, journey: dict[str, Any]) -> None:
         from playwright.sync_api import expect

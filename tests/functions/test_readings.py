@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from mimi import kv, ratelimit
+from mimi.agent import PROMPT_VERSION
 from mimi.agent.cost import cost_usd
 from mimi_local.pg import free_port
 from mimi_local.stack import LocalStack
@@ -63,7 +64,7 @@ def test_journey_submit_to_completed_spends_once_and_rewards_once(stack: LocalSt
     row = reading_row(sql, rid)
     assert row["provider"] == "local"
     assert row["model"] == "gpt-4o-mini"
-    assert row["prompt_version"] == "reading_v1"
+    assert row["prompt_version"] == PROMPT_VERSION
     assert row["prompt_tokens"] > 0
     assert row["completion_tokens"] > 0
     assert row["attempts"] == 1

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-NEVER = {"fastapi", "supabase", "pydantic_settings", "realtime", "storage3", "supabase_auth", "websockets"}
+NEVER = {"fastapi", "supabase", "pydantic_settings", "realtime", "storage3", "supabase_auth", "websockets",
+         "bpe_openai", "mimi_local"}
 # heavy SDKs, allowed only in the functions that call them
 ONLY_IN = {"stripe": {"payments", "stripe_webhook", "reconcile"}, "openai": {"reading_processor"},
            "jwt": {"auth", "profile", "readings", "credits", "payments", "reading_processor", "admin", "reconcile"}}

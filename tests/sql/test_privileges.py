@@ -27,6 +27,7 @@ REFUSED = {
     "user:apply_stripe_event": ("authenticated",
                                 "select public.apply_stripe_event('evt_x', 'charge.refunded', '{{}}')"),
     "user:sweep_stale_readings": ("authenticated", "select public.sweep_stale_readings(900, 1)"),
+    "user:claim_line_push": ("authenticated", "select public.claim_line_push(gen_random_uuid())"),
     # user functions: never without a login
     "anon:exchange_coins": ("anon", "select public.exchange_coins(1, 'tap-00001')"),
     "anon:daily_check_in": ("anon", "select public.daily_check_in()"),
@@ -39,6 +40,10 @@ REFUSED = {
     "anon:review_reading": ("anon", "select public.review_reading(gen_random_uuid(), 50, null)"),
     "anon:reading_history": ("anon", "select public.reading_history(10, null)"),
     "anon:record_payment_intent": ("anon", "select public.record_payment_intent('pi_x', 'stars_10')"),
+    "anon:set_line_notifications": ("anon", "select public.set_line_notifications(true)"),
+    "anon:share_reading": ("anon", "select public.share_reading(gen_random_uuid(), repeat('a', 64), false)"),
+    "anon:revoke_reading_shares": ("anon", "select public.revoke_reading_shares(gen_random_uuid())"),
+    "user:read-reading_shares": ("authenticated", "select count(*) from private.reading_shares"),
     # tables: users read (some of) their rows; only SQL functions write
     "user:update-users": ("authenticated", "update public.users set display_name = 'x' where id = {uid}"),
     "user:update-wallets": ("authenticated", "update public.wallets set stars = 99 where user_id = {uid}"),

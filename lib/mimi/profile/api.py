@@ -24,7 +24,7 @@ def get_profile(caller: Caller) -> ProfilePublic:
 
 @router.patch("/", body=ProfileUpdate, response=ProfilePublic, auth=True)
 def update_profile(body: ProfileUpdate, caller: Caller) -> ProfilePublic:
-    """Change the display name, language and/or whether cards may come up reversed."""
+    """Change the display name, language, whether cards may come up reversed and/or LINE notifications."""
     return service.update(caller, body)
 
 

@@ -19,3 +19,9 @@ class InvalidLegacyUser(ValidationFailed):
     """A user row from the old app that cannot be imported as it is."""
 
     code = "invalid_legacy_user"
+
+
+class InvalidNotifyLine(ValidationFailed):
+    """notify_line must be true or false."""
+
+    code = "invalid_notify_line"

@@ -23,6 +23,10 @@ def update_profile(caller: Caller, *, display_name: str | None, language: str | 
     return call_as(ProfilePublic, caller.db(), "update_profile", params)
 
 
+def set_line_notifications(caller: Caller, *, enabled: bool) -> ProfilePublic:
+    return call_as(ProfilePublic, caller.db(), "set_line_notifications", {"p_enabled": enabled})
+
+
 def list_ledger_page_for_user(caller: Caller, page: PageRequest) -> list[LedgerRowPublic]:
     """Up to limit+1 of the caller's ledger rows, newest first, after the row with id page.after."""
     query = caller.db().table("ledger").select("id,currency,delta,reason,ref,created_at")

@@ -17,11 +17,12 @@ NAME_PATTERN = rf"^[^{_NOT_IN_NAME}]*[^\s{_NOT_IN_NAME}][^{_NOT_IN_NAME}]*$"
 SOMETHING_TO_CHANGE: JsonDict = {"anyOf": [
     {"required": ["display_name"], "properties": {"display_name": {"type": "string"}}},
     {"required": ["language"], "properties": {"language": {"type": "string"}}},
-    {"required": ["reversals"], "properties": {"reversals": {"type": "boolean"}}}]}
+    {"required": ["reversals"], "properties": {"reversals": {"type": "boolean"}}},
+    {"required": ["notify_line"], "properties": {"notify_line": {"type": "boolean"}}}]}
 
 
 class ProfileUpdate(BaseModel):
-    """display_name, language and/or reversals (at least one of them not null)."""
+    """display_name, language, reversals and/or notify_line (at least one of them not null)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=SOMETHING_TO_CHANGE)
 
@@ -29,6 +30,8 @@ class ProfileUpdate(BaseModel):
                                      description="1 to 100 characters after trimming; no control characters.")
     language: Literal["th", "en"] | None = None
     reversals: bool | None = Field(default=None, strict=True, description="Whether drawn cards may come up reversed.")
+    notify_line: bool | None = Field(default=None, strict=True,
+                                     description="Whether a LINE message says when a reading is ready (opt-in).")
 
     @field_validator("display_name")
     @classmethod
@@ -44,8 +47,9 @@ class ProfileUpdate(BaseModel):
 
     @model_validator(mode="after")
     def _something_to_change(self) -> ProfileUpdate:
-        if self.display_name is None and self.language is None and self.reversals is None:
-            raise ValueError("send display_name, language and/or reversals")
+        if (self.display_name is None and self.language is None and self.reversals is None
+                and self.notify_line is None):
+            raise ValueError("send display_name, language, reversals and/or notify_line")
         return self
 
 
@@ -55,6 +59,7 @@ class ProfilePublic(BaseModel):
     picture_url: str | None
     language: str
     reversals: bool = True
+    notify_line: bool = False
     referral_code: str
     created_at: datetime
     wallet: WalletPublic

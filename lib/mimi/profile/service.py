@@ -18,9 +18,15 @@ def get(caller: Caller) -> ProfilePublic:
 
 
 def update(caller: Caller, body: ProfileUpdate) -> ProfilePublic:
-    """Change the display name, language and/or whether cards may come up reversed."""
-    return repository.update_profile(caller, display_name=body.display_name, language=body.language,
-                                     reversals=body.reversals)
+    """The profile fields first (they validate), then the LINE notification choice; the profile as it ends up."""
+    updated: ProfilePublic | None = None
+    if body.display_name is not None or body.language is not None or body.reversals is not None:
+        updated = repository.update_profile(caller, display_name=body.display_name, language=body.language,
+                                            reversals=body.reversals)
+    if body.notify_line is not None:
+        updated = repository.set_line_notifications(caller, enabled=body.notify_line)
+    assert updated is not None  # the model requires one of them
+    return updated
 
 
 def transactions(caller: Caller, page: PageRequest) -> Page[LedgerRowPublic]:

@@ -1,5 +1,5 @@
 """readings routes: POST /, GET /, GET /spreads, POST /daily, GET /{reading_id}, DELETE /{reading_id},
-POST /{reading_id}/review, POST /{reading_id}/follow-ups."""
+POST /{reading_id}/review, POST /{reading_id}/follow-ups, POST and DELETE /{reading_id}/share, GET /shared/{token}."""
 
 from __future__ import annotations
 
@@ -31,13 +31,16 @@ from mimi.readings.schemas import (
     SpreadPublic,
     parse_reading_id,
 )
+from mimi.sharing import service as sharing
+from mimi.sharing.errors import ShareNotFound, TooManyShares
+from mimi.sharing.schemas import ShareCreate, ShareCreatedPublic, SharedReadingPublic, SharesRevokedPublic
 from mimi.web import USER_API, Router
 
 if TYPE_CHECKING:
     from mimi.auth.deps import Caller
 
 router = Router(needs=(*USER_API, "upstash_redis_rest_url", "upstash_redis_rest_token", "qstash_url", "qstash_token",
-                       "reading_processor_url"))
+                       "reading_processor_url", "liff_url"))
 READING_ID = {"reading_id": parse_reading_id}
 
 
@@ -94,6 +97,26 @@ def delete_reading(reading_id: UUID, caller: Caller) -> None:
 def review(reading_id: UUID, body: ReviewCreate, caller: Caller) -> ReviewPublic:
     """Say how accurate a reading felt (rewarded once)."""
     return service.review(caller, reading_id, body)
+
+
+@router.post("/{reading_id}/share", parse=READING_ID, body=ShareCreate, response=ShareCreatedPublic, status=201,
+             auth=True, errors=(ReadingNotFound, ReadingNotCompleted, TooManyShares))
+def share(reading_id: UUID, body: ShareCreate, caller: Caller) -> ShareCreatedPublic:
+    """A new revocable link to a completed reading, and a LINE Flex message for liff.shareTargetPicker."""
+    return sharing.create(caller, reading_id, body)
+
+
+@router.delete("/{reading_id}/share", parse=READING_ID, response=SharesRevokedPublic, auth=True,
+               errors=(ReadingNotFound,))
+def revoke_shares(reading_id: UUID, caller: Caller) -> SharesRevokedPublic:
+    """Every share link of the reading stops working."""
+    return sharing.revoke(caller, reading_id)
+
+
+@router.get("/shared/{token}", response=SharedReadingPublic, errors=(ShareNotFound,))
+def shared_reading(token: str) -> SharedReadingPublic:
+    """Public (no login): the minimal view behind a share link."""
+    return sharing.shared(token)
 
 
 def queued_public(queued: QueuedReading) -> ReadingQueuedPublic:

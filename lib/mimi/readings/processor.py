@@ -14,6 +14,7 @@ from mimi.agent import AgentResult, FollowUp, Position, Spread, run_reading
 from mimi.agent.prompt import Language
 from mimi.config import get_settings
 from mimi.logs import log
+from mimi.notify import service as notify
 from mimi.readings import repository, telemetry
 from mimi.readings.deck import DrawnCard, draw_oriented
 from mimi.readings.errors import InvalidCallback, InvalidJob, ReadingNotFound
@@ -101,6 +102,7 @@ def process(job: ReadingJob) -> JobOutcome:
     telemetry.stored(stored)
     log("reading_job_done", reading_id=reading_id, status=stored.status, attempts=claim.attempts,
         replayed=stored.replayed, provider=agent.provider, spread=spread.id)
+    notify.reading_finished(reading_id)
     return JobOutcome(reading_id=reading_id, status=stored.status, replayed=stored.replayed)
 
 
@@ -139,6 +141,7 @@ def fail(job: ReadingJob) -> JobOutcome:
     log("reading_failed", logging.WARNING, reading_id=reading_id, status=stored.status,
         replayed=stored.replayed)
     telemetry.dead_lettered(stored, DELIVERY_FAILED)
+    notify.reading_finished(reading_id)
     return JobOutcome(reading_id=reading_id, status=stored.status, replayed=stored.replayed)
 
 
@@ -146,4 +149,6 @@ def sweep() -> SweepOutcome:
     """Fail and refund the readings paid for but never claimed within stale_reading_after_s."""
     outcome = repository.sweep_stale_readings(older_than_s=get_settings().stale_reading_after_s)
     telemetry.swept(outcome.swept)
+    for reading_id in outcome.reading_ids:
+        notify.reading_finished(reading_id)
     return outcome

@@ -8,7 +8,8 @@ from mimi.readings.schemas import FailureCallback, JobOutcome, ReadingJob, Sweep
 from mimi.web import Router
 
 router = Router(needs=("supabase_url", "supabase_service_role_key", "qstash_current_signing_key",
-                       "qstash_next_signing_key", "reading_processor_url", "llm_providers"))
+                       "qstash_next_signing_key", "reading_processor_url", "llm_providers",
+                       "line_channel_access_token", "line_messaging_api_url", "liff_url"))
 SIGNED = {"raw_body": True, "headers": ("Upstash-Signature",)}
 
 

@@ -12,7 +12,9 @@ const I18N = {
     loginName: "ชื่อผู้ใช้ LINE", loginRef: "รหัสแนะนำเพื่อน (ไม่บังคับ)", loginButton: "เข้าสู่ระบบ",
     level: "เลเวล", streak: "เช็กอินต่อเนื่อง", refresh: "รีเฟรช", logout: "ออก", exp: "ค่าประสบการณ์", stars: "ดาว",
     freePoints: "แต้มฟรี", coins: "เหรียญ", frozen: "บัญชีถูกระงับการใช้จ่ายชั่วคราวระหว่างตรวจสอบการชำระเงิน",
-    tabAsk: "ดูดวง", tabHistory: "ประวัติ", tabShop: "ร้านค้า", tabRewards: "รางวัล",
+    tabAsk: "ดูดวง", tabHistory: "ประวัติ", tabShop: "ร้านค้า", tabRewards: "รางวัล", tabLine: "LINE",
+    notifyLine: "แจ้งเตือนทาง LINE เมื่อคำทำนายพร้อม", lineHint: "ข้อความที่มีมี่ส่งถึงคุณทาง LINE (จำลอง)",
+    lineEmpty: "ยังไม่มีข้อความ", notifyOn: "เปิดการแจ้งเตือนทาง LINE แล้ว", notifyOff: "ปิดการแจ้งเตือนทาง LINE แล้ว",
     questionLabel: "ถามแม่หมอมีมี่",
     questionPlaceholder: "เช่น ความรักของฉันในเดือนนี้จะเป็นอย่างไร (10–500 ตัวอักษร)", depth: "จำนวนไพ่",
     depthStandard: "มาตรฐาน · 3 ใบ", depthDeep: "เจาะลึก · 5 ใบ", askButton: "ถามมีมี่", standard: "3 ใบ",
@@ -50,7 +52,9 @@ const I18N = {
     loginName: "LINE display name", loginRef: "Referral code (optional)", loginButton: "Log in", level: "Level",
     streak: "Streak", refresh: "Refresh", logout: "Log out", exp: "EXP", stars: "Stars", freePoints: "Free points",
     coins: "Coins", frozen: "Spending is paused while a payment is reviewed", tabAsk: "Ask", tabHistory: "History",
-    tabShop: "Shop", tabRewards: "Rewards", questionLabel: "Ask Mimi",
+    tabShop: "Shop", tabRewards: "Rewards", questionLabel: "Ask Mimi", tabLine: "LINE",
+    notifyLine: "Message me on LINE when a reading is ready", lineHint: "What Mimi sent you on LINE (stand-in)",
+    lineEmpty: "No messages yet", notifyOn: "LINE messages on", notifyOff: "LINE messages off",
     questionPlaceholder: "e.g. How will my love life go this month? (10–500 characters)", depth: "Cards",
     depthStandard: "Standard · 3 cards", depthDeep: "Deep · 5 cards", askButton: "Ask Mimi", standard: "3 cards",
     spread: "Spread", credits: "{n} credits", upright: "Upright", reversed: "Reversed",
@@ -267,7 +271,9 @@ function showLogin() {
 }
 
 async function login(name, ref) {
-  const { id_token: idToken } = await request("/line/dev/id_token", { method: "POST", body: { name }, auth: false });
+  const { id_token: idToken, sub } = await request("/line/dev/id_token", { method: "POST", body: { name },
+    auth: false });
+  sessionStorage.setItem("mimi.lineSub", sub);
   const body = ref ? { id_token: idToken, ref } : { id_token: idToken };
   const result = await request(`${FN}/auth/line`, { method: "POST", body, auth: false });
   saveSession(result);
@@ -328,7 +334,8 @@ function showTab(name) {
     tab.setAttribute("aria-selected", String(tab.dataset.tab === name));
   }
   for (const panel of document.querySelectorAll("[role=tabpanel]")) panel.hidden = panel.id !== `panel-${name}`;
-  const loaders = { history: () => loadHistory(false), shop: loadShop, rewards: loadReferral, admin: () => admin.load() };
+  const loaders = { history: () => loadHistory(false), shop: loadShop, rewards: loadReferral, line: loadLine,
+                    admin: () => admin.load() };
   if (loaders[name]) run(null, loaders[name]);
 }
 
@@ -655,6 +662,35 @@ async function copyReferral() {
   toast(t("copied"));
 }
 
+// ---- LINE: the opt-in and the pushes the Messaging stand-in recorded, shown as a LINE chat -------------------
+async function loadLine() {
+  $("#notify-line").checked = Boolean(profile && profile.notify_line);
+  const sub = sessionStorage.getItem("mimi.lineSub");
+  const { pushes } = sub ? await request(`/line/dev/pushes?to=${encodeURIComponent(sub)}`, { auth: false })
+    : { pushes: [] };
+  const chat = $("#line-chat");
+  chat.replaceChildren(...pushes.flatMap((push) => push.messages.map((m) => lineBubble(m, push.sent_at))));
+  if (!pushes.length) chat.append(h("li", { class: "muted" }, t("lineEmpty")));
+  clearTimeout(lineTimer); // like a chat, new messages appear while the tab is open
+  lineTimer = setTimeout(() => { if (!$("#panel-line").hidden && session) run(null, loadLine); }, 2000);
+}
+let lineTimer;
+
+function lineBubble(message, sentAt) {
+  const template = message.template || {};
+  const actions = (template.actions || []).map((a) =>
+    h("a", { class: "line-button", href: a.uri, target: "_blank", rel: "noopener", testid: "line-button" }, a.label));
+  return h("li", { class: "line-bubble", testid: "line-message" },
+    h("p", {}, template.text || message.text || message.altText || ""), ...actions,
+    h("time", { class: "muted" }, new Date(sentAt * 1000).toLocaleTimeString()));
+}
+
+async function setNotify(on) {
+  profile = await api(`${FN}/profile/`, { method: "PATCH", body: { notify_line: on } });
+  renderProfile();
+  toast(t(on ? "notifyOn" : "notifyOff"));
+}
+
 // ---- wiring ---------------------------------------------------------------------------------------------------
 function onSubmit(selector, action) {
   $(selector).addEventListener("submit", (ev) => {
@@ -678,6 +714,7 @@ function boot() {
   $("#history-more").addEventListener("click", (ev) => run(ev.currentTarget, () => loadHistory(true)));
   $("#daily-button").addEventListener("click", (ev) => run(ev.currentTarget, checkIn));
   $("#copy-referral").addEventListener("click", (ev) => run(ev.currentTarget, copyReferral));
+  $("#notify-line").addEventListener("change", (ev) => run(null, () => setNotify(ev.currentTarget.checked)));
   for (const tab of document.querySelectorAll("[data-tab]")) {
     tab.addEventListener("click", () => showTab(tab.dataset.tab));
   }

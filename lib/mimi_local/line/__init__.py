@@ -1,5 +1,6 @@
-"""LINE Login stand-in: LINE's JWKS and a dev endpoint issuing ES256 ID tokens for dev users."""
+"""LINE stand-in: Login (JWKS, dev ID tokens) and the Messaging API push (pushes recorded for tests and console)."""
 
 from mimi_local.line.app import build_app, dev_line_user_id, issue_id_token
+from mimi_local.line.messaging import Messaging
 
-__all__ = ["build_app", "dev_line_user_id", "issue_id_token"]
+__all__ = ["Messaging", "build_app", "dev_line_user_id", "issue_id_token"]

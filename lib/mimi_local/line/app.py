@@ -1,4 +1,4 @@
-"""LINE Login stand-in: LINE's JWKS and a dev endpoint that issues ES256 ID tokens for a chosen dev user."""
+"""LINE stand-in: Login (JWKS, a dev endpoint issuing ES256 ID tokens) and Messaging (push, see messaging.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from mimi_local.keys import public_jwk
+from mimi_local.line.messaging import Messaging
+from mimi_local.line.messaging import routes as messaging_routes
 
 ISSUER = "https://access.line.me"
 
@@ -36,8 +38,9 @@ def issue_id_token(private_jwk: dict[str, Any], channel_id: str, sub: str, name:
     return jwt.encode(claims, key.key, algorithm="ES256", headers={"kid": private_jwk["kid"]})
 
 
-def build_app(keys: list[dict[str, Any]], channel_id: str) -> Starlette:
-    """Mounted at /line: GET /oauth2/v2.1/certs and POST /dev/id_token {name, user_id?, picture?}."""
+def build_app(keys: list[dict[str, Any]], channel_id: str, channel_access_token: str = "") -> Starlette:
+    """Mounted at /line: GET /oauth2/v2.1/certs, POST /dev/id_token {name, user_id?, picture?}, and the Messaging
+    API's push (state on `app.state.messaging`)."""
 
     async def certs(_: Request) -> JSONResponse:
         return JSONResponse({"keys": [public_jwk(k) for k in keys]})
@@ -50,5 +53,8 @@ def build_app(keys: list[dict[str, Any]], channel_id: str) -> Starlette:
                                body.get("picture") or f"https://profile.line-scdn.net/dev/{sub}.png")
         return JSONResponse({"id_token": token, "sub": sub, "name": name})
 
-    return Starlette(routes=[Route("/oauth2/v2.1/certs", certs), Route("/dev/id_token", dev_token,
-                                                                       methods=["POST"])])
+    messaging = Messaging(channel_access_token or "local-line-" + "0" * 32)
+    app = Starlette(routes=[Route("/oauth2/v2.1/certs", certs), Route("/dev/id_token", dev_token, methods=["POST"]),
+                            *messaging_routes(messaging)])
+    app.state.messaging = messaging
+    return app

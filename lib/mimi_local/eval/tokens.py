@@ -1,0 +1,39 @@
+"""Token counts with OpenAI's real o200k_base tokenizer (PyPI's bpe-openai bundles it: no download at run time)."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+# Chat framing per message (<|im_start|>role ... <|im_end|>) and the reply's primer, as OpenAI's cookbook counts.
+PER_MESSAGE = 3
+REPLY_PRIMER = 3
+
+
+@cache
+def _encoding() -> Any:
+    import bpe_openai
+
+    return bpe_openai.get_encoding("o200k_base")
+
+
+def count(text: str) -> int:
+    """The o200k_base tokens of a text."""
+    return len(_encoding().encode(text))
+
+
+def schema_tokens(schema: dict[str, Any]) -> int:
+    """The response schema, counted as compact JSON: OpenAI puts it before the system message (its own rendering
+    is not published, so this is an estimate of that part)."""
+    return count(json.dumps(schema, ensure_ascii=False, separators=(",", ":")))
+
+
+def messages_tokens(messages: list[dict[str, str]]) -> int:
+    """The chat messages as the model sees them."""
+    return sum(PER_MESSAGE + count(m["content"]) for m in messages) + REPLY_PRIMER
+
+
+def output_tokens(content: str) -> int:
+    """A reply's tokens (its JSON text as the model wrote it)."""
+    return count(content)
