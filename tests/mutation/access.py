@@ -117,6 +117,14 @@ statement("privilege-private-login-helpers", "revoke execute on function private
           ("from public", "from anon"), "private.profile_json stays executable by PUBLIC", PRIVATE)
 statement("privilege-private-schema-usage", "grant usage on schema private to",
           ("to service_role", "to service_role, authenticated"), "users may use the private schema", PRIVATE)
+statement("privilege-private-schema-for-the-server", "revoke usage on schema private from service_role",
+          ("revoke usage on schema private from service_role", "grant usage on schema private to service_role"),
+          "the service role may use the private schema, past the public functions", PRIVATE)
+statement("privilege-user-functions-for-the-server",
+          "revoke execute on function public.exchange_coins(integer, text), public.daily_check_in()",
+          ("public.submit_reading(text, text, text), ", ""),
+          "the service role (no user of its own) can submit and pay for readings as any user it names",
+          PRIVILEGE.format("service:submit_reading"))
 
 # --- access tokens ----------------------------------------------------------------------------------------------------
 TOKENS = "lib/mimi/auth/tokens.py:verify_access_token"
