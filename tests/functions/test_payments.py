@@ -6,6 +6,7 @@ import secrets
 from typing import Any
 
 import httpx
+import pytest
 
 from mimi_local.stack import LocalStack
 from tests.functions.conftest import bearer, login
@@ -117,6 +118,16 @@ def test_intents_and_history_need_a_login(stack: LocalStack) -> None:
                          json={"package_id": "stars_10"})
     assert bad_key.status_code == 422
     assert bad_key.json()["code"] == "invalid_idempotency_key"
+
+
+@pytest.mark.parametrize("key", ["x", "1234567", "k" * 101])
+def test_a_bad_idempotency_key_is_422_before_stripe_is_asked(stack: LocalStack, key: str) -> None:
+    session = login(stack)
+    before = len(stub(stack).state.intents)
+    response = httpx.post(payments_url(stack, "/intents"), headers={**bearer(session), "Idempotency-Key": key},
+                          json={"package_id": "stars_10"})
+    assert (response.status_code, response.json()["code"]) == (422, "invalid_idempotency_key")
+    assert len(stub(stack).state.intents) == before
 
 
 def test_history_is_newest_first_paginated_and_private(stack: LocalStack) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -59,7 +60,9 @@ def report(verdicts: list[Verdict], seconds: float) -> int:
     others = [v for v in verdicts if v.status in ("survived", "crashed")]
     judged = len(killed) + len(others)
     score = 100.0 * len(killed) / judged if judged else 0.0
-    print(f"\nscore: {len(killed)}/{judged} killed ({score:.1f} %), {len(stale)} stale, in {seconds / 60:.1f} min")
+    median = statistics.median([v.seconds for v in killed + others] or [0.0])
+    print(f"\nscore: {len(killed)}/{judged} killed ({score:.1f} %), {len(stale)} stale, in {seconds / 60:.1f} min "
+          f"(median {median:.1f} s a mutant)")
     for title, group in (("survived or only crashed", others), ("stale (fix the rule)", stale)):
         if group:
             print(f"{title}:")

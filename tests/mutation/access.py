@@ -15,25 +15,28 @@ from tests.mutation.rules import (
     SQL_READINGS,
     TOKEN,
     WEBHOOK,
+    append,
     py,
     sql,
     statement,
 )
 
-# --- refresh tokens -------------------------------------------------------------------------------------------------
-sql("refresh-not-rotated", "public.rotate_refresh_token",
-    ("update private.refresh_tokens set used_at = now() where token_hash = p_old_hash;", ""),
+# --- refresh tokens (the rules live in private.rotate_refresh_token, which takes the clock; 0013) ------------------
+ROTATE = "private.rotate_refresh_token"
+SQL_REFRESH = "tests/sql/test_refresh_tokens.py::"
+sql("refresh-not-rotated", ROTATE,
+    ("update private.refresh_tokens set used_at = p_now, successor_hash = p_new_hash where token_hash = p_old_hash;",
+     ""),
     "a used refresh token is not marked used: it works again and reuse goes unnoticed",
-    AUTH + "test_refresh_rotates_and_reuse_revokes_the_family")
-sql("refresh-expiry-ignored", "public.rotate_refresh_token",
-    ("if t.expires_at <= now() then", "if t.expires_at <= now() - interval '30 days' then"),
+    SQL_REFRESH + "test_a_different_successor_inside_the_interval_is_reuse")
+sql("refresh-expiry-ignored", ROTATE,
+    ("if t.expires_at <= p_now then", "if t.expires_at <= p_now - interval '30 days' then"),
     "an expired refresh token is accepted", AUTH + "test_an_expired_refresh_token_is_401_refresh_token_expired")
-sql("refresh-reuse-keeps-the-family", "public.rotate_refresh_token",
+sql("refresh-reuse-keeps-the-family", ROTATE,
     ("where family_id = t.family_id and revoked_at is null", "where token_hash = p_old_hash and revoked_at is null"),
     "reusing a refresh token revokes only that token, not its family",
-    AUTH + "test_refresh_rotates_and_reuse_revokes_the_family")
-sql("refresh-revoked-accepted", "public.rotate_refresh_token",
-    ("if not found or t.revoked_at is not null then", "if not found then"),
+    SQL_REFRESH + "test_a_repeat_after_the_interval_revokes_the_family")
+sql("refresh-revoked-accepted", ROTATE, ("if not found or t.revoked_at is not null then", "if not found then"),
     "a revoked (logged out) refresh token still rotates", AUTH + "test_logout_revokes_the_session")
 
 # --- Row Level Security: every policy -------------------------------------------------------------------------------
@@ -57,7 +60,7 @@ for table, policy in [("app_settings", "Anyone can read the business settings"),
 
 # --- privileges: every one that is revoked ----------------------------------------------------------------------------
 SERVER_ONLY = ["spend_credit", "refund_credit", "grant_credit", "ledger_mismatches", "login_line_user",
-               "rotate_refresh_token", "revoke_refresh_family", "apply_stripe_event", "sweep_stale_readings"]
+               "revoke_refresh_family", "apply_stripe_event", "sweep_stale_readings"]
 for fn in SERVER_ONLY:
     statement(f"privilege-{fn}-for-users", f"revoke execute on function public.{fn}(",
               ("from public, anon, authenticated", "from public, anon"),
@@ -67,23 +70,36 @@ for fn in ["claim_reading", "complete_reading", "reject_reading", "fail_reading"
               ("from public, anon, authenticated", "from public, anon"),
               f"the processor's {fn} is callable with a user's token",
               SQL_READINGS + "test_processor_functions_are_service_role_only")
-for fn in ["exchange_coins", "daily_check_in", "referral_summary", "my_profile", "update_profile", "submit_reading",
-           "cancel_reading", "delete_reading", "review_reading", "reading_history", "record_payment_intent"]:
-    statement(f"privilege-{fn}-for-anon", f"revoke execute on function public.{fn}(",
+# the function's own revoke (0012's later revoke from service_role also starts "public.exchange_coins(")
+for fn, arguments in [("exchange_coins", "integer, text) from"), ("daily_check_in", ""), ("referral_summary", ""),
+                      ("my_profile", ""), ("update_profile", ""), ("submit_reading", ""), ("cancel_reading", ""),
+                      ("delete_reading", ""), ("review_reading", ""), ("reading_history", ""),
+                      ("record_payment_intent", "")]:
+    statement(f"privilege-{fn}-for-anon", f"revoke execute on function public.{fn}({arguments}",
               ("from public, anon", "from public"), f"{fn} is callable without a login",
               PRIVILEGE.format(f"anon:{fn}"))
+# Table writes are revoked twice (each table's own revoke, then 0012's bulk revoke for every API role): weakening
+# either changes nothing. The bug that still matters is a later migration granting a write back.
 for table, case in [("users", "user:update-users"), ("wallets", "user:update-wallets"),
-                    ("referrals", "user:read-referrals"), ("app_settings", "user:update-app_settings"),
-                    ("cards", "user:update-cards"), ("packages", "user:update-packages"),
-                    ("readings", "user:update-readings"), ("reading_reviews", "user:update-reading_reviews"),
-                    ("payments", "user:update-payments"), ("app_meta", "user:read-app_meta")]:
+                    ("app_settings", "user:update-app_settings"), ("cards", "user:update-cards"),
+                    ("packages", "user:update-packages"), ("readings", "user:update-readings"),
+                    ("reading_reviews", "user:update-reading_reviews"), ("payments", "user:update-payments")]:
+    append(f"privilege-{table}-table-for-users", f"public.{table}",
+           f"grant insert, update, delete on table public.{table} to authenticated;",
+           f"a later migration lets users write {table} directly", PRIVILEGE.format(case))
+# Reads are revoked once, by the table's own statement (0012 revokes writes only).
+for table, case in [("referrals", "user:read-referrals"), ("app_meta", "user:read-app_meta")]:
     statement(f"privilege-{table}-table-for-users", f"revoke all on table public.{table} from",
               ("from anon, authenticated", "from anon"), f"users get every privilege on {table}",
               PRIVILEGE.format(case))
-statement("privilege-ledger-writable-by-the-server", "revoke all on table public.ledger from",
-          ("from anon, authenticated, service_role", "from anon, authenticated"),
-          "the service role may write ledger rows directly, past the credit functions",
-          PRIVILEGE.format("service:insert-ledger"))
+append("privilege-ledger-writable-by-the-server", "public.ledger",
+       "grant insert on table public.ledger to service_role;",
+       "a later migration lets the service role write ledger rows directly, past the credit functions",
+       PRIVILEGE.format("service:insert-ledger"))
+append("privilege-rotate_refresh_token-for-users", "public.rotate_refresh_token",
+       "grant execute on function public.rotate_refresh_token(text, text, int) to authenticated;",
+       "a later migration lets a user's token rotate refresh tokens (server only)",
+       PRIVILEGE.format("user:rotate_refresh_token"))
 statement("privilege-readings-llm-columns", "grant select (id, user_id, question",
           ("completed_at, deleted_at)", "completed_at, deleted_at, prompt_tokens)"),
           "users can read the LLM bookkeeping of their readings", PRIVILEGE.format("user:read-readings-llm-columns"))
@@ -101,6 +117,14 @@ statement("privilege-private-login-helpers", "revoke execute on function private
           ("from public", "from anon"), "private.profile_json stays executable by PUBLIC", PRIVATE)
 statement("privilege-private-schema-usage", "grant usage on schema private to",
           ("to service_role", "to service_role, authenticated"), "users may use the private schema", PRIVATE)
+statement("privilege-private-schema-for-the-server", "revoke usage on schema private from service_role",
+          ("revoke usage on schema private from service_role", "grant usage on schema private to service_role"),
+          "the service role may use the private schema, past the public functions", PRIVATE)
+statement("privilege-user-functions-for-the-server",
+          "revoke execute on function public.exchange_coins(integer, text), public.daily_check_in()",
+          ("public.submit_reading(text, text, text), ", ""),
+          "the service role (no user of its own) can submit and pay for readings as any user it names",
+          PRIVILEGE.format("service:submit_reading"))
 
 # --- access tokens ----------------------------------------------------------------------------------------------------
 TOKENS = "lib/mimi/auth/tokens.py:verify_access_token"
@@ -113,7 +137,7 @@ py("token-expiry-ignored", TOKENS, (OPTIONS, 'options={"require": REQUIRED, "ver
    "expired access tokens are accepted", TOKEN.format("expired"),
    AUTH + "test_expired_and_foreign_access_tokens_are_refused")
 py("token-any-role", TOKENS,
-   ('claims.get("role") != "authenticated"', 'claims.get("role") not in ("authenticated", "service_role")'),
+   ('claims.get("role") != ROLE', 'claims.get("role") not in (ROLE, "service_role")'),
    "an access token naming another role (service_role) is accepted", TOKEN.format("role-service_role"))
 py("token-alg-from-the-header", TOKENS,
    [(' if header.get("alg") == ALGORITHM else None', ""),
@@ -174,6 +198,7 @@ py("rate-limit-always-fails-open", "lib/mimi/ratelimit.py:enforce", ("        if
    "every limit fails open when Redis is down", READINGS + "test_rate_limiter_down_is_503_and_spends_nothing")
 py("question-min-9", "lib/mimi/readings/schemas.py:question_text",
    ("QUESTION_MIN <= len(value)", "QUESTION_MIN - 1 <= len(value)"), "a 9-character question passes validation",
+   "tests/readings/test_schemas.py::test_thai_vowels_and_tone_marks_still_count",
    READINGS + "test_bad_questions_are_422_and_spend_nothing")
 py("question-control-characters", "lib/mimi/readings/schemas.py:clean_text",
    ('unicodedata.category(ch) == "Cc"', 'ch == "\\x00"'), "control characters other than NUL pass validation",
@@ -185,8 +210,8 @@ py("question-not-normalised", "lib/mimi/readings/schemas.py:clean_text",
 # --- client idempotency keys -------------------------------------------------------------------------------------
 py("idempotency-key-too-short", "lib/mimi/idempotency.py:client_key",
    ("not 8 <= len(header) <= 100", "not 1 <= len(header) <= 100"), "a 1-character Idempotency-Key is accepted",
-   PAYMENTS + "test_intents_and_history_need_a_login")
-py("intent-key-not-per-user", "lib/mimi/payments/service.py:idempotency_key",
+   PAYMENTS + "test_a_bad_idempotency_key_is_422_before_stripe_is_asked")
+py("intent-key-not-per-user", "lib/mimi/payments/service.py:start_purchase",
    ('f"mimi-intent:{caller.user_id}:{', 'f"mimi-intent:{'),
    "the Stripe idempotency key is not scoped to the user: two users' taps collide",
    PAYMENTS + "test_the_same_idempotency_key_returns_the_same_intent")

@@ -20,8 +20,10 @@ class Mutant:
     """One planted bug: where (kind + target), what (edits, each replaced inside the target only) and why."""
 
     name: str
-    kind: str  # "sql-function" | "sql-statement" | "python"
-    target: str  # "private.spend" | 'create policy "..."' | "lib/mimi/auth/tokens.py:verify_access_token"
+    kind: str  # "sql-function" | "sql-statement" | "sql-append" | "python"
+    # "private.spend" (or "private.begin_op(p_key text, p_user uuid, p_kind text)" for one overload)
+    # | 'create policy "..."' | "public.users" (sql-append) | "lib/mimi/auth/tokens.py:verify_access_token"
+    target: str
     edits: tuple[Edit, ...]
     bug: str
     kills: tuple[str, ...]  # pytest node ids expected to catch it, cheapest first
@@ -39,9 +41,13 @@ def _migrations(root: Path) -> list[Path]:
 
 
 def sql_function_span(root: Path, qualified: str) -> tuple[Path, int, int]:
-    """The text of the LAST migration's `create [or replace] function schema.name(` up to its closing $$."""
+    """The text of the LAST migration's `create [or replace] function schema.name(` up to its closing $$.
+
+    `schema.name(arguments)` picks one overload: its argument list as the migration spells it."""
+    qualified, _, arguments = qualified.partition("(")
     schema, name = qualified.split(".")
-    head = re.compile(rf"create\s+(?:or\s+replace\s+)?function\s+{schema}\.{name}\s*\(", re.IGNORECASE)
+    overload = re.escape(f"{arguments}") if arguments else ""
+    head = re.compile(rf"create\s+(?:or\s+replace\s+)?function\s+{schema}\.{name}\s*\({overload}", re.IGNORECASE)
     drop = re.compile(rf"drop\s+function\s+(?:if\s+exists\s+)?{schema}\.{name}\b", re.IGNORECASE)
     found: tuple[Path, int] | None = None
     for path in _migrations(root):
@@ -70,6 +76,19 @@ def sql_statement_span(root: Path, prefix: str) -> tuple[Path, int, int]:
     return path, start, path.read_text().index(";", start) + 1
 
 
+def sql_append_span(root: Path, name: str) -> tuple[Path, int, int]:
+    """The end of the LAST migration that names the object: where a later grant on it would be written.
+
+    Privileges are revoked twice over (each object's own revoke, then 0012's bulk revokes and closed defaults),
+    so weakening one revoke changes nothing; the bug that still matters is a later statement granting it back."""
+    mention = re.compile(rf"{re.escape(name)}\b")
+    found = [path for path in _migrations(root) if mention.search(path.read_text())]
+    if not found:
+        raise Stale(f"no migration names {name}")
+    end = len(found[-1].read_text())
+    return found[-1], end, end
+
+
 def python_function_span(root: Path, target: str) -> tuple[Path, int, int]:
     """The lines of `def name` (or `Class.name`) in the file, found with ast."""
     relative, qualname = target.split(":")
@@ -95,11 +114,14 @@ def _functions(tree: ast.AST, prefix: str) -> list[tuple[str, int, int]]:
     return found
 
 
-SPANS = {"sql-function": sql_function_span, "sql-statement": sql_statement_span, "python": python_function_span}
+SPANS = {"sql-function": sql_function_span, "sql-statement": sql_statement_span, "sql-append": sql_append_span,
+         "python": python_function_span}
 
 
 def apply(root: Path, mutant: Mutant) -> Applied:
-    """The mutated file's text; Stale when a search text is not inside the target any more."""
+    """The mutated file's text; Stale when a search text is not inside the target any more.
+
+    An sql-append mutant's span is empty, so its one edit ("", statement) inserts the statement there."""
     path, start, end = SPANS[mutant.kind](root, mutant.target)
     original = path.read_text()
     body = original[start:end]

@@ -1,7 +1,10 @@
-"""How mutants are written: sql(), statement() and py() register one mutant each; the test ids that catch them.
+"""How mutants are written: sql(), statement(), append() and py() register one mutant each; the test ids that
+catch them.
 
-SQL mutants name a function (schema.name) or the start of a statement and apply to the migration that defines it
-LAST; Python mutants name file:function. A search text that is no longer there makes the mutant `stale`.
+SQL mutants name a function (schema.name, or schema.name(arguments) for one overload) or the start of a statement
+and apply to the migration that defines it LAST; append() adds a statement after the last migration naming an
+object (a later migration granting back what was revoked); Python mutants name file:function. A search text that
+is no longer there makes the mutant `stale`.
 """
 
 from __future__ import annotations
@@ -35,6 +38,10 @@ def sql(name: str, function: str, edits: Edit | list[Edit], bug: str, *kills: st
 
 def statement(name: str, prefix: str, edits: Edit | list[Edit], bug: str, *kills: str) -> None:
     _add("sql-statement", name, prefix, edits, bug, *kills)
+
+
+def append(name: str, obj: str, text: str, bug: str, *kills: str) -> None:
+    _add("sql-append", name, obj, ("", f"\n{text}\n"), bug, *kills)
 
 
 def py(name: str, target: str, edits: Edit | list[Edit], bug: str, *kills: str) -> None:

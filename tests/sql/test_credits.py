@@ -108,6 +108,16 @@ def test_refund_of_a_spend_that_never_happened_refunds_nothing(db: Conn) -> None
     assert [r["reason"] for r in ledger_rows(db, uid)] == ["welcome_bonus"]
 
 
+def test_a_refund_of_another_users_spend_refunds_nothing(db: Conn) -> None:
+    alice, bob = login(db)["user"]["id"], login(db)["user"]["id"]
+    spend(db, alice, f"theirs:{alice}")
+    sql = "select public.refund_credit(%s, %s, %s) as r"
+    assert outcome(db, sql, (bob, f"theirs:{alice}", f"theirs:{alice}:bob")) == {"refunded": False}
+    assert wallet(db, bob)["free_points"] == 3
+    assert outcome(db, sql, (alice, f"theirs:{alice}", f"theirs:{alice}:refund"))["refunded"] is True
+    assert wallet(db, alice)["free_points"] == 3
+
+
 def test_a_grant_with_a_used_key_is_replayed_not_paid_twice(db: Conn) -> None:
     uid = login(db)["user"]["id"]
     sql = "select public.grant_credit(%s, %s, 'test', '{\"star\": 1}') as r"
