@@ -50,6 +50,7 @@ test: $(STAMP) postgres redis-server browser
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check lib functions tests
+	$(VENV)/bin/ruff format --check lib functions tests
 	$(VENV)/bin/mypy --strict lib/mimi lib/mimi_local functions
 
 # Every bench; figures are printed and written to tests/bench/results/ (git-ignored).

@@ -14,7 +14,9 @@ from mimi_local.migrate import migrate
 from mimi_local.pg import PgCluster, free_port
 from tests.parts import INSTALL_HINT, in_ci, missing_parts
 
-if TYPE_CHECKING:  # imported where used: the stack's imports cost seconds that SQL-only sessions need not pay
+if (
+    TYPE_CHECKING
+):  # imported where used: the stack's imports cost seconds that SQL-only sessions need not pay
     from mimi_local.stack import LocalStack
 
 # fixtures other folders share (sql, env, quiet_pipeline): registered once here rather than imported with noqa
@@ -28,15 +30,21 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     missing = missing_parts()
     session.config.stash[MISSING] = missing
     if missing and in_ci():
-        raise pytest.UsageError("CI is set and real parts are missing (" + INSTALL_HINT + "):\n  "
-                                + "\n  ".join(missing))
+        raise pytest.UsageError(
+            "CI is set and real parts are missing ("
+            + INSTALL_HINT
+            + "):\n  "
+            + "\n  ".join(missing)
+        )
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Outside CI, fallbacks are announced in one line at the end of the summary."""
     missing = terminalreporter.config.stash.get(MISSING, [])
     if missing:
-        terminalreporter.write_line("FALLBACKS (not allowed on CI): " + "; ".join(missing), yellow=True, bold=True)
+        terminalreporter.write_line(
+            "FALLBACKS (not allowed on CI): " + "; ".join(missing), yellow=True, bold=True
+        )
 
 
 def _open_to_postgres(root: Path) -> None:
@@ -75,8 +83,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     _open_to_postgres(data)
     # every test client is 127.0.0.1: the per-IP login limit is tested on its own with other IPs
     _from_seed(data / "postgres")
-    local = LocalStack(data, port=free_port(), qstash_backoff_scale=0.01,
-                       extra_env={"LOGIN_RATE_LIMIT": "100000"})
+    local = LocalStack(
+        data, port=free_port(), qstash_backoff_scale=0.01, extra_env={"LOGIN_RATE_LIMIT": "100000"}
+    )
     local.start()
     yield local
     local.stop()

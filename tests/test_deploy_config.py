@@ -24,12 +24,18 @@ def workflow() -> dict[Any, Any]:
 
 
 def resources() -> dict[str, Any]:
-    found: dict[str, Any] = yaml.safe_load((ROOT / "serverless.yml").read_text())["resources"]["Resources"]
+    found: dict[str, Any] = yaml.safe_load((ROOT / "serverless.yml").read_text())["resources"][
+        "Resources"
+    ]
     return found
 
 
 def alarms() -> dict[str, dict[str, Any]]:
-    return {name: r["Properties"] for name, r in resources().items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+    return {
+        name: r["Properties"]
+        for name, r in resources().items()
+        if r["Type"] == "AWS::CloudWatch::Alarm"
+    }
 
 
 def steps(job: str) -> list[dict[str, Any]]:
@@ -54,7 +60,9 @@ def test_migrations_run_with_the_runner_before_serverless_deploy() -> None:
     makefile = (ROOT / "Makefile").read_text()
     assert '$(PY) -m mimi_local.migrate "$$DATABASE_URL"' in makefile
     [deploy] = [s for s in steps("deploy") if "run" in s]
-    assert re.fullmatch(r'npx --yes serverless@3 deploy --stage "\$STAGE" --region "\$AWS_REGION"', deploy["run"])
+    assert re.fullmatch(
+        r'npx --yes serverless@3 deploy --stage "\$STAGE" --region "\$AWS_REGION"', deploy["run"]
+    )
     assert any(s.get("uses", "").startswith("actions/download-artifact@") for s in steps("deploy"))
 
 
@@ -62,19 +70,34 @@ def test_aws_is_reached_only_through_an_oidc_role() -> None:
     jobs = workflow()["jobs"]
     assert workflow()["permissions"] == {"contents": "read"}
     assert jobs["deploy"]["permissions"] == {"contents": "read", "id-token": "write"}
-    assert all("permissions" not in jobs[j] for j in ORDER[:-1])  # only deploy may mint an OIDC token
-    [aws] = [s for s in steps("deploy") if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@")]
+    assert all(
+        "permissions" not in jobs[j] for j in ORDER[:-1]
+    )  # only deploy may mint an OIDC token
+    [aws] = [
+        s
+        for s in steps("deploy")
+        if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@")
+    ]
     assert aws["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
     assert set(aws["with"]) == {"role-to-assume", "role-session-name", "aws-region"}
     text = WORKFLOW.read_text().lower()
-    for long_lived in ("aws_access_key_id", "aws-access-key-id", "aws_secret_access_key", "aws-secret-access-key",
-                       "aws_session_token"):
+    for long_lived in (
+        "aws_access_key_id",
+        "aws-access-key-id",
+        "aws_secret_access_key",
+        "aws-secret-access-key",
+        "aws_session_token",
+    ):
         assert long_lived not in text
 
 
 def test_the_steps_that_use_a_stage_run_in_its_github_environment() -> None:
     jobs = workflow()["jobs"]
-    assert jobs["migrate"]["environment"] == jobs["deploy"]["environment"] == "${{ inputs.stage || 'dev' }}"
+    assert (
+        jobs["migrate"]["environment"]
+        == jobs["deploy"]["environment"]
+        == "${{ inputs.stage || 'dev' }}"
+    )
     assert workflow()["env"]["STAGE"] == "${{ inputs.stage || 'dev' }}"
     triggers = workflow()[True]  # YAML 1.1 reads the key `on` as True
     assert triggers["workflow_dispatch"]["inputs"]["stage"]["options"] == ["dev", "prod"]
@@ -106,7 +129,11 @@ def test_each_function_has_errors_throttles_and_p95_duration_alarms() -> None:
         target = f"${{self:service}}-${{sls:stage}}-{name}"
         for metric in ("Errors", "Throttles", "Duration"):
             assert (target, metric) in by_target, (name, metric)
-        assert by_target[(target, "Errors")]["Statistic"] == by_target[(target, "Throttles")]["Statistic"] == "Sum"
+        assert (
+            by_target[(target, "Errors")]["Statistic"]
+            == by_target[(target, "Throttles")]["Statistic"]
+            == "Sum"
+        )
         assert by_target[(target, "Duration")]["ExtendedStatistic"] == "p95"
     assert len(by_target) == 3 * len(function_names())
 
@@ -124,8 +151,9 @@ def emitted_by_code(name: str) -> bool:
     for path in (ROOT / "lib" / "mimi").rglob("*.py"):
         source = path.read_text()
         if path.name == "metrics.py" and path.parent.name == "mimi":
-            source = source.split("def reconciliation_repairs", 1)[-1]  # the helper the reconciliation calls
-        if re.search(rf"emit(_many)?\(\{{?\s*(metrics\.)?{constant}\b", source):
+            # the helper the reconciliation calls
+            source = source.split("def reconciliation_repairs", 1)[-1]
+        if re.search(rf"emit(_many)?\(\s*\{{?\s*(metrics\.)?{constant}\b", source):
             return True
     return False
 
@@ -138,8 +166,13 @@ def test_the_app_alarms_read_metrics_the_code_emits_with_the_stage_dimension() -
             assert metric["MetricName"] in metrics.UNITS, name
             assert metric["Dimensions"] == [{"Name": "Stage", "Value": "${sls:stage}"}], name
             read[metric["MetricName"]] = name
-    assert {"ReadingsFailed", "ReadingsCompleted", "ReadingsRejected", "QStashDeadLetters",
-            "ReconciliationRepairs"} <= set(read)
+    assert {
+        "ReadingsFailed",
+        "ReadingsCompleted",
+        "ReadingsRejected",
+        "QStashDeadLetters",
+        "ReconciliationRepairs",
+    } <= set(read)
     for metric_name in read:
         assert emitted_by_code(metric_name), metric_name
     rate = alarms()["ReadingFailureRateAlarm"]
@@ -154,12 +187,24 @@ def test_make_deploy_refuses_clearly_without_a_stage_or_aws_credentials(tmp_path
     env["PATH"] = f"{tmp_path}:{env['PATH']}"
 
     def make(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["make", "--no-print-directory", "deploy", *args], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=60)
+        return subprocess.run(
+            ["make", "--no-print-directory", "deploy", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
     for args, environ in (((), env), ((), {**env, "STAGE": "prod"}), (("STAGE=local",), env)):
-        no_stage = subprocess.run(["make", "--no-print-directory", "deploy", *args], cwd=ROOT, env=environ,
-                                  capture_output=True, text=True, timeout=60)
+        no_stage = subprocess.run(
+            ["make", "--no-print-directory", "deploy", *args],
+            cwd=ROOT,
+            env=environ,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert no_stage.returncode != 0, (args, environ.get("STAGE"))
         assert "usage: make deploy STAGE=" in no_stage.stderr, (args, environ.get("STAGE"))
     no_credentials = make("STAGE=dev")

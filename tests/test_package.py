@@ -43,9 +43,13 @@ def slim_zips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def clean_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A venv without pip or any package: only the zip can provide the imports."""
     venv = tmp_path_factory.mktemp("cleanvenv")
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--clear", str(venv)], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", "--clear", str(venv)], check=True
+    )
     python = venv / "bin" / "python"
-    probe = subprocess.run([str(python), "-I", "-c", "import pydantic"], capture_output=True, env=_env())
+    probe = subprocess.run(
+        [str(python), "-I", "-c", "import pydantic"], capture_output=True, env=_env()
+    )
     assert probe.returncode != 0, "the clean venv must not see the project's packages"
     return python
 
@@ -72,8 +76,14 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def _run(python: Path, code: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(python), "-I", "-c", code], input=stdin, capture_output=True, text=True,
-                          env=_env(**env), timeout=120)
+    return subprocess.run(
+        [str(python), "-I", "-c", code],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=_env(**env),
+        timeout=120,
+    )
 
 
 def test_every_function_is_packaged(zips: dict[str, Path]) -> None:
@@ -94,7 +104,9 @@ def test_zip_holds_the_function_and_nothing_local(zips: dict[str, Path], name: s
     with zipfile.ZipFile(zips[name]) as zf:
         names = zf.namelist()
         dates = {i.date_time for i in zf.infolist()}
-    assert {"mimi/__init__.py", "functions/__init__.py", f"functions/{name}/handler.py"} <= set(names)
+    assert {"mimi/__init__.py", "functions/__init__.py", f"functions/{name}/handler.py"} <= set(
+        names
+    )
     assert not [n for n in names if n.startswith(("mimi_local/", "tests/", ".venv/", "lib/"))]
     assert not [n for n in names if "mimi_local" in n or "__pycache__" in n or n.endswith(".pyc")]
     others = {n.split("/")[1] for n in names if n.startswith("functions/") and n.count("/") > 1}
@@ -103,7 +115,9 @@ def test_zip_holds_the_function_and_nothing_local(zips: dict[str, Path], name: s
 
 
 def test_zip_carries_package_data(zips: dict[str, Path]) -> None:
-    data = sorted(p for p in package.MIMI.rglob("*") if p.is_file() and p.suffix not in (".py", ".pyc"))
+    data = sorted(
+        p for p in package.MIMI.rglob("*") if p.is_file() and p.suffix not in (".py", ".pyc")
+    )
     with zipfile.ZipFile(zips[NAMES[0]]) as zf:
         names = set(zf.namelist())
     assert {f"mimi/{p.relative_to(package.MIMI).as_posix()}" for p in data} <= names
@@ -115,11 +129,15 @@ def test_zips_are_reproducible(zips: dict[str, Path], tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_handler_imports_from_the_zip_alone(clean_python: Path, extract: Extract, name: str) -> None:
+def test_handler_imports_from_the_zip_alone(
+    clean_python: Path, extract: Extract, name: str
+) -> None:
     root = extract(name)
-    code = (f"import sys; sys.path.insert(0, {str(root)!r}); import importlib; "
-            f"m = importlib.import_module('functions.{name}.handler'); assert callable(m.handler); "
-            f"import mimi; assert mimi.__file__.startswith({str(root)!r}), mimi.__file__")
+    code = (
+        f"import sys; sys.path.insert(0, {str(root)!r}); import importlib; "
+        f"m = importlib.import_module('functions.{name}.handler'); assert callable(m.handler); "
+        f"import mimi; assert mimi.__file__.startswith({str(root)!r}), mimi.__file__"
+    )
     result = _run(clean_python, code)
     assert result.returncode == 0, result.stderr[-3000:]
 
@@ -128,19 +146,31 @@ def _top_level(zip_path: Path) -> set[str]:
     """The importable top-level names a zip holds: packages and single-file modules (not their metadata)."""
     with zipfile.ZipFile(zip_path) as zf:
         heads = {n.split("/", 1)[0] for n in zf.namelist()}
-    return {h.removesuffix(".py") for h in heads if not h.endswith((".dist-info", ".data")) and h != "__pycache__"}
+    return {
+        h.removesuffix(".py")
+        for h in heads
+        if not h.endswith((".dist-info", ".data")) and h != "__pycache__"
+    }
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_slim_zip_holds_no_package_its_function_does_not_import(slim_zips: dict[str, Path], name: str) -> None:
+def test_slim_zip_holds_no_package_its_function_does_not_import(
+    slim_zips: dict[str, Path], name: str
+) -> None:
     held = _top_level(slim_zips[name])
     assert {"mimi", "functions", "pydantic", "postgrest", "httpx", "jwt"} <= held
     assert held & package.forbidden(name) == set()
-    sdks = {package.SDK_PACKAGES[d] for d in package.FUNCTION_REQUIREMENTS.get(name, ()) if d in package.SDK_PACKAGES}
+    sdks = {
+        package.SDK_PACKAGES[d]
+        for d in package.FUNCTION_REQUIREMENTS.get(name, ())
+        if d in package.SDK_PACKAGES
+    }
     assert sdks <= held
 
 
-def test_stripe_and_openai_ship_only_with_the_functions_that_call_them(slim_zips: dict[str, Path]) -> None:
+def test_stripe_and_openai_ship_only_with_the_functions_that_call_them(
+    slim_zips: dict[str, Path],
+) -> None:
     with_stripe = sorted(n for n, z in slim_zips.items() if "stripe" in _top_level(z))
     with_openai = sorted(n for n, z in slim_zips.items() if "openai" in _top_level(z))
     assert with_stripe == ["payments", "reconcile", "stripe_webhook"]
@@ -161,15 +191,18 @@ def test_pruned_distributions_are_removed_with_their_files(tmp_path: Path) -> No
     (tmp_path / "h2").mkdir()
     (tmp_path / "h2" / "__init__.py").write_text("")
     (tmp_path / "h2-4.1.0.dist-info").mkdir()
-    (tmp_path / "h2-4.1.0.dist-info" / "RECORD").write_text("h2/__init__.py,,\nh2-4.1.0.dist-info/RECORD,,\n")
+    (tmp_path / "h2-4.1.0.dist-info" / "RECORD").write_text(
+        "h2/__init__.py,,\nh2-4.1.0.dist-info/RECORD,,\n"
+    )
     (tmp_path / "httpx").mkdir()
     package._uninstall(tmp_path, ["H2"])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["httpx"]
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_zip_serves_its_function_from_a_clean_interpreter(clean_python: Path, extract: Extract, stack: LocalStack,
-                                                          name: str) -> None:
+def test_zip_serves_its_function_from_a_clean_interpreter(
+    clean_python: Path, extract: Extract, stack: LocalStack, name: str
+) -> None:
     """The zip `make package` ships, run as Lambda runs it, answers a representative function-URL event."""
     root = extract(name)
     run = run_cold(clean_python, root, name, Events(stack).event(name), child_env(stack))
@@ -178,12 +211,16 @@ def test_zip_serves_its_function_from_a_clean_interpreter(clean_python: Path, ex
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_zip_starts_sentry_from_itself_when_a_dsn_is_set(clean_python: Path, extract: Extract, name: str) -> None:
+def test_zip_starts_sentry_from_itself_when_a_dsn_is_set(
+    clean_python: Path, extract: Extract, name: str
+) -> None:
     """SENTRY_DSN is an SSM parameter away: every zip must carry sentry_sdk, or setting it breaks the cold start."""
     root = extract(name)
-    code = (f"import sys; sys.path.insert(0, {str(root)!r}); import functions.{name}.handler; "
-            "from mimi import error_reporting; import sentry_sdk; "
-            "print(error_reporting.enabled(), sentry_sdk.__file__)")
+    code = (
+        f"import sys; sys.path.insert(0, {str(root)!r}); import functions.{name}.handler; "
+        "from mimi import error_reporting; import sentry_sdk; "
+        "print(error_reporting.enabled(), sentry_sdk.__file__)"
+    )
     result = _run(clean_python, code, SENTRY_DSN=f"http://publickey@127.0.0.1:{free_port()}/1")
     assert result.returncode == 0, result.stderr[-3000:]
     enabled, sdk_file = result.stdout.strip().splitlines()[-1].split(" ", 1)
@@ -195,15 +232,26 @@ def test_health_zip_answers_a_function_url_event(clean_python: Path, extract: Ex
     if "health" not in NAMES:
         pytest.skip("no health function")
     root = extract("health")
-    event = build_event("GET", "/", "", {"host": "health.lambda-url.local", "user-agent": "pytest"}, b"")
-    code = (f"import json, sys, types; sys.path.insert(0, {str(root)!r}); "
-            "from functions.health.handler import handler; "
-            "ctx = types.SimpleNamespace(function_name='health', aws_request_id='t', "
-            "get_remaining_time_in_millis=lambda: 10000); "
-            "print(json.dumps(handler(json.load(sys.stdin), ctx)))")
-    dead = f"http://127.0.0.1:{free_port()}"  # nothing listens: both checks must report down, quickly
-    result = _run(clean_python, code, json.dumps(event), SUPABASE_URL=dead,
-                  UPSTASH_REDIS_REST_URL=f"{dead}/upstash/redis")
+    event = build_event(
+        "GET", "/", "", {"host": "health.lambda-url.local", "user-agent": "pytest"}, b""
+    )
+    code = (
+        f"import json, sys, types; sys.path.insert(0, {str(root)!r}); "
+        "from functions.health.handler import handler; "
+        "ctx = types.SimpleNamespace(function_name='health', aws_request_id='t', "
+        "get_remaining_time_in_millis=lambda: 10000); "
+        "print(json.dumps(handler(json.load(sys.stdin), ctx)))"
+    )
+    dead = (
+        f"http://127.0.0.1:{free_port()}"  # nothing listens: both checks must report down, quickly
+    )
+    result = _run(
+        clean_python,
+        code,
+        json.dumps(event),
+        SUPABASE_URL=dead,
+        UPSTASH_REDIS_REST_URL=f"{dead}/upstash/redis",
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     response = json.loads(result.stdout.strip().splitlines()[-1])
     assert response["statusCode"] == 503, response
@@ -229,8 +277,16 @@ def test_compiled_zip_imports_from_its_bytecode(clean_python: Path, tmp_path: Pa
         zf.extractall(tmp_path / "root")
     root = tmp_path / "root"
     code = f"import sys; sys.path.insert(0, {str(root)!r}); import functions.{name}.handler"
-    result = subprocess.run([str(clean_python), "-I", "-B", "-v", "-c", code], capture_output=True, text=True,
-                            env=_env(), timeout=120)
+    result = subprocess.run(
+        [str(clean_python), "-I", "-B", "-v", "-c", code],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert f"code object from '{root}/functions/{name}/__pycache__/handler.cpython-311.pyc'" in result.stderr
+    assert (
+        f"code object from '{root}/functions/{name}/__pycache__/handler.cpython-311.pyc'"
+        in result.stderr
+    )
     assert f"code object from '{root}/pydantic/__pycache__/main.cpython-311.pyc'" in result.stderr

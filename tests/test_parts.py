@@ -16,9 +16,23 @@ def _pytest_without_redis(ci: str | None) -> subprocess.CompletedProcess[str]:
     env["PATH"] = str(Path(sys.executable).parent)
     if ci is not None:
         env["CI"] = ci
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           "tests/local/test_layout.py"], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/local/test_layout.py",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_ci_run_fails_when_redis_server_is_missing() -> None:
@@ -32,4 +46,6 @@ def test_laptop_run_passes_and_announces_the_fallback() -> None:
     run = _pytest_without_redis(None)
     assert run.returncode == 0, run.stdout + run.stderr
     last_lines = run.stdout.strip().splitlines()[-3:]
-    assert any(line.startswith("FALLBACKS (not allowed on CI): redis-server") for line in last_lines), run.stdout
+    assert any(
+        line.startswith("FALLBACKS (not allowed on CI): redis-server") for line in last_lines
+    ), run.stdout

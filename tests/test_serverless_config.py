@@ -42,11 +42,18 @@ def _needs(name: str) -> set[str]:
 
 
 NEEDS: dict[str, set[str]] = {name: _needs(name) for name in function_names()}
-COMMON = {"STAGE", "LOG_LEVEL", "SENTRY_DSN"}  # every function: its stage, its log level, optional error reporting
+COMMON = {
+    "STAGE",
+    "LOG_LEVEL",
+    "SENTRY_DSN",
+}  # every function: its stage, its log level, optional error reporting
 
 
 def _environment(config: dict, name: str) -> dict[str, str]:
-    return {**config["provider"]["environment"], **(config["functions"][name].get("environment") or {})}
+    return {
+        **config["provider"]["environment"],
+        **(config["functions"][name].get("environment") or {}),
+    }
 
 
 def test_each_function_gets_exactly_the_settings_it_reads() -> None:
@@ -65,16 +72,31 @@ def test_every_listed_setting_is_a_real_setting() -> None:
 
 def test_secrets_stay_with_the_one_function_that_uses_them() -> None:
     config = _config()
-    holders = {var: {n for n in NEEDS if var in _environment(config, n)} for var in
-               ("APP_JWT_KEYS", "REFRESH_TOKEN_SECRET", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
-                "LLM_PROVIDERS", "SUPABASE_SERVICE_ROLE_KEY", "QSTASH_TOKEN", "QSTASH_CURRENT_SIGNING_KEY")}
+    holders = {
+        var: {n for n in NEEDS if var in _environment(config, n)}
+        for var in (
+            "APP_JWT_KEYS",
+            "REFRESH_TOKEN_SECRET",
+            "STRIPE_SECRET_KEY",
+            "STRIPE_WEBHOOK_SECRET",
+            "LLM_PROVIDERS",
+            "SUPABASE_SERVICE_ROLE_KEY",
+            "QSTASH_TOKEN",
+            "QSTASH_CURRENT_SIGNING_KEY",
+        )
+    }
     assert holders["APP_JWT_KEYS"] == holders["REFRESH_TOKEN_SECRET"] == {"auth"}
     stripe_holders = holders["STRIPE_SECRET_KEY"] | holders["STRIPE_WEBHOOK_SECRET"]
     assert stripe_holders == {"payments", "stripe_webhook", "reconcile"}
     assert holders["STRIPE_SECRET_KEY"] == {"payments", "reconcile"}
     assert holders["STRIPE_WEBHOOK_SECRET"] == {"stripe_webhook"}
     assert holders["LLM_PROVIDERS"] == {"reading_processor"}
-    assert holders["SUPABASE_SERVICE_ROLE_KEY"] == {"auth", "reading_processor", "stripe_webhook", "reconcile"}
+    assert holders["SUPABASE_SERVICE_ROLE_KEY"] == {
+        "auth",
+        "reading_processor",
+        "stripe_webhook",
+        "reconcile",
+    }
     assert holders["QSTASH_TOKEN"] == {"readings", "admin"}
     assert holders["QSTASH_CURRENT_SIGNING_KEY"] == {"reading_processor", "reconcile"}
 
@@ -82,9 +104,19 @@ def test_secrets_stay_with_the_one_function_that_uses_them() -> None:
 def test_cors_has_one_source_the_apps_cors_origins() -> None:
     config = _config()
     for name, spec in config["functions"].items():
-        assert spec["url"] is True, f"{name}: CORS belongs to the app (CORS_ORIGINS), not the function URL"
+        assert spec["url"] is True, (
+            f"{name}: CORS belongs to the app (CORS_ORIGINS), not the function URL"
+        )
     browser_facing = {n for n in NEEDS if "CORS_ORIGINS" in NEEDS[n]}
-    assert browser_facing == {"health", "auth", "profile", "credits", "readings", "payments", "admin"}
+    assert browser_facing == {
+        "health",
+        "auth",
+        "profile",
+        "credits",
+        "readings",
+        "payments",
+        "admin",
+    }
 
 
 def test_user_functions_verify_with_public_keys_only() -> None:

@@ -22,13 +22,18 @@ from mimi.logs import configure, log, request_id_var
 from mimi.web import HttpError, InvalidInput, MalformedJson, Route, Router, read_body, validate
 
 PROBLEM_JSON = "application/problem+json"
-HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",
-              415: "unsupported_media_type"}
+HTTP_CODES = {
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
 Authenticate = Callable[[str | None], Any]
 
 
-def problem_response(status: int, code: str, detail: str, headers: dict[str, str] | None = None,
-                     **extra: Any) -> Response:
+def problem_response(
+    status: int, code: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
+) -> Response:
     """A problem+json response carrying the request id."""
     body = problem(status, code, detail, request_id=request_id_var.get(), **extra)
     return Response(_dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=headers)
@@ -60,13 +65,15 @@ def _unhandled(exc: BaseException) -> Response:
     log("unhandled_exception", logging.ERROR, error_type=type(exc).__name__, frames=_frames(exc))
     metrics.emit(metrics.UNHANDLED_ERRORS, 1)
     error_reporting.capture(exc)
-    return problem_response(500, "internal_error", "Something went wrong on our side. Please try again.")
+    return problem_response(
+        500, "internal_error", "Something went wrong on our side. Please try again."
+    )
 
 
 def _route_path(scope: Scope) -> str:
     """The path below the app's mount point, as Starlette's router matches it."""
     path, root = str(scope["path"]), str(scope.get("root_path", ""))
-    return path[len(root):] or "/" if root and path.startswith(root) else path
+    return path[len(root) :] or "/" if root and path.startswith(root) else path
 
 
 class Api:
@@ -76,7 +83,9 @@ class Api:
         self.router, self.name = router, name
         self._authenticate: Authenticate | None = None
         if any(route.auth for route in router.routes):
-            from mimi.auth.deps import current_user  # token verification (jwt) only where a route needs a user
+            from mimi.auth.deps import (
+                current_user,
+            )  # token verification (jwt) only where a route needs a user
 
             self._authenticate = current_user
 
@@ -90,11 +99,18 @@ class Api:
         try:
             try:
                 response = await self._respond(request)
-            except Exception as exc:  # an app bug: answer 500 here so nothing reaches Lambda's runtime
+            except (
+                Exception
+            ) as exc:  # an app bug: answer 500 here so nothing reaches Lambda's runtime
                 response = _unhandled(exc)
             response.headers["X-Request-Id"] = request_id_var.get()
-            log("request", method=request.method, path=request.url.path, status=response.status_code,
-                duration_ms=round((time.perf_counter() - started) * 1000, 2))
+            log(
+                "request",
+                method=request.method,
+                path=request.url.path,
+                status=response.status_code,
+                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            )
             await response(scope, receive, send)
         finally:
             request_id_var.reset(token)
@@ -112,13 +128,20 @@ class Api:
         except MalformedJson:
             return problem_response(400, "malformed_json", "The request body is not valid JSON.")
         except HttpError as exc:
-            return problem_response(exc.status, HTTP_CODES.get(exc.status, "http_error"), exc.detail, exc.headers)
+            return problem_response(
+                exc.status, HTTP_CODES.get(exc.status, "http_error"), exc.detail, exc.headers
+            )
 
-    async def _inputs(self, route: Route, request: Request, path_params: dict[str, str]) -> dict[str, Any]:
+    async def _inputs(
+        self, route: Route, request: Request, path_params: dict[str, str]
+    ) -> dict[str, Any]:
         """The handler's arguments, in FastAPI's order: body JSON (400), then the user (401), then models (422)."""
         raw = await request.body() if route.body or route.raw_body else b""
         body = read_body(raw, request.headers.get("content-type")) if route.body else raw
-        values: dict[str, Any] = {**path_params, "client_ip": request.client.host if request.client else "unknown"}
+        values: dict[str, Any] = {
+            **path_params,
+            "client_ip": request.client.host if request.client else "unknown",
+        }
         if route.auth:
             assert self._authenticate is not None
             values["caller"] = self._authenticate(request.headers.get("authorization"))
@@ -145,8 +168,11 @@ class Api:
         elif route.adapter is None or result is None:
             response = Response(status_code=route.status)
         else:
-            response = Response(route.adapter.dump_json(result), status_code=route.status,
-                                media_type="application/json")
+            response = Response(
+                route.adapter.dump_json(result),
+                status_code=route.status,
+                media_type="application/json",
+            )
         for name, value in route.response_headers:
             response.headers.setdefault(name, value)
         return response
@@ -159,9 +185,17 @@ def create_app(name: str, router: Router) -> CORSMiddleware:
     configure(settings.log_level)
     metrics.configure(stage=settings.stage)
     if settings.sentry_dsn.get_secret_value():
-        error_reporting.enable(settings.sentry_dsn.get_secret_value(), stage=settings.stage,
-                               release=settings.app_version)
-    return CORSMiddleware(Api(router, name), allow_origins=list(settings.cors_origins), allow_credentials=False,
-                          allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-                          allow_headers=["Authorization", "Content-Type", "X-Request-Id", "Idempotency-Key"],
-                          expose_headers=["X-Request-Id", "Retry-After"], max_age=600)
+        error_reporting.enable(
+            settings.sentry_dsn.get_secret_value(),
+            stage=settings.stage,
+            release=settings.app_version,
+        )
+    return CORSMiddleware(
+        Api(router, name),
+        allow_origins=list(settings.cors_origins),
+        allow_credentials=False,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "X-Request-Id", "Idempotency-Key"],
+        expose_headers=["X-Request-Id", "Retry-After"],
+        max_age=600,
+    )

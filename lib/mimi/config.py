@@ -38,7 +38,9 @@ class Settings(BaseModel):
     app_version: str = "0.1.0"
     stage: str = LOCAL
     log_level: str = "INFO"
-    sentry_dsn: SecretStr = SecretStr("")  # optional error reporting (lib/mimi/error_reporting.py); off when empty
+    sentry_dsn: SecretStr = SecretStr(
+        ""
+    )  # optional error reporting (lib/mimi/error_reporting.py); off when empty
     cors_origins: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:8000"])
 
     supabase_url: str = "http://127.0.0.1:8000"
@@ -55,8 +57,12 @@ class Settings(BaseModel):
     qstash_next_signing_key: SecretStr = SecretStr("")
     qstash_retries: int = 3
     reading_processor_url: str = "http://127.0.0.1:8000/functions/reading_processor/"
-    stale_reading_after_s: int = 900  # a queued reading never claimed after this is failed and refunded
-    reconcile_url: str = "http://127.0.0.1:8000/functions/reconcile/"  # the URL the nightly schedule signs for
+    stale_reading_after_s: int = (
+        900  # a queued reading never claimed after this is failed and refunded
+    )
+    reconcile_url: str = (
+        "http://127.0.0.1:8000/functions/reconcile/"  # the URL the nightly schedule signs for
+    )
 
     line_channel_id: str = "1234567890"
     line_issuer: str = "https://access.line.me"
@@ -81,7 +87,9 @@ class Settings(BaseModel):
     readings_per_minute: int = 5
     readings_per_day: int = 60
     llm_providers: list[LlmProvider] = Field(default_factory=list)
-    daily_card_max_tokens: int = 900  # the free daily card's output budget (below any provider's own cap)
+    daily_card_max_tokens: int = (
+        900  # the free daily card's output budget (below any provider's own cap)
+    )
 
     stripe_secret_key: SecretStr = SecretStr("")
     stripe_webhook_secret: SecretStr = SecretStr("")

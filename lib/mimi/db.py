@@ -15,7 +15,15 @@ from mimi.admin import errors as admin
 from mimi.auth import errors as auth
 from mimi.config import get_settings
 from mimi.credits import errors as credits
-from mimi.errors import AppError, Conflict, Forbidden, NotFound, RateLimited, ServiceUnavailable, Unauthorized
+from mimi.errors import (
+    AppError,
+    Conflict,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    ServiceUnavailable,
+    Unauthorized,
+)
 from mimi.idempotency import IdempotencyKeyReused, InvalidIdempotencyKey
 from mimi.payments import errors as payments
 from mimi.profile import errors as profile
@@ -26,35 +34,95 @@ from mimi.sharing import errors as sharing
 M = TypeVar("M", bound=BaseModel)
 
 MACHINE_CODE = re.compile(r"^[a-z][a-z0-9_]{2,63}$")
-SQLSTATE_STATUS = {"P0001": 400, "23505": 409, "23503": 409, "23514": 400, "42501": 403, "PGRST116": 404,
-                   "22P02": 400, "22023": 400, "40001": 503, "57014": 503}
+SQLSTATE_STATUS = {
+    "P0001": 400,
+    "23505": 409,
+    "23503": 409,
+    "23514": 400,
+    "42501": 403,
+    "PGRST116": 404,
+    "22P02": 400,
+    "22023": 400,
+    "40001": 503,
+    "57014": 503,
+}
 # what the client is told when the database refuses without one of our codes (its own text names our schema)
-GENERIC_DETAIL = {401: "The database did not accept these credentials.",
-                  403: "You are not allowed to do this.",
-                  404: "Not found.",
-                  409: "The request conflicts with stored data."}
+GENERIC_DETAIL = {
+    401: "The database did not accept these credentials.",
+    403: "You are not allowed to do this.",
+    404: "Not found.",
+    409: "The request conflicts with stored data.",
+}
 
 # Every code the SQL functions raise (private.fail and the raw `raise ... errcode 'PT<status>'`), as its class.
-SQL_ERRORS: dict[str, type[AppError]] = {cls.code: cls for cls in (
-    auth.NotAuthenticated, auth.AccountDeleted, auth.RefreshTokenInvalid, auth.RefreshTokenExpired,
-    credits.WalletNotFound, credits.AccountFrozen, credits.LedgerAppendOnly, credits.InsufficientCredits,
-    credits.InsufficientCoins, credits.InvalidPrice, credits.InvalidAmount, credits.InvalidChanges,
-    credits.AlreadyCheckedIn, credits.AlreadyReferred, credits.ReferralCodeUnknown, credits.SelfReferral,
-    profile.InvalidDisplayName, profile.InvalidLanguage, profile.InvalidLegacyUser, profile.InvalidNotifyLine,
-    readings.ReadingNotFound, readings.ReadingNotQueued, readings.ReadingNotClaimed, readings.ReadingNotCompleted,
-    readings.AlreadyReviewed, readings.InvalidQuestion, readings.InvalidDepth, readings.InvalidAccuracy,
-    readings.InvalidComment, readings.SweepTooEarly, readings.SpreadUnknown, readings.FollowUpLimit,
-    payments.PackageNotFound, payments.PackageNotPurchasable, payments.PaymentIntentConflict,
-    payments.InvalidPaymentIntent,
-    admin.NotAdmin, admin.UserNotFound, admin.InvalidUserQuery, admin.ReasonRequired, admin.InvalidCurrency,
-    admin.InvalidClawback, admin.BalanceWouldGoNegative, admin.InvalidFrozen, admin.DisputeOpen,
-    admin.PaymentNotFound, admin.InvalidResolution, admin.PaymentNotFlagged, admin.PaymentNotCreditable,
-    admin.InvalidReadingState, admin.ReadingNotRetryable, admin.ReadingNotRefundable, admin.ReadingDeleted,
-    admin.SettingNotFound, admin.InvalidSettingValue, admin.InvalidPackage,
-    reconcile.InvalidIntents,
-    sharing.ShareNotFound, sharing.TooManyShares, sharing.InvalidShareToken,
-    IdempotencyKeyReused, InvalidIdempotencyKey, RateLimited,
-)}
+SQL_ERRORS: dict[str, type[AppError]] = {
+    cls.code: cls
+    for cls in (
+        auth.NotAuthenticated,
+        auth.AccountDeleted,
+        auth.RefreshTokenInvalid,
+        auth.RefreshTokenExpired,
+        credits.WalletNotFound,
+        credits.AccountFrozen,
+        credits.LedgerAppendOnly,
+        credits.InsufficientCredits,
+        credits.InsufficientCoins,
+        credits.InvalidPrice,
+        credits.InvalidAmount,
+        credits.InvalidChanges,
+        credits.AlreadyCheckedIn,
+        credits.AlreadyReferred,
+        credits.ReferralCodeUnknown,
+        credits.SelfReferral,
+        profile.InvalidDisplayName,
+        profile.InvalidLanguage,
+        profile.InvalidLegacyUser,
+        profile.InvalidNotifyLine,
+        readings.ReadingNotFound,
+        readings.ReadingNotQueued,
+        readings.ReadingNotClaimed,
+        readings.ReadingNotCompleted,
+        readings.AlreadyReviewed,
+        readings.InvalidQuestion,
+        readings.InvalidDepth,
+        readings.InvalidAccuracy,
+        readings.InvalidComment,
+        readings.SweepTooEarly,
+        readings.SpreadUnknown,
+        readings.FollowUpLimit,
+        payments.PackageNotFound,
+        payments.PackageNotPurchasable,
+        payments.PaymentIntentConflict,
+        payments.InvalidPaymentIntent,
+        admin.NotAdmin,
+        admin.UserNotFound,
+        admin.InvalidUserQuery,
+        admin.ReasonRequired,
+        admin.InvalidCurrency,
+        admin.InvalidClawback,
+        admin.BalanceWouldGoNegative,
+        admin.InvalidFrozen,
+        admin.DisputeOpen,
+        admin.PaymentNotFound,
+        admin.InvalidResolution,
+        admin.PaymentNotFlagged,
+        admin.PaymentNotCreditable,
+        admin.InvalidReadingState,
+        admin.ReadingNotRetryable,
+        admin.ReadingNotRefundable,
+        admin.ReadingDeleted,
+        admin.SettingNotFound,
+        admin.InvalidSettingValue,
+        admin.InvalidPackage,
+        reconcile.InvalidIntents,
+        sharing.ShareNotFound,
+        sharing.TooManyShares,
+        sharing.InvalidShareToken,
+        IdempotencyKeyReused,
+        InvalidIdempotencyKey,
+        RateLimited,
+    )
+}
 
 
 class DatabaseError(ServiceUnavailable):
@@ -69,10 +137,15 @@ class DatabaseUnavailable(ServiceUnavailable):
 
 def _client(key: str, token: str) -> SyncPostgrestClient:
     s = get_settings()
-    headers = {"apikey": key, "Authorization": f"Bearer {token}",
-               "Accept": "application/json", "Content-Type": "application/json"}
-    return SyncPostgrestClient(f"{s.supabase_url}/rest/v1", headers=headers,
-                               http_client=http.client(s.db_timeout_s))
+    headers = {
+        "apikey": key,
+        "Authorization": f"Bearer {token}",
+        "Accept": "application/json",
+        "Content-Type": "application/json",
+    }
+    return SyncPostgrestClient(
+        f"{s.supabase_url}/rest/v1", headers=headers, http_client=http.client(s.db_timeout_s)
+    )
 
 
 @lru_cache(maxsize=1)
@@ -95,12 +168,21 @@ def anon_client() -> SyncPostgrestClient:
 def to_app_error(err: APIError) -> AppError:
     """Map a PostgREST error to an AppError; SQL functions raise their stable code as the message."""
     sqlstate = err.code or ""
-    status = int(sqlstate[2:]) if re.fullmatch(r"PT\d{3}", sqlstate) else SQLSTATE_STATUS.get(sqlstate, 503)
+    status = (
+        int(sqlstate[2:])
+        if re.fullmatch(r"PT\d{3}", sqlstate)
+        else SQLSTATE_STATUS.get(sqlstate, 503)
+    )
     message = err.message or ""
     detail = str(err.details or err.hint or "") or message
     if MACHINE_CODE.match(message) and status < 500:
         return coded_error(message, status, detail)
-    by_status: dict[int, type[AppError]] = {401: Unauthorized, 403: Forbidden, 404: NotFound, 409: Conflict}
+    by_status: dict[int, type[AppError]] = {
+        401: Unauthorized,
+        403: Forbidden,
+        404: NotFound,
+        409: Conflict,
+    }
     if status in by_status:
         return by_status[status](GENERIC_DETAIL[status])
     return DatabaseError("The database could not complete the request. Please try again.")
@@ -112,7 +194,9 @@ def coded_error(code: str, status: int, detail: str) -> AppError:
     if cls is None:  # a code no class names yet (test_sql_codes_have_classes keeps this empty)
         return AppError(detail, code=code, status=status)
     error = cls(detail)
-    error.status = status  # idempotency_key_reused is 409 for another operation, 422 for other parameters
+    error.status = (
+        status  # idempotency_key_reused is 409 for another operation, 422 for other parameters
+    )
     return error
 
 
@@ -135,12 +219,16 @@ def call(client: SyncPostgrestClient, fn: str, params: dict[str, Any] | None = N
     return _execute(client.rpc(fn, params or {}))
 
 
-def call_as(model: type[M], client: SyncPostgrestClient, fn: str, params: dict[str, Any] | None = None) -> M:
+def call_as(
+    model: type[M], client: SyncPostgrestClient, fn: str, params: dict[str, Any] | None = None
+) -> M:
     """Call one SQL function returning a JSON object, read as the model."""
     return model.model_validate(call(client, fn, params))
 
 
-def call_list(model: type[M], client: SyncPostgrestClient, fn: str, params: dict[str, Any] | None = None) -> list[M]:
+def call_list(
+    model: type[M], client: SyncPostgrestClient, fn: str, params: dict[str, Any] | None = None
+) -> list[M]:
     """Call one SQL function returning a JSON array of objects, each read as the model."""
     return [model.model_validate(row) for row in call(client, fn, params)]
 

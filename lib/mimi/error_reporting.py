@@ -18,9 +18,17 @@ def enable(dsn: str, *, stage: str, release: str) -> None:
     import sentry_sdk
     from sentry_sdk.integrations.aws_lambda import AwsLambdaIntegration
 
-    sentry_sdk.init(dsn=dsn, environment=stage, release=release, integrations=[AwsLambdaIntegration()],
-                    default_integrations=False, auto_enabling_integrations=False, send_default_pii=False,
-                    include_local_variables=False, max_request_body_size="never")
+    sentry_sdk.init(
+        dsn=dsn,
+        environment=stage,
+        release=release,
+        integrations=[AwsLambdaIntegration()],
+        default_integrations=False,
+        auto_enabling_integrations=False,
+        send_default_pii=False,
+        include_local_variables=False,
+        max_request_body_size="never",
+    )
     _state["sdk"] = sentry_sdk
 
 

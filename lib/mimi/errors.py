@@ -12,8 +12,15 @@ class AppError(Exception):
     code: str = "bad_request"
     title: str = "Bad request"
 
-    def __init__(self, detail: str, *, code: str | None = None, status: int | None = None,
-                 headers: dict[str, str] | None = None, **extra: Any) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.code = code or type(self).code
@@ -49,12 +56,18 @@ class ValidationFailed(AppError):
 class RateLimited(AppError):
     status, code, title = 429, "rate_limited", "Too many requests"
 
-    def __init__(self, detail: str, *, retry_after_s: int | None = None, code: str | None = None) -> None:
+    def __init__(
+        self, detail: str, *, retry_after_s: int | None = None, code: str | None = None
+    ) -> None:
         if retry_after_s is None:  # the SQL limits say when in their detail, not in a header
             super().__init__(detail, code=code)
             return
-        super().__init__(detail, code=code, headers={"Retry-After": str(max(1, retry_after_s))},
-                         retry_after=max(1, retry_after_s))
+        super().__init__(
+            detail,
+            code=code,
+            headers={"Retry-After": str(max(1, retry_after_s))},
+            retry_after=max(1, retry_after_s),
+        )
 
 
 class ServiceUnavailable(AppError):
@@ -67,16 +80,34 @@ class RateLimitUnavailable(ServiceUnavailable):
     code = "rate_limit_unavailable"
 
 
-TITLES = {400: "Bad request", 401: "Unauthorized", 402: "Payment required", 403: "Forbidden",
-          404: "Not found", 405: "Method not allowed", 406: "Not acceptable", 409: "Conflict",
-          410: "Gone", 413: "Payload too large", 415: "Unsupported media type", 422: "Validation failed",
-          429: "Too many requests", 500: "Internal error", 502: "Bad gateway", 503: "Service unavailable"}
+TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    402: "Payment required",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    410: "Gone",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Validation failed",
+    429: "Too many requests",
+    500: "Internal error",
+    502: "Bad gateway",
+    503: "Service unavailable",
+}
 
 
 def problem(status: int, code: str, detail: str, **extra: Any) -> dict[str, Any]:
     """The problem+json body for a status, code and detail."""
-    body: dict[str, Any] = {"type": f"https://mimivibes.app/problems/{code}",
-                            "title": TITLES.get(status, "Error"), "status": status,
-                            "detail": detail, "code": code}
+    body: dict[str, Any] = {
+        "type": f"https://mimivibes.app/problems/{code}",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
     body.update(extra)
     return body

@@ -31,7 +31,9 @@ def transport() -> httpx.HTTPTransport:
 @lru_cache(maxsize=8)
 def client(timeout_s: float) -> httpx.Client:
     """A client on the shared pool with its own default timeout (a client is only a thin view on the pool)."""
-    return httpx.Client(transport=transport(), timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 3.0)))
+    return httpx.Client(
+        transport=transport(), timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 3.0))
+    )
 
 
 def adopt(sdk_http: Any, timeout_s: float) -> None:
@@ -59,7 +61,9 @@ def _share_tls_with_sdks() -> None:
         if getattr(original, "shared", False):
             return
 
-        def create_ssl_context(verify: Any = True, cert: Any = None, trust_env: bool = True) -> ssl.SSLContext:
+        def create_ssl_context(
+            verify: Any = True, cert: Any = None, trust_env: bool = True
+        ) -> ssl.SSLContext:
             if verify is True and cert is None:
                 return tls()
             made: ssl.SSLContext = original(verify=verify, cert=cert, trust_env=trust_env)

@@ -17,7 +17,12 @@ REDIS_TIMEOUT_S = 3.0
 def redis() -> Redis:
     """The Upstash Redis client of this process, on the shared connection pool."""
     s = get_settings()
-    client = Redis(url=s.upstash_redis_rest_url, token=s.upstash_redis_rest_token.get_secret_value(),
-                   rest_retries=1, rest_retry_interval=0.2, allow_telemetry=False)
+    client = Redis(
+        url=s.upstash_redis_rest_url,
+        token=s.upstash_redis_rest_token.get_secret_value(),
+        rest_retries=1,
+        rest_retry_interval=0.2,
+        allow_telemetry=False,
+    )
     http.adopt(client._http, REDIS_TIMEOUT_S)
     return client

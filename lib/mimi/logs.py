@@ -32,6 +32,10 @@ def configure(level: str) -> None:
 def log(event: str, level: int = logging.INFO, **fields: Any) -> None:
     """Write one JSON line: the event name, the request id and the given fields."""
     if _logger.isEnabledFor(level):
-        line = {"event": event, "level": logging.getLevelName(level).lower(),
-                "request_id": request_id_var.get(), **fields}
+        line = {
+            "event": event,
+            "level": logging.getLevelName(level).lower(),
+            "request_id": request_id_var.get(),
+            **fields,
+        }
         _logger.log(level, json.dumps(line, ensure_ascii=False, default=str))

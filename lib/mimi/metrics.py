@@ -43,11 +43,24 @@ RECONCILIATION_REPAIRS = "ReconciliationRepairs"
 LEDGER_MISMATCHES = "LedgerMismatches"
 UNHANDLED_ERRORS = "UnhandledErrors"
 UNITS: dict[str, Unit] = {
-    READINGS_SUBMITTED: "Count", READINGS_COMPLETED: "Count", READINGS_REJECTED: "Count", READINGS_FAILED: "Count",
-    QUEUE_DELAY: "Milliseconds", TIME_TO_COMPLETED: "Milliseconds", LLM_LATENCY: "Milliseconds",
-    LLM_PROMPT_TOKENS: "Count", LLM_COMPLETION_TOKENS: "Count", LLM_COST_USD: "None",
-    QSTASH_DEAD_LETTERS: "Count", CREDITS_SPENT: "Count", PAYMENTS_SUCCEEDED: "Count", PAYMENTS_REFUNDED: "Count",
-    PAYMENTS_FLAGGED: "Count", STARS_PURCHASED: "Count", RECONCILIATION_REPAIRS: "Count", LEDGER_MISMATCHES: "Count",
+    READINGS_SUBMITTED: "Count",
+    READINGS_COMPLETED: "Count",
+    READINGS_REJECTED: "Count",
+    READINGS_FAILED: "Count",
+    QUEUE_DELAY: "Milliseconds",
+    TIME_TO_COMPLETED: "Milliseconds",
+    LLM_LATENCY: "Milliseconds",
+    LLM_PROMPT_TOKENS: "Count",
+    LLM_COMPLETION_TOKENS: "Count",
+    LLM_COST_USD: "None",
+    QSTASH_DEAD_LETTERS: "Count",
+    CREDITS_SPENT: "Count",
+    PAYMENTS_SUCCEEDED: "Count",
+    PAYMENTS_REFUNDED: "Count",
+    PAYMENTS_FLAGGED: "Count",
+    STARS_PURCHASED: "Count",
+    RECONCILIATION_REPAIRS: "Count",
+    LEDGER_MISMATCHES: "Count",
     UNHANDLED_ERRORS: "Count",
 }
 
@@ -77,16 +90,29 @@ def emit_many(values: Mapping[str, tuple[float | None, Unit]], **dims: str) -> N
 
 def _line(values: Mapping[str, tuple[float | None, Unit]], dims: Mapping[str, str]) -> str | None:
     """The EMF JSON document, or None when no value is a finite number."""
-    points = {name: float(v) for name, (v, _) in values.items() if isinstance(v, int | float) and math.isfinite(v)}
+    points = {
+        name: float(v)
+        for name, (v, _) in values.items()
+        if isinstance(v, int | float) and math.isfinite(v)
+    }
     if not points:
         return None
     dim_values = {k: str(v)[:250] for k, v in dims.items() if v is not None and str(v)}
     dim_sets = [["Stage"], ["Stage", *dim_values]] if dim_values else [["Stage"]]
     definitions = [{"Name": name, "Unit": values[name][1]} for name in points]
-    doc = {"_aws": {"Timestamp": int(time.time() * 1000),
-                    "CloudWatchMetrics": [{"Namespace": NAMESPACE, "Dimensions": dim_sets, "Metrics": definitions}]},
-           "Stage": _context["Stage"], **dim_values, **points,
-           "function": function_var.get(), "request_id": request_id_var.get()}
+    doc = {
+        "_aws": {
+            "Timestamp": int(time.time() * 1000),
+            "CloudWatchMetrics": [
+                {"Namespace": NAMESPACE, "Dimensions": dim_sets, "Metrics": definitions}
+            ],
+        },
+        "Stage": _context["Stage"],
+        **dim_values,
+        **points,
+        "function": function_var.get(),
+        "request_id": request_id_var.get(),
+    }
     return json.dumps(doc, separators=(",", ":"), allow_nan=False)
 
 
@@ -101,9 +127,13 @@ def since_ms(start: datetime | None, end: datetime | None) -> float | None:
     return round(elapsed.total_seconds() * 1000, 1)
 
 
-def reconciliation_repairs(*, payments_applied: int = 0, readings_refunded: int = 0,
-                           ledger_mismatches: int = 0) -> None:
+def reconciliation_repairs(
+    *, payments_applied: int = 0, readings_refunded: int = 0, ledger_mismatches: int = 0
+) -> None:
     """The nightly reconciliation's counts: one ReconciliationRepairs point per kind, and any ledger mismatches."""
-    for kind, count in (("payment_applied", payments_applied), ("reading_refunded", readings_refunded)):
+    for kind, count in (
+        ("payment_applied", payments_applied),
+        ("reading_refunded", readings_refunded),
+    ):
         emit(RECONCILIATION_REPAIRS, count, "Count", Kind=kind)
     emit(LEDGER_MISMATCHES, ledger_mismatches)

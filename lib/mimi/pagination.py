@@ -24,7 +24,9 @@ class InvalidCursor(ValidationFailed):
 
 class Page(BaseModel, Generic[T]):
     items: list[T]
-    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null on the last page.")
+    next_cursor: str | None = Field(
+        description="Pass as ?cursor= for the next page; null on the last page."
+    )
 
 
 @dataclass(frozen=True)
@@ -38,10 +40,15 @@ class PageRequest:
 class PageQuery(BaseModel):
     """The query of a paged list: ?limit=&cursor=, parsed into a PageRequest by by_uuid() or by_seq()."""
 
-    limit: int = Field(default=20, json_schema_extra={"minimum": 1, "maximum": MAX_LIMIT},
-                       description=f"Items per page, 1 to {MAX_LIMIT}.")
-    cursor: str | None = Field(default=None, description="The next_cursor of the previous page; "
-                                                         "left out for the first page.")
+    limit: int = Field(
+        default=20,
+        json_schema_extra={"minimum": 1, "maximum": MAX_LIMIT},
+        description=f"Items per page, 1 to {MAX_LIMIT}.",
+    )
+    cursor: str | None = Field(
+        default=None,
+        description="The next_cursor of the previous page; left out for the first page.",
+    )
 
     def by_uuid(self) -> PageRequest:
         """A page over a uuid key; 422 invalid_cursor, then 422 for a limit out of range."""
@@ -66,7 +73,11 @@ def decode_cursor(cursor: str | None) -> str | None:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (ValueError, UnicodeDecodeError):
         raise InvalidCursor(NOT_OURS) from None
-    if not raw or len(raw) > 64 or not raw.replace("-", "").replace(":", "").replace(".", "").isalnum():
+    if (
+        not raw
+        or len(raw) > 64
+        or not raw.replace("-", "").replace(":", "").replace(".", "").isalnum()
+    ):
         raise InvalidCursor(NOT_OURS)
     return raw
 
@@ -75,7 +86,9 @@ def decode_seq_cursor(cursor: str | None) -> str | None:
     """The row number a cursor over an integer key points after; 422 when it is not one."""
     position = decode_cursor(cursor)
     # ASCII digits only: str.isdigit() also accepts Thai and superscript digits, which Postgres cannot read
-    if position is not None and not (position.isascii() and position.isdigit() and int(position) <= MAX_SEQ):
+    if position is not None and not (
+        position.isascii() and position.isdigit() and int(position) <= MAX_SEQ
+    ):
         raise InvalidCursor(NOT_OURS)
     return position
 
@@ -93,11 +106,15 @@ def decode_uuid_cursor(cursor: str | None) -> str | None:
 
 def check_limit(limit: int) -> int:
     if not 1 <= limit <= MAX_LIMIT:
-        raise ValidationFailed(f"limit: must be between 1 and {MAX_LIMIT}", code="validation_failed")
+        raise ValidationFailed(
+            f"limit: must be between 1 and {MAX_LIMIT}", code="validation_failed"
+        )
     return limit
 
 
-def page_of(rows: list[T], page: PageRequest, key: Callable[[T], object]) -> tuple[list[T], str | None]:
+def page_of(
+    rows: list[T], page: PageRequest, key: Callable[[T], object]
+) -> tuple[list[T], str | None]:
     """Split limit+1 fetched rows into a page and the cursor of the next one (made from the last row's key)."""
     items = rows[: page.limit]
     more = len(rows) > page.limit

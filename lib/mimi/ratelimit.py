@@ -17,11 +17,16 @@ from mimi.logs import log
 @lru_cache(maxsize=32)
 def limiter(name: str, max_requests: int, window_s: int) -> Ratelimit:
     """A sliding-window limiter, one per (name, size), reused while warm."""
-    return Ratelimit(redis=redis(), limiter=SlidingWindow(max_requests=max_requests, window=window_s),
-                     prefix=f"mimi:rl:{name}")
+    return Ratelimit(
+        redis=redis(),
+        limiter=SlidingWindow(max_requests=max_requests, window=window_s),
+        prefix=f"mimi:rl:{name}",
+    )
 
 
-def enforce(name: str, identifier: str, max_requests: int, window_s: int, *, fail_open: bool) -> None:
+def enforce(
+    name: str, identifier: str, max_requests: int, window_s: int, *, fail_open: bool
+) -> None:
     """Count one request; 429 with Retry-After when over the limit."""
     try:
         result = limiter(name, max_requests, window_s).limit(identifier)
@@ -32,4 +37,6 @@ def enforce(name: str, identifier: str, max_requests: int, window_s: int, *, fai
         raise RateLimitUnavailable("Please try again in a moment.") from None
     if not result.allowed:
         retry_after = max(1, math.ceil(result.reset - time.time()))
-        raise RateLimited(f"Too many requests; try again in {retry_after} s.", retry_after_s=retry_after)
+        raise RateLimited(
+            f"Too many requests; try again in {retry_after} s.", retry_after_s=retry_after
+        )

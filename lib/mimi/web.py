@@ -20,7 +20,13 @@ PATH_PARAM = re.compile(r"{([a-z_][a-z0-9_]*)}")
 INPUTS = {"body", "caller", "query", "client_ip"}
 MISSING = object()
 # the settings every function called by the LIFF app with a user's token reads (verify only: public keys)
-USER_API = ("cors_origins", "supabase_url", "supabase_anon_key", "app_jwt_public_keys", "app_jwt_issuer")
+USER_API = (
+    "cors_origins",
+    "supabase_url",
+    "supabase_anon_key",
+    "app_jwt_public_keys",
+    "app_jwt_issuer",
+)
 
 
 class MalformedJson(Exception):
@@ -52,7 +58,9 @@ class Route:
     handler: Handler
     body: type[BaseModel] | None = None  # a JSON body validated by this model
     raw_body: bool = False  # the handler gets the body bytes as sent (signed webhooks)
-    raw_model: type[BaseModel] | None = None  # what a raw body holds, for the document (the handler parses it)
+    raw_model: type[BaseModel] | None = (
+        None  # what a raw body holds, for the document (the handler parses it)
+    )
     query: type[BaseModel] | None = None
     headers: tuple[str, ...] = ()  # request headers passed to the handler (optional strings)
     response: Any = None  # a pydantic model, or e.g. list[Model]; None: no JSON body
@@ -71,8 +79,11 @@ class Route:
     def pattern(self) -> re.Pattern[str]:
         """The path as a regex: each {name} matches one non-empty segment."""
         parts = PATH_PARAM.split(self.path)  # literal, name, literal, ...
-        return re.compile("^" + "".join(f"(?P<{p}>[^/]+)" if i % 2 else re.escape(p) for i, p in enumerate(parts))
-                          + "$")
+        return re.compile(
+            "^"
+            + "".join(f"(?P<{p}>[^/]+)" if i % 2 else re.escape(p) for i, p in enumerate(parts))
+            + "$"
+        )
 
     @cached_property
     def adapter(self) -> TypeAdapter[Any] | None:
@@ -100,13 +111,21 @@ class Router:
 
         def register(handler: Handler) -> Handler:
             params = frozenset(inspect.signature(handler).parameters)
-            available = INPUTS | set(PATH_PARAM.findall(path)) | {_arg_name(h) for h in options.get("headers", ())}
+            available = (
+                INPUTS
+                | set(PATH_PARAM.findall(path))
+                | {_arg_name(h) for h in options.get("headers", ())}
+            )
             if params - available:
                 raise TypeError(f"{handler.__name__}: cannot supply {sorted(params - available)}")
             if set(options.get("parse", ())) - available:
-                raise TypeError(f"{handler.__name__}: cannot parse {sorted(set(options['parse']) - available)}")
+                raise TypeError(
+                    f"{handler.__name__}: cannot parse {sorted(set(options['parse']) - available)}"
+                )
             summary = (handler.__doc__ or "").strip().split("\n")[0]
-            self.routes.append(Route(method, path, handler, summary=summary, params=params, **options))
+            self.routes.append(
+                Route(method, path, handler, summary=summary, params=params, **options)
+            )
             return handler
 
         return register
@@ -151,7 +170,9 @@ def is_json(content_type: str | None) -> bool:
     if not content_type:
         return False
     kind = content_type.split(";", 1)[0].strip().lower()
-    return kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json"))
+    return kind == "application/json" or (
+        kind.startswith("application/") and kind.endswith("+json")
+    )
 
 
 def errors_of(exc: ValidationError, where: str) -> list[dict[str, Any]]:

@@ -9,15 +9,26 @@ from pathlib import Path
 
 from mimi_local.stack import ROOT_DIR, STAND_INS, LocalStack
 
-CLIENT_ENV = ("SUPABASE_URL", "SUPABASE_ANON_KEY", "UPSTASH_REDIS_REST_URL", "QSTASH_URL", "LINE_JWKS_URL",
-              "STRIPE_API_BASE")
+CLIENT_ENV = (
+    "SUPABASE_URL",
+    "SUPABASE_ANON_KEY",
+    "UPSTASH_REDIS_REST_URL",
+    "QSTASH_URL",
+    "LINE_JWKS_URL",
+    "STRIPE_API_BASE",
+)
 
 
 def banner(stack: LocalStack) -> str:
     """What a developer needs: every URL and the env a client needs."""
     env = stack.env()
-    lines = [f"MiMiVibes local stack on {stack.url}", "", f"dev console (the LIFF app's part): {stack.url}/", "",
-             "functions:"]
+    lines = [
+        f"MiMiVibes local stack on {stack.url}",
+        "",
+        f"dev console (the LIFF app's part): {stack.url}/",
+        "",
+        "functions:",
+    ]
     lines += [f"  {name:<18} {stack.url}/functions/{name}/" for name in sorted(stack.functions)]
     lines += ["", "stand-ins:"]
     lines += [f"  {label:<18} {stack.url}{prefix}" for label, prefix in STAND_INS]
@@ -28,16 +39,23 @@ def banner(stack: LocalStack) -> str:
 
 def try_this(url: str) -> list[str]:
     """Three curl lines (jq needed) that log a dev user in and ask Mimi, then how to poll the reading."""
-    login = (f"ACCESS=$(curl -s -X POST {url}/functions/auth/line -H 'content-type: application/json' "
-             f"-d \"{{\\\"id_token\\\":\\\"$TOKEN\\\"}}\" | jq -r .access_token)")
-    ask = (f"READING=$(curl -s -X POST {url}/functions/readings/ -H \"authorization: Bearer $ACCESS\" "
-           f"-H 'content-type: application/json' -d '{{\"question\":\"ความรักของฉันในเดือนนี้จะเป็นอย่างไร\"}}' "
-           f"| jq -r .id)")
-    return ["try this (needs curl and jq):",
-            f"  TOKEN=$(curl -s -X POST {url}/line/dev/id_token -d '{{\"name\":\"Mali\"}}' | jq -r .id_token)",
-            f"  {login}", f"  {ask}",
-            "then poll until status is completed:",
-            f"  curl -s {url}/functions/readings/$READING -H \"authorization: Bearer $ACCESS\" | jq .status"]
+    login = (
+        f"ACCESS=$(curl -s -X POST {url}/functions/auth/line -H 'content-type: application/json' "
+        f'-d "{{\\"id_token\\":\\"$TOKEN\\"}}" | jq -r .access_token)'
+    )
+    ask = (
+        f'READING=$(curl -s -X POST {url}/functions/readings/ -H "authorization: Bearer $ACCESS" '
+        f"-H 'content-type: application/json' -d '{{\"question\":\"ความรักของฉันในเดือนนี้จะเป็นอย่างไร\"}}' "
+        f"| jq -r .id)"
+    )
+    return [
+        "try this (needs curl and jq):",
+        f'  TOKEN=$(curl -s -X POST {url}/line/dev/id_token -d \'{{"name":"Mali"}}\' | jq -r .id_token)',
+        f"  {login}",
+        f"  {ask}",
+        "then poll until status is completed:",
+        f'  curl -s {url}/functions/readings/$READING -H "authorization: Bearer $ACCESS" | jq .status',
+    ]
 
 
 def main() -> None:

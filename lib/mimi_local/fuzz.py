@@ -27,8 +27,12 @@ REPORTS = ROOT_DIR / ".fuzz"
 
 def access_token(stack: LocalStack) -> str:
     """A fresh dev user's access token, through the real auth function."""
-    id_token = issue_id_token(stack.secrets["line_keys"][0], stack.channel_id, "U" + secrets.token_hex(16), "Fuzz")
-    response = httpx.post(f"{stack.url}/functions/auth/line", json={"id_token": id_token}, timeout=30)
+    id_token = issue_id_token(
+        stack.secrets["line_keys"][0], stack.channel_id, "U" + secrets.token_hex(16), "Fuzz"
+    )
+    response = httpx.post(
+        f"{stack.url}/functions/auth/line", json={"id_token": id_token}, timeout=30
+    )
     response.raise_for_status()
     token: str = response.json()["access_token"]
     return token
@@ -37,8 +41,23 @@ def access_token(stack: LocalStack) -> str:
 def command(url: str, report: Path, token: str | None, extra: list[str]) -> list[str]:
     """The schemathesis command line of one run."""
     tool = str(Path(sys.executable).with_name("schemathesis"))
-    args = [tool, "--config-file", str(CONFIG), "run", str(DOCUMENT), "--url", url, "--checks", "all",
-            "--report", "junit,ndjson", "--report-dir", str(report), "--request-timeout", "15"]
+    args = [
+        tool,
+        "--config-file",
+        str(CONFIG),
+        "run",
+        str(DOCUMENT),
+        "--url",
+        url,
+        "--checks",
+        "all",
+        "--report",
+        "junit,ndjson",
+        "--report-dir",
+        str(report),
+        "--request-timeout",
+        "15",
+    ]
     if token:
         args += ["--header", f"Authorization: Bearer {token}"]
     return args + extra
@@ -48,8 +67,12 @@ def run(extra: list[str], only: str | None = None) -> int:
     """Start a stack, run each wanted pass, stop the stack; the worst exit status."""
     worst = 0
     with tempfile.TemporaryDirectory(prefix="mimi-fuzz-") as data:
-        stack = LocalStack(Path(data), port=free_port(), qstash_backoff_scale=0.01,
-                           extra_env={"LOG_LEVEL": "ERROR"})  # the functions' JSON logs would bury the report
+        stack = LocalStack(
+            Path(data),
+            port=free_port(),
+            qstash_backoff_scale=0.01,
+            extra_env={"LOG_LEVEL": "ERROR"},
+        )  # the functions' JSON logs would bury the report
         stack.start()
         try:
             for name, token in (("with-token", access_token(stack)), ("without-token", None)):
@@ -58,8 +81,11 @@ def run(extra: list[str], only: str | None = None) -> int:
                 started = time.monotonic()
                 print(f"== schemathesis, {name}, against {stack.url}", flush=True)
                 status = subprocess.call(command(stack.url, REPORTS / name, token, extra))  # noqa: S603
-                print(f"== {name}: exit {status} in {time.monotonic() - started:.0f} s; report in "
-                      f"{(REPORTS / name).relative_to(ROOT_DIR)}", flush=True)
+                print(
+                    f"== {name}: exit {status} in {time.monotonic() - started:.0f} s; report in "
+                    f"{(REPORTS / name).relative_to(ROOT_DIR)}",
+                    flush=True,
+                )
                 worst = max(worst, status)
         finally:
             stack.stop()

@@ -21,7 +21,12 @@ from starlette.types import Receive, Scope, Send
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = ROOT / "functions"
-TEXT_TYPES = ("application/json", "text/", "application/x-www-form-urlencoded", "application/problem+json")
+TEXT_TYPES = (
+    "application/json",
+    "text/",
+    "application/x-www-form-urlencoded",
+    "application/problem+json",
+)
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
@@ -65,22 +70,43 @@ def _is_text(content_type: str, body: bytes) -> bool:
     return True
 
 
-def build_event(method: str, path: str, query: str, headers: dict[str, str], body: bytes,
-                source_ip: str = "127.0.0.1") -> dict[str, Any]:
+def build_event(
+    method: str,
+    path: str,
+    query: str,
+    headers: dict[str, str],
+    body: bytes,
+    source_ip: str = "127.0.0.1",
+) -> dict[str, Any]:
     """A function-URL event (payload format 2.0) as AWS sends it."""
     now = datetime.now(UTC)
     text = _is_text(headers.get("content-type", ""), body)
     cookies = [c.strip() for c in headers.pop("cookie", "").split(";") if c.strip()]
     params = {k: v for k, _, v in (p.partition("=") for p in query.split("&") if p)}
     event: dict[str, Any] = {
-        "version": "2.0", "routeKey": "$default", "rawPath": path or "/", "rawQueryString": query,
-        "headers": headers, "requestContext": {
-            "accountId": "anonymous", "apiId": "local", "domainName": "local.lambda-url.localhost",
-            "domainPrefix": "local", "requestId": str(uuid.uuid4()), "routeKey": "$default",
-            "stage": "$default", "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path or "/",
+        "rawQueryString": query,
+        "headers": headers,
+        "requestContext": {
+            "accountId": "anonymous",
+            "apiId": "local",
+            "domainName": "local.lambda-url.localhost",
+            "domainPrefix": "local",
+            "requestId": str(uuid.uuid4()),
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
             "timeEpoch": int(now.timestamp() * 1000),
-            "http": {"method": method, "path": path or "/", "protocol": "HTTP/1.1",
-                     "sourceIp": source_ip, "userAgent": headers.get("user-agent", "")}},
+            "http": {
+                "method": method,
+                "path": path or "/",
+                "protocol": "HTTP/1.1",
+                "sourceIp": source_ip,
+                "userAgent": headers.get("user-agent", ""),
+            },
+        },
         "isBase64Encoded": not text,
     }
     if cookies:
@@ -120,7 +146,9 @@ def _ensure_thread_event_loop() -> None:
 class FunctionApp:
     """An ASGI app that runs one function exactly as a Lambda function URL would."""
 
-    def __init__(self, name: str, timeout_s: float = 30.0, limiter: anyio.CapacityLimiter | None = None):
+    def __init__(
+        self, name: str, timeout_s: float = 30.0, limiter: anyio.CapacityLimiter | None = None
+    ):
         self.name = name
         self.timeout_s = timeout_s
         self.limiter = limiter
@@ -133,8 +161,9 @@ class FunctionApp:
 
     def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
         _ensure_thread_event_loop()
-        context = LambdaContext(self.name, event["requestContext"]["requestId"],
-                                time.monotonic() + self.timeout_s)
+        context = LambdaContext(
+            self.name, event["requestContext"]["requestId"], time.monotonic() + self.timeout_s
+        )
         return self.handler()(event, context)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -144,9 +173,15 @@ class FunctionApp:
         for key, value in request.headers.items():
             headers[key] = f"{headers[key]},{value}" if key in headers else value
         root, path = scope.get("root_path", ""), scope["path"]
-        path = path[len(root):] if root and path.startswith(root) else path
+        path = path[len(root) :] if root and path.startswith(root) else path
         client = request.client.host if request.client else "127.0.0.1"
-        event = build_event(request.method, path or "/", scope.get("query_string", b"").decode(), headers,
-                            body, client)
+        event = build_event(
+            request.method,
+            path or "/",
+            scope.get("query_string", b"").decode(),
+            headers,
+            body,
+            client,
+        )
         result = await anyio.to_thread.run_sync(self.invoke, event, limiter=self.limiter)
         await to_response(result)(scope, receive, send)

@@ -34,15 +34,21 @@ def _apply_dir(conn: psycopg.Connection, directory: Path, kind: str) -> list[str
         sql = path.read_text()
         digest = hashlib.sha256(sql.encode()).hexdigest()
         with conn.transaction():
-            row = conn.execute("select checksum from mimi_migrations.applied where filename = %s for update",
-                               (name,)).fetchone()
+            row = conn.execute(
+                "select checksum from mimi_migrations.applied where filename = %s for update",
+                (name,),
+            ).fetchone()
             if row:
                 if row[0] != digest:
-                    raise RuntimeError(f"{name} changed after it was applied; add a new migration instead")
+                    raise RuntimeError(
+                        f"{name} changed after it was applied; add a new migration instead"
+                    )
                 continue
             conn.execute(sql.encode())
-            conn.execute("insert into mimi_migrations.applied (filename, checksum) values (%s, %s)",
-                         (name, digest))
+            conn.execute(
+                "insert into mimi_migrations.applied (filename, checksum) values (%s, %s)",
+                (name, digest),
+            )
         applied.append(name)
     return applied
 

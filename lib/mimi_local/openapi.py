@@ -37,15 +37,16 @@ BEARER_CODES = ("auth_required", "token_invalid", "token_expired")
 DATABASE_CODES = ("database_unavailable", "database_error")
 SIGNATURES = {
     "Upstash-Signature": "QStash's signature of this delivery: a JWT (HS256, the current or next signing key) "
-                         "whose `sub` is this URL and `body` the SHA-256 of the raw body. Unsigned or wrongly "
-                         "signed deliveries answer 401 `invalid_signature`.",
+    "whose `sub` is this URL and `body` the SHA-256 of the raw body. Unsigned or wrongly "
+    "signed deliveries answer 401 `invalid_signature`.",
     "Stripe-Signature": "Stripe's webhook signature of the raw body (`t=...,v1=...`, the endpoint secret). "
-                        "A missing or wrong signature answers 400 `invalid_signature`.",
+    "A missing or wrong signature answers 400 `invalid_signature`.",
 }
 IDEMPOTENCY_KEY = (
     "Optional. 8 to 100 printable ASCII characters (anything else answers 422 `invalid_idempotency_key`). "
     "A retry with the same key applies the change once and answers as the first call did; without a key "
-    "every call is a new operation.")
+    "every call is a new operation."
+)
 INFO = """The MiMiVibes backend: one AWS Lambda per function, each behind its own function URL. In this
 document each function's routes sit under `/functions/<name>/`, as the dev server (`make dev`) mounts them;
 in production that prefix is the function's own URL.
@@ -59,7 +60,11 @@ def router_module(name: str) -> str:
     """The module a function's handler.py imports its `router` from (read, not imported: no settings needed)."""
     tree = ast.parse((FUNCTIONS / name / "handler.py").read_text())
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and any(a.name == "router" for a in node.names):
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module
+            and any(a.name == "router" for a in node.names)
+        ):
             return node.module
     raise LookupError(f"functions/{name}/handler.py imports no router")
 
@@ -73,7 +78,9 @@ def routers() -> dict[str, Router]:
 
 
 def function_doc(name: str) -> str:
-    return (ast.get_docstring(ast.parse((FUNCTIONS / name / "handler.py").read_text())) or name).strip()
+    return (
+        ast.get_docstring(ast.parse((FUNCTIONS / name / "handler.py").read_text())) or name
+    ).strip()
 
 
 def error_codes(route: Route) -> dict[int, list[str]]:
@@ -129,44 +136,89 @@ def _key(kind: Any) -> str:
 
 def _problem_schemas() -> dict[str, Any]:
     problem = {
-        "type": "object", "title": "Problem",
+        "type": "object",
+        "title": "Problem",
         "description": "An RFC 9457 problem: the status again, a stable machine `code` and a human `detail`.",
         "required": ["type", "title", "status", "detail", "code", "request_id"],
         "properties": {
-            "type": {"type": "string", "format": "uri", "description": "https://mimivibes.app/problems/<code>"},
+            "type": {
+                "type": "string",
+                "format": "uri",
+                "description": "https://mimivibes.app/problems/<code>",
+            },
             "title": {"type": "string", "description": "The status's title, e.g. Not found."},
             "status": {"type": "integer", "minimum": 400, "maximum": 599},
-            "detail": {"type": "string", "description": "For people; may change. Branch on `code`, not on this."},
-            "code": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$",
-                     "description": "Stable machine code; each operation lists the ones it can answer."},
-            "request_id": {"type": "string", "description": "Also sent as the X-Request-Id header."},
-            "retry_after": {"type": "integer", "minimum": 1, "description": "429 only: seconds to wait."},
+            "detail": {
+                "type": "string",
+                "description": "For people; may change. Branch on `code`, not on this.",
+            },
+            "code": {
+                "type": "string",
+                "pattern": "^[a-z][a-z0-9_]*$",
+                "description": "Stable machine code; each operation lists the ones it can answer.",
+            },
+            "request_id": {
+                "type": "string",
+                "description": "Also sent as the X-Request-Id header.",
+            },
+            "retry_after": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "429 only: seconds to wait.",
+            },
         },
         "additionalProperties": True,
     }
     field_error = {
-        "type": "object", "title": "FieldError", "required": ["loc", "msg", "type"],
-        "properties": {"loc": {"type": "array", "items": {"type": ["string", "integer"]},
-                               "description": "Where: body, query, path or header, then the field path."},
-                       "msg": {"type": "string"}, "type": {"type": "string", "description": "pydantic's type."}},
+        "type": "object",
+        "title": "FieldError",
+        "required": ["loc", "msg", "type"],
+        "properties": {
+            "loc": {
+                "type": "array",
+                "items": {"type": ["string", "integer"]},
+                "description": "Where: body, query, path or header, then the field path.",
+            },
+            "msg": {"type": "string"},
+            "type": {"type": "string", "description": "pydantic's type."},
+        },
     }
     validation = {
         "title": "ValidationProblem",
         "description": "A 422 problem. When the request failed its model (`validation_failed`), `errors` lists "
-                       "every failing field; other 422 codes (a check made past the model) carry no `errors`.",
-        "allOf": [{"$ref": REF.format(model="Problem")},
-                  {"type": "object", "properties": {"errors": {"type": "array", "minItems": 1,
-                                                               "items": {"$ref": REF.format(model="FieldError")}}}}],
+        "every failing field; other 422 codes (a check made past the model) carry no `errors`.",
+        "allOf": [
+            {"$ref": REF.format(model="Problem")},
+            {
+                "type": "object",
+                "properties": {
+                    "errors": {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {"$ref": REF.format(model="FieldError")},
+                    }
+                },
+            },
+        ],
     }
     return {"Problem": problem, "FieldError": field_error, "ValidationProblem": validation}
 
 
 HEADERS = {
-    "X-Request-Id": {"description": "The request's id (the caller's X-Request-Id, or a new one); in every log line.",
-                     "required": True, "schema": {"type": "string"}},
-    "Retry-After": {"description": "Seconds to wait before trying again.", "required": True,
-                    "schema": {"type": "string", "pattern": "^[1-9][0-9]*$"}},
-    "WWW-Authenticate": {"description": "`Bearer` when the token is missing.", "schema": {"type": "string"}},
+    "X-Request-Id": {
+        "description": "The request's id (the caller's X-Request-Id, or a new one); in every log line.",
+        "required": True,
+        "schema": {"type": "string"},
+    },
+    "Retry-After": {
+        "description": "Seconds to wait before trying again.",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[1-9][0-9]*$"},
+    },
+    "WWW-Authenticate": {
+        "description": "`Bearer` when the token is missing.",
+        "schema": {"type": "string"},
+    },
 }
 
 
@@ -178,9 +230,14 @@ class Operation:
         self.body = builder.want(_key(route.body), route.body, "validation") if route.body else None
         if route.raw_model:
             self.body = builder.want(_key(route.raw_model), route.raw_model, "validation")
-        self.query = builder.want(_key(route.query), route.query, "validation") if route.query else None
-        self.response = (builder.want(_key(route.response), route.response, "serialization")
-                         if route.response is not None else None)
+        self.query = (
+            builder.want(_key(route.query), route.query, "validation") if route.query else None
+        )
+        self.response = (
+            builder.want(_key(route.response), route.response, "serialization")
+            if route.response is not None
+            else None
+        )
 
     @property
     def path(self) -> str:
@@ -188,14 +245,21 @@ class Operation:
 
     def render(self, defs: dict[str, Any]) -> dict[str, Any]:
         route = self.route
-        op: dict[str, Any] = {"tags": [self.function], "operationId": f"{self.function}.{route.handler.__name__}",
-                              "summary": route.summary, "description": self.description(),
-                              "parameters": self.parameters(defs), "responses": self.responses()}
+        op: dict[str, Any] = {
+            "tags": [self.function],
+            "operationId": f"{self.function}.{route.handler.__name__}",
+            "summary": route.summary,
+            "description": self.description(),
+            "parameters": self.parameters(defs),
+            "responses": self.responses(),
+        }
         if not op["parameters"]:
             del op["parameters"]
         if self.body:
-            op["requestBody"] = {"required": True, "content": {
-                "application/json": {"schema": self.builder.refs[self.body]}}}
+            op["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": self.builder.refs[self.body]}},
+            }
         op["security"] = [{"bearer": []}] if route.auth else []
         return op
 
@@ -216,35 +280,74 @@ class Operation:
 
     def parameters(self, defs: dict[str, Any]) -> list[dict[str, Any]]:
         params: list[dict[str, Any]] = [
-            {"name": name, "in": "path", "required": True,
-             "description": "A reading id (a UUID); any other value answers 404.",
-             "schema": {"type": "string", "format": "uuid"}} for name in self.route.path_params]
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "description": "A reading id (a UUID); any other value answers 404.",
+                "schema": {"type": "string", "format": "uuid"},
+            }
+            for name in self.route.path_params
+        ]
         if self.query:
             params += _query_parameters(self.builder.refs[self.query], defs)
         for header in self.route.headers:
             if header in SIGNATURES:
-                params.append({"name": header, "in": "header", "required": True, "description": SIGNATURES[header],
-                               "schema": {"type": "string", "minLength": 1}})
+                params.append(
+                    {
+                        "name": header,
+                        "in": "header",
+                        "required": True,
+                        "description": SIGNATURES[header],
+                        "schema": {"type": "string", "minLength": 1},
+                    }
+                )
             elif header == "Idempotency-Key":
-                params.append({"name": header, "in": "header", "required": False, "description": IDEMPOTENCY_KEY,
-                               "schema": {"type": "string", "minLength": 8, "maxLength": 100,
-                                          "pattern": "^[!-~]([ -~]*[!-~])?$"}})
+                params.append(
+                    {
+                        "name": header,
+                        "in": "header",
+                        "required": False,
+                        "description": IDEMPOTENCY_KEY,
+                        "schema": {
+                            "type": "string",
+                            "minLength": 8,
+                            "maxLength": 100,
+                            "pattern": "^[!-~]([ -~]*[!-~])?$",
+                        },
+                    }
+                )
             else:
-                params.append({"name": header, "in": "header", "required": False, "schema": {"type": "string"}})
+                params.append(
+                    {
+                        "name": header,
+                        "in": "header",
+                        "required": False,
+                        "schema": {"type": "string"},
+                    }
+                )
         return params
 
     def responses(self) -> dict[str, Any]:
         route, out = self.route, {}
         headers: dict[str, Any] = {"X-Request-Id": HEADERS["X-Request-Id"]}
-        headers.update({name: {"required": True, "schema": {"type": "string", "const": value}}
-                        for name, value in route.response_headers})
+        headers.update(
+            {
+                name: {"required": True, "schema": {"type": "string", "const": value}}
+                for name, value in route.response_headers
+            }
+        )
         for status in (route.status, *route.also):
-            answer: dict[str, Any] = {"description": TITLES.get(status, "OK") if status >= 300 else "OK",
-                                      "headers": headers}
+            answer: dict[str, Any] = {
+                "description": TITLES.get(status, "OK") if status >= 300 else "OK",
+                "headers": headers,
+            }
             if status == 204 or self.response is None:
                 answer["description"] = "No content." if status == 204 else "OK"
             else:
-                answer["content"] = {"application/json": {"schema": self.builder.refs[self.response]}}
+                answer["content"] = {
+                    "application/json": {"schema": self.builder.refs[self.response]}
+                }
             out[str(status)] = answer
         for status, codes in error_codes(route).items():
             out[str(status)] = _problem_response(status, codes)
@@ -259,9 +362,12 @@ def _problem_response(status: int, codes: list[str]) -> dict[str, Any]:
         headers["Retry-After"] = HEADERS["Retry-After"]
     if status == 401:
         headers["WWW-Authenticate"] = HEADERS["WWW-Authenticate"]
-    return {"description": f"{TITLES.get(status, 'Error')}. Codes: {listed}.", "headers": headers,
-            "content": {PROBLEM: {"schema": {"$ref": REF.format(model=schema)}}},
-            "x-codes": codes}
+    return {
+        "description": f"{TITLES.get(status, 'Error')}. Codes: {listed}.",
+        "headers": headers,
+        "content": {PROBLEM: {"schema": {"$ref": REF.format(model=schema)}}},
+        "x-codes": codes,
+    }
 
 
 def _query_parameters(ref: dict[str, Any], defs: dict[str, Any]) -> list[dict[str, Any]]:
@@ -270,7 +376,9 @@ def _query_parameters(ref: dict[str, Any], defs: dict[str, Any]) -> list[dict[st
     params = []
     for name, prop in model.get("properties", {}).items():
         schema = {k: v for k, v in prop.items() if k not in {"title", "description"}}
-        if "anyOf" in schema:  # a query value is never JSON null: `T | None` means "may be left out"
+        if (
+            "anyOf" in schema
+        ):  # a query value is never JSON null: `T | None` means "may be left out"
             kinds = [s for s in schema.pop("anyOf") if s != {"type": "null"}]
             schema.update(kinds[0] if len(kinds) == 1 else {"anyOf": kinds})
             if schema.get("default", 0) is None:
@@ -286,7 +394,11 @@ def build(tables: dict[str, Router] | None = None) -> dict[str, Any]:
     """The whole document."""
     tables = tables if tables is not None else routers()
     builder = Builder()
-    operations = [Operation(name, route, builder) for name, router in tables.items() for route in router.routes]
+    operations = [
+        Operation(name, route, builder)
+        for name, router in tables.items()
+        for route in router.routes
+    ]
     defs = builder.resolve()
     paths: dict[str, dict[str, Any]] = {}
     for op in operations:
@@ -294,14 +406,21 @@ def build(tables: dict[str, Router] | None = None) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": "MiMiVibes API", "version": __version__, "description": INFO},
-        "servers": [{"url": "/", "description": "the dev server (make dev); on AWS, each function's URL"}],
+        "servers": [
+            {"url": "/", "description": "the dev server (make dev); on AWS, each function's URL"}
+        ],
         "tags": [{"name": name, "description": function_doc(name)} for name in tables],
         "paths": paths,
         "components": {
             "schemas": {**dict(sorted(defs.items())), **_problem_schemas()},
-            "securitySchemes": {"bearer": {
-                "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                "description": "The access token from POST /functions/auth/line or /functions/auth/refresh."}},
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "The access token from POST /functions/auth/line or /functions/auth/refresh.",
+                }
+            },
         },
     }
 
@@ -311,6 +430,7 @@ def render(document: dict[str, Any]) -> str:
 
 
 # README's route list
+
 
 def _fields(schema: dict[str, Any] | None, defs: dict[str, Any]) -> str:
     if not schema:
@@ -331,14 +451,21 @@ def _fields(schema: dict[str, Any] | None, defs: dict[str, Any]) -> str:
 def route_list(document: dict[str, Any]) -> str:
     """Markdown: one table per function (method, path, auth, body, answers, error codes)."""
     defs = document["components"]["schemas"]
-    lines = ["Generated by `make openapi` from the route tables (the full contract is `openapi.json`, served by "
-             "`make dev` at `/openapi.json` and readable at `/docs`). Auth: `bearer` = the app's access token; "
-             "`signed` = the caller's signature header. Every answer carries X-Request-Id; every error is "
-             "problem+json."]
+    lines = [
+        "Generated by `make openapi` from the route tables (the full contract is `openapi.json`, served by "
+        "`make dev` at `/openapi.json` and readable at `/docs`). Auth: `bearer` = the app's access token; "
+        "`signed` = the caller's signature header. Every answer carries X-Request-Id; every error is "
+        "problem+json."
+    ]
     for tag in document["tags"]:
         name = tag["name"]
-        lines += ["", f"**{name}**: {tag['description']}", "",
-                  "| method | path | auth | body | answers | error codes |", "|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            f"**{name}**: {tag['description']}",
+            "",
+            "| method | path | auth | body | answers | error codes |",
+            "|---|---|---|---|---|---|",
+        ]
         for path, item in document["paths"].items():
             for method, op in item.items():
                 if op["tags"] != [name]:
@@ -350,7 +477,9 @@ def route_list(document: dict[str, Any]) -> str:
 def _row(method: str, path: str, op: dict[str, Any], defs: dict[str, Any]) -> str:
     signed = [p["name"] for p in op.get("parameters", []) if p["name"] in SIGNATURES]
     auth = "bearer" if op["security"] else f"signed ({signed[0]})" if signed else "public"
-    body = _fields(op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema"), defs)
+    body = _fields(
+        op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema"), defs
+    )
     query = [p["name"] for p in op.get("parameters", []) if p["in"] == "query"]
     if query:
         body = (body + " " if body else "") + "?" + "&".join(query)
@@ -376,12 +505,17 @@ def readme_with(readme: str, routes: str) -> str:
 def outputs() -> dict[Path, str]:
     """Every file `make openapi` writes, with its content."""
     document = build()
-    return {DOCUMENT: render(document), README: readme_with(README.read_text(), route_list(document))}
+    return {
+        DOCUMENT: render(document),
+        README: readme_with(README.read_text(), route_list(document)),
+    }
 
 
 def main(argv: Iterable[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 when a file is stale; write nothing")
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 when a file is stale; write nothing"
+    )
     args = parser.parse_args(list(argv) if argv is not None else None)
     files = outputs()
     stale = [path for path, text in files.items() if not path.exists() or path.read_text() != text]
@@ -397,4 +531,3 @@ def main(argv: Iterable[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
-

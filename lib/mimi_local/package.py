@@ -33,8 +33,15 @@ FUNCTIONS = ROOT / "functions"
 MIMI = ROOT / "lib" / "mimi"
 DEFAULT_OUT = ROOT / ".package"
 DEFAULT_CACHE = ROOT / ".local" / "package-cache"
-PIP_PLATFORM = ["--platform", "manylinux2014_x86_64", "--implementation", "cp", "--python-version", "3.11",
-                "--only-binary=:all:"]
+PIP_PLATFORM = [
+    "--platform",
+    "manylinux2014_x86_64",
+    "--implementation",
+    "cp",
+    "--python-version",
+    "3.11",
+    "--only-binary=:all:",
+]
 MB = 1024 * 1024
 ZIP_LIMIT = 50 * MB
 UNZIPPED_LIMIT = 250 * MB
@@ -51,8 +58,18 @@ CACHE_TAG = "cpython-311"
 # name the package. Edit here when a function starts or stops needing a package.
 # sentry-sdk is in every zip but imported only when SENTRY_DSN is set (mimi.error_reporting): shipping it costs zip
 # size, never cold start.
-BASE_REQUIREMENTS = ("mangum", "starlette", "pydantic", "postgrest", "httpx", "upstash-redis", "upstash-ratelimit",
-                     "qstash", "pyjwt[crypto]", "sentry-sdk")
+BASE_REQUIREMENTS = (
+    "mangum",
+    "starlette",
+    "pydantic",
+    "postgrest",
+    "httpx",
+    "upstash-redis",
+    "upstash-ratelimit",
+    "qstash",
+    "pyjwt[crypto]",
+    "sentry-sdk",
+)
 FUNCTION_REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "payments": ("stripe",),
     "stripe_webhook": ("stripe",),
@@ -62,8 +79,19 @@ FUNCTION_REQUIREMENTS: dict[str, tuple[str, ...]] = {
 # Pulled in by a dependency but never imported: postgrest asks for httpx[http2], our one httpx client is HTTP/1.1.
 PRUNED_DISTRIBUTIONS = ("h2", "hpack", "hyperframe")
 # Top-level packages no zip may hold: the full supabase client and what only it (or HTTP/2) uses.
-FORBIDDEN_PACKAGES = ("supabase", "realtime", "storage3", "supabase_auth", "gotrue", "supafunc", "supabase_functions",
-                      "websockets", "h2", "hpack", "hyperframe")
+FORBIDDEN_PACKAGES = (
+    "supabase",
+    "realtime",
+    "storage3",
+    "supabase_auth",
+    "gotrue",
+    "supafunc",
+    "supabase_functions",
+    "websockets",
+    "h2",
+    "hpack",
+    "hyperframe",
+)
 # SDK distribution -> its top-level package: absent from the zip of every function that does not list it.
 SDK_PACKAGES = {"stripe": "stripe", "openai": "openai"}
 # The switch: False ships every zip with all of pyproject's dependencies (needed while lib/mimi still imports
@@ -88,7 +116,9 @@ class ZipReport:
         """Every AWS Lambda size limit this zip breaks."""
         found = []
         if self.unzipped > UNZIPPED_LIMIT:
-            found.append(f"{self.name}: unzipped {self.unzipped / MB:.1f} MB > {UNZIPPED_LIMIT // MB} MB")
+            found.append(
+                f"{self.name}: unzipped {self.unzipped / MB:.1f} MB > {UNZIPPED_LIMIT // MB} MB"
+            )
         if self.zipped > ZIP_LIMIT:
             found.append(f"{self.name}: zipped {self.zipped / MB:.1f} MB > {ZIP_LIMIT // MB} MB")
         return found
@@ -156,8 +186,20 @@ def _files(base: Path) -> Iterator[Path]:
 
 def _pip_install(deps: Sequence[str], target: Path) -> None:
     """Install deps for Lambda's platform into target with the running interpreter's pip."""
-    cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
-           "--target", str(target), *PIP_PLATFORM, "--upgrade", *deps]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-compile",
+        "--target",
+        str(target),
+        *PIP_PLATFORM,
+        "--upgrade",
+        *deps,
+    ]
     if subprocess.run(cmd, check=False).returncode != 0:
         raise PackageError("pip could not install the runtime dependencies (is PyPI reachable?)")
 
@@ -173,7 +215,9 @@ def _uninstall(deps_dir: Path, drop: Sequence[str]) -> None:
         if _dist_name(dist_info) not in wanted:
             continue
         with (dist_info / "RECORD").open(newline="") as f:
-            files = [deps_dir / row[0] for row in csv.reader(f) if row and not row[0].startswith("..")]
+            files = [
+                deps_dir / row[0] for row in csv.reader(f) if row and not row[0].startswith("..")
+            ]
         for path in files:
             path.unlink(missing_ok=True)
         for folder in sorted({p.parent for p in files}, key=lambda p: len(p.parts), reverse=True):
@@ -210,7 +254,12 @@ def _pyc(source: bytes, arcname: str) -> bytes | None:
     except (SyntaxError, ValueError):
         return None
     flags = (0b01).to_bytes(4, "little")
-    return importlib.util.MAGIC_NUMBER + flags + importlib.util.source_hash(source) + marshal.dumps(code)
+    return (
+        importlib.util.MAGIC_NUMBER
+        + flags
+        + importlib.util.source_hash(source)
+        + marshal.dumps(code)
+    )
 
 
 def _entry(zf: zipfile.ZipFile, arcname: str, data: bytes, executable: bool = False) -> None:
@@ -222,7 +271,9 @@ def _entry(zf: zipfile.ZipFile, arcname: str, data: bytes, executable: bool = Fa
     zf.writestr(info, data, compresslevel=9)
 
 
-def _add(zf: zipfile.ZipFile, arcname: str, data: bytes, executable: bool = False, pyc: bool = False) -> None:
+def _add(
+    zf: zipfile.ZipFile, arcname: str, data: bytes, executable: bool = False, pyc: bool = False
+) -> None:
     """Add one file and, when asked and it is a module, its precompiled bytecode."""
     _entry(zf, arcname, data, executable)
     code = _pyc(data, arcname) if pyc and arcname.endswith(".py") else None
@@ -270,7 +321,11 @@ def _drop_stale(cache: Path, keep: set[str]) -> None:
 
 def _current_keys() -> set[str]:
     """The cache keys of every function's dependency list, slim and not."""
-    return {deps_key(requirements(n, slim), pruned(slim)) for n in function_names() for slim in (False, True)}
+    return {
+        deps_key(requirements(n, slim), pruned(slim))
+        for n in function_names()
+        for slim in (False, True)
+    }
 
 
 def _compiled(deps_zip: Path) -> Path:
@@ -281,13 +336,24 @@ def _compiled(deps_zip: Path) -> Path:
     partial = target.with_name(f".{target.name}.{os.getpid()}")
     with zipfile.ZipFile(deps_zip) as src, zipfile.ZipFile(partial, "w") as zf:
         for info in src.infolist():
-            _add(zf, info.filename, src.read(info), bool((info.external_attr >> 16) & stat.S_IXUSR), pyc=True)
+            _add(
+                zf,
+                info.filename,
+                src.read(info),
+                bool((info.external_attr >> 16) & stat.S_IXUSR),
+                pyc=True,
+            )
     os.replace(partial, target)
     return target
 
 
-def dependencies_zip(deps: Sequence[str], drop: Sequence[str] = (), cache: Path = DEFAULT_CACHE,
-                     refresh: bool = False, pyc: bool = False) -> Path:
+def dependencies_zip(
+    deps: Sequence[str],
+    drop: Sequence[str] = (),
+    cache: Path = DEFAULT_CACHE,
+    refresh: bool = False,
+    pyc: bool = False,
+) -> Path:
     """The zip of these runtime deps for Lambda, built once per dependency list and reused from the cache."""
     final = cache / deps_key(deps, drop)
     if refresh:
@@ -345,12 +411,20 @@ def _selected(functions: Iterable[str] | None) -> list[str]:
     return wanted
 
 
-def build_reports(out: Path, functions: Iterable[str] | None = None, cache: Path = DEFAULT_CACHE,
-                  refresh: bool = False, pyc: bool = False, slim: bool | None = None) -> list[ZipReport]:
+def build_reports(
+    out: Path,
+    functions: Iterable[str] | None = None,
+    cache: Path = DEFAULT_CACHE,
+    refresh: bool = False,
+    pyc: bool = False,
+    slim: bool | None = None,
+) -> list[ZipReport]:
     """Build the zips of the selected functions and report their sizes (limits are not enforced here)."""
     names = _selected(functions)
     if pyc and sys.version_info[:2] != LAMBDA_PYTHON:
-        raise PackageError(f"--compile needs Python {LAMBDA_PYTHON}: bytecode is tied to the minor version")
+        raise PackageError(
+            f"--compile needs Python {LAMBDA_PYTHON}: bytecode is tied to the minor version"
+        )
     out.mkdir(parents=True, exist_ok=True)
     reports, refreshed = [], set()
     for name in names:
@@ -362,8 +436,9 @@ def build_reports(out: Path, functions: Iterable[str] | None = None, cache: Path
     return reports
 
 
-def build(out: Path, functions: list[str] | None = None, pyc: bool = False,
-          slim: bool | None = None) -> dict[str, Path]:
+def build(
+    out: Path, functions: list[str] | None = None, pyc: bool = False, slim: bool | None = None
+) -> dict[str, Path]:
     """Build <out>/<name>.zip for the selected functions (all when None) and return their paths by name."""
     return {r.name: r.path for r in build_reports(out, functions, pyc=pyc, slim=slim)}
 
@@ -372,21 +447,36 @@ def table(reports: Sequence[ZipReport]) -> str:
     """The size table printed after a build."""
     lines = [f"{'function':<20} {'zip MB':>8} {'unzipped MB':>12}"]
     lines += [f"{r.name:<20} {r.zipped / MB:>8.2f} {r.unzipped / MB:>12.2f}" for r in reports]
-    lines.append(f"limits: zip {ZIP_LIMIT // MB} MB (direct upload), unzipped {UNZIPPED_LIMIT // MB} MB")
+    lines.append(
+        f"limits: zip {ZIP_LIMIT // MB} MB (direct upload), unzipped {UNZIPPED_LIMIT // MB} MB"
+    )
     return "\n".join(lines)
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     summary = (__doc__ or "").splitlines()[0]
     parser = argparse.ArgumentParser(prog="python -m mimi_local.package", description=summary)
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: .package)")
-    parser.add_argument("--functions", default="", help="comma-separated names (default: every function)")
-    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="deps cache (default: .local/...)")
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help="output folder (default: .package)"
+    )
+    parser.add_argument(
+        "--functions", default="", help="comma-separated names (default: every function)"
+    )
+    parser.add_argument(
+        "--cache", type=Path, default=DEFAULT_CACHE, help="deps cache (default: .local/...)"
+    )
     parser.add_argument("--refresh", action="store_true", help="reinstall the deps even if cached")
-    parser.add_argument("--compile", action="store_true",
-                        help="add bytecode: bigger zips, faster cold start (/var/task is read-only)")
-    parser.add_argument("--slim", action=argparse.BooleanOptionalAction, default=None,
-                        help=f"per-function dependency sets (default: {SLIM_PACKAGES}, see SLIM_PACKAGES)")
+    parser.add_argument(
+        "--compile",
+        action="store_true",
+        help="add bytecode: bigger zips, faster cold start (/var/task is read-only)",
+    )
+    parser.add_argument(
+        "--slim",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help=f"per-function dependency sets (default: {SLIM_PACKAGES}, see SLIM_PACKAGES)",
+    )
     return parser.parse_args(argv)
 
 

@@ -39,7 +39,9 @@ def find_bin_dir(search_dirs: list[Path] | None = None) -> Path:
     embedded = embedded_bin_dir()
     if embedded:
         return embedded
-    raise RuntimeError("no Postgres binaries found: install postgresql-15 (apt) or `pip install pgserver`")
+    raise RuntimeError(
+        "no Postgres binaries found: install postgresql-15 (apt) or `pip install pgserver`"
+    )
 
 
 def _as_owner(cmd: list[str]) -> list[str]:
@@ -61,12 +63,18 @@ class PgCluster:
         if not self.port:
             self.port = free_port()
 
-    def dsn(self, dbname: str = "postgres", user: str = "postgres", password: str | None = None) -> str:
+    def dsn(
+        self, dbname: str = "postgres", user: str = "postgres", password: str | None = None
+    ) -> str:
         return f"postgresql://{user}:{password or self.password}@127.0.0.1:{self.port}/{dbname}"
 
     def _run(self, *args: str) -> None:
-        subprocess.run(_as_owner([str(self.bin / args[0]), *args[1:]]), check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        subprocess.run(
+            _as_owner([str(self.bin / args[0]), *args[1:]]),
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
 
     def init(self) -> bool:
         """Create the cluster when missing; True when it was created now."""
@@ -79,19 +87,43 @@ class PgCluster:
             shutil.chown(self.datadir, "postgres", "postgres")
             shutil.chown(pwfile, "postgres", "postgres")
         try:
-            self._run("initdb", "-D", str(self.datadir), "-U", "postgres", "-A", "scram-sha-256",
-                      f"--pwfile={pwfile}", "-E", "UTF8", "--locale=C.UTF-8")
+            self._run(
+                "initdb",
+                "-D",
+                str(self.datadir),
+                "-U",
+                "postgres",
+                "-A",
+                "scram-sha-256",
+                f"--pwfile={pwfile}",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            )
         finally:
             pwfile.unlink(missing_ok=True)
         return True
 
     def start(self) -> None:
         self.init()
-        opts = (f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='{self.datadir}' "
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
-                "-c timezone=UTC")
-        self._run("pg_ctl", "-D", str(self.datadir), "-o", opts, "-l", str(self.datadir / "server.log"),
-                  "-w", "-t", "60", "start")
+        opts = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='{self.datadir}' "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
+            "-c timezone=UTC"
+        )
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.datadir),
+            "-o",
+            opts,
+            "-l",
+            str(self.datadir / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
 
     def stop(self) -> None:
         if (self.datadir / "postmaster.pid").exists():

@@ -34,7 +34,9 @@ class ThreadedServer:
 
 
 @contextmanager
-def serving(app: Any, port: int, host: str = "127.0.0.1", **config: Any) -> Iterator[ThreadedServer]:
+def serving(
+    app: Any, port: int, host: str = "127.0.0.1", **config: Any
+) -> Iterator[ThreadedServer]:
     """Run the app for the duration of a with-block."""
     server = ThreadedServer(app, port, host, **config)
     server.start()

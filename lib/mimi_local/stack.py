@@ -33,8 +33,14 @@ from mimi_local.serve import ThreadedServer
 ROOT_DIR = Path(__file__).resolve().parents[2]
 
 # (label, prefix) of every stand-in the dev server mounts
-STAND_INS = [("postgrest", "/rest/v1"), ("upstash redis", "/upstash/redis"), ("qstash", "/qstash"),
-             ("line (login, push)", "/line"), ("openai", "/openai/v1"), ("stripe", "/stripe")]
+STAND_INS = [
+    ("postgrest", "/rest/v1"),
+    ("upstash redis", "/upstash/redis"),
+    ("qstash", "/qstash"),
+    ("line (login, push)", "/line"),
+    ("openai", "/openai/v1"),
+    ("stripe", "/stripe"),
+]
 
 
 class FunctionMount(Mount):
@@ -85,24 +91,40 @@ class LocalStack:
     def env(self) -> dict[str, str]:
         """The environment a function (or a client) needs to talk to this stack."""
         s, u = self.secrets, self.url
-        providers = [{"name": "local", "base_url": f"{u}/openai/v1", "api_key": s["openai_api_key"],
-                      "model": "gpt-4o-mini", "timeout_s": 20, "max_tokens": 1600}]
+        providers = [
+            {
+                "name": "local",
+                "base_url": f"{u}/openai/v1",
+                "api_key": s["openai_api_key"],
+                "model": "gpt-4o-mini",
+                "timeout_s": 20,
+                "max_tokens": 1600,
+            }
+        ]
         env = {
-            "STAGE": "local", "CORS_ORIGINS": json.dumps([u]),
-            "SUPABASE_URL": u, "SUPABASE_ANON_KEY": s["anon_key"],
+            "STAGE": "local",
+            "CORS_ORIGINS": json.dumps([u]),
+            "SUPABASE_URL": u,
+            "SUPABASE_ANON_KEY": s["anon_key"],
             "SUPABASE_SERVICE_ROLE_KEY": s["service_role_key"],
-            "UPSTASH_REDIS_REST_URL": f"{u}/upstash/redis", "UPSTASH_REDIS_REST_TOKEN": s["redis_token"],
-            "QSTASH_URL": f"{u}/qstash", "QSTASH_TOKEN": s["qstash_token"],
+            "UPSTASH_REDIS_REST_URL": f"{u}/upstash/redis",
+            "UPSTASH_REDIS_REST_TOKEN": s["redis_token"],
+            "QSTASH_URL": f"{u}/qstash",
+            "QSTASH_TOKEN": s["qstash_token"],
             "QSTASH_CURRENT_SIGNING_KEY": s["qstash_current_signing_key"],
             "QSTASH_NEXT_SIGNING_KEY": s["qstash_next_signing_key"],
             "READING_PROCESSOR_URL": f"{u}/functions/reading_processor/",
             "RECONCILE_URL": f"{u}/functions/reconcile/",
-            "LINE_JWKS_URL": f"{u}/line/oauth2/v2.1/certs", "LINE_CHANNEL_ID": self.channel_id,
-            "LINE_MESSAGING_API_URL": f"{u}/line", "LINE_CHANNEL_ACCESS_TOKEN": s["line_channel_access_token"],
-            "APP_JWT_KEYS": json.dumps(s["app_jwt_keys"]), "REFRESH_TOKEN_SECRET": s["refresh_token_secret"],
+            "LINE_JWKS_URL": f"{u}/line/oauth2/v2.1/certs",
+            "LINE_CHANNEL_ID": self.channel_id,
+            "LINE_MESSAGING_API_URL": f"{u}/line",
+            "LINE_CHANNEL_ACCESS_TOKEN": s["line_channel_access_token"],
+            "APP_JWT_KEYS": json.dumps(s["app_jwt_keys"]),
+            "REFRESH_TOKEN_SECRET": s["refresh_token_secret"],
             "APP_JWT_PUBLIC_KEYS": json.dumps([public_jwk(k) for k in s["app_jwt_keys"]]),
             "LLM_PROVIDERS": json.dumps(providers),
-            "STRIPE_SECRET_KEY": s["stripe_secret_key"], "STRIPE_WEBHOOK_SECRET": s["stripe_webhook_secret"],
+            "STRIPE_SECRET_KEY": s["stripe_secret_key"],
+            "STRIPE_WEBHOOK_SECRET": s["stripe_webhook_secret"],
             "STRIPE_API_BASE": f"{u}/stripe",
         }
         return {**env, **self.extra_env}
@@ -111,25 +133,39 @@ class LocalStack:
         """Export the env into this process, where the functions read their settings."""
         os.environ.update(self.env())
         from mimi.config import get_settings
+
         get_settings.cache_clear()
 
     def _routes(self) -> list[BaseRoute]:
         s = self.secrets
         app_jwks = [public_jwk(k) for k in s["app_jwt_keys"]]
-        gateway = gateway_app(GatewayConfig(dsn=self.pg.dsn(user="authenticator", password="authenticator"),
-            jwt_secret=s["jwt_secret"], api_keys=frozenset({s["anon_key"], s["service_role_key"]}),
-            jwks=app_jwks, jwt_aud="authenticated"))
-        qstash = qstash_app(QStashConfig(token=s["qstash_token"],
-                                         current_signing_key=s["qstash_current_signing_key"],
-                                         next_signing_key=s["qstash_next_signing_key"],
-                                         backoff_scale=self.qstash_backoff_scale))
+        gateway = gateway_app(
+            GatewayConfig(
+                dsn=self.pg.dsn(user="authenticator", password="authenticator"),
+                jwt_secret=s["jwt_secret"],
+                api_keys=frozenset({s["anon_key"], s["service_role_key"]}),
+                jwks=app_jwks,
+                jwt_aud="authenticated",
+            )
+        )
+        qstash = qstash_app(
+            QStashConfig(
+                token=s["qstash_token"],
+                current_signing_key=s["qstash_current_signing_key"],
+                next_signing_key=s["qstash_next_signing_key"],
+                backoff_scale=self.qstash_backoff_scale,
+            )
+        )
         self.state["qstash"] = qstash
         self.state["gateway"] = gateway
-        routes: list[BaseRoute] = [Mount("/rest/v1", app=gateway), Mount("/qstash", app=qstash),
-                                   *upstash_routes("/upstash/redis", s["redis_token"], self.redis),
-                                   Mount("/line", app=self._line_app()),
-                                   Mount("/openai", app=self._openai_app()),
-                                   Mount("/stripe", app=self._stripe_app())]
+        routes: list[BaseRoute] = [
+            Mount("/rest/v1", app=gateway),
+            Mount("/qstash", app=qstash),
+            *upstash_routes("/upstash/redis", s["redis_token"], self.redis),
+            Mount("/line", app=self._line_app()),
+            Mount("/openai", app=self._openai_app()),
+            Mount("/stripe", app=self._stripe_app()),
+        ]
         limiter = anyio.CapacityLimiter(32)
         for name in function_names():
             self.functions[name] = FunctionApp(name, limiter=limiter)
@@ -139,7 +175,9 @@ class LocalStack:
 
     def _line_app(self) -> Starlette:
         """LINE Login and Messaging with the stack's keys; the pushes it records are on state["line"]."""
-        app = line_app(self.secrets["line_keys"], self.channel_id, self.secrets["line_channel_access_token"])
+        app = line_app(
+            self.secrets["line_keys"], self.channel_id, self.secrets["line_channel_access_token"]
+        )
         self.state["line"] = app.state.messaging
         return app
 
@@ -151,9 +189,11 @@ class LocalStack:
 
     def _stripe_app(self) -> Starlette:
         """The Stripe stand-in with the stack's keys; its events go to this stack's stripe_webhook function."""
-        stub = stripe.StripeStub(secret_key=self.secrets["stripe_secret_key"],
-                                 webhook_secret=self.secrets["stripe_webhook_secret"],
-                                 webhook_url=f"{self.url}/functions/stripe_webhook/")
+        stub = stripe.StripeStub(
+            secret_key=self.secrets["stripe_secret_key"],
+            webhook_secret=self.secrets["stripe_webhook_secret"],
+            webhook_url=f"{self.url}/functions/stripe_webhook/",
+        )
         self.state["stripe"] = stub
         return stripe.build_app(stub)
 
@@ -181,7 +221,9 @@ class LocalStack:
         self.redis = RedisBackend(self.data_dir / "redis", persist=self.persist)
         self.redis.start()
         self.apply_env()
-        self._server = ThreadedServer(self.build_app(), self.port, self.host, lifespan="on", timeout_keep_alive=30)
+        self._server = ThreadedServer(
+            self.build_app(), self.port, self.host, lifespan="on", timeout_keep_alive=30
+        )
         self._server.start()
 
     def stop(self) -> None:

@@ -11,21 +11,32 @@ from mimi_local.eval.cost import CACHE_MIN, CACHE_STEP, cached_tokens, prefix_to
 from mimi_local.eval.spreads import SPREADS
 
 BUDGET_USD = 0.0005  # a Thai three-card reading at gpt-4o-mini prices
-KINDS: list[tuple[str, Language]] = [(spread, language) for spread in SPREADS for language in ("th", "en")]
-FOLLOW_UP = FollowUp(question="งานนี้ดีไหม", cards=("- Past: The Sun | ดวงอาทิตย์ | upright",), summary="ดีค่ะ")
+KINDS: list[tuple[str, Language]] = [
+    (spread, language) for spread in SPREADS for language in ("th", "en")
+]
+FOLLOW_UP = FollowUp(
+    question="งานนี้ดีไหม", cards=("- Past: The Sun | ดวงอาทิตย์ | upright",), summary="ดีค่ะ"
+)
 
 
 def test_the_tokenizer_is_the_real_o200k_base() -> None:
-    assert tokens._encoding().encode("hello world") == [24912, 2375]  # o200k_base ids (cl100k: 15339, 1917)
+    assert tokens._encoding().encode("hello world") == [
+        24912,
+        2375,
+    ]  # o200k_base ids (cl100k: 15339, 1917)
 
 
 @pytest.mark.parametrize(("spread_id", "language"), KINDS)
-def test_every_reading_starts_with_the_same_fixed_system_text(spread_id: str, language: Language) -> None:
+def test_every_reading_starts_with_the_same_fixed_system_text(
+    spread_id: str, language: Language
+) -> None:
     fixed = tokens._encoding().encode(template())
     spread = SPREADS[spread_id]
     follow_up = FOLLOW_UP if spread_id == "follow_up" else None
     cards = draw_oriented(len(spread.positions), reversals=True)
-    system = build_messages("คำถามทดสอบของฉันคืออะไร", cards, language, spread, follow_up)[0]["content"]
+    system = build_messages("คำถามทดสอบของฉันคืออะไร", cards, language, spread, follow_up)[0][
+        "content"
+    ]
     assert tokens._encoding().encode(system)[: len(fixed)] == fixed
 
 
@@ -37,7 +48,9 @@ def test_the_fixed_text_has_no_placeholders_and_ends_before_the_details() -> Non
 def test_the_shared_prefix_is_long_enough_for_openai_prompt_caching_without_padding() -> None:
     prefix = prefix_tokens()
     assert CACHE_MIN <= prefix < CACHE_MIN + 256  # cached, and not padded far past the threshold
-    assert prefix - CACHE_STEP < cached_tokens(prefix) <= prefix  # all but the last partial 128-token step
+    assert (
+        prefix - CACHE_STEP < cached_tokens(prefix) <= prefix
+    )  # all but the last partial 128-token step
     assert cached_tokens(CACHE_MIN - 1) == 0
 
 

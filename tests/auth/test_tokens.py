@@ -30,7 +30,9 @@ def keys(monkeypatch: pytest.MonkeyPatch) -> Iterator[Keys]:
     """A keyset after one rotation: the current key signs, the previous one still verifies."""
     current, previous = es256_jwk("app-current"), es256_jwk("app-previous")
     monkeypatch.setenv("APP_JWT_KEYS", json.dumps([current, previous]))
-    monkeypatch.setenv("APP_JWT_PUBLIC_KEYS", json.dumps([public_jwk(current), public_jwk(previous)]))
+    monkeypatch.setenv(
+        "APP_JWT_PUBLIC_KEYS", json.dumps([public_jwk(current), public_jwk(previous)])
+    )
     _reload()
     yield {"current": current, "previous": previous}
     monkeypatch.undo()
@@ -40,13 +42,21 @@ def keys(monkeypatch: pytest.MonkeyPatch) -> Iterator[Keys]:
 def claims(**changes: Any) -> dict[str, Any]:
     """Valid claims for USER with some changed; a change to None removes the claim."""
     s, now = get_settings(), int(time.time())
-    base = {"iss": s.app_jwt_issuer, "aud": tokens.AUDIENCE, "sub": USER, "role": "authenticated",
-            "iat": now, "exp": now + 900}
+    base = {
+        "iss": s.app_jwt_issuer,
+        "aud": tokens.AUDIENCE,
+        "sub": USER,
+        "role": "authenticated",
+        "iat": now,
+        "exp": now + 900,
+    }
     return {k: v for k, v in {**base, **changes}.items() if v is not None}
 
 
 def es256(key: dict[str, Any], payload: dict[str, Any], kid: str | None = None) -> str:
-    return jwt.encode(payload, jwt.PyJWK(key).key, algorithm="ES256", headers={"kid": kid or key["kid"]})
+    return jwt.encode(
+        payload, jwt.PyJWK(key).key, algorithm="ES256", headers={"kid": kid or key["kid"]}
+    )
 
 
 def verdict(token: str) -> tuple[int, str]:
@@ -64,20 +74,39 @@ Case = Callable[[Keys], str]
 CASES: dict[str, tuple[Case, tuple[int, str]]] = {
     "valid": (lambda k: es256(k["current"], claims()), (200, USER)),
     "signed-by-the-previous-key": (lambda k: es256(k["previous"], claims()), (200, USER)),
-    "wrong-iss": (lambda k: es256(k["current"], claims(iss="https://evil.example")), (401, "token_invalid")),
+    "wrong-iss": (
+        lambda k: es256(k["current"], claims(iss="https://evil.example")),
+        (401, "token_invalid"),
+    ),
     "no-iss": (lambda k: es256(k["current"], claims(iss=None)), (401, "token_invalid")),
-    "wrong-aud": (lambda k: es256(k["current"], claims(aud="https://other.example")), (401, "token_invalid")),
+    "wrong-aud": (
+        lambda k: es256(k["current"], claims(aud="https://other.example")),
+        (401, "token_invalid"),
+    ),
     "no-aud": (lambda k: es256(k["current"], claims(aud=None)), (401, "token_invalid")),
-    "role-service_role": (lambda k: es256(k["current"], claims(role="service_role")), (401, "token_invalid")),
+    "role-service_role": (
+        lambda k: es256(k["current"], claims(role="service_role")),
+        (401, "token_invalid"),
+    ),
     "no-role": (lambda k: es256(k["current"], claims(role=None)), (401, "token_invalid")),
-    "expired": (lambda k: es256(k["current"], claims(iat=int(time.time()) - 3600, exp=int(time.time()) - 2700)),
-                (401, "token_expired")),
+    "expired": (
+        lambda k: es256(
+            k["current"], claims(iat=int(time.time()) - 3600, exp=int(time.time()) - 2700)
+        ),
+        (401, "token_expired"),
+    ),
     "no-exp": (lambda k: es256(k["current"], claims(exp=None)), (401, "token_invalid")),
-    "hs256-under-our-kid": (lambda k: jwt.encode(claims(), "s3cret-" * 8, algorithm="HS256",
-                                                 headers={"kid": k["current"]["kid"]}), (401, "token_invalid")),
+    "hs256-under-our-kid": (
+        lambda k: jwt.encode(
+            claims(), "s3cret-" * 8, algorithm="HS256", headers={"kid": k["current"]["kid"]}
+        ),
+        (401, "token_invalid"),
+    ),
     "unknown-kid": (lambda k: es256(es256_jwk("app-unknown"), claims()), (401, "token_invalid")),
-    "our-kid-another-key": (lambda k: es256(es256_jwk("x"), claims(), kid=k["current"]["kid"]),
-                            (401, "token_invalid")),
+    "our-kid-another-key": (
+        lambda k: es256(es256_jwk("x"), claims(), kid=k["current"]["kid"]),
+        (401, "token_invalid"),
+    ),
     "malformed": (lambda k: "not.a.jwt", (401, "token_invalid")),
 }
 
@@ -90,7 +119,10 @@ def test_access_token_verdict(keys: Keys, case: str) -> None:
 
 def test_issued_tokens_verify_and_carry_the_app_claims(keys: Keys) -> None:
     token, ttl = tokens.issue_access_token(USER)
-    header, body = jwt.get_unverified_header(token), jwt.decode(token, options={"verify_signature": False})
+    header, body = (
+        jwt.get_unverified_header(token),
+        jwt.decode(token, options={"verify_signature": False}),
+    )
     assert (header["alg"], header["kid"], ttl) == ("ES256", "app-current", 900)
     assert (body["role"], body["sub"], body["exp"] - body["iat"]) == ("authenticated", USER, 900)
     assert verdict(token) == (200, USER)

@@ -28,7 +28,9 @@ RUNS = int(os.environ.get("COLDSTART_RUNS", "9"))
 WARM = 100
 RESULTS = Path(__file__).parent / "results" / "coldstart.json"
 # issue 10's targets: import + first request (ms) and peak RSS (MB), medians on the dev machine
-TARGETS = {name: (250, 60) for name in ("health", "auth", "profile", "readings", "credits", "payments")}
+TARGETS = {
+    name: (250, 60) for name in ("health", "auth", "profile", "readings", "credits", "payments")
+}
 TARGETS |= {"stripe_webhook": (400, 60), "reading_processor": (800, 70)}
 WARM_P95_TARGET_MS = 15
 
@@ -42,8 +44,11 @@ def unzipped(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, An
         root = tmp_path_factory.mktemp(f"task-{report.name}")
         with zipfile.ZipFile(report.path) as zf:
             zf.extractall(root)
-        found[report.name] = {"root": root, "zip_mb": round(report.zipped / package.MB, 1),
-                              "unzipped_mb": round(report.unzipped / package.MB, 1)}
+        found[report.name] = {
+            "root": root,
+            "zip_mb": round(report.zipped / package.MB, 1),
+            "unzipped_mb": round(report.unzipped / package.MB, 1),
+        }
     return found
 
 
@@ -61,41 +66,73 @@ def summary(runs: list[Run]) -> dict[str, Any]:
     """Min and median of each figure over the cold runs."""
     imports = [r.result["import_ms"] for r in runs]
     firsts = [r.result["first_ms"] for r in runs]
-    return {"runs": len(runs), "import_ms": spread(imports), "first_request_ms": spread(firsts),
-            "import_plus_first_ms": spread([a + b for a, b in zip(imports, firsts, strict=True)]),
-            "import_plus_first_cpu_ms": spread([r.result["import_cpu_ms"] + r.result["first_cpu_ms"] for r in runs]),
-            "process_wall_ms": spread([r.wall_ms for r in runs]),
-            "peak_rss_mb": spread([r.rss_mb for r in runs]),
-            "statuses": sorted({r.result["status"] for r in runs})}
+    return {
+        "runs": len(runs),
+        "import_ms": spread(imports),
+        "first_request_ms": spread(firsts),
+        "import_plus_first_ms": spread([a + b for a, b in zip(imports, firsts, strict=True)]),
+        "import_plus_first_cpu_ms": spread(
+            [r.result["import_cpu_ms"] + r.result["first_cpu_ms"] for r in runs]
+        ),
+        "process_wall_ms": spread([r.wall_ms for r in runs]),
+        "peak_rss_mb": spread([r.rss_mb for r in runs]),
+        "statuses": sorted({r.result["status"] for r in runs}),
+    }
 
 
 def floor(env: dict[str, str]) -> dict[str, Any]:
     """An interpreter that imports nothing: what any function pays before its first import."""
     runs = [run_floor(base_python(), env) for _ in range(RUNS)]
-    return {"runs": RUNS, "process_wall_ms": spread([r.wall_ms for r in runs]),
-            "peak_rss_mb": spread([r.rss_mb for r in runs])}
+    return {
+        "runs": RUNS,
+        "process_wall_ms": spread([r.wall_ms for r in runs]),
+        "peak_rss_mb": spread([r.rss_mb for r in runs]),
+    }
 
 
-def test_cold_start_of_every_function(bench_stack: LocalStack, unzipped: dict[str, dict[str, Any]]) -> None:
+def test_cold_start_of_every_function(
+    bench_stack: LocalStack, unzipped: dict[str, dict[str, Any]]
+) -> None:
     env, events, python = child_env(bench_stack), Events(bench_stack), base_python()
     names = sorted(unzipped)
     cold: dict[str, list[Run]] = {name: [] for name in names}
     for _ in range(RUNS):  # interleaved, so drift on a shared machine spreads over every function
         for name in names:
-            cold[name].append(run_cold(python, unzipped[name]["root"], name, events.event(name), env))
-    warm = {name: run_cold(python, unzipped[name]["root"], name, events.event(name), env, WARM) for name in names}
-    figures = {name: {**summary(cold[name]), **warm_figures(warm[name]), "top_level_modules": top(cold[name][0]),
-                      "zip_mb": unzipped[name]["zip_mb"], "unzipped_mb": unzipped[name]["unzipped_mb"]}
-               for name in names}
-    results = {"floor": floor(env), "functions": figures, "slim_packages": package.SLIM_PACKAGES,
-               "python": platform.python_version(), "cpus": os.cpu_count(),
-               "load_average": [round(x, 1) for x in os.getloadavg()],
-               "targets": {n: {"import_plus_first_ms": t[0], "peak_rss_mb": t[1]} for n, t in TARGETS.items()},
-               "warm_p95_target_ms": WARM_P95_TARGET_MS}
+            cold[name].append(
+                run_cold(python, unzipped[name]["root"], name, events.event(name), env)
+            )
+    warm = {
+        name: run_cold(python, unzipped[name]["root"], name, events.event(name), env, WARM)
+        for name in names
+    }
+    figures = {
+        name: {
+            **summary(cold[name]),
+            **warm_figures(warm[name]),
+            "top_level_modules": top(cold[name][0]),
+            "zip_mb": unzipped[name]["zip_mb"],
+            "unzipped_mb": unzipped[name]["unzipped_mb"],
+        }
+        for name in names
+    }
+    results = {
+        "floor": floor(env),
+        "functions": figures,
+        "slim_packages": package.SLIM_PACKAGES,
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "load_average": [round(x, 1) for x in os.getloadavg()],
+        "targets": {
+            n: {"import_plus_first_ms": t[0], "peak_rss_mb": t[1]} for n, t in TARGETS.items()
+        },
+        "warm_p95_target_ms": WARM_P95_TARGET_MS,
+    }
     print_table(results)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    for name in names:  # every run answered as it should: a bench of errors would measure the wrong path
+    for (
+        name
+    ) in names:  # every run answered as it should: a bench of errors would measure the wrong path
         assert figures[name]["statuses"] == [200], (name, cold[name][0].result["body"])
         assert cold[name][0].result["mimi"].startswith(str(unzipped[name]["root"]))
 
@@ -104,8 +141,13 @@ def warm_figures(run: Run) -> dict[str, Any]:
     """The warm path: wall time per call (the stack's work included) and the handler's own CPU time, which
     leaves out the wait on the network and on the stand-ins (they run in the bench's process)."""
     wall, cpu = run.result["warm_ms"], run.result["warm_cpu_ms"]
-    return {"warm_calls": len(wall), "warm_p50_ms": pct(wall, 50), "warm_p95_ms": pct(wall, 95),
-            "warm_cpu_p50_ms": pct(cpu, 50), "warm_cpu_p95_ms": pct(cpu, 95)}
+    return {
+        "warm_calls": len(wall),
+        "warm_p50_ms": pct(wall, 50),
+        "warm_p95_ms": pct(wall, 95),
+        "warm_cpu_p50_ms": pct(cpu, 50),
+        "warm_cpu_p95_ms": pct(cpu, 95),
+    }
 
 
 def top(run: Run) -> list[str]:
@@ -116,23 +158,35 @@ def top(run: Run) -> list[str]:
 
 def print_table(results: dict[str, Any]) -> None:
     fl = results["floor"]
-    print(f"\ncold start: each zip unzipped, fresh python -I -S -B, import handler + one event; "
-          f"{fl['runs']} runs; slim packages: {results['slim_packages']}; load {results['load_average']}")
-    print(f"  {'function':<18}{'import ms':>15}{'1st req ms':>14}{'import+1st':>14}{'target':>8}"
-          f"{'cpu ms':>11}{'RSS MB':>9}{'target':>8}{'warm p50/p95':>15}{'cpu p50/p95':>14}{'zip MB':>8}")
-    print(f"  {'python -c pass':<18}{'':>15}{'':>14}{_mm(fl['process_wall_ms']):>14}{'':>8}{'':>11}"
-          f"{_mm(fl['peak_rss_mb']):>9}")
+    print(
+        f"\ncold start: each zip unzipped, fresh python -I -S -B, import handler + one event; "
+        f"{fl['runs']} runs; slim packages: {results['slim_packages']}; load {results['load_average']}"
+    )
+    print(
+        f"  {'function':<18}{'import ms':>15}{'1st req ms':>14}{'import+1st':>14}{'target':>8}"
+        f"{'cpu ms':>11}{'RSS MB':>9}{'target':>8}{'warm p50/p95':>15}{'cpu p50/p95':>14}{'zip MB':>8}"
+    )
+    print(
+        f"  {'python -c pass':<18}{'':>15}{'':>14}{_mm(fl['process_wall_ms']):>14}{'':>8}{'':>11}"
+        f"{_mm(fl['peak_rss_mb']):>9}"
+    )
     for name, f in results["functions"].items():
-        ms, mb = results["targets"].get(name, {"import_plus_first_ms": "", "peak_rss_mb": ""}).values()
-        print(f"  {name:<18}{_mm(f['import_ms']):>15}{_mm(f['first_request_ms']):>14}"
-              f"{_mm(f['import_plus_first_ms']):>14}{ms:>8}{_mm(f['import_plus_first_cpu_ms']):>11}"
-              f"{_mm(f['peak_rss_mb']):>9}{mb:>8}"
-              f"{f['warm_p50_ms']:>7.1f}/{f['warm_p95_ms']:<7.1f}{f['warm_cpu_p50_ms']:>6.1f}/"
-              f"{f['warm_cpu_p95_ms']:<7.1f}{f['zip_mb']:>8}")
-    print("  ms and MB as min/median; cpu ms: import + first request in CPU time (steadier on a busy machine);"
-          " the floor is an interpreter that imports nothing (its whole-process wall time);"
-          f" warm: {WARM} more calls in the same process, wall and the handler's own CPU (network excluded),"
-          f" target p95 <= {WARM_P95_TARGET_MS} ms")
+        ms, mb = (
+            results["targets"].get(name, {"import_plus_first_ms": "", "peak_rss_mb": ""}).values()
+        )
+        print(
+            f"  {name:<18}{_mm(f['import_ms']):>15}{_mm(f['first_request_ms']):>14}"
+            f"{_mm(f['import_plus_first_ms']):>14}{ms:>8}{_mm(f['import_plus_first_cpu_ms']):>11}"
+            f"{_mm(f['peak_rss_mb']):>9}{mb:>8}"
+            f"{f['warm_p50_ms']:>7.1f}/{f['warm_p95_ms']:<7.1f}{f['warm_cpu_p50_ms']:>6.1f}/"
+            f"{f['warm_cpu_p95_ms']:<7.1f}{f['zip_mb']:>8}"
+        )
+    print(
+        "  ms and MB as min/median; cpu ms: import + first request in CPU time (steadier on a busy machine);"
+        " the floor is an interpreter that imports nothing (its whole-process wall time);"
+        f" warm: {WARM} more calls in the same process, wall and the handler's own CPU (network excluded),"
+        f" target p95 <= {WARM_P95_TARGET_MS} ms"
+    )
 
 
 def _mm(s: dict[str, float]) -> str:

@@ -77,8 +77,10 @@ Event = dict[str, Any]
 
 
 # The floor: an interpreter that imports nothing and only reads its own peak RSS.
-FLOOR = ("import sys\nwith open('/proc/self/status') as f, open(sys.argv[1], 'w') as out:\n"
-         "    out.write(next(line for line in f if line.startswith('VmHWM:')).split()[1])")
+FLOOR = (
+    "import sys\nwith open('/proc/self/status') as f, open(sys.argv[1], 'w') as out:\n"
+    "    out.write(next(line for line in f if line.startswith('VmHWM:')).split()[1])"
+)
 
 
 @dataclass
@@ -105,10 +107,21 @@ def _json_event(method: str, path: str, body: Any = None, **headers: str) -> Eve
 
 def _signed_stripe_event(stack: LocalStack) -> Event:
     """A signed payment_intent.payment_failed for an unknown intent: verified, parsed, stored, answered 200."""
-    obj = {"id": "pi_bench" + secrets.token_hex(8), "object": "payment_intent", "amount": 3500, "currency": "thb"}
-    event = {"id": "evt_" + secrets.token_hex(12), "object": "event", "api_version": "2026-10-28.endive",
-             "created": int(time.time()), "data": {"object": obj}, "livemode": False,
-             "type": "payment_intent.payment_failed"}
+    obj = {
+        "id": "pi_bench" + secrets.token_hex(8),
+        "object": "payment_intent",
+        "amount": 3500,
+        "currency": "thb",
+    }
+    event = {
+        "id": "evt_" + secrets.token_hex(12),
+        "object": "event",
+        "api_version": "2026-10-28.endive",
+        "created": int(time.time()),
+        "data": {"object": obj},
+        "livemode": False,
+        "type": "payment_intent.payment_failed",
+    }
     payload = json.dumps(event)
     signature = sign_payload(payload, stack.secrets["stripe_webhook_secret"])
     return _json_event("POST", "/", payload.encode(), **{"stripe-signature": signature})
@@ -123,7 +136,9 @@ def _signed_sweep(stack: LocalStack) -> Event:
 
 def _signed_reconcile(stack: LocalStack) -> Event:
     """The nightly run, signed as QStash signs it for RECONCILE_URL (Stripe listed, one SQL call)."""
-    signature = qstash_signature(stack.secrets["qstash_current_signing_key"], stack.env()["RECONCILE_URL"], b"{}")
+    signature = qstash_signature(
+        stack.secrets["qstash_current_signing_key"], stack.env()["RECONCILE_URL"], b"{}"
+    )
     return _json_event("POST", "/", b"{}", **{"upstash-signature": signature})
 
 
@@ -150,7 +165,9 @@ class Events:
     def builders(self) -> dict[str, Callable[[], Event]]:
         return {
             "health": lambda: _json_event("GET", "/"),
-            "auth": lambda: _json_event("POST", "/line", {"id_token": line_token(self.stack, self.sub, "Bench")}),
+            "auth": lambda: _json_event(
+                "POST", "/line", {"id_token": line_token(self.stack, self.sub, "Bench")}
+            ),
             "profile": lambda: self._bearer("/"),
             "readings": lambda: self._bearer("/"),
             "credits": lambda: self._bearer("/referral"),
@@ -170,11 +187,20 @@ def child_env(stack: LocalStack) -> dict[str, str]:
     return {**stack.env(), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
 
 
-def run_process(python: Path | str, args: list[str], env: dict[str, str], timeout: float = 120) -> float:
+def run_process(
+    python: Path | str, args: list[str], env: dict[str, str], timeout: float = 120
+) -> float:
     """Run `python -I -S -B args...` and return its wall time (ms); raises with its stderr if it fails."""
     started = time.perf_counter()
-    done = subprocess.run([str(python), "-I", "-S", "-B", *args], stdin=subprocess.DEVNULL,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, timeout=timeout, check=False)
+    done = subprocess.run(
+        [str(python), "-I", "-S", "-B", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+        timeout=timeout,
+        check=False,
+    )
     wall = (time.perf_counter() - started) * 1000
     if done.returncode != 0:
         raise AssertionError(f"child exited {done.returncode}: {done.stderr.decode()[-3000:]}")
@@ -189,13 +215,16 @@ def run_floor(python: Path | str, env: dict[str, str]) -> Run:
         return Run({"rss_kb": int(out_path.read_text())}, wall)
 
 
-def run_cold(python: Path | str, root: Path, name: str, event: Event, env: dict[str, str],
-             warm: int = 0) -> Run:
+def run_cold(
+    python: Path | str, root: Path, name: str, event: Event, env: dict[str, str], warm: int = 0
+) -> Run:
     """Import functions/<name>/handler from root in a fresh interpreter, serve event once (then `warm` times)."""
     with tempfile.TemporaryDirectory(prefix="coldstart-") as tmp:
         event_path, out_path = Path(tmp) / "event.json", Path(tmp) / "result.json"
         event_path.write_text(json.dumps(event))
-        wall = run_process(python, ["-c", CHILD, str(root), name, str(event_path), str(out_path), str(warm)], env)
+        wall = run_process(
+            python, ["-c", CHILD, str(root), name, str(event_path), str(out_path), str(warm)], env
+        )
         result: dict[str, Any] = json.loads(out_path.read_text())
     return Run(result, wall)
 

@@ -14,8 +14,12 @@ from mimi_local.stack import LocalStack
 from tests.conftest import _open_to_postgres
 
 # The benches measure functions and the pipeline, not the limiters: every per-user and per-IP limit is lifted.
-LIFTED = {"LOGIN_RATE_LIMIT": "100000", "READINGS_PER_MINUTE": "100000", "READINGS_PER_DAY": "100000",
-          "LOG_LEVEL": "WARNING"}
+LIFTED = {
+    "LOGIN_RATE_LIMIT": "100000",
+    "READINGS_PER_MINUTE": "100000",
+    "READINGS_PER_DAY": "100000",
+    "LOG_LEVEL": "WARNING",
+}
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Module | None:
@@ -33,9 +37,13 @@ def bench_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
     local = LocalStack(data, port=free_port(), qstash_backoff_scale=0.01, extra_env=LIFTED)
     saved = dict(os.environ)
     local.start()
-    with psycopg.connect(local.pg.dsn(), autocommit=True) as conn:  # the same limits hold in SQL (0011): lift them
-        conn.execute("update public.app_settings set value = 100000 where key in "
-                     "('readings_per_minute', 'readings_per_day', 'payments_per_minute', 'payments_per_day')")
+    with psycopg.connect(
+        local.pg.dsn(), autocommit=True
+    ) as conn:  # the same limits hold in SQL (0011): lift them
+        conn.execute(
+            "update public.app_settings set value = 100000 where key in "
+            "('readings_per_minute', 'readings_per_day', 'payments_per_minute', 'payments_per_day')"
+        )
     yield local
     local.stop()
     os.environ.clear()

@@ -16,19 +16,33 @@ if TYPE_CHECKING:
     from mimi_local.stack import LocalStack
 
 FAILED_STEP = "_journey_failed_step"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
-        pytest.skip(f"Debian's Chromium is not installed at {CHROMIUM}: `apt-get install -y chromium chromium-driver` "
-                    "(make test does it when apt works)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed: "
-                                   "pip install -e '.[dev]'")
+        pytest.skip(
+            f"Debian's Chromium is not installed at {CHROMIUM}: `apt-get install -y chromium chromium-driver` "
+            "(make test does it when apt works)"
+        )
+    sync_api = pytest.importorskip(
+        "playwright.sync_api",
+        reason="the playwright package is not installed: pip install -e '.[dev]'",
+    )
     with sync_api.sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        launched = pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
         yield launched
         launched.close()
 
@@ -39,8 +53,12 @@ def page(browser: Browser, stack: LocalStack) -> Iterator[Page]:
     from playwright.sync_api import expect
 
     expect.set_options(timeout=15_000)
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="th-TH", base_url=stack.url,
-                                  permissions=["clipboard-read", "clipboard-write"])
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        locale="th-TH",
+        base_url=stack.url,
+        permissions=["clipboard-read", "clipboard-write"],
+    )
     opened = context.new_page()
     errors: list[str] = []
     opened.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -50,8 +68,9 @@ def page(browser: Browser, stack: LocalStack) -> Iterator[Page]:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
-                              ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Remember the first failed step of a journey class (a class with `journey = True`)."""
     report = yield
     cls = getattr(item, "cls", None)

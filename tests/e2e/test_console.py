@@ -42,16 +42,23 @@ def journey() -> dict[str, Any]:
 @pytest.fixture
 def unlimited_readings(sql: Any, env: Any) -> Iterator[None]:
     """The per-minute reading limit out of the way for a late step: the journey asks five readings before it."""
-    before = sql.execute("select value from public.app_settings where key = 'readings_per_minute'").fetchone()
+    before = sql.execute(
+        "select value from public.app_settings where key = 'readings_per_minute'"
+    ).fetchone()
     sql.execute("update public.app_settings set value = 1000 where key = 'readings_per_minute'")
     env(READINGS_PER_MINUTE="1000")
     yield
-    sql.execute("update public.app_settings set value = %s where key = 'readings_per_minute'", (before["value"],))
+    sql.execute(
+        "update public.app_settings set value = %s where key = 'readings_per_minute'",
+        (before["value"],),
+    )
 
 
 def shot(page: Page, journey: dict[str, Any], name: str) -> None:
     journey["shot"] += 1
-    page.screenshot(path=str(SCREENSHOTS / f"console-{journey['shot']:02d}-{name}.png"), full_page=True)
+    page.screenshot(
+        path=str(SCREENSHOTS / f"console-{journey['shot']:02d}-{name}.png"), full_page=True
+    )
 
 
 def require(stack: LocalStack, *functions: str, stripe: bool = False) -> None:
@@ -71,7 +78,9 @@ def balances(page: Page, **expected: int) -> None:
     from playwright.sync_api import expect
 
     for testid, value in expected.items():
-        expect(page.get_by_test_id(testid.replace("_", "-"))).to_have_text(str(value), timeout=LONG_MS)
+        expect(page.get_by_test_id(testid.replace("_", "-"))).to_have_text(
+            str(value), timeout=LONG_MS
+        )
 
 
 def ask(page: Page, question: str, spread: str = "three") -> Locator:
@@ -82,15 +91,21 @@ def ask(page: Page, question: str, spread: str = "three") -> Locator:
     page.get_by_test_id("spread").select_option(spread)
     page.get_by_test_id("ask-button").click()
     reading = page.get_by_test_id("reading")
-    expect(reading).to_have_attribute("data-status", re.compile("completed|rejected|failed"), timeout=LONG_MS)
+    expect(reading).to_have_attribute(
+        "data-status", re.compile("completed|rejected|failed"), timeout=LONG_MS
+    )
     expect(reading.get_by_test_id("reading-question")).to_contain_text(question)
     return reading
 
 
 class TestConsoleJourney:
-    journey = True  # steps run in order; after a failure the rest are skipped (tests/e2e/conftest.py)
+    journey = (
+        True  # steps run in order; after a failure the rest are skipped (tests/e2e/conftest.py)
+    )
 
-    def test_log_in_as_a_dev_line_user_and_see_the_welcome_balances(self, page: Page, journey: dict[str, Any]) -> None:
+    def test_log_in_as_a_dev_line_user_and_see_the_welcome_balances(
+        self, page: Page, journey: dict[str, Any]
+    ) -> None:
         from playwright.sync_api import expect
 
         response = page.goto("/")
@@ -107,8 +122,9 @@ class TestConsoleJourney:
         balances(page, stars=0, free_points=3, coins=0, level=1)
         shot(page, journey, "logged-in")
 
-    def test_a_standard_reading_shows_its_thai_cards_and_pays_its_reward(self, page: Page, stack: LocalStack,
-                                                                        journey: dict[str, Any]) -> None:
+    def test_a_standard_reading_shows_its_thai_cards_and_pays_its_reward(
+        self, page: Page, stack: LocalStack, journey: dict[str, Any]
+    ) -> None:
         from playwright.sync_api import expect
 
         require(stack, "readings", "reading_processor")
@@ -118,7 +134,13 @@ class TestConsoleJourney:
         expect(reading.get_by_test_id("card")).to_have_count(3)
         for name in reading.get_by_test_id("card-name-th").all_inner_texts():
             assert THAI.search(name), f"card name is not Thai: {name!r}"
-        for part in ("reading-header", "reading-text", "reading-final", "reading-end", "reading-notice"):
+        for part in (
+            "reading-header",
+            "reading-text",
+            "reading-final",
+            "reading-end",
+            "reading-notice",
+        ):
             expect(reading.get_by_test_id(part)).not_to_be_empty()
         expect(reading.get_by_test_id("suggestion")).to_have_count(3)
         expect(reading.get_by_test_id("next-question")).to_have_count(3)
@@ -128,8 +150,9 @@ class TestConsoleJourney:
         follow_up.click()
         expect(page.get_by_test_id("question")).to_have_value(follow_up.inner_text())
 
-    def test_a_refused_question_shows_the_reason_and_a_better_question(self, page: Page, stack: LocalStack,
-                                                                       journey: dict[str, Any]) -> None:
+    def test_a_refused_question_shows_the_reason_and_a_better_question(
+        self, page: Page, stack: LocalStack, journey: dict[str, Any]
+    ) -> None:
         from playwright.sync_api import expect
 
         require(stack, "readings", "reading_processor")
@@ -144,8 +167,9 @@ class TestConsoleJourney:
         suggested.click()
         expect(page.get_by_test_id("question")).to_have_value(suggested.inner_text())
 
-    def test_history_lists_both_readings_and_takes_a_review(self, page: Page, stack: LocalStack,
-                                                             journey: dict[str, Any]) -> None:
+    def test_history_lists_both_readings_and_takes_a_review(
+        self, page: Page, stack: LocalStack, journey: dict[str, Any]
+    ) -> None:
         from playwright.sync_api import expect
 
         require(stack, "readings", "reading_processor")
@@ -167,8 +191,9 @@ class TestConsoleJourney:
         balances(page, coins=7)  # +2 for the review
         shot(page, journey, "reviewed")
 
-    def test_deleting_a_reading_removes_it_from_history(self, page: Page, stack: LocalStack,
-                                                        journey: dict[str, Any]) -> None:
+    def test_deleting_a_reading_removes_it_from_history(
+        self, page: Page, stack: LocalStack, journey: dict[str, Any]
+    ) -> None:
         from playwright.sync_api import expect
 
         require(stack, "readings", "reading_processor")
@@ -184,8 +209,9 @@ class TestConsoleJourney:
         expect(page.get_by_test_id("history-item")).to_have_count(1)
         shot(page, journey, "deleted")
 
-    def test_buying_the_99_baht_package_credits_ten_stars(self, page: Page, stack: LocalStack,
-                                                          journey: dict[str, Any]) -> None:
+    def test_buying_the_99_baht_package_credits_ten_stars(
+        self, page: Page, stack: LocalStack, journey: dict[str, Any]
+    ) -> None:
         from playwright.sync_api import expect
 
         require(stack, "payments", "stripe_webhook", stripe=True)
@@ -200,7 +226,8 @@ class TestConsoleJourney:
         shot(page, journey, "bought")
 
     def test_a_love_spread_shows_five_cards_upright_or_reversed_and_takes_a_follow_up(
-            self, page: Page, stack: LocalStack, journey: dict[str, Any]) -> None:
+        self, page: Page, stack: LocalStack, journey: dict[str, Any]
+    ) -> None:
         from playwright.sync_api import expect
 
         require(stack, "readings", "reading_processor")
@@ -216,7 +243,8 @@ class TestConsoleJourney:
             orientation = card.get_attribute("data-orientation")
             assert orientation in {"upright", "reversed"}
             expect(card.get_by_test_id("card-orientation")).to_have_text(
-                "กลับหัว" if orientation == "reversed" else "ตั้งตรง")
+                "กลับหัว" if orientation == "reversed" else "ตั้งตรง"
+            )
         balances(page, free_points=free_points - 1)
         shot(page, journey, "love-spread")
         reading.get_by_test_id("follow-up-question").fill("แล้วฉันควรเริ่มคุยกับเขาก่อนไหมคะ")
@@ -232,13 +260,16 @@ class TestConsoleJourney:
         expect(loved.get_by_test_id("history-follow-ups")).to_have_text("ถามต่อ 1")
         expect(loved.get_by_test_id("history-spread")).to_contain_text("ความรัก")
 
-    def test_the_card_of_the_day_is_free_and_the_same_all_day(self, page: Page, stack: LocalStack,
-                                                              journey: dict[str, Any]) -> None:
+    def test_the_card_of_the_day_is_free_and_the_same_all_day(
+        self, page: Page, stack: LocalStack, journey: dict[str, Any]
+    ) -> None:
         from playwright.sync_api import expect
 
         require(stack, "readings", "reading_processor")
         page.get_by_test_id("tab-ask").click()
-        stars, free_points = (int(page.get_by_test_id(i).inner_text()) for i in ("stars", "free-points"))
+        stars, free_points = (
+            int(page.get_by_test_id(i).inner_text()) for i in ("stars", "free-points")
+        )
         page.get_by_test_id("daily-card-button").click()
         reading = page.get_by_test_id("reading")
         expect(reading).to_have_attribute("data-status", "completed", timeout=LONG_MS)
@@ -251,7 +282,8 @@ class TestConsoleJourney:
         shot(page, journey, "daily-card")
 
     def test_exchange_is_refused_without_coins_then_works_with_them(
-            self, page: Page, sql: psycopg.Connection[dict[str, Any]], journey: dict[str, Any]) -> None:
+        self, page: Page, sql: psycopg.Connection[dict[str, Any]], journey: dict[str, Any]
+    ) -> None:
         from playwright.sync_api import expect
 
         page.get_by_test_id("tab-rewards").click()
@@ -259,11 +291,18 @@ class TestConsoleJourney:
         stars = int(page.get_by_test_id("stars").inner_text())
         page.get_by_test_id("exchange-stars").fill("1")
         page.get_by_test_id("exchange-button").click()
-        expect(toast(page, f"1 stars need 100 coins; you have {coins}.", "error")).to_be_visible()  # problem detail
+        expect(
+            toast(page, f"1 stars need 100 coins; you have {coins}.", "error")
+        ).to_be_visible()  # problem detail
         shot(page, journey, "exchange-refused")
-        user = sql.execute("select id from public.users where display_name = %s", (journey["name"],)).fetchone()
+        user = sql.execute(
+            "select id from public.users where display_name = %s", (journey["name"],)
+        ).fetchone()
         assert user is not None
-        sql.execute("select public.grant_credit(%s, %s, 'test', '{\"coin\": 200}')", (user["id"], f"e2e:{user['id']}"))
+        sql.execute(
+            "select public.grant_credit(%s, %s, 'test', '{\"coin\": 200}')",
+            (user["id"], f"e2e:{user['id']}"),
+        )
         page.get_by_test_id("refresh-profile").click()
         balances(page, coins=coins + 200)
         page.get_by_test_id("exchange-stars").fill("2")
@@ -272,8 +311,9 @@ class TestConsoleJourney:
         balances(page, coins=coins, stars=stars + 2)
         shot(page, journey, "exchanged")
 
-    def test_daily_check_in_once_a_day_and_network_failures_are_shown(self, page: Page,
-                                                                      journey: dict[str, Any]) -> None:
+    def test_daily_check_in_once_a_day_and_network_failures_are_shown(
+        self, page: Page, journey: dict[str, Any]
+    ) -> None:
         from playwright.sync_api import expect
 
         coins = int(page.get_by_test_id("coins").inner_text())
@@ -301,7 +341,8 @@ class TestConsoleJourney:
         shot(page, journey, "invite")
 
     def test_switching_to_english_relabels_the_page_and_saves_the_language(
-            self, page: Page, sql: psycopg.Connection[dict[str, Any]], journey: dict[str, Any]) -> None:
+        self, page: Page, sql: psycopg.Connection[dict[str, Any]], journey: dict[str, Any]
+    ) -> None:
         from playwright.sync_api import expect
 
         page.get_by_test_id("lang-toggle").click()
@@ -311,34 +352,47 @@ class TestConsoleJourney:
         expect(toast(page, "Language changed")).to_be_visible()
         page.get_by_test_id("tab-ask").click()
         expect(page.get_by_test_id("ask-button")).to_have_text("Ask Mimi")
-        saved = sql.execute("select language from public.users where display_name = %s", (journey["name"],))
+        saved = sql.execute(
+            "select language from public.users where display_name = %s", (journey["name"],)
+        )
         assert saved.fetchone() == {"language": "en"}
         shot(page, journey, "english")
 
-    def test_an_expired_access_token_is_refreshed_on_reload(self, page: Page, stack: LocalStack,
-                                                            sql: psycopg.Connection[dict[str, Any]],
-                                                            journey: dict[str, Any]) -> None:
+    def test_an_expired_access_token_is_refreshed_on_reload(
+        self,
+        page: Page,
+        stack: LocalStack,
+        sql: psycopg.Connection[dict[str, Any]],
+        journey: dict[str, Any],
+    ) -> None:
         from playwright.sync_api import expect
 
         from mimi.auth.tokens import issue_access_token
 
-        user = sql.execute("select id from public.users where display_name = %s", (journey["name"],)).fetchone()
+        user = sql.execute(
+            "select id from public.users where display_name = %s", (journey["name"],)
+        ).fetchone()
         assert user is not None
         expired, _ = issue_access_token(str(user["id"]), now=int(time.time()) - 3600)
         before = json.loads(page.evaluate("sessionStorage.getItem('mimi.session')"))
-        page.evaluate("s => sessionStorage.setItem('mimi.session', s)",
-                      json.dumps({**before, "access_token": expired}))
+        page.evaluate(
+            "s => sessionStorage.setItem('mimi.session', s)",
+            json.dumps({**before, "access_token": expired}),
+        )
         page.reload()
         expect(page.get_by_test_id("display-name")).to_have_text(journey["name"])
         after = json.loads(page.evaluate("sessionStorage.getItem('mimi.session')"))
         assert after["access_token"] != expired
         assert after["refresh_token"] != before["refresh_token"]  # rotated on use
-        expect(page.get_by_test_id("tab-history")).to_have_text("History")  # the profile's language, en
+        expect(page.get_by_test_id("tab-history")).to_have_text(
+            "History"
+        )  # the profile's language, en
         shot(page, journey, "refreshed")
 
     @pytest.mark.usefixtures("unlimited_readings")
-    def test_line_messages_arrive_as_a_chat_after_opting_in(self, page: Page, stack: LocalStack,
-                                                            journey: dict[str, Any]) -> None:
+    def test_line_messages_arrive_as_a_chat_after_opting_in(
+        self, page: Page, stack: LocalStack, journey: dict[str, Any]
+    ) -> None:
         from playwright.sync_api import expect
 
         require(stack, "readings", "reading_processor")
@@ -353,7 +407,9 @@ class TestConsoleJourney:
         message = page.get_by_test_id("line-message")
         expect(message).to_have_count(1, timeout=LONG_MS)
         expect(message).to_contain_text("Your reading is ready")
-        expect(message.get_by_test_id("line-button")).to_have_attribute("href", re.compile(f"/readings/{rid}$"))
+        expect(message.get_by_test_id("line-button")).to_have_attribute(
+            "href", re.compile(f"/readings/{rid}$")
+        )
         shot(page, journey, "line-chat")
 
     def test_log_out_returns_to_the_login_form(self, page: Page, journey: dict[str, Any]) -> None:

@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.browser
 
 
-def test_an_admin_finds_a_user_and_adjusts_their_stars(page: Page, stack: LocalStack, sql: Any) -> None:
+def test_an_admin_finds_a_user_and_adjusts_their_stars(
+    page: Page, stack: LocalStack, sql: Any
+) -> None:
     from playwright.sync_api import expect
 
     user = login(stack, name="Customer")["user"]
@@ -28,7 +30,9 @@ def test_an_admin_finds_a_user_and_adjusts_their_stars(page: Page, stack: LocalS
     page.get_by_test_id("login-button").click()
     expect(page.get_by_test_id("app")).to_be_visible()
     expect(page.get_by_test_id("tab-admin")).to_be_hidden()  # not an admin yet
-    boss = sql.execute("select id from public.users where display_name = %s", (name,)).fetchone()["id"]
+    boss = sql.execute("select id from public.users where display_name = %s", (name,)).fetchone()[
+        "id"
+    ]
     admins(stack.pg.dsn(), "add", str(boss), "e2e")
     page.reload()
     page.get_by_test_id("tab-admin").click()

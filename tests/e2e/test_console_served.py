@@ -7,16 +7,38 @@ import pytest
 
 from mimi_local.stack import LocalStack
 
-KEY_TESTIDS = ("login-form", "login-name", "login-button", "stars", "free-points", "coins", "level", "question",
-               "spread", "daily-card-button", "ask-button", "reading", "history-list", "packages", "daily-button",
-               "exchange-stars", "exchange-button", "referral-link", "copy-referral", "lang-toggle", "toasts")
+KEY_TESTIDS = (
+    "login-form",
+    "login-name",
+    "login-button",
+    "stars",
+    "free-points",
+    "coins",
+    "level",
+    "question",
+    "spread",
+    "daily-card-button",
+    "ask-button",
+    "reading",
+    "history-list",
+    "packages",
+    "daily-button",
+    "exchange-stars",
+    "exchange-button",
+    "referral-link",
+    "copy-referral",
+    "lang-toggle",
+    "toasts",
+)
 
 
 def _get(stack: LocalStack, path: str) -> httpx.Response:
     response = httpx.get(f"{stack.url}{path}")
     if path == "/" and response.status_code == 404:
-        pytest.fail("GET / is 404: the console is not wired into the dev server "
-                    "(LocalStack._routes must add mimi_local.console.routes())")
+        pytest.fail(
+            "GET / is 404: the console is not wired into the dev server "
+            "(LocalStack._routes must add mimi_local.console.routes())"
+        )
     return response
 
 
@@ -32,7 +54,9 @@ def test_root_serves_the_console_page_with_its_test_ids(stack: LocalStack) -> No
     assert 'href="/console/style.css"' in html
 
 
-def test_console_script_and_stylesheet_are_served_without_external_resources(stack: LocalStack) -> None:
+def test_console_script_and_stylesheet_are_served_without_external_resources(
+    stack: LocalStack,
+) -> None:
     script, style = _get(stack, "/console/app.js"), _get(stack, "/console/style.css")
     assert script.status_code == style.status_code == 200
     assert "javascript" in script.headers["content-type"]

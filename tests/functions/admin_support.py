@@ -23,10 +23,24 @@ def new_admin(stack: LocalStack) -> dict[str, Any]:
     return session
 
 
-def call(stack: LocalStack, session: dict[str, Any], method: str, path: str, *, json: Any = None,
-         headers: dict[str, str] | None = None, params: dict[str, Any] | None = None) -> httpx.Response:
-    return httpx.request(method, admin_url(stack, path), json=json, params=params, timeout=30,
-                         headers={**bearer(session), **(headers or {})})
+def call(
+    stack: LocalStack,
+    session: dict[str, Any],
+    method: str,
+    path: str,
+    *,
+    json: Any = None,
+    headers: dict[str, str] | None = None,
+    params: dict[str, Any] | None = None,
+) -> httpx.Response:
+    return httpx.request(
+        method,
+        admin_url(stack, path),
+        json=json,
+        params=params,
+        timeout=30,
+        headers={**bearer(session), **(headers or {})},
+    )
 
 
 def ok(response: httpx.Response, status: int = 200) -> Any:
@@ -34,15 +48,26 @@ def ok(response: httpx.Response, status: int = 200) -> Any:
     return response.json()
 
 
-def adjust(stack: LocalStack, admin: dict[str, Any], user_id: str, key: str | None = None,
-           **body: Any) -> httpx.Response:
+def adjust(
+    stack: LocalStack, admin: dict[str, Any], user_id: str, key: str | None = None, **body: Any
+) -> httpx.Response:
     payload = {"currency": "star", "delta": 5, "reason": "support chat #1234", **body}
-    return call(stack, admin, "POST", f"/users/{user_id}/adjustments", json=payload,
-                headers={"Idempotency-Key": key or secrets.token_hex(8)})
+    return call(
+        stack,
+        admin,
+        "POST",
+        f"/users/{user_id}/adjustments",
+        json=payload,
+        headers={"Idempotency-Key": key or secrets.token_hex(8)},
+    )
 
 
-def audit_rows(sql: Any, user_id: str | None = None, action: str | None = None) -> list[dict[str, Any]]:
+def audit_rows(
+    sql: Any, user_id: str | None = None, action: str | None = None
+) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = sql.execute(
         "select * from private.admin_audit where (%(u)s::uuid is null or target_user_id = %(u)s::uuid)"
-        " and (%(a)s::text is null or action = %(a)s) order by id", {"u": user_id, "a": action}).fetchall()
+        " and (%(a)s::text is null or action = %(a)s) order by id",
+        {"u": user_id, "a": action},
+    ).fetchall()
     return rows

@@ -14,7 +14,9 @@ from mimi_local.line import issue_id_token
 from mimi_local.stack import LocalStack
 
 
-def line_token(stack: LocalStack, sub: str | None = None, name: str = "Mali", **overrides: Any) -> str:
+def line_token(
+    stack: LocalStack, sub: str | None = None, name: str = "Mali", **overrides: Any
+) -> str:
     sub = sub or "U" + secrets.token_hex(16)
     return issue_id_token(stack.secrets["line_keys"][0], stack.channel_id, sub, name, **overrides)
 

@@ -15,9 +15,14 @@ DOC: dict[str, Any] = json.loads(openapi.DOCUMENT.read_text())
 
 
 def _validate(schema: dict[str, Any], value: Any, where: str) -> None:
-    validator = Draft202012Validator({**schema, "components": DOC["components"]},
-                                     format_checker=Draft202012Validator.FORMAT_CHECKER)
-    errors = [f"{where}: {'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(value)]
+    validator = Draft202012Validator(
+        {**schema, "components": DOC["components"]},
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
+    errors = [
+        f"{where}: {'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in validator.iter_errors(value)
+    ]
     assert errors == [], errors
 
 
@@ -48,7 +53,9 @@ def check_request(op: dict[str, Any], query: str, headers: dict[str, str], body:
         assert given.get("authorization", "").startswith("Bearer "), "the bearer token is missing"
     if "requestBody" in op:
         assert given.get("content-type", "").startswith("application/json")
-        _validate(op["requestBody"]["content"]["application/json"]["schema"], json.loads(body), "body")
+        _validate(
+            op["requestBody"]["content"]["application/json"]["schema"], json.loads(body), "body"
+        )
 
 
 def check_response(op: dict[str, Any], status: int, headers: dict[str, str], body: bytes) -> None:

@@ -15,8 +15,15 @@ def handler_of(function: str) -> Handler:
     return load_handler(function)
 
 
-def invoke(function: str, method: str, path: str, *, query: str = "", headers: dict[str, str] | None = None,
-           body: bytes = b"") -> tuple[int, dict[str, Any], dict[str, str]]:
+def invoke(
+    function: str,
+    method: str,
+    path: str,
+    *,
+    query: str = "",
+    headers: dict[str, str] | None = None,
+    body: bytes = b"",
+) -> tuple[int, dict[str, Any], dict[str, str]]:
     """(status, JSON body or {}, headers) of one invocation."""
     event = build_event(method, path, query, headers or {}, body)
     response = handler_of(function)(event, LambdaContext(function, "test", 1e12))
@@ -26,4 +33,8 @@ def invoke(function: str, method: str, path: str, *, query: str = "", headers: d
         parsed = json.loads(data) if data else {}
     except ValueError:
         parsed = {}
-    return response["statusCode"], parsed if isinstance(parsed, dict) else {"items": parsed}, response["headers"]
+    return (
+        response["statusCode"],
+        parsed if isinstance(parsed, dict) else {"items": parsed},
+        response["headers"],
+    )

@@ -27,11 +27,14 @@ def stub(stack: LocalStack) -> StripeStub:
     return found
 
 
-def buy(stack: LocalStack, session: dict[str, Any], package_id: str = "stars_25",
-        key: str | None = None) -> dict[str, Any]:
+def buy(
+    stack: LocalStack, session: dict[str, Any], package_id: str = "stars_25", key: str | None = None
+) -> dict[str, Any]:
     """POST /intents for the user; asserts 201 and returns the body."""
     headers = {**bearer(session), **({"Idempotency-Key": key} if key else {})}
-    response = httpx.post(payments_url(stack, "/intents"), headers=headers, json={"package_id": package_id})
+    response = httpx.post(
+        payments_url(stack, "/intents"), headers=headers, json={"package_id": package_id}
+    )
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
     return body
@@ -39,7 +42,9 @@ def buy(stack: LocalStack, session: dict[str, Any], package_id: str = "stars_25"
 
 def dev_action(stack: LocalStack, pi: str, action: str, **options: Any) -> dict[str, Any]:
     """A Stripe stand-in dev action (succeed, fail, refund, dispute); returns its events and deliveries."""
-    response = httpx.post(f"{stack.url}/stripe/dev/payment_intents/{pi}/{action}", json=options, timeout=60)
+    response = httpx.post(
+        f"{stack.url}/stripe/dev/payment_intents/{pi}/{action}", json=options, timeout=60
+    )
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     assert all(d["status"] == 200 for d in body["deliveries"]), body["deliveries"]
@@ -51,20 +56,37 @@ def event_of(result: dict[str, Any], type_: str) -> dict[str, Any]:
     return found
 
 
-def send(stack: LocalStack, event: dict[str, Any] | str, *, secret: str | None = None,
-         timestamp: int | None = None) -> httpx.Response:
+def send(
+    stack: LocalStack,
+    event: dict[str, Any] | str,
+    *,
+    secret: str | None = None,
+    timestamp: int | None = None,
+) -> httpx.Response:
     """POST an event to the webhook, signed with stripe's helper (the stack's secret unless told)."""
     payload = event if isinstance(event, str) else json.dumps(event)
     signature = sign_payload(payload, secret or stack.secrets["stripe_webhook_secret"], timestamp)
-    return httpx.post(webhook_url(stack), content=payload.encode(), timeout=60,
-                      headers={"Content-Type": "application/json", "Stripe-Signature": signature})
+    return httpx.post(
+        webhook_url(stack),
+        content=payload.encode(),
+        timeout=60,
+        headers={"Content-Type": "application/json", "Stripe-Signature": signature},
+    )
 
 
 def new_event(type_: str, obj: dict[str, Any]) -> dict[str, Any]:
     """A fresh event (new id) carrying obj, shaped like Stripe's."""
-    return {"id": "evt_" + secrets.token_hex(12), "object": "event", "api_version": "2026-10-28.endive",
-            "created": int(time.time()), "data": {"object": obj}, "livemode": False, "pending_webhooks": 1,
-            "request": {"id": None, "idempotency_key": None}, "type": type_}
+    return {
+        "id": "evt_" + secrets.token_hex(12),
+        "object": "event",
+        "api_version": "2026-10-28.endive",
+        "created": int(time.time()),
+        "data": {"object": obj},
+        "livemode": False,
+        "pending_webhooks": 1,
+        "request": {"id": None, "idempotency_key": None},
+        "type": type_,
+    }
 
 
 def wallet(stack: LocalStack, session: dict[str, Any]) -> dict[str, Any]:

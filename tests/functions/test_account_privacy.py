@@ -18,8 +18,9 @@ def profile_url(stack: LocalStack, path: str = "/") -> str:
     return f"{stack.url}/functions/profile{path}"
 
 
-def line_login(stack: LocalStack, sub: str, name: str, ref: str | None = None,
-               picture: str | None = None) -> dict[str, Any]:
+def line_login(
+    stack: LocalStack, sub: str, name: str, ref: str | None = None, picture: str | None = None
+) -> dict[str, Any]:
     body: dict[str, Any] = {"id_token": line_token(stack, sub=sub, name=name, picture=picture)}
     if ref:
         body["ref"] = ref
@@ -30,7 +31,9 @@ def line_login(stack: LocalStack, sub: str, name: str, ref: str | None = None,
 
 
 def refresh(stack: LocalStack, session: dict[str, Any]) -> httpx.Response:
-    return httpx.post(f"{stack.url}/functions/auth/refresh", json={"refresh_token": session["refresh_token"]})
+    return httpx.post(
+        f"{stack.url}/functions/auth/refresh", json={"refresh_token": session["refresh_token"]}
+    )
 
 
 def problem_code(response: httpx.Response) -> tuple[int, str]:
@@ -40,13 +43,22 @@ def problem_code(response: httpx.Response) -> tuple[int, str]:
 
 def tables_mentioning(sql: Any, needles: list[str]) -> list[str]:
     """Every table in public and private whose rows, as text, contain one of the needles."""
-    tables = [r["t"] for r in sql.execute(
-        "select format('%I.%I', n.nspname, c.relname) as t from pg_class c "
-        "join pg_namespace n on n.oid = c.relnamespace "
-        "where c.relkind = 'r' and n.nspname in ('public', 'private')").fetchall()]
-    return [t for t in tables if sql.execute(
-        f"select exists (select 1 from {t} x, unnest(%s::text[]) s where strpos(x::text, s) > 0) as hit",
-        (needles,)).fetchone()["hit"]]
+    tables = [
+        r["t"]
+        for r in sql.execute(
+            "select format('%I.%I', n.nspname, c.relname) as t from pg_class c "
+            "join pg_namespace n on n.oid = c.relnamespace "
+            "where c.relkind = 'r' and n.nspname in ('public', 'private')"
+        ).fetchall()
+    ]
+    return [
+        t
+        for t in tables
+        if sql.execute(
+            f"select exists (select 1 from {t} x, unnest(%s::text[]) s where strpos(x::text, s) > 0) as hit",
+            (needles,),
+        ).fetchone()["hit"]
+    ]
 
 
 def test_delete_answers_204_twice_and_the_old_tokens_stop_working(stack: LocalStack) -> None:
@@ -54,10 +66,19 @@ def test_delete_answers_204_twice_and_the_old_tokens_stop_working(stack: LocalSt
     assert httpx.delete(profile_url(stack), headers=bearer(session)).status_code == 204
     assert httpx.delete(profile_url(stack), headers=bearer(session)).status_code == 204
     for path in ("/", "/export"):
-        assert problem_code(httpx.get(profile_url(stack, path), headers=bearer(session))) == (401, "account_deleted")
-    assert problem_code(httpx.post(readings_url(stack), headers=bearer(session),
-                                   json={"question": unique_question()})) == (401, "account_deleted")
-    assert httpx.get(profile_url(stack, "/transactions"), headers=bearer(session)).json()["items"] == []
+        assert problem_code(httpx.get(profile_url(stack, path), headers=bearer(session))) == (
+            401,
+            "account_deleted",
+        )
+    assert problem_code(
+        httpx.post(
+            readings_url(stack), headers=bearer(session), json={"question": unique_question()}
+        )
+    ) == (401, "account_deleted")
+    assert (
+        httpx.get(profile_url(stack, "/transactions"), headers=bearer(session)).json()["items"]
+        == []
+    )
     direct = {**bearer(session), "apikey": stack.secrets["anon_key"]}
     assert httpx.get(f"{stack.url}/rest/v1/wallets?select=stars", headers=direct).json() == []
     assert problem_code(refresh(stack, session))[0] == 401
@@ -75,7 +96,9 @@ def test_export_is_a_no_store_download_of_everything_about_the_user(stack: Local
     got = response.json()
     assert got["user"]["line_user_id"] == sub
     assert got["user"]["display_name"] == "Fon"
-    assert [(r["id"], r["question"], r["status"]) for r in got["readings"]] == [(reading, question, "completed")]
+    assert [(r["id"], r["question"], r["status"]) for r in got["readings"]] == [
+        (reading, question, "completed")
+    ]
     assert got["readings"][0]["result"]["cards"]
     assert got["wallet"]["coins"] == 5
     assert len(got["sessions"]) == 1
@@ -89,22 +112,38 @@ def test_delete_and_export_need_a_logged_in_user(stack: LocalStack) -> None:
         assert problem_code(response) == (401, "auth_required"), (method, path)
 
 
-def test_journey_a_busy_user_deletes_the_account_and_comes_back_with_line(stack: LocalStack, sql: Any) -> None:
+def test_journey_a_busy_user_deletes_the_account_and_comes_back_with_line(
+    stack: LocalStack, sql: Any
+) -> None:
     """Readings, a review, a payment and a referral; delete; nothing personal is left; LINE login is a new user."""
     inviter = login(stack, name="Inviter")
-    sub, name, question = "U" + secrets.token_hex(16), f"Kanya {secrets.token_hex(3)}", unique_question()
-    picture, comment = f"https://profile.line-scdn.net/{secrets.token_hex(8)}", f"แม่นมาก {secrets.token_hex(3)}"
+    sub, name, question = (
+        "U" + secrets.token_hex(16),
+        f"Kanya {secrets.token_hex(3)}",
+        unique_question(),
+    )
+    picture, comment = (
+        f"https://profile.line-scdn.net/{secrets.token_hex(8)}",
+        f"แม่นมาก {secrets.token_hex(3)}",
+    )
     session = line_login(stack, sub, name, ref=inviter["user"]["referral_code"], picture=picture)
     uid, code = session["user"]["id"], session["user"]["referral_code"]
     reading = submitted(stack, session, question)
     wait_final(stack, session, reading)
-    review = httpx.post(readings_url(stack, f"/{reading}/review"), headers=bearer(session),
-                        json={"accuracy": 80, "comment": comment})
+    review = httpx.post(
+        readings_url(stack, f"/{reading}/review"),
+        headers=bearer(session),
+        json={"accuracy": 80, "comment": comment},
+    )
     assert review.status_code == 200, review.text
     pi = buy(stack, session)["payment_intent_id"]
     dev_action(stack, pi, "succeed")
     needles = [sub, name, question, comment, picture, code]
-    assert set(tables_mentioning(sql, needles)) >= {"public.users", "public.readings", "public.reading_reviews"}
+    assert set(tables_mentioning(sql, needles)) >= {
+        "public.users",
+        "public.readings",
+        "public.reading_reviews",
+    }
 
     assert httpx.delete(profile_url(stack), headers=bearer(session)).status_code == 204
     assert tables_mentioning(sql, needles) == []
@@ -112,9 +151,14 @@ def test_journey_a_busy_user_deletes_the_account_and_comes_back_with_line(stack:
     assert (left["readings"], left["reviews"], left["sessions"]) == ([], [], [])
     assert [p["stars_credited"] for p in left["payments"]] == [25]
     assert left["wallet"]["stars"] == 26
-    assert problem_code(httpx.get(profile_url(stack, "/export"), headers=bearer(session))) == (401, "account_deleted")
+    assert problem_code(httpx.get(profile_url(stack, "/export"), headers=bearer(session))) == (
+        401,
+        "account_deleted",
+    )
     assert problem_code(refresh(stack, session))[0] == 401
-    dev_action(stack, pi, "refund", amount=19900)  # Stripe still settles against the pseudonymised user
+    dev_action(
+        stack, pi, "refund", amount=19900
+    )  # Stripe still settles against the pseudonymised user
 
     again = line_login(stack, sub, name, ref=inviter["user"]["referral_code"], picture=picture)
     assert again["created"] is True
@@ -126,5 +170,6 @@ def test_journey_a_busy_user_deletes_the_account_and_comes_back_with_line(stack:
     invited = httpx.get(f"{stack.url}/functions/credits/referral", headers=bearer(inviter)).json()
     assert invited["invited_count"] == 1  # the first attribution only
     assert sql.execute("select * from public.ledger_mismatches()").fetchall() == []
-    assert json.dumps(sql.execute("select stars from public.wallets where user_id = %s", (uid,)).fetchone()) \
-        == json.dumps({"stars": 1})
+    assert json.dumps(
+        sql.execute("select stars from public.wallets where user_id = %s", (uid,)).fetchone()
+    ) == json.dumps({"stars": 1})

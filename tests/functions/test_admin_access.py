@@ -23,33 +23,52 @@ BODIES: dict[str, dict[str, Any]] = {
     "/users/{user_id}/adjustments": {"currency": "star", "delta": 5, "reason": "support chat"},
     "/payments/{payment_id}/resolve": {"action": "dismiss", "reason": "checked in Stripe"},
     "/settings/{key}": {"value": 2, "reason": "promotion week"},
-    "/packages/{package_id}": {"title": "Mega", "price_satang": 99900, "stars": 200, "reason": "new pack"},
+    "/packages/{package_id}": {
+        "title": "Mega",
+        "price_satang": 99900,
+        "stars": 200,
+        "reason": "new pack",
+    },
 }
 QUERIES = {"/users": "q=" + "U" + "0" * 32, "/readings": "state=stuck"}
 
 
 def _path(template: str) -> str:
-    return re.sub(r"{([a-z_]+)}", lambda m: "stars_10" if m[1] in ("key", "package_id") else str(uuid.uuid4()),
-                  template)
+    return re.sub(
+        r"{([a-z_]+)}",
+        lambda m: "stars_10" if m[1] in ("key", "package_id") else str(uuid.uuid4()),
+        template,
+    )
 
 
 def _body(template: str) -> dict[str, Any] | None:
-    return BODIES.get(template) or ({"reason": "support chat"} if template.endswith(("freeze", "retry", "refund"))
-                                    else None)
+    return BODIES.get(template) or (
+        {"reason": "support chat"} if template.endswith(("freeze", "retry", "refund")) else None
+    )
 
 
 ROUTES = [(r.method, r.path) for r in router.routes]
 
 
 @pytest.mark.parametrize(("method", "template"), ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
-def test_a_non_admin_gets_403_from_every_route_through_the_handler(stack: LocalStack, method: str,
-                                                                  template: str) -> None:
+def test_a_non_admin_gets_403_from_every_route_through_the_handler(
+    stack: LocalStack, method: str, template: str
+) -> None:
     session = login(stack)
     body = _body(template)
-    headers = {**bearer(session), "Idempotency-Key": "key-" + uuid.uuid4().hex,
-               **({"content-type": "application/json"} if body is not None else {})}
-    status, problem, _ = invoke("admin", method, _path(template), query=QUERIES.get(template, ""), headers=headers,
-                                body=json.dumps(body).encode() if body is not None else b"")
+    headers = {
+        **bearer(session),
+        "Idempotency-Key": "key-" + uuid.uuid4().hex,
+        **({"content-type": "application/json"} if body is not None else {}),
+    }
+    status, problem, _ = invoke(
+        "admin",
+        method,
+        _path(template),
+        query=QUERIES.get(template, ""),
+        headers=headers,
+        body=json.dumps(body).encode() if body is not None else b"",
+    )
     assert (status, problem.get("code")) == (403, "not_admin"), problem
 
 
@@ -71,53 +90,88 @@ def _admin_functions(sql: Any) -> list[dict[str, Any]]:
         "select p.proname, coalesce(p.proargnames, '{}') as names,"
         "       array(select format_type(t, null) from unnest(p.proargtypes) t) as types"
         " from pg_proc p where p.pronamespace = 'public'::regnamespace and p.proname like 'admin\\_%'"
-        " order by 1").fetchall()
+        " order by 1"
+    ).fetchall()
     return rows
 
 
-SAMPLE = {"uuid": lambda: str(uuid.uuid4()), "text": lambda: "stars_10", "integer": lambda: 2,
-          "bigint": lambda: 1, "boolean": lambda: True, "jsonb": lambda: {"title": "x"},
-          "timestamp with time zone": lambda: "2026-01-01T00:00:00Z"}
+SAMPLE = {
+    "uuid": lambda: str(uuid.uuid4()),
+    "text": lambda: "stars_10",
+    "integer": lambda: 2,
+    "bigint": lambda: 1,
+    "boolean": lambda: True,
+    "jsonb": lambda: {"title": "x"},
+    "timestamp with time zone": lambda: "2026-01-01T00:00:00Z",
+}
 
 
 def rpc(stack: LocalStack, fn: str, args: dict[str, Any], token: str | None) -> httpx.Response:
-    headers = {"apikey": stack.secrets["anon_key"], **({"Authorization": f"Bearer {token}"} if token else {})}
+    headers = {
+        "apikey": stack.secrets["anon_key"],
+        **({"Authorization": f"Bearer {token}"} if token else {}),
+    }
     return httpx.post(f"{stack.url}/rest/v1/rpc/{fn}", json=args, headers=headers, timeout=30)
 
 
-def test_every_admin_sql_function_refuses_a_user_token_at_postgrest(stack: LocalStack, sql: Any) -> None:
+def test_every_admin_sql_function_refuses_a_user_token_at_postgrest(
+    stack: LocalStack, sql: Any
+) -> None:
     session = login(stack)
     functions = _admin_functions(sql)
     assert len(functions) >= 15  # the admin API's reads and actions
     for fn in functions:
         args = {name: SAMPLE[kind]() for name, kind in zip(fn["names"], fn["types"], strict=True)}
         response = rpc(stack, fn["proname"], args, session["access_token"])
-        assert (response.status_code, response.json().get("message")) == (403, "not_admin"), (fn, response.text)
+        assert (response.status_code, response.json().get("message")) == (403, "not_admin"), (
+            fn,
+            response.text,
+        )
 
 
 def test_a_user_token_cannot_touch_the_admin_list_or_audit_at_postgrest(stack: LocalStack) -> None:
     session = login(stack)
     token = session["access_token"]
-    for fn, args in (("add_admin", {"p_who": session["user"]["id"]}), ("remove_admin", {"p_who": "x"}),
-                     ("list_admins", {})):
+    for fn, args in (
+        ("add_admin", {"p_who": session["user"]["id"]}),
+        ("remove_admin", {"p_who": "x"}),
+        ("list_admins", {}),
+    ):
         response = rpc(stack, fn, args, token)
         assert response.status_code in (401, 403, 404), (fn, response.text)
     assert rpc(stack, "is_admin", {}, token).json() is False
     for table in ("admins", "admin_audit", "reconcile_runs"):
-        response = httpx.get(f"{stack.url}/rest/v1/{table}", headers={"apikey": stack.secrets["anon_key"],
-                                                                         "Authorization": f"Bearer {token}"})
+        response = httpx.get(
+            f"{stack.url}/rest/v1/{table}",
+            headers={"apikey": stack.secrets["anon_key"], "Authorization": f"Bearer {token}"},
+        )
         assert response.status_code >= 400, (table, response.text)
-    direct = rpc(stack, "admin_adjust_credits", {"p_user_id": session["user"]["id"], "p_currency": "star",
-                                                 "p_delta": 1000, "p_reason": "me", "p_key": "k" * 8}, token)
+    direct = rpc(
+        stack,
+        "admin_adjust_credits",
+        {
+            "p_user_id": session["user"]["id"],
+            "p_currency": "star",
+            "p_delta": 1000,
+            "p_reason": "me",
+            "p_key": "k" * 8,
+        },
+        token,
+    )
     assert direct.status_code == 403
 
 
 def test_the_admin_check_is_live_not_in_the_token(stack: LocalStack) -> None:
     admin = new_admin(stack)
-    assert ok(call(stack, admin, "GET", "/me")) == {"user_id": admin["user"]["id"], "is_admin": True}
+    assert ok(call(stack, admin, "GET", "/me")) == {
+        "user_id": admin["user"]["id"],
+        "is_admin": True,
+    }
     assert "admin" not in json.dumps(_claims(admin["access_token"]))
     admins(stack.pg.dsn(), "remove", admin["user"]["id"], None)
-    assert call(stack, admin, "GET", "/me").json()["code"] == "not_admin"  # the same, unexpired token
+    assert (
+        call(stack, admin, "GET", "/me").json()["code"] == "not_admin"
+    )  # the same, unexpired token
     assert call(stack, admin, "GET", "/catalog").status_code == 403
 
 

@@ -21,8 +21,20 @@ from tests.functions.invoke_support import invoke
 from tests.functions.readings_support import qstash_signature
 from tests.functions.test_fuzz import extra_headers, json_values, numbers, paths, plausible, text
 
-FIELDS = ("reason", "currency", "delta", "clawback", "action", "value", "title", "price_satang", "stars", "popular",
-          "active", "sort")
+FIELDS = (
+    "reason",
+    "currency",
+    "delta",
+    "clawback",
+    "action",
+    "value",
+    "title",
+    "price_satang",
+    "stars",
+    "popular",
+    "active",
+    "sort",
+)
 QUERY_FIELDS = ("q", "limit", "before", "state", "older_than_s", "user_id")
 ROUTES = [(r.method, r.path) for r in router.routes]
 COUNTS = """
@@ -32,10 +44,16 @@ select (select count(*) from private.admin_audit) as audit, (select count(*) fro
        (select count(*) from public.readings where status = 'queued') as queued
 """
 values = json_values | plausible | numbers
-bodies = st.one_of(st.binary(max_size=48), json_values.map(lambda v: json.dumps(v).encode()),
-                   st.fixed_dictionaries({}, optional={f: values for f in FIELDS}).map(
-                       lambda v: json.dumps(v, ensure_ascii=False).encode()))
-queries = st.fixed_dictionaries({}, optional={f: text | plausible | numbers.map(str) for f in QUERY_FIELDS})
+bodies = st.one_of(
+    st.binary(max_size=48),
+    json_values.map(lambda v: json.dumps(v).encode()),
+    st.fixed_dictionaries({}, optional={f: values for f in FIELDS}).map(
+        lambda v: json.dumps(v, ensure_ascii=False).encode()
+    ),
+)
+queries = st.fixed_dictionaries(
+    {}, optional={f: text | plausible | numbers.map(str) for f in QUERY_FIELDS}
+)
 
 
 @pytest.fixture(scope="module")
@@ -44,21 +62,40 @@ def people(stack: LocalStack) -> dict[str, dict[str, Any]]:
 
 
 @pytest.mark.parametrize(("method", "template"), ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
-@settings(max_examples=20, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=20,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=st.data())
-def test_no_admin_input_gives_5xx_and_a_4xx_writes_nothing(stack: LocalStack, sql: Any, people: dict[str, Any],
-                                                          method: str, template: str, data: st.DataObject) -> None:
-    path = re.sub(r"{[a-z_]+}", lambda _: data.draw(paths | plausible.map(lambda p: p.replace("/", "")), label="id"),
-                  template)
+def test_no_admin_input_gives_5xx_and_a_4xx_writes_nothing(
+    stack: LocalStack,
+    sql: Any,
+    people: dict[str, Any],
+    method: str,
+    template: str,
+    data: st.DataObject,
+) -> None:
+    path = re.sub(
+        r"{[a-z_]+}",
+        lambda _: data.draw(paths | plausible.map(lambda p: p.replace("/", "")), label="id"),
+        template,
+    )
     body = data.draw(bodies, label="body") if method in ("POST", "PATCH", "PUT") else b""
     headers = dict(data.draw(extra_headers, label="headers"))
     who = data.draw(st.sampled_from(["admin", "admin", "admin", "user", "none"]), label="who")
     if who != "none":
         headers.update(bearer(people[who]))
     before = sql.execute(COUNTS).fetchone()
-    status, answer, _ = invoke("admin", method, path, query=urlencode(data.draw(queries, label="query")),
-                               headers=headers, body=body)
+    status, answer, _ = invoke(
+        "admin",
+        method,
+        path,
+        query=urlencode(data.draw(queries, label="query")),
+        headers=headers,
+        body=body,
+    )
     assert status < 500, answer
     if 400 <= status < 500:
         assert answer.get("code"), answer
@@ -69,15 +106,25 @@ def test_no_admin_input_gives_5xx_and_a_4xx_writes_nothing(stack: LocalStack, sq
         assert (status, answer.get("code")) == (403, "not_admin"), answer
 
 
-@settings(max_examples=15, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=15,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(body=bodies)
 def test_a_signed_reconcile_run_ignores_its_body(stack: LocalStack, body: bytes) -> None:
-    signature = qstash_signature(stack.secrets["qstash_current_signing_key"], get_settings().reconcile_url, body)
-    status, answer, _ = invoke("reconcile", "POST", "/", headers={"upstash-signature": signature}, body=body)
+    signature = qstash_signature(
+        stack.secrets["qstash_current_signing_key"], get_settings().reconcile_url, body
+    )
+    status, answer, _ = invoke(
+        "reconcile", "POST", "/", headers={"upstash-signature": signature}, body=body
+    )
     try:
         body.decode("utf-8")
-    except UnicodeDecodeError:  # QStash signs text: bytes that are not UTF-8 are not from it (as for /sweep)
+    except (
+        UnicodeDecodeError
+    ):  # QStash signs text: bytes that are not UTF-8 are not from it (as for /sweep)
         assert status == 401, answer
         return
     assert status == 200, answer

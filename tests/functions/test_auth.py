@@ -27,7 +27,9 @@ def post(stack: LocalStack, path: str, body: Any) -> httpx.Response:
     return httpx.post(f"{stack.url}/functions/auth{path}", json=body)
 
 
-def test_ten_concurrent_first_logins_create_one_user_and_one_bonus(stack: LocalStack, sql: Any) -> None:
+def test_ten_concurrent_first_logins_create_one_user_and_one_bonus(
+    stack: LocalStack, sql: Any
+) -> None:
     token = line_token(stack, name="Ploy")
     with ThreadPoolExecutor(max_workers=10) as pool:
         responses = list(pool.map(lambda _: post(stack, "/line", {"id_token": token}), range(10)))
@@ -53,16 +55,33 @@ def _bad_tokens(stack: LocalStack) -> Iterator[tuple[str, str, str]]:
     """(label, token, the code LINE login must answer) for each way a LINE ID token can be wrong."""
     sub, key = "U" + secrets.token_hex(16), stack.secrets["line_keys"][0]
     now = int(time.time())
-    claims = {"iss": "https://access.line.me", "sub": sub, "aud": stack.channel_id, "exp": now + 600, "iat": now}
+    claims = {
+        "iss": "https://access.line.me",
+        "sub": sub,
+        "aud": stack.channel_id,
+        "exp": now + 600,
+        "iat": now,
+    }
     yield "none", jwt.encode(claims, None, algorithm="none"), "line_token_invalid"  # type: ignore[arg-type]
-    yield ("hs256", jwt.encode(claims, "secret-" * 8, algorithm="HS256", headers={"kid": key["kid"]}),
-           "line_token_invalid")
+    yield (
+        "hs256",
+        jwt.encode(claims, "secret-" * 8, algorithm="HS256", headers={"kid": key["kid"]}),
+        "line_token_invalid",
+    )
     other = es256_jwk(key["kid"])
-    yield ("wrong key", jwt.encode(claims, jwt.PyJWK(other).key, algorithm="ES256", headers={"kid": key["kid"]}),
-           "line_token_invalid")
+    yield (
+        "wrong key",
+        jwt.encode(claims, jwt.PyJWK(other).key, algorithm="ES256", headers={"kid": key["kid"]}),
+        "line_token_invalid",
+    )
     unknown = es256_jwk("unknown-kid")
-    yield ("unknown kid", jwt.encode(claims, jwt.PyJWK(unknown).key, algorithm="ES256", headers={"kid": "unknown-kid"}),
-           "line_token_unknown_key")
+    yield (
+        "unknown kid",
+        jwt.encode(
+            claims, jwt.PyJWK(unknown).key, algorithm="ES256", headers={"kid": "unknown-kid"}
+        ),
+        "line_token_unknown_key",
+    )
     yield "expired", line_token(stack, sub, now=now - 7200, ttl_s=600), "line_token_expired"
     yield "wrong aud", line_token(stack, sub, aud="9999999999"), "line_token_wrong_audience"
     yield "wrong iss", line_token(stack, sub, iss="https://evil.example"), "line_token_wrong_issuer"
@@ -85,8 +104,10 @@ def test_refresh_rotates_and_reuse_revokes_the_family(stack: LocalStack, sql: An
     assert first.status_code == 200
     pair = first.json()
     assert pair["refresh_token"] != session["refresh_token"]
-    sql.execute("update private.refresh_tokens set used_at = used_at - interval '11 seconds' where token_hash = %s",
-                (hashlib.sha256(session["refresh_token"].encode()).hexdigest(),))  # past the reuse interval
+    sql.execute(
+        "update private.refresh_tokens set used_at = used_at - interval '11 seconds' where token_hash = %s",
+        (hashlib.sha256(session["refresh_token"].encode()).hexdigest(),),
+    )  # past the reuse interval
     reused = post(stack, "/refresh", {"refresh_token": session["refresh_token"]})
     assert reused.status_code == 401
     assert reused.json()["code"] == "refresh_token_reused"
@@ -97,8 +118,10 @@ def test_refresh_rotates_and_reuse_revokes_the_family(stack: LocalStack, sql: An
 def test_an_expired_refresh_token_is_401_refresh_token_expired(stack: LocalStack, sql: Any) -> None:
     session = login(stack)
     token_hash = hashlib.sha256(session["refresh_token"].encode()).hexdigest()
-    sql.execute("update private.refresh_tokens set expires_at = now() - interval '1 second' where token_hash = %s",
-                (token_hash,))
+    sql.execute(
+        "update private.refresh_tokens set expires_at = now() - interval '1 second' where token_hash = %s",
+        (token_hash,),
+    )
     response = post(stack, "/refresh", {"refresh_token": session["refresh_token"]})
     assert (response.status_code, response.json().get("code")) == (401, "refresh_token_expired")
     assert "access_token" not in response.json()
@@ -119,8 +142,10 @@ def test_access_token_claims_and_gateway_acceptance(stack: LocalStack) -> None:
     assert claims["role"] == "authenticated"
     assert claims["sub"] == session["user"]["id"]
     assert claims["exp"] - claims["iat"] == 900
-    rows = httpx.get(f"{stack.url}/rest/v1/users?select=id", headers={
-        **bearer(session), "apikey": stack.secrets["anon_key"]}).json()
+    rows = httpx.get(
+        f"{stack.url}/rest/v1/users?select=id",
+        headers={**bearer(session), "apikey": stack.secrets["anon_key"]},
+    ).json()
     assert rows == [{"id": session["user"]["id"]}]
 
 
@@ -141,7 +166,9 @@ def _use_keys(keys: list[dict[str, Any]]) -> None:
     tokens.public_keyset.cache_clear()
 
 
-def test_previous_key_still_verifies_and_a_removed_key_does_not(rotated_keys: dict[str, Any]) -> None:
+def test_previous_key_still_verifies_and_a_removed_key_does_not(
+    rotated_keys: dict[str, Any],
+) -> None:
     old_token, _ = tokens.issue_access_token("00000000-0000-0000-0000-000000000001")
     _use_keys([rotated_keys["new"], rotated_keys["old"]])
     new_token, _ = tokens.issue_access_token("00000000-0000-0000-0000-000000000001")
@@ -155,12 +182,18 @@ def test_previous_key_still_verifies_and_a_removed_key_does_not(rotated_keys: di
 
 
 def test_expired_and_foreign_access_tokens_are_refused(stack: LocalStack) -> None:
-    old, _ = tokens.issue_access_token("00000000-0000-0000-0000-000000000002", now=int(time.time()) - 3600)
-    response = httpx.get(f"{stack.url}/functions/profile/", headers={"Authorization": f"Bearer {old}"})
+    old, _ = tokens.issue_access_token(
+        "00000000-0000-0000-0000-000000000002", now=int(time.time()) - 3600
+    )
+    response = httpx.get(
+        f"{stack.url}/functions/profile/", headers={"Authorization": f"Bearer {old}"}
+    )
     assert response.status_code == 401
     assert response.json()["code"] == "token_expired"
     hs = jwt.encode({"sub": "x", "role": "authenticated"}, "k" * 32, algorithm="HS256")
-    response = httpx.get(f"{stack.url}/functions/profile/", headers={"Authorization": f"Bearer {hs}"})
+    response = httpx.get(
+        f"{stack.url}/functions/profile/", headers={"Authorization": f"Bearer {hs}"}
+    )
     assert response.status_code == 401
     assert response.json()["code"] == "token_invalid"
     assert httpx.get(f"{stack.url}/functions/profile/").json()["code"] == "auth_required"
@@ -182,6 +215,8 @@ def test_login_is_rate_limited_per_ip(stack: LocalStack, login_limit_of_three: i
     body = json.dumps({"id_token": "x" * 40}).encode()
     statuses = []
     for _ in range(login_limit_of_three + 1):
-        event = build_event("POST", "/line", "", {"content-type": "application/json"}, body, source_ip=ip)
+        event = build_event(
+            "POST", "/line", "", {"content-type": "application/json"}, body, source_ip=ip
+        )
         statuses.append(handler(event, LambdaContext("auth", "r", 1e12))["statusCode"])
     assert statuses == [401] * login_limit_of_three + [429]

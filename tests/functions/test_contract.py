@@ -25,16 +25,25 @@ def _body(message: dict[str, Any]) -> bytes:
     return base64.b64decode(raw) if message.get("isBase64Encoded") else str(raw).encode()
 
 
-def test_every_event_fixture_request_and_response_validates_against_the_document(stack: LocalStack) -> None:
+def test_every_event_fixture_request_and_response_validates_against_the_document(
+    stack: LocalStack,
+) -> None:
     session = login(stack)
-    values = {"line_id_token": line_token(stack), "access_token": session["access_token"],
-              "refresh_token": session["refresh_token"], "package_id": "stars_10", "reading_id": ""}
+    values = {
+        "line_id_token": line_token(stack),
+        "access_token": session["access_token"],
+        "refresh_token": session["refresh_token"],
+        "package_id": "stars_10",
+        "reading_id": "",
+    }
     for name, expected in JOURNEY:
         if name == "readings/get_one":
             wait_completed(stack, values["access_token"], values["reading_id"])
         function = name.split("/")[0]
         event = load_event(name, values)
-        op = operation(event["requestContext"]["http"]["method"], f"/functions/{function}{event['rawPath']}")
+        op = operation(
+            event["requestContext"]["http"]["method"], f"/functions/{function}{event['rawPath']}"
+        )
         if expected < 400:  # the 4xx fixtures are malformed or unsigned on purpose
             check_request(op, event["rawQueryString"], event["headers"], _body(event))
         result = load_handler(function)(event, LambdaContext(function, "r", 1e12))
@@ -44,7 +53,9 @@ def test_every_event_fixture_request_and_response_validates_against_the_document
             values["reading_id"] = _body(result).decode().split('"id":"')[1].split('"')[0]
 
 
-def test_the_dev_server_serves_the_document_and_a_reference_page_without_a_cdn(stack: LocalStack) -> None:
+def test_the_dev_server_serves_the_document_and_a_reference_page_without_a_cdn(
+    stack: LocalStack,
+) -> None:
     served = httpx.get(f"{stack.url}/openapi.json")
     assert served.status_code == 200
     assert served.headers["content-type"].startswith("application/json")
@@ -59,18 +70,27 @@ def test_the_dev_server_serves_the_document_and_a_reference_page_without_a_cdn(s
         assert "https://" not in asset
 
 
-def test_the_package_enum_is_what_is_on_sale(stack: LocalStack, sql: psycopg.Connection[dict[str, Any]]) -> None:
-    on_sale = sql.execute("select id from public.packages where active and kind = 'stars' order by sort").fetchall()
+def test_the_package_enum_is_what_is_on_sale(
+    stack: LocalStack, sql: psycopg.Connection[dict[str, Any]]
+) -> None:
+    on_sale = sql.execute(
+        "select id from public.packages where active and kind = 'stars' order by sort"
+    ).fetchall()
     assert tuple(row["id"] for row in on_sale) == PACKAGE_IDS
 
 
 def test_an_integral_json_number_is_an_integer_as_the_document_says(stack: LocalStack) -> None:
     # JSON Schema's `integer` admits 2.0; the strict models refused it with 422.
     headers = bearer(login(stack))
-    exchange = httpx.post(f"{stack.url}/functions/credits/exchange", json={"stars": 2.0}, headers=headers)
+    exchange = httpx.post(
+        f"{stack.url}/functions/credits/exchange", json={"stars": 2.0}, headers=headers
+    )
     assert (exchange.status_code, exchange.json()["code"]) == (409, "insufficient_coins")
-    review = httpx.post(f"{stack.url}/functions/readings/00000000-0000-4000-8000-000000000000/review",
-                        json={"accuracy": 80.0}, headers=headers)
+    review = httpx.post(
+        f"{stack.url}/functions/readings/00000000-0000-4000-8000-000000000000/review",
+        json={"accuracy": 80.0},
+        headers=headers,
+    )
     assert (review.status_code, review.json()["code"]) == (404, "reading_not_found")
     for body in ({"stars": 2.5}, {"stars": "2"}, {"stars": True}):
         refused = httpx.post(f"{stack.url}/functions/credits/exchange", json=body, headers=headers)
@@ -80,8 +100,12 @@ def test_an_integral_json_number_is_an_integer_as_the_document_says(stack: Local
 def test_schemathesis_smoke_finds_nothing_with_a_token(stack: LocalStack, tmp_path: Path) -> None:
     """A few examples per operation with all checks; `make fuzz` is the full run (with and without a token)."""
     token = fuzz.access_token(stack)
-    args = fuzz.command(stack.url, tmp_path, token, ["--max-examples", "3", "--phases", "examples,fuzzing",
-                                                      "--workers", "1", "--seed", "1"])
+    args = fuzz.command(
+        stack.url,
+        tmp_path,
+        token,
+        ["--max-examples", "3", "--phases", "examples,fuzzing", "--workers", "1", "--seed", "1"],
+    )
     done = subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)  # noqa: S603
     assert done.returncode == 0, done.stdout[-4000:]
     operations = sum(len(item) for item in contract_support.DOC["paths"].values())
@@ -89,28 +113,42 @@ def test_schemathesis_smoke_finds_nothing_with_a_token(stack: LocalStack, tmp_pa
 
 
 def test_a_reading_imported_from_the_old_app_is_served_as_stored(
-        stack: LocalStack, sql: psycopg.Connection[dict[str, Any]]) -> None:
+    stack: LocalStack, sql: psycopg.Connection[dict[str, Any]]
+) -> None:
     # The old app's answer keys (cards_reading, no short meanings) pass through the typed result unchanged.
     session = login(stack)
-    answer = {"header": "ไพ่บอกว่าความรักกำลังมา", "cards_reading": [{"name": "The Fool", "meaning": "เริ่มต้นใหม่"}],
-              "reading": "คำทำนาย", "suggestions": ["a", "b", "c"], "final": "สรุป"}
+    answer = {
+        "header": "ไพ่บอกว่าความรักกำลังมา",
+        "cards_reading": [{"name": "The Fool", "meaning": "เริ่มต้นใหม่"}],
+        "reading": "คำทำนาย",
+        "suggestions": ["a", "b", "c"],
+        "final": "สรุป",
+    }
     row = sql.execute(
         "insert into public.readings (user_id, question, language, depth, status, cards, result, completed_at) "
         "select %(user)s, 'ความรักของฉันจะเป็นอย่างไร', 'th', 'standard', 'completed', c, %(answer)s::jsonb "
         "|| jsonb_build_object('cards', c), now() "
-        "from private.legacy_cards('[{\"name\": \"The Fool\", \"position\": \"past\"}]') c returning id, result",
-        {"user": session["user"]["id"], "answer": psycopg.types.json.Jsonb(answer)}).fetchone()
+        'from private.legacy_cards(\'[{"name": "The Fool", "position": "past"}]\') c returning id, result',
+        {"user": session["user"]["id"], "answer": psycopg.types.json.Jsonb(answer)},
+    ).fetchone()
     assert row is not None
     response = httpx.get(f"{stack.url}/functions/readings/{row['id']}", headers=bearer(session))
     assert response.status_code == 200, response.text
     assert response.json()["result"] == row["result"]
-    check_response(operation("GET", f"/functions/readings/{row['id']}"), 200, dict(response.headers),
-                   response.content)
+    check_response(
+        operation("GET", f"/functions/readings/{row['id']}"),
+        200,
+        dict(response.headers),
+        response.content,
+    )
 
 
 def test_a_path_with_an_encoded_newline_reaches_the_function(stack: LocalStack) -> None:
     # Found by make fuzz: the dev server's own router answered text/plain 404 without X-Request-Id.
     response = httpx.get(f"{stack.url}/functions/readings/a%0Ab", headers=bearer(login(stack)))
-    assert (response.status_code, response.headers["content-type"]) == (404, "application/problem+json")
+    assert (response.status_code, response.headers["content-type"]) == (
+        404,
+        "application/problem+json",
+    )
     assert response.json()["code"] == "reading_not_found"
     assert response.headers["x-request-id"]

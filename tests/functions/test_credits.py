@@ -48,7 +48,9 @@ def body_of(result: dict[str, Any]) -> Any:
     return json.loads(raw)
 
 
-def test_exchange_key_reused_with_other_stars_is_422_through_the_handler(stack: LocalStack, sql: Any) -> None:
+def test_exchange_key_reused_with_other_stars_is_422_through_the_handler(
+    stack: LocalStack, sql: Any
+) -> None:
     session = login(stack)
     grant(sql, session["user"]["id"], f"x:{session['user']['id']}", '{"coin": 500}')
     handler = load_handler("credits")
@@ -58,18 +60,23 @@ def test_exchange_key_reused_with_other_stars_is_422_through_the_handler(stack: 
     assert (first["statusCode"], reused["statusCode"], replay["statusCode"]) == (200, 422, 200)
     assert body_of(reused)["code"] == "idempotency_key_reused"
     assert body_of(replay) == body_of(first)
-    assert sql.execute("select coins, stars from public.wallets where user_id = %s",
-                       (session["user"]["id"],)).fetchone() == {"coins": 400, "stars": 1}
+    assert sql.execute(
+        "select coins, stars from public.wallets where user_id = %s", (session["user"]["id"],)
+    ).fetchone() == {"coins": 400, "stars": 1}
 
 
 def test_exchange_is_403_while_the_wallet_is_frozen(stack: LocalStack, sql: Any) -> None:
     session = login(stack)
     grant(sql, session["user"]["id"], f"x:{session['user']['id']}", '{"coin": 500}')
-    sql.execute("update public.wallets set frozen = true where user_id = %s", (session["user"]["id"],))
+    sql.execute(
+        "update public.wallets set frozen = true where user_id = %s", (session["user"]["id"],)
+    )
     response = httpx.post(url(stack, "/exchange"), headers=bearer(session), json={"stars": 1})
     assert response.status_code == 403
     assert response.json()["code"] == "account_frozen"
-    sql.execute("update public.wallets set frozen = false where user_id = %s", (session["user"]["id"],))
+    sql.execute(
+        "update public.wallets set frozen = false where user_id = %s", (session["user"]["id"],)
+    )
 
 
 def test_exchange_without_coins_is_409_and_nothing_changes(stack: LocalStack, sql: Any) -> None:
@@ -77,8 +84,9 @@ def test_exchange_without_coins_is_409_and_nothing_changes(stack: LocalStack, sq
     response = httpx.post(url(stack, "/exchange"), headers=bearer(session), json={"stars": 1})
     assert response.status_code == 409
     assert response.json()["code"] == "insufficient_coins"
-    rows = sql.execute("select count(*) as n from public.ledger where user_id = %s",
-                       (session["user"]["id"],)).fetchone()
+    rows = sql.execute(
+        "select count(*) as n from public.ledger where user_id = %s", (session["user"]["id"],)
+    ).fetchone()
     assert rows["n"] == 1  # only the welcome bonus
 
 
@@ -87,8 +95,11 @@ def test_exchange_validates_its_input(stack: LocalStack) -> None:
     for body in ({"stars": 0}, {"stars": "2"}, {"stars": 1.5}, {}, {"stars": 1, "coins": 5}):
         response = httpx.post(url(stack, "/exchange"), headers=bearer(session), json=body)
         assert response.status_code == 422, body
-    malformed = httpx.post(url(stack, "/exchange"), headers={**bearer(session), "content-type": "application/json"},
-                           content=b"{not json")
+    malformed = httpx.post(
+        url(stack, "/exchange"),
+        headers={**bearer(session), "content-type": "application/json"},
+        content=b"{not json",
+    )
     assert malformed.status_code == 400
     assert malformed.json()["code"] == "malformed_json"
 
@@ -114,11 +125,21 @@ def test_referral_summary_and_share_link(stack: LocalStack) -> None:
     assert body["coins_earned"] == 0
 
 
-def test_a_user_token_cannot_call_server_only_functions_through_the_gateway(stack: LocalStack) -> None:
+def test_a_user_token_cannot_call_server_only_functions_through_the_gateway(
+    stack: LocalStack,
+) -> None:
     session = login(stack)
     headers = {**bearer(session), "apikey": stack.secrets["anon_key"]}
-    response = httpx.post(f"{stack.url}/rest/v1/rpc/grant_credit", headers=headers, json={
-        "p_user_id": session["user"]["id"], "p_key": "hack:1", "p_reason": "hack", "p_changes": {"star": 99}})
+    response = httpx.post(
+        f"{stack.url}/rest/v1/rpc/grant_credit",
+        headers=headers,
+        json={
+            "p_user_id": session["user"]["id"],
+            "p_key": "hack:1",
+            "p_reason": "hack",
+            "p_changes": {"star": 99},
+        },
+    )
     assert response.status_code in (401, 403, 404)
     wallet = httpx.get(f"{stack.url}/functions/profile/", headers=bearer(session)).json()["wallet"]
     assert wallet["stars"] == 0

@@ -62,7 +62,9 @@ def load_event(name: str, values: dict[str, str]) -> dict[str, Any]:
     event["headers"] = {k: fill(v) for k, v in event["headers"].items()}
     if "body" in event:
         if event["isBase64Encoded"]:
-            event["body"] = base64.b64encode(fill(base64.b64decode(event["body"]).decode()).encode()).decode()
+            event["body"] = base64.b64encode(
+                fill(base64.b64decode(event["body"]).decode()).encode()
+            ).decode()
         else:
             event["body"] = fill(event["body"])
     return event
@@ -73,33 +75,47 @@ def _filler(values: dict[str, str]) -> Any:
         for key, value in values.items():
             text = text.replace("{{" + key + "}}", value)
         return text
+
     return fill
 
 
 def invoke(name: str, values: dict[str, str]) -> dict[str, Any]:
     function = name.split("/")[0]
-    result: dict[str, Any] = load_handler(function)(load_event(name, values), LambdaContext(function, "r", 1e12))
+    result: dict[str, Any] = load_handler(function)(
+        load_event(name, values), LambdaContext(function, "r", 1e12)
+    )
     return result
 
 
 def wait_completed(stack: LocalStack, token: str, reading_id: str) -> None:
     deadline = time.monotonic() + 20
     url = f"{stack.url}/functions/readings/{reading_id}"
-    while httpx.get(url, headers={"Authorization": f"Bearer {token}"}).json()["status"] != "completed":
+    while (
+        httpx.get(url, headers={"Authorization": f"Bearer {token}"}).json()["status"] != "completed"
+    ):
         assert time.monotonic() < deadline
         time.sleep(0.05)
 
 
 def test_every_route_answers_its_fixture_event_through_the_handler(stack: LocalStack) -> None:
     session = login(stack)
-    values = {"line_id_token": line_token(stack), "access_token": session["access_token"],
-              "refresh_token": session["refresh_token"], "package_id": "stars_10", "reading_id": ""}
+    values = {
+        "line_id_token": line_token(stack),
+        "access_token": session["access_token"],
+        "refresh_token": session["refresh_token"],
+        "package_id": "stars_10",
+        "reading_id": "",
+    }
     for name, expected in JOURNEY:
         if name == "readings/get_one":
             wait_completed(stack, values["access_token"], values["reading_id"])
         result = invoke(name, values)
         assert result["statusCode"] == expected, (name, result.get("body"))
-        raw = base64.b64decode(result["body"]) if result.get("isBase64Encoded") else result.get("body")
+        raw = (
+            base64.b64decode(result["body"])
+            if result.get("isBase64Encoded")
+            else result.get("body")
+        )
         body = json.loads(raw) if raw else {}
         if expected >= 400:
             assert result["headers"]["content-type"] == "application/problem+json", name

@@ -63,5 +63,7 @@ def test_concurrent_invocations_from_many_threads_all_succeed(stack: LocalStack)
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=12) as pool:
-        statuses = list(pool.map(lambda _: httpx.get(f"{stack.url}/functions/health/").status_code, range(36)))
+        statuses = list(
+            pool.map(lambda _: httpx.get(f"{stack.url}/functions/health/").status_code, range(36))
+        )
     assert statuses == [200] * 36

@@ -58,7 +58,9 @@ def test_a_key_missing_from_the_public_list_does_not_verify(stack: LocalStack) -
 
 
 @pytest.mark.parametrize("items", [[es256_jwk("app-private")], []])
-def test_the_public_key_setting_refuses_private_keys_and_emptiness(items: list[dict[str, Any]]) -> None:
+def test_the_public_key_setting_refuses_private_keys_and_emptiness(
+    items: list[dict[str, Any]],
+) -> None:
     with pytest.raises(ValueError, match="APP_JWT_PUBLIC_KEYS"):
         tokens.parse_keyset(json.dumps(items), private=False)
 
@@ -66,4 +68,6 @@ def test_the_public_key_setting_refuses_private_keys_and_emptiness(items: list[d
 def test_minted_tokens_are_role_and_audience_authenticated_only(stack: LocalStack) -> None:
     claims = tokens.verify_access_token(login(stack)["access_token"])
     assert (claims["role"], claims["aud"]) == ("authenticated", "authenticated")
-    assert not hasattr(get_settings(), "app_jwt_audience")  # not configurable: no other audience can be minted
+    assert not hasattr(
+        get_settings(), "app_jwt_audience"
+    )  # not configurable: no other audience can be minted

@@ -31,13 +31,17 @@ pytestmark = pytest.mark.usefixtures("quiet_pipeline")
 def line_login(stack: LocalStack) -> tuple[dict[str, Any], str]:
     """A new user logged in with a known LINE user id."""
     sub = "U" + secrets.token_hex(16)
-    response = httpx.post(f"{stack.url}/functions/auth/line", json={"id_token": line_token(stack, sub=sub)})
+    response = httpx.post(
+        f"{stack.url}/functions/auth/line", json={"id_token": line_token(stack, sub=sub)}
+    )
     assert response.status_code == 200, response.text
     return response.json(), sub
 
 
 def opt_in(stack: LocalStack, session: dict[str, Any], on: bool = True) -> dict[str, Any]:
-    response = httpx.patch(f"{stack.url}/functions/profile/", headers=bearer(session), json={"notify_line": on})
+    response = httpx.patch(
+        f"{stack.url}/functions/profile/", headers=bearer(session), json={"notify_line": on}
+    )
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
@@ -45,7 +49,9 @@ def opt_in(stack: LocalStack, session: dict[str, Any], on: bool = True) -> dict[
 
 def pushes(stack: LocalStack, sub: str) -> list[dict[str, Any]]:
     dispatcher(stack).wait_idle(20)  # the push follows the stored outcome inside the same delivery
-    found: list[dict[str, Any]] = httpx.get(f"{stack.url}/line/dev/pushes", params={"to": sub}).json()["pushes"]
+    found: list[dict[str, Any]] = httpx.get(
+        f"{stack.url}/line/dev/pushes", params={"to": sub}
+    ).json()["pushes"]
     return found
 
 
@@ -58,13 +64,18 @@ def healthy_line(stack: LocalStack) -> Any:
 
 def test_notify_line_is_off_by_default_and_no_push_is_sent(stack: LocalStack) -> None:
     session, sub = line_login(stack)
-    assert httpx.get(f"{stack.url}/functions/profile/", headers=bearer(session)).json()["notify_line"] is False
+    assert (
+        httpx.get(f"{stack.url}/functions/profile/", headers=bearer(session)).json()["notify_line"]
+        is False
+    )
     rid = submitted(stack, session)
     assert wait_final(stack, session, rid)["status"] == "completed"
     assert pushes(stack, sub) == []
 
 
-def test_an_opted_in_user_gets_one_thai_push_with_a_button_to_the_reading(stack: LocalStack) -> None:
+def test_an_opted_in_user_gets_one_thai_push_with_a_button_to_the_reading(
+    stack: LocalStack,
+) -> None:
     session, sub = line_login(stack)
     assert opt_in(stack, session)["notify_line"] is True
     rid = submitted(stack, session)
@@ -76,20 +87,32 @@ def test_an_opted_in_user_gets_one_thai_push_with_a_button_to_the_reading(stack:
     [button] = message["template"]["actions"]
     assert button["type"] == "uri"
     assert button["uri"] == f"{get_settings().liff_url}/readings/{rid}"
-    assert deliver_signed(stack, "/", job_body(rid)).json()["replayed"] is True  # QStash delivers again
+    assert (
+        deliver_signed(stack, "/", job_body(rid)).json()["replayed"] is True
+    )  # QStash delivers again
     assert len(pushes(stack, sub)) == 1
 
 
-def test_the_profile_carries_reversals_and_notify_line_and_a_patch_takes_both(stack: LocalStack) -> None:
+def test_the_profile_carries_reversals_and_notify_line_and_a_patch_takes_both(
+    stack: LocalStack,
+) -> None:
     session, _ = line_login(stack)
     profile = httpx.get(f"{stack.url}/functions/profile/", headers=bearer(session)).json()
     assert (profile["reversals"], profile["notify_line"]) == (True, False)
-    both = httpx.patch(f"{stack.url}/functions/profile/", headers=bearer(session),
-                       json={"reversals": False, "notify_line": True})
+    both = httpx.patch(
+        f"{stack.url}/functions/profile/",
+        headers=bearer(session),
+        json={"reversals": False, "notify_line": True},
+    )
     assert both.status_code == 200, both.text
     assert (both.json()["reversals"], both.json()["notify_line"]) == (False, True)
-    only_reversals = httpx.patch(f"{stack.url}/functions/profile/", headers=bearer(session), json={"reversals": True})
-    assert (only_reversals.json()["reversals"], only_reversals.json()["notify_line"]) == (True, True)
+    only_reversals = httpx.patch(
+        f"{stack.url}/functions/profile/", headers=bearer(session), json={"reversals": True}
+    )
+    assert (only_reversals.json()["reversals"], only_reversals.json()["notify_line"]) == (
+        True,
+        True,
+    )
     profile = httpx.get(f"{stack.url}/functions/profile/", headers=bearer(session)).json()
     assert (profile["reversals"], profile["notify_line"]) == (True, True)
 
@@ -109,13 +132,17 @@ def test_a_rejected_and_a_failed_reading_are_pushed_too(stack: LocalStack) -> No
     assert wait_final(stack, session, rejected)["status"] == "rejected"
     failed = queued_reading(stack, session)
     assert deliver_signed(stack, "/failed", failure_body(failed)).json()["status"] == "failed"
-    by_reading = {p["messages"][0]["template"]["actions"][0]["uri"].rsplit("/", 1)[-1]: p for p in pushes(stack, sub)}
+    by_reading = {
+        p["messages"][0]["template"]["actions"][0]["uri"].rsplit("/", 1)[-1]: p
+        for p in pushes(stack, sub)
+    }
     assert set(by_reading) == {rejected, failed}
     assert "คืนเครดิต" in by_reading[failed]["messages"][0]["altText"]
 
 
 def test_a_failed_push_is_logged_and_neither_fails_nor_retries_the_reading(
-        stack: LocalStack, caplog: pytest.LogCaptureFixture) -> None:
+    stack: LocalStack, caplog: pytest.LogCaptureFixture
+) -> None:
     session, sub = line_login(stack)
     opt_in(stack, session)
     stack.state["line"].fail_next(1, 500)
@@ -125,13 +152,18 @@ def test_a_failed_push_is_logged_and_neither_fails_nor_retries_the_reading(
     assert pushes(stack, sub) == []
     assert llm_calls(stack, question) == 1
     [job] = [m for m in dispatcher(stack).messages.values() if rid.encode() in m.body]
-    assert [a.status for a in job.attempts] == [200]  # the failed push did not make QStash retry the job
-    assert any('"line_push_failed"' in r.getMessage() and rid in r.getMessage() for r in caplog.records)
+    assert [a.status for a in job.attempts] == [
+        200
+    ]  # the failed push did not make QStash retry the job
+    assert any(
+        '"line_push_failed"' in r.getMessage() and rid in r.getMessage() for r in caplog.records
+    )
     assert wallet(stack, session)["free_points"] == 2  # spent once, never refunded
 
 
 def test_a_wrong_channel_token_is_refused_by_line_and_the_reading_still_completes(
-        stack: LocalStack, env: Any) -> None:
+    stack: LocalStack, env: Any
+) -> None:
     session, sub = line_login(stack)
     opt_in(stack, session)
     env(LINE_CHANNEL_ACCESS_TOKEN="not-the-channel-token")
@@ -151,6 +183,11 @@ def test_an_unreachable_line_does_not_fail_the_reading(stack: LocalStack, env: A
 def test_notify_line_must_be_a_boolean(stack: LocalStack) -> None:
     session, _ = line_login(stack)
     for bad in ("yes", 1, None):
-        response = httpx.patch(f"{stack.url}/functions/profile/", headers=bearer(session), json={"notify_line": bad})
+        response = httpx.patch(
+            f"{stack.url}/functions/profile/", headers=bearer(session), json={"notify_line": bad}
+        )
         assert response.status_code == 422, bad
-    assert httpx.get(f"{stack.url}/functions/profile/", headers=bearer(session)).json()["notify_line"] is False
+    assert (
+        httpx.get(f"{stack.url}/functions/profile/", headers=bearer(session)).json()["notify_line"]
+        is False
+    )

@@ -49,16 +49,21 @@ def points(docs: list[dict[str, Any]], name: str, function: str) -> list[dict[st
     return [d for d in docs if name in d and d["function"] == function]
 
 
-def submit_through_handler(session: dict[str, Any], question: str, path: str = "/", **choice: str) -> str:
+def submit_through_handler(
+    session: dict[str, Any], question: str, path: str = "/", **choice: str
+) -> str:
     body = {"question": question, **(choice or {"depth": "standard"})}
     headers = {**bearer(session), "content-type": "application/json"}
-    status, answer, _ = invoke("readings", "POST", path, headers=headers, body=json.dumps(body).encode())
+    status, answer, _ = invoke(
+        "readings", "POST", path, headers=headers, body=json.dumps(body).encode()
+    )
     assert status == 202, answer
     return str(answer["id"])
 
 
 def test_a_completed_reading_emits_submitted_spent_queue_delay_llm_cost_and_time_to_completed(
-        stack: LocalStack, capsys: pytest.CaptureFixture[str]) -> None:
+    stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
     session = login(stack)
     capsys.readouterr()
     reading_id = submit_through_handler(session, unique_question())
@@ -89,25 +94,31 @@ def test_a_completed_reading_emits_submitted_spent_queue_delay_llm_cost_and_time
 
 
 def test_a_spread_spends_its_price_and_a_follow_up_counts_as_a_submission_with_its_own_spend(
-        stack: LocalStack, capsys: pytest.CaptureFixture[str]) -> None:
+    stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
     session = login(stack)
     capsys.readouterr()
     parent = submit_through_handler(session, unique_question(), spread="celtic_cross")
     assert wait_final(stack, session, parent)["status"] == "completed"
-    follow_up = submit_through_handler(session, unique_question("แล้วฉันควรทำอย่างไรต่อดี"), f"/{parent}/follow-ups",
-                                       language="th")
+    follow_up = submit_through_handler(
+        session, unique_question("แล้วฉันควรทำอย่างไรต่อดี"), f"/{parent}/follow-ups", language="th"
+    )
     assert wait_final(stack, session, follow_up)["status"] == "completed"
     dispatcher(stack).wait_idle(20)
     docs = checked(capsys.readouterr().out)
     submitted = points(docs, "ReadingsSubmitted", "readings")
-    assert [(d["Spread"], d.get("Depth")) for d in submitted] == [("celtic_cross", "deep"), ("follow_up", None)]
+    assert [(d["Spread"], d.get("Depth")) for d in submitted] == [
+        ("celtic_cross", "deep"),
+        ("follow_up", None),
+    ]
     spent = points(docs, "CreditsSpent", "readings")
     assert [(d["CreditsSpent"], d["Reason"]) for d in spent] == [(2, "reading"), (1, "follow_up")]
     assert len(points(docs, "ReadingsCompleted", "reading_processor")) == 2
 
 
 def test_the_daily_card_counts_one_submission_and_spends_nothing(
-        stack: LocalStack, capsys: pytest.CaptureFixture[str]) -> None:
+    stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
     session = login(stack)
     capsys.readouterr()
     for _ in range(2):  # the second call answers the same card: no second submission
@@ -121,19 +132,26 @@ def test_the_daily_card_counts_one_submission_and_spends_nothing(
     assert len(points(docs, "ReadingsCompleted", "reading_processor")) == 1
 
 
-def test_a_refused_question_counts_as_rejected(stack: LocalStack, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_refused_question_counts_as_rejected(
+    stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
     session = login(stack)
     capsys.readouterr()
-    reading_id = submit_through_handler(session, unique_question(f"{REJECT_MARKER} ช่วยบอกเลขหวยงวดนี้"))
+    reading_id = submit_through_handler(
+        session, unique_question(f"{REJECT_MARKER} ช่วยบอกเลขหวยงวดนี้")
+    )
     assert wait_final(stack, session, reading_id)["status"] == "rejected"
     dispatcher(stack).wait_idle(20)
     docs = checked(capsys.readouterr().out)
-    assert [d["ReadingsRejected"] for d in points(docs, "ReadingsRejected", "reading_processor")] == [1]
+    assert [
+        d["ReadingsRejected"] for d in points(docs, "ReadingsRejected", "reading_processor")
+    ] == [1]
     assert not points(docs, "ReadingsCompleted", "reading_processor")
 
 
 def test_the_failure_callback_counts_a_dead_letter_and_one_failed_reading(
-        stack: LocalStack, capsys: pytest.CaptureFixture[str]) -> None:
+    stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
     session = login(stack)
     reading_id = queued_reading(stack, session)
     capsys.readouterr()
@@ -147,16 +165,23 @@ def test_the_failure_callback_counts_a_dead_letter_and_one_failed_reading(
 
 
 def test_a_payment_emits_succeeded_with_its_stars_then_refunded(
-        stack: LocalStack, capsys: pytest.CaptureFixture[str]) -> None:
+    stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
     session = login(stack)
     intent = buy(stack, session, "stars_25")
     capsys.readouterr()
-    paid_event = event_of(dev_action(stack, intent["payment_intent_id"], "succeed"), "payment_intent.succeeded")
+    paid_event = event_of(
+        dev_action(stack, intent["payment_intent_id"], "succeed"), "payment_intent.succeeded"
+    )
     again = send(stack, new_event("payment_intent.succeeded", paid_event["data"]["object"]))
-    assert again.json()["outcome"] == "already_credited"  # a second event for the same payment counts nothing
+    assert (
+        again.json()["outcome"] == "already_credited"
+    )  # a second event for the same payment counts nothing
     dev_action(stack, intent["payment_intent_id"], "refund")
     docs = checked(capsys.readouterr().out)
     [paid] = points(docs, "PaymentsSucceeded", "stripe_webhook")
     assert paid["PaymentsSucceeded"] == 1
     assert paid["StarsPurchased"] > 0
-    assert [d["PaymentsRefunded"] for d in points(docs, "PaymentsRefunded", "stripe_webhook")] == [1]
+    assert [d["PaymentsRefunded"] for d in points(docs, "PaymentsRefunded", "stripe_webhook")] == [
+        1
+    ]

@@ -31,17 +31,24 @@ def test_rls_shows_each_user_only_their_own_rows(stack: LocalStack) -> None:
     ledger = httpx.get(f"{stack.url}/rest/v1/ledger?select=user_id", headers=headers).json()
     assert users == [{"id": a["user"]["id"]}]
     assert {r["user_id"] for r in ledger} == {a["user"]["id"]}
-    b_rows = httpx.get(f"{stack.url}/rest/v1/ledger?select=id&user_id=eq.{b['user']['id']}", headers=headers)
+    b_rows = httpx.get(
+        f"{stack.url}/rest/v1/ledger?select=id&user_id=eq.{b['user']['id']}", headers=headers
+    )
     assert b_rows.json() == []
-    anon = httpx.get(f"{stack.url}/rest/v1/users?select=id", headers={"apikey": stack.secrets["anon_key"]})
+    anon = httpx.get(
+        f"{stack.url}/rest/v1/users?select=id", headers={"apikey": stack.secrets["anon_key"]}
+    )
     assert anon.status_code in (200, 401)
     assert anon.status_code == 401 or anon.json() == []
 
 
 def test_patch_updates_name_and_language(stack: LocalStack) -> None:
     session = login(stack)
-    response = httpx.patch(profile_url(stack), headers=bearer(session),
-                           json={"display_name": "  มะลิ  ", "language": "en"})
+    response = httpx.patch(
+        profile_url(stack),
+        headers=bearer(session),
+        json={"display_name": "  มะลิ  ", "language": "en"},
+    )
     assert response.status_code == 200
     assert response.json()["display_name"] == "มะลิ"
     assert response.json()["language"] == "en"
@@ -49,9 +56,16 @@ def test_patch_updates_name_and_language(stack: LocalStack) -> None:
 
 def test_patch_with_bad_input_is_422_and_changes_nothing(stack: LocalStack) -> None:
     session = login(stack, name="Keep")
-    bad: list[Any] = [{"display_name": ""}, {"display_name": "   "}, {"display_name": "x" * 200},
-                      {"language": "xx"}, {}, {"display_name": "a\u0007b"}, {"language": 5},
-                      {"display_name": "ok", "role": "admin"}]
+    bad: list[Any] = [
+        {"display_name": ""},
+        {"display_name": "   "},
+        {"display_name": "x" * 200},
+        {"language": "xx"},
+        {},
+        {"display_name": "a\u0007b"},
+        {"language": 5},
+        {"display_name": "ok", "role": "admin"},
+    ]
     for body in bad:
         response = httpx.patch(profile_url(stack), headers=bearer(session), json=body)
         assert response.status_code == 422, body
@@ -66,14 +80,21 @@ def test_transactions_are_paginated_newest_first(stack: LocalStack, sql: Any) ->
     session = login(stack)
     uid = session["user"]["id"]
     for i in range(4):
-        sql.execute("select public.grant_credit(%s, %s, 'test', jsonb_build_object('coin', %s::int))",
-                    (uid, f"page:{uid}:{i}", i + 1))
+        sql.execute(
+            "select public.grant_credit(%s, %s, 'test', jsonb_build_object('coin', %s::int))",
+            (uid, f"page:{uid}:{i}", i + 1),
+        )
     first = httpx.get(profile_url(stack, "/transactions?limit=3"), headers=bearer(session)).json()
     assert [r["delta"] for r in first["items"]] == [4, 3, 2]
-    second = httpx.get(profile_url(stack, f"/transactions?limit=3&cursor={first['next_cursor']}"),
-                       headers=bearer(session)).json()
+    second = httpx.get(
+        profile_url(stack, f"/transactions?limit=3&cursor={first['next_cursor']}"),
+        headers=bearer(session),
+    ).json()
     assert [r["delta"] for r in second["items"]] == [1, 3]
     assert second["next_cursor"] is None
     bad = httpx.get(profile_url(stack, "/transactions?cursor=%%%"), headers=bearer(session))
     assert bad.status_code == 422
-    assert httpx.get(profile_url(stack, "/transactions?limit=0"), headers=bearer(session)).status_code == 422
+    assert (
+        httpx.get(profile_url(stack, "/transactions?limit=0"), headers=bearer(session)).status_code
+        == 422
+    )

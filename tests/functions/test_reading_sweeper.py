@@ -23,11 +23,15 @@ pytestmark = pytest.mark.usefixtures("quiet_pipeline")
 
 
 def age(sql: Any, reading_id: str, minutes: int) -> None:
-    sql.execute("update public.readings set created_at = now() - make_interval(mins => %s) where id = %s",
-                (minutes, reading_id))
+    sql.execute(
+        "update public.readings set created_at = now() - make_interval(mins => %s) where id = %s",
+        (minutes, reading_id),
+    )
 
 
-def test_a_stale_unprocessed_reading_is_failed_and_refunded_once(stack: LocalStack, sql: Any) -> None:
+def test_a_stale_unprocessed_reading_is_failed_and_refunded_once(
+    stack: LocalStack, sql: Any
+) -> None:
     session = login(stack)
     stale, fresh = queued_reading(stack, session), queued_reading(stack, session)
     age(sql, stale, 30)

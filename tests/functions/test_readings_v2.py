@@ -25,13 +25,19 @@ from tests.functions.readings_support import (
 )
 
 pytestmark = pytest.mark.usefixtures("quiet_pipeline")
-CARD_LINE = re.compile(r"^- \[(?P<position>[a-z_]+)\] (?P<id>\S+) \| [^|]+ \| [^|]+ \| (?P<orientation>\w+)$",
-                       re.MULTILINE)
+CARD_LINE = re.compile(
+    r"^- \[(?P<position>[a-z_]+)\] (?P<id>\S+) \| [^|]+ \| [^|]+ \| (?P<orientation>\w+)$",
+    re.MULTILINE,
+)
 
 
 def llm_call(stack: LocalStack, text: str) -> dict[str, Any]:
     """The one chat completion whose messages mention this text."""
-    calls = [c for c in stack.state["openai"].calls if text in json.dumps(c["messages"], ensure_ascii=False)]
+    calls = [
+        c
+        for c in stack.state["openai"].calls
+        if text in json.dumps(c["messages"], ensure_ascii=False)
+    ]
     assert len(calls) == 1, len(calls)
     call: dict[str, Any] = calls[0]
     return call
@@ -39,7 +45,10 @@ def llm_call(stack: LocalStack, text: str) -> dict[str, Any]:
 
 def listed_cards(call: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(position, card id, orientation) of each card the agent was given."""
-    return [(m["position"], m["id"], m["orientation"]) for m in CARD_LINE.finditer(call["messages"][0]["content"])]
+    return [
+        (m["position"], m["id"], m["orientation"])
+        for m in CARD_LINE.finditer(call["messages"][0]["content"])
+    ]
 
 
 def profile(stack: LocalStack, session: dict[str, Any], **changes: Any) -> httpx.Response:
@@ -52,14 +61,20 @@ def test_spreads_are_listed_publicly_in_order_with_positions_and_prices(stack: L
     assert "public" in response.headers["cache-control"]
     spreads = response.json()
     assert [(s["id"], s["card_count"], s["price"]) for s in spreads] == [
-        ("single", 1, 1), ("three", 1 * 3, 1), ("five", 5, 1), ("love", 5, 1), ("celtic_cross", 10, 2)]
+        ("single", 1, 1),
+        ("three", 1 * 3, 1),
+        ("five", 5, 1),
+        ("love", 5, 1),
+        ("celtic_cross", 10, 2),
+    ]
     assert spreads[1]["position_keys"] == ["past", "present", "future"]
     assert spreads[3]["positions_th"][0] == "ตัวคุณ"
     assert spreads[4]["positions_en"][-1] == "Outcome"
 
 
-def test_celtic_cross_costs_two_reads_ten_positions_and_stores_what_the_agent_read(stack: LocalStack,
-                                                                                 sql: Any) -> None:
+def test_celtic_cross_costs_two_reads_ten_positions_and_stores_what_the_agent_read(
+    stack: LocalStack, sql: Any
+) -> None:
     session = login(stack)
     uid = session["user"]["id"]
     question = unique_question("Where is my career heading this year")
@@ -81,7 +96,9 @@ def test_celtic_cross_costs_two_reads_ten_positions_and_stores_what_the_agent_re
 
 def test_refused_celtic_cross_refunds_its_two_credits_once(stack: LocalStack, sql: Any) -> None:
     session = login(stack)
-    rid = submitted(stack, session, unique_question(f"อยากรู้เรื่องงาน {REJECT_MARKER}"), spread="celtic_cross")
+    rid = submitted(
+        stack, session, unique_question(f"อยากรู้เรื่องงาน {REJECT_MARKER}"), spread="celtic_cross"
+    )
     assert wait_final(stack, session, rid)["status"] == "rejected"
     keys = ledger_keys(sql, session["user"]["id"])
     assert keys[f"reading:{rid}:spend:free_point"] == -2
@@ -92,7 +109,10 @@ def test_refused_celtic_cross_refunds_its_two_credits_once(stack: LocalStack, sq
 def test_orientation_is_drawn_stored_and_shown_in_history(stack: LocalStack, sql: Any) -> None:
     session = login(stack)
     grant_stars(sql, session["user"]["id"], 4)
-    ids = [submitted(stack, session, unique_question("ความรักของฉันปีนี้"), spread="celtic_cross") for _ in range(2)]
+    ids = [
+        submitted(stack, session, unique_question("ความรักของฉันปีนี้"), spread="celtic_cross")
+        for _ in range(2)
+    ]
     for rid in ids:
         wait_final(stack, session, rid)
     history = httpx.get(readings_url(stack), headers=bearer(session)).json()["items"]
@@ -115,7 +135,11 @@ def test_with_reversals_off_every_card_is_upright(stack: LocalStack, sql: Any) -
 
 def test_unknown_spread_is_422_and_spends_nothing(stack: LocalStack) -> None:
     session = login(stack)
-    for spread, code in (("daily", "spread_unknown"), ("nope", "spread_unknown"), ("Bad-Id", "validation_failed")):
+    for spread, code in (
+        ("daily", "spread_unknown"),
+        ("nope", "spread_unknown"),
+        ("Bad-Id", "validation_failed"),
+    ):
         response = submit(stack, session, spread=spread)
         assert response.status_code == 422
         assert response.json()["code"] == code
@@ -134,11 +158,17 @@ def test_daily_card_is_free_short_and_the_same_reading_all_day(stack: LocalStack
     assert reading["cards"][0]["position"] == "today"
     assert reading["daily_on"] == first.json()["daily_on"]
     again = httpx.post(readings_url(stack, "/daily"), headers=bearer(session)).json()
-    assert (again["id"], again["created"], again["status"]) == (first.json()["id"], False, "completed")
+    assert (again["id"], again["created"], again["status"]) == (
+        first.json()["id"],
+        False,
+        "completed",
+    )
     assert llm_call(stack, reading["question"])["max_tokens"] == 900
-    assert ledger_keys(sql, session["user"]["id"]) == {f"welcome:{session['user']['id']}:free_point": 3,
-                                                       f"reading:{reading['id']}:reward:coin": 5,
-                                                       f"reading:{reading['id']}:reward:exp": 25}
+    assert ledger_keys(sql, session["user"]["id"]) == {
+        f"welcome:{session['user']['id']}:free_point": 3,
+        f"reading:{reading['id']}:reward:coin": 5,
+        f"reading:{reading['id']}:reward:exp": 25,
+    }
 
 
 def test_concurrent_daily_calls_give_one_reading(stack: LocalStack, sql: Any) -> None:
@@ -153,18 +183,24 @@ def test_concurrent_daily_calls_give_one_reading(stack: LocalStack, sql: Any) ->
         ids = set(pool.map(call, range(6)))
     assert len(ids) == 1
     wait_final(stack, session, ids.pop())
-    rows = sql.execute("select count(*) as n from public.readings where user_id = %s",
-                       (session["user"]["id"],)).fetchone()
+    rows = sql.execute(
+        "select count(*) as n from public.readings where user_id = %s", (session["user"]["id"],)
+    ).fetchone()
     assert rows["n"] == 1
 
 
-def test_follow_ups_draw_a_new_card_read_a_short_context_and_thread_under_the_reading(stack: LocalStack) -> None:
+def test_follow_ups_draw_a_new_card_read_a_short_context_and_thread_under_the_reading(
+    stack: LocalStack,
+) -> None:
     session = login(stack)
     question = unique_question("ความรักของฉันกับแฟนจะไปต่อได้ไหม")
     parent = wait_final(stack, session, submitted(stack, session, question))
     follow_question = unique_question("แล้วฉันควรทำอย่างไรต่อดี")
-    response = httpx.post(readings_url(stack, f"/{parent['id']}/follow-ups"), headers=bearer(session),
-                          json={"question": follow_question})
+    response = httpx.post(
+        readings_url(stack, f"/{parent['id']}/follow-ups"),
+        headers=bearer(session),
+        json={"question": follow_question},
+    )
     assert response.status_code == 202, response.text
     assert response.json()["parent_id"] == parent["id"]
     assert response.json()["price"] == 1
@@ -179,8 +215,12 @@ def test_follow_ups_draw_a_new_card_read_a_short_context_and_thread_under_the_re
     assert parent["result"]["final"] in user
     assert question not in system
     assert parent["result"]["reading"] not in system + user
-    assert all(f"{c['name']} | {c['name_th']} | {c['orientation']}" in system for c in parent["cards"])
-    thread = httpx.get(readings_url(stack, f"/{parent['id']}"), headers=bearer(session)).json()["follow_ups"]
+    assert all(
+        f"{c['name']} | {c['name_th']} | {c['orientation']}" in system for c in parent["cards"]
+    )
+    thread = httpx.get(readings_url(stack, f"/{parent['id']}"), headers=bearer(session)).json()[
+        "follow_ups"
+    ]
     assert [(f["id"], f["question"]) for f in thread] == [(follow_up["id"], follow_question)]
     history = httpx.get(readings_url(stack), headers=bearer(session)).json()["items"]
     assert [(h["id"], h["follow_ups"]) for h in history] == [(parent["id"], 1)]
@@ -193,7 +233,12 @@ def test_a_fourth_follow_up_is_refused_and_spends_nothing(stack: LocalStack, sql
     wait_final(stack, session, rid)
     url = readings_url(stack, f"/{rid}/follow-ups")
     for _ in range(3):
-        assert httpx.post(url, headers=bearer(session), json={"question": unique_question()}).status_code == 202
+        assert (
+            httpx.post(
+                url, headers=bearer(session), json={"question": unique_question()}
+            ).status_code
+            == 202
+        )
     before = wallet(stack, session)
     fourth = httpx.post(url, headers=bearer(session), json={"question": unique_question()})
     assert fourth.status_code == 409
@@ -205,13 +250,21 @@ def test_follow_up_on_an_unfinished_or_someone_elses_reading_is_refused(stack: L
     session, other = login(stack), login(stack)
     rid = submitted(stack, session)
     wait_final(stack, session, rid)
-    theirs = httpx.post(readings_url(stack, f"/{rid}/follow-ups"), headers=bearer(other),
-                        json={"question": unique_question()})
+    theirs = httpx.post(
+        readings_url(stack, f"/{rid}/follow-ups"),
+        headers=bearer(other),
+        json={"question": unique_question()},
+    )
     assert theirs.status_code == 404
     assert theirs.json()["code"] == "reading_not_found"
-    bad = httpx.post(readings_url(stack, "/not-a-uuid/follow-ups"), headers=bearer(session),
-                     json={"question": unique_question()})
+    bad = httpx.post(
+        readings_url(stack, "/not-a-uuid/follow-ups"),
+        headers=bearer(session),
+        json={"question": unique_question()},
+    )
     assert bad.status_code == 404
-    short = httpx.post(readings_url(stack, f"/{rid}/follow-ups"), headers=bearer(session), json={"question": "ok?"})
+    short = httpx.post(
+        readings_url(stack, f"/{rid}/follow-ups"), headers=bearer(session), json={"question": "ok?"}
+    )
     assert short.status_code == 422
     assert wallet(stack, other)["free_points"] == 3

@@ -12,11 +12,28 @@ from mimi_local.stack import LocalStack
 from tests.functions.conftest import bearer, login
 
 # every table with user data, and the column naming the user a row belongs to
-OWNER = {"users": "id", "wallets": "user_id", "ledger": "user_id", "readings": "user_id",
-         "reading_reviews": "user_id", "payments": "user_id", "referrals": "invitee_id"}
-NOT_READABLE = {"referrals"}  # no select grant at all: users learn their referrals through referral_summary()
-RESULT = {"header": "h", "cards": [], "reading": "r", "suggestions": [], "next_questions": [], "final": "f",
-          "end": "e", "notice": "n"}
+OWNER = {
+    "users": "id",
+    "wallets": "user_id",
+    "ledger": "user_id",
+    "readings": "user_id",
+    "reading_reviews": "user_id",
+    "payments": "user_id",
+    "referrals": "invitee_id",
+}
+NOT_READABLE = {
+    "referrals"
+}  # no select grant at all: users learn their referrals through referral_summary()
+RESULT = {
+    "header": "h",
+    "cards": [],
+    "reading": "r",
+    "suggestions": [],
+    "next_questions": [],
+    "final": "f",
+    "end": "e",
+    "notice": "n",
+}
 
 
 def rest(stack: LocalStack, session: dict[str, Any] | None) -> dict[str, str]:
@@ -34,17 +51,28 @@ def alice(stack: LocalStack, sql: Any) -> dict[str, Any]:
     """A user with a row in every table: invited, a completed and reviewed reading, a pending payment."""
     inviter = login(stack, name="Inviter")
     session = login(stack, name="Alice", ref=inviter["user"]["referral_code"])
-    reading = rpc(stack, session, "submit_reading", {"p_question": "Will my garden grow this year?"})
+    reading = rpc(
+        stack, session, "submit_reading", {"p_question": "Will my garden grow this year?"}
+    )
     sql.execute("select public.claim_reading(%s)", (reading["id"],))
-    sql.execute("select public.complete_reading(%s, '[]', %s::jsonb, '{}')", (reading["id"], json.dumps(RESULT)))
+    sql.execute(
+        "select public.complete_reading(%s, '[]', %s::jsonb, '{}')",
+        (reading["id"], json.dumps(RESULT)),
+    )
     rpc(stack, session, "review_reading", {"p_id": reading["id"], "p_accuracy": 90})
-    rpc(stack, session, "record_payment_intent", {"p_payment_intent_id": "pi_rls_alice", "p_package_id": "stars_10"})
+    rpc(
+        stack,
+        session,
+        "record_payment_intent",
+        {"p_payment_intent_id": "pi_rls_alice", "p_package_id": "stars_10"},
+    )
     return session
 
 
 @pytest.mark.parametrize("table", list(OWNER))
-def test_another_users_rows_are_invisible_through_the_gateway(stack: LocalStack, alice: dict[str, Any],
-                                                                table: str) -> None:
+def test_another_users_rows_are_invisible_through_the_gateway(
+    stack: LocalStack, alice: dict[str, Any], table: str
+) -> None:
     bob, column, alice_id = login(stack, name="Bob"), OWNER[table], alice["user"]["id"]
     url = f"{stack.url}/rest/v1/{table}?select={column}"
     filtered = httpx.get(f"{url}&{column}=eq.{alice_id}", headers=rest(stack, bob))
@@ -62,5 +90,7 @@ def test_another_users_rows_are_invisible_through_the_gateway(stack: LocalStack,
 def test_anyone_can_read_the_reference_tables(stack: LocalStack, table: str) -> None:
     user = login(stack)
     for session in (None, user):
-        response = httpx.get(f"{stack.url}/rest/v1/{table}?select=*&limit=1", headers=rest(stack, session))
+        response = httpx.get(
+            f"{stack.url}/rest/v1/{table}?select=*&limit=1", headers=rest(stack, session)
+        )
         assert (response.status_code, len(response.json())) == (200, 1), session is None

@@ -15,13 +15,17 @@ def url(stack: LocalStack, function: str, path: str = "/") -> str:
     return f"{stack.url}/functions/{function}{path}"
 
 
-@pytest.mark.parametrize(("function", "path", "method", "allowed"), [
-    ("readings", "/", "PATCH", {"GET", "POST"}),
-    ("profile", "/", "POST", {"GET", "PATCH", "DELETE"}),
-    ("readings", "/0b6f1a9e-8d7c-4f5e-9a3b-2c1d0e9f8a7b", "PATCH", {"GET", "DELETE"}),
-])
-def test_405_allow_lists_every_method_of_the_path(stack: LocalStack, function: str, path: str, method: str,
-                                                  allowed: set[str]) -> None:
+@pytest.mark.parametrize(
+    ("function", "path", "method", "allowed"),
+    [
+        ("readings", "/", "PATCH", {"GET", "POST"}),
+        ("profile", "/", "POST", {"GET", "PATCH", "DELETE"}),
+        ("readings", "/0b6f1a9e-8d7c-4f5e-9a3b-2c1d0e9f8a7b", "PATCH", {"GET", "DELETE"}),
+    ],
+)
+def test_405_allow_lists_every_method_of_the_path(
+    stack: LocalStack, function: str, path: str, method: str, allowed: set[str]
+) -> None:
     response = httpx.request(method, url(stack, function, path))
     assert response.status_code == 405
     assert response.json()["code"] == "method_not_allowed"
@@ -29,16 +33,25 @@ def test_405_allow_lists_every_method_of_the_path(stack: LocalStack, function: s
     assert {m.strip() for m in response.headers["allow"].split(",")} == allowed
 
 
-@pytest.mark.parametrize("body", [
-    b"[" * 10_000 + b"]" * 10_000,
-    b'{"question": ' * 10_000 + b"1" + b"}" * 10_000,
-    b'{"question": "\xff\xfe love"}',
-    b"\xef\xbb",
-], ids=["nested-list", "nested-object", "latin-bytes", "truncated-utf8"])
-def test_unreadable_json_is_400_malformed_json_and_spends_nothing(stack: LocalStack, body: bytes) -> None:
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 10_000 + b"]" * 10_000,
+        b'{"question": ' * 10_000 + b"1" + b"}" * 10_000,
+        b'{"question": "\xff\xfe love"}',
+        b"\xef\xbb",
+    ],
+    ids=["nested-list", "nested-object", "latin-bytes", "truncated-utf8"],
+)
+def test_unreadable_json_is_400_malformed_json_and_spends_nothing(
+    stack: LocalStack, body: bytes
+) -> None:
     session = login(stack)
-    response = httpx.post(url(stack, "readings"), content=body,
-                          headers={**bearer(session), "content-type": "application/json"})
+    response = httpx.post(
+        url(stack, "readings"),
+        content=body,
+        headers={**bearer(session), "content-type": "application/json"},
+    )
     assert response.status_code == 400, response.text
     assert response.json()["code"] == "malformed_json"
     assert response.json()["request_id"]
@@ -46,7 +59,9 @@ def test_unreadable_json_is_400_malformed_json_and_spends_nothing(stack: LocalSt
     assert wallet["free_points"] == 3
 
 
-@pytest.mark.parametrize("query", ["limit=abc", "limit=1.5", "limit=", "limit=%F0%9F%98%80", "limit=๕"])
+@pytest.mark.parametrize(
+    "query", ["limit=abc", "limit=1.5", "limit=", "limit=%F0%9F%98%80", "limit=๕"]
+)
 def test_a_query_value_that_cannot_parse_is_422(stack: LocalStack, query: str) -> None:
     session = login(stack)
     for function, path in [("profile", "/transactions"), ("payments", "/"), ("readings", "/")]:
@@ -59,21 +74,28 @@ def test_a_query_value_that_cannot_parse_is_422(stack: LocalStack, query: str) -
 
 def test_a_body_that_is_not_json_is_422_naming_the_body(stack: LocalStack) -> None:
     session = login(stack)
-    response = httpx.post(url(stack, "readings"), content=b"question=hello",
-                          headers={**bearer(session), "content-type": "text/plain"})
+    response = httpx.post(
+        url(stack, "readings"),
+        content=b"question=hello",
+        headers={**bearer(session), "content-type": "text/plain"},
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"] == ["body"]
     empty = httpx.post(url(stack, "readings"), headers=bearer(session))
     assert empty.status_code == 422
-    assert empty.json()["errors"] == [
-        {"loc": ["body"], "msg": "Field required", "type": "missing"}]
+    assert empty.json()["errors"] == [{"loc": ["body"], "msg": "Field required", "type": "missing"}]
 
 
 def test_an_uncoded_database_refusal_gets_a_generic_detail(stack: LocalStack) -> None:
     session = login(stack)
-    with pytest.raises(AppError) as refused:  # a server-only function, called as the user: Postgres says 42501
-        call(user_client(session["access_token"]), "claim_reading",
-             {"p_id": "0b6f1a9e-8d7c-4f5e-9a3b-2c1d0e9f8a7b"})
+    with pytest.raises(
+        AppError
+    ) as refused:  # a server-only function, called as the user: Postgres says 42501
+        call(
+            user_client(session["access_token"]),
+            "claim_reading",
+            {"p_id": "0b6f1a9e-8d7c-4f5e-9a3b-2c1d0e9f8a7b"},
+        )
     assert refused.value.status == 403
     assert refused.value.code == "forbidden"
     assert refused.value.detail == "You are not allowed to do this."

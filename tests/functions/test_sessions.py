@@ -16,7 +16,9 @@ def refresh(stack: LocalStack, token: str) -> httpx.Response:
     return httpx.post(f"{stack.url}/functions/auth/refresh", json={"refresh_token": token})
 
 
-def test_two_concurrent_refreshes_get_the_same_successor_and_the_session_lives(stack: LocalStack) -> None:
+def test_two_concurrent_refreshes_get_the_same_successor_and_the_session_lives(
+    stack: LocalStack,
+) -> None:
     session = login(stack)
     with ThreadPoolExecutor(max_workers=2) as pool:
         responses = list(pool.map(lambda _: refresh(stack, session["refresh_token"]), range(2)))
@@ -39,8 +41,10 @@ def test_a_retried_refresh_inside_the_interval_gets_the_same_successor(stack: Lo
 def test_reuse_after_the_interval_still_revokes_the_family(stack: LocalStack, sql: Any) -> None:
     session = login(stack)
     successor = refresh(stack, session["refresh_token"]).json()["refresh_token"]
-    sql.execute("update private.refresh_tokens set used_at = used_at - interval '10 seconds' where token_hash = %s",
-                (hashlib.sha256(session["refresh_token"].encode()).hexdigest(),))
+    sql.execute(
+        "update private.refresh_tokens set used_at = used_at - interval '10 seconds' where token_hash = %s",
+        (hashlib.sha256(session["refresh_token"].encode()).hexdigest(),),
+    )
     reused = refresh(stack, session["refresh_token"])
     assert reused.status_code == 401
     assert reused.json()["code"] == "refresh_token_reused"

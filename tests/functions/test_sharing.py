@@ -20,7 +20,16 @@ from tests.functions.readings_support import (
 
 QUESTION = "งานใหม่ที่ฉันสมัครไว้จะได้ไหมคะ ความลับของหนูเอง"
 PUBLIC_KEYS = {"language", "header", "final", "cards", "question"}
-CARD_KEYS = {"id", "name", "name_th", "image", "position", "position_th", "position_en", "orientation"}
+CARD_KEYS = {
+    "id",
+    "name",
+    "name_th",
+    "image",
+    "position",
+    "position_th",
+    "position_en",
+    "orientation",
+}
 
 pytestmark = pytest.mark.usefixtures("quiet_pipeline")
 
@@ -30,7 +39,9 @@ def share(stack: LocalStack, session: dict[str, Any], rid: str, **body: Any) -> 
 
 
 def public(stack: LocalStack, token: str) -> httpx.Response:
-    return httpx.get(readings_url(stack, f"/shared/{token}"))  # no Authorization: anyone with the link
+    return httpx.get(
+        readings_url(stack, f"/shared/{token}")
+    )  # no Authorization: anyone with the link
 
 
 @pytest.fixture
@@ -46,21 +57,25 @@ def completed(stack: LocalStack, owner: dict[str, Any]) -> dict[str, Any]:
     return reading
 
 
-def test_a_share_link_is_unguessable_and_stored_only_as_a_hash(stack: LocalStack, owner: dict[str, Any],
-                                                                completed: dict[str, Any], sql: Any) -> None:
+def test_a_share_link_is_unguessable_and_stored_only_as_a_hash(
+    stack: LocalStack, owner: dict[str, Any], completed: dict[str, Any], sql: Any
+) -> None:
     made = share(stack, owner, completed["id"])
     assert made.status_code == 201, made.text
     token = made.json()["token"]
     assert len(token) == 43
     assert made.json()["url"] == f"{get_settings().liff_url}/shared/{token}"
-    rows = sql.execute("select * from private.reading_shares where reading_id = %s", (completed["id"],)).fetchall()
+    rows = sql.execute(
+        "select * from private.reading_shares where reading_id = %s", (completed["id"],)
+    ).fetchall()
     assert [r["token_hash"] for r in rows] == [hashlib.sha256(token.encode()).hexdigest()]
     assert token not in str(rows)
     assert share(stack, owner, completed["id"]).json()["token"] != token  # each link is new
 
 
 def test_the_public_view_shows_cards_header_and_final_and_leaks_nothing_private(
-        stack: LocalStack, owner: dict[str, Any], completed: dict[str, Any]) -> None:
+    stack: LocalStack, owner: dict[str, Any], completed: dict[str, Any]
+) -> None:
     view = public(stack, share(stack, owner, completed["id"]).json()["token"])
     assert view.status_code == 200, view.text
     body = view.json()
@@ -71,19 +86,27 @@ def test_the_public_view_shows_cards_header_and_final_and_leaks_nothing_private(
     assert [c["id"] for c in body["cards"]] == [c["id"] for c in completed["cards"]]
     assert all(set(c) <= CARD_KEYS for c in body["cards"])
     text = view.text
-    for private in (owner["user"]["id"], completed["id"], QUESTION, completed["result"]["reading"],
-                    *completed["analysis"].values(), *completed["result"]["suggestions"]):
+    for private in (
+        owner["user"]["id"],
+        completed["id"],
+        QUESTION,
+        completed["result"]["reading"],
+        *completed["analysis"].values(),
+        *completed["result"]["suggestions"],
+    ):
         assert private not in text, private
 
 
-def test_the_question_is_shown_only_when_the_owner_includes_it(stack: LocalStack, owner: dict[str, Any],
-                                                               completed: dict[str, Any]) -> None:
+def test_the_question_is_shown_only_when_the_owner_includes_it(
+    stack: LocalStack, owner: dict[str, Any], completed: dict[str, Any]
+) -> None:
     token = share(stack, owner, completed["id"], include_question=True).json()["token"]
     assert public(stack, token).json()["question"] == QUESTION
 
 
-def test_the_flex_message_links_to_the_share_page(stack: LocalStack, owner: dict[str, Any],
-                                                  completed: dict[str, Any]) -> None:
+def test_the_flex_message_links_to_the_share_page(
+    stack: LocalStack, owner: dict[str, Any], completed: dict[str, Any]
+) -> None:
     made = share(stack, owner, completed["id"]).json()
     flex = made["flex_message"]
     assert flex["type"] == "flex"
@@ -94,8 +117,9 @@ def test_the_flex_message_links_to_the_share_page(stack: LocalStack, owner: dict
     assert QUESTION not in str(flex)
 
 
-def test_revoking_kills_every_link_of_the_reading(stack: LocalStack, owner: dict[str, Any],
-                                                  completed: dict[str, Any]) -> None:
+def test_revoking_kills_every_link_of_the_reading(
+    stack: LocalStack, owner: dict[str, Any], completed: dict[str, Any]
+) -> None:
     tokens = [share(stack, owner, completed["id"]).json()["token"] for _ in range(2)]
     revoked = httpx.delete(readings_url(stack, f"/{completed['id']}/share"), headers=bearer(owner))
     assert revoked.status_code == 200
@@ -106,10 +130,14 @@ def test_revoking_kills_every_link_of_the_reading(stack: LocalStack, owner: dict
         assert gone.json()["code"] == "share_not_found"
 
 
-def test_deleting_the_reading_kills_the_link(stack: LocalStack, owner: dict[str, Any],
-                                             completed: dict[str, Any]) -> None:
+def test_deleting_the_reading_kills_the_link(
+    stack: LocalStack, owner: dict[str, Any], completed: dict[str, Any]
+) -> None:
     token = share(stack, owner, completed["id"]).json()["token"]
-    assert httpx.delete(readings_url(stack, f"/{completed['id']}"), headers=bearer(owner)).status_code == 204
+    assert (
+        httpx.delete(readings_url(stack, f"/{completed['id']}"), headers=bearer(owner)).status_code
+        == 204
+    )
     assert public(stack, token).status_code == 404
 
 
@@ -119,10 +147,16 @@ def test_deleting_the_account_kills_the_link(stack: LocalStack, sql: Any) -> Non
     wait_final(stack, session, rid)
     token = share(stack, session, rid).json()["token"]
     assert public(stack, token).status_code == 200
-    assert httpx.delete(f"{stack.url}/functions/profile/", headers=bearer(session)).status_code == 204
+    assert (
+        httpx.delete(f"{stack.url}/functions/profile/", headers=bearer(session)).status_code == 204
+    )
     assert public(stack, token).status_code == 404
-    assert sql.execute("select count(*) as n from private.reading_shares where reading_id = %s",
-                       (rid,)).fetchone()["n"] == 0
+    assert (
+        sql.execute(
+            "select count(*) as n from private.reading_shares where reading_id = %s", (rid,)
+        ).fetchone()["n"]
+        == 0
+    )
 
 
 def test_unknown_or_malformed_tokens_are_404(stack: LocalStack) -> None:
@@ -133,10 +167,16 @@ def test_unknown_or_malformed_tokens_are_404(stack: LocalStack) -> None:
 
 
 def test_only_the_owner_can_share_or_revoke_and_only_a_completed_reading(
-        stack: LocalStack, owner: dict[str, Any], completed: dict[str, Any]) -> None:
+    stack: LocalStack, owner: dict[str, Any], completed: dict[str, Any]
+) -> None:
     other = login(stack, name="Other")
     assert share(stack, other, completed["id"]).status_code == 404
-    assert httpx.delete(readings_url(stack, f"/{completed['id']}/share"), headers=bearer(other)).status_code == 404
+    assert (
+        httpx.delete(
+            readings_url(stack, f"/{completed['id']}/share"), headers=bearer(other)
+        ).status_code
+        == 404
+    )
     assert share(stack, owner, "not-a-uuid").status_code == 404
     pending = queued_reading(stack, owner)
     refused = share(stack, owner, pending)
@@ -146,14 +186,21 @@ def test_only_the_owner_can_share_or_revoke_and_only_a_completed_reading(
     assert httpx.post(readings_url(stack, f"/{completed['id']}/share"), json={}).status_code == 401
 
 
-def test_deleting_a_reading_kills_the_links_of_its_follow_ups(stack: LocalStack, owner: dict[str, Any],
-                                                              completed: dict[str, Any]) -> None:
-    asked = httpx.post(readings_url(stack, f"/{completed['id']}/follow-ups"), headers=bearer(owner),
-                       json={"question": "แล้วฉันควรเตรียมตัวอย่างไรดีคะ"})
+def test_deleting_a_reading_kills_the_links_of_its_follow_ups(
+    stack: LocalStack, owner: dict[str, Any], completed: dict[str, Any]
+) -> None:
+    asked = httpx.post(
+        readings_url(stack, f"/{completed['id']}/follow-ups"),
+        headers=bearer(owner),
+        json={"question": "แล้วฉันควรเตรียมตัวอย่างไรดีคะ"},
+    )
     assert asked.status_code == 202, asked.text
     follow_up = wait_final(stack, owner, asked.json()["id"])
     assert follow_up["status"] == "completed"
     token = share(stack, owner, follow_up["id"]).json()["token"]
     assert public(stack, token).status_code == 200
-    assert httpx.delete(readings_url(stack, f"/{completed['id']}"), headers=bearer(owner)).status_code == 204
+    assert (
+        httpx.delete(readings_url(stack, f"/{completed['id']}"), headers=bearer(owner)).status_code
+        == 204
+    )
     assert public(stack, token).status_code == 404

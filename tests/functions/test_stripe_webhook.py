@@ -32,15 +32,21 @@ from tests.functions.payments_support import (
 
 
 def stored(sql: Any, event_id: str) -> int:
-    row = sql.execute("select count(*) as n from private.stripe_events where id = %s", (event_id,)).fetchone()
+    row = sql.execute(
+        "select count(*) as n from private.stripe_events where id = %s", (event_id,)
+    ).fetchone()
     return int(row["n"])
 
 
-def paid_but_undelivered(stack: LocalStack, session: dict[str, Any], package_id: str = "stars_25") -> dict[str, Any]:
+def paid_but_undelivered(
+    stack: LocalStack, session: dict[str, Any], package_id: str = "stars_25"
+) -> dict[str, Any]:
     """A PaymentIntent the stand-in marked succeeded without telling the webhook yet: its success event."""
     intent = buy(stack, session, package_id)
-    return event_of(dev_action(stack, intent["payment_intent_id"], "succeed", deliver=False),
-                    "payment_intent.succeeded")
+    return event_of(
+        dev_action(stack, intent["payment_intent_id"], "succeed", deliver=False),
+        "payment_intent.succeeded",
+    )
 
 
 @pytest.fixture
@@ -61,18 +67,24 @@ def mimi_logs() -> Iterator[list[dict[str, Any]]]:
 def invoke_in_own_environment(stack: LocalStack, event: dict[str, Any]) -> dict[str, Any]:
     """Run the webhook's real handler(event, context) as one Lambda environment would: its own thread and loop."""
     payload = json.dumps(event)
-    headers = {"content-type": "application/json",
-               "stripe-signature": sign_payload(payload, stack.secrets["stripe_webhook_secret"])}
+    headers = {
+        "content-type": "application/json",
+        "stripe-signature": sign_payload(payload, stack.secrets["stripe_webhook_secret"]),
+    }
     asyncio.set_event_loop(asyncio.new_event_loop())
     try:
-        result = stack.functions["stripe_webhook"].invoke(build_event("POST", "/", "", headers, payload.encode()))
+        result = stack.functions["stripe_webhook"].invoke(
+            build_event("POST", "/", "", headers, payload.encode())
+        )
     finally:
         asyncio.get_event_loop().close()
         asyncio.set_event_loop(None)
     return {"status": result["statusCode"], **json.loads(result["body"])}
 
 
-def test_the_same_event_delivered_five_times_concurrently_credits_once(stack: LocalStack, sql: Any) -> None:
+def test_the_same_event_delivered_five_times_concurrently_credits_once(
+    stack: LocalStack, sql: Any
+) -> None:
     session = login(stack)
     event = paid_but_undelivered(stack, session)
     # five environments at once, as Lambda scales out (the dev server's worker threads share one handler)
@@ -103,12 +115,17 @@ def test_refund_arriving_before_succeeded_leaves_the_right_balances(stack: Local
     dev_action(stack, event["data"]["object"]["id"], "refund")  # the rest
     assert wallet(stack, session)["stars"] == 0
     item = httpx.get(payments_url(stack), headers=bearer(session)).json()["items"][0]
-    assert (item["status"], item["amount_refunded"], item["stars_clawed_back"]) == ("refunded", 19900, 25)
+    assert (item["status"], item["amount_refunded"], item["stars_clawed_back"]) == (
+        "refunded",
+        19900,
+        25,
+    )
 
 
 @pytest.mark.parametrize("changes", [{"amount": 100, "amount_received": 100}, {"currency": "usd"}])
 def test_wrong_amount_or_currency_is_flagged_not_credited_and_acknowledged(
-        stack: LocalStack, sql: Any, mimi_logs: list[dict[str, Any]], changes: dict[str, Any]) -> None:
+    stack: LocalStack, sql: Any, mimi_logs: list[dict[str, Any]], changes: dict[str, Any]
+) -> None:
     session = login(stack)
     event = paid_but_undelivered(stack, session)
     forged = new_event("payment_intent.succeeded", {**event["data"]["object"], **changes})
@@ -116,25 +133,35 @@ def test_wrong_amount_or_currency_is_flagged_not_credited_and_acknowledged(
     assert response.status_code == 200
     assert response.json()["outcome"] == "mismatch"
     assert wallet(stack, session)["stars"] == 0
-    row = sql.execute("select flagged, flag_reason, status from public.payments where payment_intent_id = %s",
-                      (event["data"]["object"]["id"],)).fetchone()
+    row = sql.execute(
+        "select flagged, flag_reason, status from public.payments where payment_intent_id = %s",
+        (event["data"]["object"]["id"],),
+    ).fetchone()
     assert row["flagged"]
     assert row["status"] == "needs_review"
     assert row["flag_reason"].endswith("_mismatch")
-    warning = next(line for line in mimi_logs if line["event"] == "stripe_event" and line["event_id"] == forged["id"])
+    warning = next(
+        line
+        for line in mimi_logs
+        if line["event"] == "stripe_event" and line["event_id"] == forged["id"]
+    )
     assert warning["level"] == "warning"
     assert warning["outcome"] == "mismatch"
     assert stack.secrets["stripe_webhook_secret"] not in json.dumps(mimi_logs)
 
 
-def test_bad_signatures_and_bodies_are_rejected_and_nothing_is_stored(stack: LocalStack, sql: Any) -> None:
+def test_bad_signatures_and_bodies_are_rejected_and_nothing_is_stored(
+    stack: LocalStack, sql: Any
+) -> None:
     session = login(stack)
     event = paid_but_undelivered(stack, session)
     payload = json.dumps(event)
     good = sign_payload(payload, stack.secrets["stripe_webhook_secret"])
     tampered = payload.replace('"amount": 19900', '"amount": 1990000')
     attempts = [
-        httpx.post(webhook_url(stack), content=tampered.encode(), headers={"Stripe-Signature": good}),
+        httpx.post(
+            webhook_url(stack), content=tampered.encode(), headers={"Stripe-Signature": good}
+        ),
         send(stack, payload, timestamp=int(time.time()) - 301),
         send(stack, payload, secret="whsec_" + secrets.token_hex(24)),
         httpx.post(webhook_url(stack), content=payload.encode()),
@@ -144,7 +171,9 @@ def test_bad_signatures_and_bodies_are_rejected_and_nothing_is_stored(stack: Loc
         assert response.json()["code"] == "invalid_signature"
     assert stored(sql, event["id"]) == 0
     assert wallet(stack, session)["stars"] == 0
-    assert send(stack, payload).json().get("outcome") == "credited"  # the genuine delivery still works
+    assert (
+        send(stack, payload).json().get("outcome") == "credited"
+    )  # the genuine delivery still works
 
 
 def test_a_signed_body_that_is_not_an_event_is_an_invalid_payload(stack: LocalStack) -> None:
@@ -155,7 +184,9 @@ def test_a_signed_body_that_is_not_an_event_is_an_invalid_payload(stack: LocalSt
 
 
 def test_other_event_types_are_acknowledged_and_not_stored(stack: LocalStack, sql: Any) -> None:
-    event = new_event("customer.created", {"id": "cus_" + secrets.token_hex(6), "object": "customer"})
+    event = new_event(
+        "customer.created", {"id": "cus_" + secrets.token_hex(6), "object": "customer"}
+    )
     response = send(stack, event)
     assert response.status_code == 200
     assert response.json()["outcome"] == "ignored"
@@ -182,12 +213,15 @@ def crash_first_update(sql: Any) -> Iterator[Any]:
     """Make the first update of one payment fail inside the database, as a crash would."""
     yield lambda pi: sql.execute(CRASH_ONCE.replace("{pi}", pi))
     sql.execute("drop trigger if exists test_webhook_crash on public.payments")
-    sql.execute("drop function if exists public.test_webhook_crash(); "
-                "drop sequence if exists public.test_webhook_crash_seq")
+    sql.execute(
+        "drop function if exists public.test_webhook_crash(); "
+        "drop sequence if exists public.test_webhook_crash_seq"
+    )
 
 
-def test_a_failure_inside_answers_5xx_and_the_retry_applies(stack: LocalStack, sql: Any,
-                                                            crash_first_update: Any) -> None:
+def test_a_failure_inside_answers_5xx_and_the_retry_applies(
+    stack: LocalStack, sql: Any, crash_first_update: Any
+) -> None:
     session = login(stack)
     event = paid_but_undelivered(stack, session)
     crash_first_update(event["data"]["object"]["id"])
@@ -200,7 +234,9 @@ def test_a_failure_inside_answers_5xx_and_the_retry_applies(stack: LocalStack, s
     assert retry.json()["outcome"] == "credited"
 
 
-def test_refund_after_spending_goes_negative_and_blocks_spending(stack: LocalStack, sql: Any) -> None:
+def test_refund_after_spending_goes_negative_and_blocks_spending(
+    stack: LocalStack, sql: Any
+) -> None:
     session = login(stack)
     uid = session["user"]["id"]
     intent = buy(stack, session, "stars_10")
@@ -209,12 +245,16 @@ def test_refund_after_spending_goes_negative_and_blocks_spending(stack: LocalSta
         sql.execute("select public.spend_credit(%s, %s, 'reading')", (uid, f"t:{uid}:{i}"))
     dev_action(stack, intent["payment_intent_id"], "refund")
     assert wallet(stack, session)["stars"] == -10
-    debt = sql.execute("select clawback_debt from public.wallets where user_id = %s", (uid,)).fetchone()
+    debt = sql.execute(
+        "select clawback_debt from public.wallets where user_id = %s", (uid,)
+    ).fetchone()
     assert debt["clawback_debt"] == 10
     with pytest.raises(psycopg.Error) as err:
         sql.execute("select public.spend_credit(%s, %s, 'reading')", (uid, f"t:{uid}:after"))
     assert err.value.diag.message_primary == "insufficient_credits"
-    negatives = sql.execute("select count(*) as n from public.wallets where stars < 0 and clawback_debt < -stars")
+    negatives = sql.execute(
+        "select count(*) as n from public.wallets where stars < 0 and clawback_debt < -stars"
+    )
     assert negatives.fetchone()["n"] == 0
 
 
@@ -228,8 +268,11 @@ def test_a_dispute_freezes_spending_until_it_is_won(stack: LocalStack, sql: Any)
     with pytest.raises(psycopg.Error) as err:
         sql.execute("select public.spend_credit(%s, %s, 'reading')", (uid, f"t:{uid}:frozen"))
     assert (err.value.diag.sqlstate, err.value.diag.message_primary) == ("PT403", "account_frozen")
-    reading = httpx.post(f"{stack.url}/functions/readings/", headers=bearer(session),
-                         json={"question": "ความรักของฉันจะเป็นอย่างไรในปีนี้"})
+    reading = httpx.post(
+        f"{stack.url}/functions/readings/",
+        headers=bearer(session),
+        json={"question": "ความรักของฉันจะเป็นอย่างไรในปีนี้"},
+    )
     assert reading.status_code == 403
     assert reading.json()["code"] == "account_frozen"
     dev_action(stack, intent["payment_intent_id"], "dispute", outcome="won")
@@ -242,7 +285,10 @@ def test_a_lost_dispute_claws_back_the_stars(stack: LocalStack) -> None:
     intent = buy(stack, session, "stars_60")
     dev_action(stack, intent["payment_intent_id"], "succeed")
     result = dev_action(stack, intent["payment_intent_id"], "dispute", outcome="lost")
-    assert [e["type"] for e in result["events"]] == ["charge.dispute.created", "charge.dispute.closed"]
+    assert [e["type"] for e in result["events"]] == [
+        "charge.dispute.created",
+        "charge.dispute.closed",
+    ]
     assert (wallet(stack, session)["stars"], wallet(stack, session)["frozen"]) == (0, False)
     item = httpx.get(payments_url(stack), headers=bearer(session)).json()["items"][0]
     assert (item["status"], item["stars_clawed_back"]) == ("dispute_lost", 60)

@@ -45,8 +45,9 @@ def client() -> TestClient:
     return TestClient(create_app("test", router), raise_server_exceptions=False)
 
 
-def test_unknown_exception_is_a_500_problem_without_internals(client: TestClient,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_unknown_exception_is_a_500_problem_without_internals(
+    client: TestClient, capsys: pytest.CaptureFixture[str]
+) -> None:
     response = client.get("/boom")
     logged = capsys.readouterr().out
     assert "boom" in logged
@@ -62,7 +63,11 @@ def test_unknown_exception_is_a_500_problem_without_internals(client: TestClient
 def test_app_errors_keep_their_code_status_and_headers(client: TestClient) -> None:
     response = client.get("/conflict", headers={"X-Request-Id": "abc123"})
     body = response.json()
-    assert (response.status_code, body["code"], body["detail"]) == (409, "already_there", "Already there.")
+    assert (response.status_code, body["code"], body["detail"]) == (
+        409,
+        "already_there",
+        "Already there.",
+    )
     assert body["request_id"] == "abc123"
     assert response.headers["x-request-id"] == "abc123"
     limited = client.get("/limited")
@@ -84,17 +89,24 @@ def test_validation_errors_are_422_and_malformed_json_is_400(client: TestClient)
 
 def test_cors_allows_the_configured_origin_only(client: TestClient) -> None:
     origin = get_settings().cors_origins[0]
-    allowed = client.options("/items", headers={"Origin": origin, "Access-Control-Request-Method": "POST"})
+    allowed = client.options(
+        "/items", headers={"Origin": origin, "Access-Control-Request-Method": "POST"}
+    )
     assert allowed.headers.get("access-control-allow-origin") == origin
-    other = client.options("/items", headers={"Origin": "https://evil.example",
-                                              "Access-Control-Request-Method": "POST"})
+    other = client.options(
+        "/items",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+    )
     assert "access-control-allow-origin" not in other.headers
 
 
-def test_each_request_logs_one_json_line_with_status_and_duration(client: TestClient,
-                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_each_request_logs_one_json_line_with_status_and_duration(
+    client: TestClient, capsys: pytest.CaptureFixture[str]
+) -> None:
     client.get("/conflict")
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    lines = [
+        json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")
+    ]
     requests = [line for line in lines if line["event"] == "request"]
     assert requests[-1]["status"] == 409
     assert requests[-1]["path"] == "/conflict"

@@ -47,8 +47,15 @@ def run_probe(code: str, **env: str) -> Any:
 
 def probe_output(code: str, **env: str) -> str:
     base = {"PYTHONPATH": f"{ROOT / 'lib'}:{ROOT}", "PATH": "/usr/bin:/bin", "STAGE": "local"}
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**base, **env},
-                          cwd=ROOT, check=True, timeout=120).stdout
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**base, **env},
+        cwd=ROOT,
+        check=True,
+        timeout=120,
+    ).stdout
 
 
 class Receiver(BaseHTTPRequestHandler):
@@ -87,7 +94,9 @@ def test_without_a_dsn_a_500_loads_no_sentry_sdk_and_counts_an_unhandled_error()
     assert emf["function"] == "probe"
 
 
-@pytest.mark.parametrize("name", sorted(p.parent.name for p in (ROOT / "functions").glob("*/handler.py")))
+@pytest.mark.parametrize(
+    "name", sorted(p.parent.name for p in (ROOT / "functions").glob("*/handler.py"))
+)
 def test_without_a_dsn_no_handler_imports_sentry_sdk(name: str) -> None:
     code = f"import json, sys\nimport functions.{name}.handler\nprint(json.dumps('sentry_sdk' in sys.modules))"
     assert run_probe(code) is False

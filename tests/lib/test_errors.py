@@ -17,8 +17,10 @@ from mimi.readings.errors import ReadingNotFound
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "sql" / "migrations"
 # private.fail(<status>, '<code>', ...) and the raw `raise exception using errcode = 'PT<status>', message = '<code>'`
-RAISED = (re.compile(r"private\.fail\((\d{3}),\s*'([a-z_]+)'"),
-          re.compile(r"errcode = 'PT(\d{3})', message = '([a-z_]+)'"))
+RAISED = (
+    re.compile(r"private\.fail\((\d{3}),\s*'([a-z_]+)'"),
+    re.compile(r"errcode = 'PT(\d{3})', message = '([a-z_]+)'"),
+)
 # the one code raised at two statuses: another operation's key (409), other parameters (422, as Stripe)
 TWO_STATUSES = {("idempotency_key_reused", 409)}
 
@@ -50,7 +52,11 @@ def test_every_sql_code_is_a_named_class_with_its_status(code: str, status: int)
 def test_a_coded_sql_error_becomes_its_class_with_the_sql_detail() -> None:
     error = to_app_error(api_error("PT404", "reading_not_found", "No such reading."))
     assert type(error) is ReadingNotFound
-    assert (error.status, error.code, error.detail) == (404, "reading_not_found", "No such reading.")
+    assert (error.status, error.code, error.detail) == (
+        404,
+        "reading_not_found",
+        "No such reading.",
+    )
 
 
 def test_the_status_sql_raised_wins_over_the_class_default() -> None:
@@ -84,7 +90,11 @@ def test_an_unknown_machine_code_keeps_its_code_and_status() -> None:
 def test_a_refusal_without_our_code_hides_the_database_text() -> None:
     error = to_app_error(api_error("42501", 'permission denied for table "wallets"'))
     assert type(error) is Forbidden
-    assert (error.status, error.code, error.detail) == (403, "forbidden", "You are not allowed to do this.")
+    assert (error.status, error.code, error.detail) == (
+        403,
+        "forbidden",
+        "You are not allowed to do this.",
+    )
 
 
 @pytest.mark.parametrize("sqlstate", ["57014", "XX000", "PGRST000"])

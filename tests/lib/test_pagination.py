@@ -33,8 +33,11 @@ def test_no_cursor_means_the_newest_page(cursor: str | None) -> None:
     assert (decode_uuid_cursor(cursor), decode_seq_cursor(cursor)) == (None, None)
 
 
-@pytest.mark.parametrize("cursor", ["%%%", encode_cursor("a b"), encode_cursor("x" * 65), "_w", "AA"],
-                         ids=["not-base64", "space", "too-long", "not-utf8", "nul-byte"])
+@pytest.mark.parametrize(
+    "cursor",
+    ["%%%", encode_cursor("a b"), encode_cursor("x" * 65), "_w", "AA"],
+    ids=["not-base64", "space", "too-long", "not-utf8", "nul-byte"],
+)
 def test_a_cursor_we_did_not_make_is_invalid(cursor: str) -> None:
     with pytest.raises(InvalidCursor) as refused:
         decode_cursor(cursor)
@@ -61,7 +64,10 @@ def test_a_uuid_cursor_is_canonicalised_and_anything_else_refused() -> None:
 def test_a_limit_outside_1_to_100_is_refused(limit: int) -> None:
     with pytest.raises(ValidationFailed) as refused:
         PageQuery(limit=limit).by_seq()
-    assert (refused.value.code, refused.value.detail) == ("validation_failed", "limit: must be between 1 and 100")
+    assert (refused.value.code, refused.value.detail) == (
+        "validation_failed",
+        "limit: must be between 1 and 100",
+    )
 
 
 def test_a_bad_cursor_is_reported_before_a_bad_limit() -> None:

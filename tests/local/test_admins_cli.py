@@ -20,10 +20,13 @@ def conn(pg: PgCluster) -> Any:
         yield c
 
 
-def test_add_list_and_remove_by_line_id_or_user_id(pg: PgCluster, conn: Any,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_add_list_and_remove_by_line_id_or_user_id(
+    pg: PgCluster, conn: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     user = login(conn)["user"]
-    line_id = conn.execute("select line_user_id from public.users where id = %s", (user["id"],)).fetchone()
+    line_id = conn.execute(
+        "select line_user_id from public.users where id = %s", (user["id"],)
+    ).fetchone()
     assert main(["add", line_id["line_user_id"], "--note", "on call", "--dsn", pg.dsn()]) == 0
     assert json.loads(capsys.readouterr().out) == {"user_id": user["id"], "added": True}
     assert main(["add", user["id"], "--dsn", pg.dsn()]) == 0  # again: nothing changes
@@ -32,9 +35,15 @@ def test_add_list_and_remove_by_line_id_or_user_id(pg: PgCluster, conn: Any,
     assert user["id"] in [a["user_id"] for a in json.loads(capsys.readouterr().out)]
     assert main(["remove", user["id"], "--dsn", pg.dsn()]) == 0
     assert json.loads(capsys.readouterr().out)["removed"] is True
-    actions = conn.execute("select action, reason, actor from private.admin_audit where target_user_id = %s"
-                           " order by id", (user["id"],)).fetchall()
-    assert [(a["action"], a["actor"]) for a in actions] == [("add_admin", "ops"), ("remove_admin", "ops")]
+    actions = conn.execute(
+        "select action, reason, actor from private.admin_audit where target_user_id = %s"
+        " order by id",
+        (user["id"],),
+    ).fetchall()
+    assert [(a["action"], a["actor"]) for a in actions] == [
+        ("add_admin", "ops"),
+        ("remove_admin", "ops"),
+    ]
     assert actions[0]["reason"] == "on call"
 
 
@@ -45,6 +54,12 @@ def test_an_unknown_user_is_refused(pg: PgCluster, capsys: pytest.CaptureFixture
 
 def test_the_api_roles_cannot_change_the_admin_list(conn: Any) -> None:
     for role in ("anon", "authenticated", "service_role"):
-        for fn in ("public.add_admin(text, text)", "public.remove_admin(text)", "public.list_admins()"):
-            row = conn.execute("select has_function_privilege(%s, %s, 'execute') as ok", (role, fn)).fetchone()
+        for fn in (
+            "public.add_admin(text, text)",
+            "public.remove_admin(text)",
+            "public.list_admins()",
+        ):
+            row = conn.execute(
+                "select has_function_privilege(%s, %s, 'execute') as ok", (role, fn)
+            ).fetchone()
             assert row["ok"] is False, (role, fn)

@@ -29,6 +29,11 @@ def test_try_this_lines_log_in_and_get_a_reading_when_pasted(stack: LocalStack) 
     script = "\n".join(line.strip() for line in lines[1:4])
     poll = lines[-1].strip() + " -r"
     script += f'\nfor i in $(seq 1 50); do s=$({poll}); [ "$s" = completed ] && break; sleep 0.2; done\necho "$s"'
-    run = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=60,
-                         check=False)
+    run = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert run.stdout.strip().splitlines()[-1:] == ["completed"], run.stdout + run.stderr

@@ -24,8 +24,14 @@ def reply(case: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
     return cards, mimi_reading(messages[0]["content"], messages[1]["content"])
 
 
-CASE = {"id": "t", "kind": "love", "language": "th", "spread": "three", "expect": "read",
-        "question": "ความรักของฉันจะเป็นอย่างไร"}
+CASE = {
+    "id": "t",
+    "kind": "love",
+    "language": "th",
+    "spread": "three",
+    "expect": "read",
+    "question": "ความรักของฉันจะเป็นอย่างไร",
+}
 
 
 def test_the_golden_set_covers_what_the_issue_asks() -> None:
@@ -34,7 +40,17 @@ def test_the_golden_set_covers_what_the_issue_asks() -> None:
     assert len(cases) >= 30
     assert {c["language"] for c in cases} == {"th", "en"}
     assert {c["spread"] for c in cases} <= set(SPREADS)
-    assert {"love", "career", "money", "yesno", "multi", "about_ai", "harmful", "distress", "injection"} <= kinds
+    assert {
+        "love",
+        "career",
+        "money",
+        "yesno",
+        "multi",
+        "about_ai",
+        "harmful",
+        "distress",
+        "injection",
+    } <= kinds
     assert len({c["id"] for c in cases}) == len(cases)
 
 
@@ -46,17 +62,37 @@ def test_a_good_reply_passes_every_check() -> None:
     assert verdict.checks["cards"]
 
 
-@pytest.mark.parametrize(("change", "check"), [
-    (lambda raw, cards: raw["cards"].reverse(), "cards"),
-    (lambda raw, cards: raw.update(reading="The cards say yes, dear friend, take heart.",
-                                   header="Hello", final="Yes.", end="Bye", notice="Just for fun.",
-                                   suggestions=["a"] * 3, next_questions=["b"] * 3,
-                                   cards=[{**c, "meaning": "ok"} for c in raw["cards"]]), "language"),
-    (lambda raw, cards: raw.update(reading=raw["reading"] + " ควรซื้อหุ้นตัวนี้เลยค่ะ"), "no_advice"),
-    (lambda raw, cards: raw.update(reading=raw["reading"] + " take 400 mg of ibuprofen"), "no_advice"),
-    (lambda raw, cards: raw.update(accepted=False, rejection={"reason": "x", "suggested_question": "y"}), "refusal"),
-    (lambda raw, cards: raw.update(header="ห" * 201), "lengths"),
-])
+@pytest.mark.parametrize(
+    ("change", "check"),
+    [
+        (lambda raw, cards: raw["cards"].reverse(), "cards"),
+        (
+            lambda raw, cards: raw.update(
+                reading="The cards say yes, dear friend, take heart.",
+                header="Hello",
+                final="Yes.",
+                end="Bye",
+                notice="Just for fun.",
+                suggestions=["a"] * 3,
+                next_questions=["b"] * 3,
+                cards=[{**c, "meaning": "ok"} for c in raw["cards"]],
+            ),
+            "language",
+        ),
+        (lambda raw, cards: raw.update(reading=raw["reading"] + " ควรซื้อหุ้นตัวนี้เลยค่ะ"), "no_advice"),
+        (
+            lambda raw, cards: raw.update(reading=raw["reading"] + " take 400 mg of ibuprofen"),
+            "no_advice",
+        ),
+        (
+            lambda raw, cards: raw.update(
+                accepted=False, rejection={"reason": "x", "suggested_question": "y"}
+            ),
+            "refusal",
+        ),
+        (lambda raw, cards: raw.update(header="ห" * 201), "lengths"),
+    ],
+)
 def test_each_check_catches_its_fault(change: Any, check: str) -> None:
     cards, raw = reply(CASE)
     change(raw, cards)
@@ -75,10 +111,15 @@ def test_followed_injection_and_bad_json_are_caught() -> None:
 
 
 def test_eval_on_the_stand_in_writes_a_report_and_marks_what_it_cannot_show(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("LLM_PROVIDERS", raising=False)  # a stack started earlier in the session sets it
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(
+        "LLM_PROVIDERS", raising=False
+    )  # a stack started earlier in the session sets it
     get_settings.cache_clear()
-    assert main(["--out", str(tmp_path), "--only", "multi-en-1"]) == 0  # two question marks: even it refuses
+    assert (
+        main(["--out", str(tmp_path), "--only", "multi-en-1"]) == 0
+    )  # two question marks: even it refuses
     assert main(["--out", str(tmp_path), "--only", ""]) == 0
     report = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert "the local OpenAI stand-in" in report

@@ -21,8 +21,11 @@ def test_openapi_json_and_the_readme_route_list_are_current() -> None:
 
 
 def test_every_route_of_every_function_is_an_operation_with_a_description() -> None:
-    declared = {(f"/functions/{name}{route.path}", route.method.lower())
-                for name, router in openapi.routers().items() for route in router.routes}
+    declared = {
+        (f"/functions/{name}{route.path}", route.method.lower())
+        for name, router in openapi.routers().items()
+        for route in router.routes
+    }
     documented = {(path, method) for path, item in DOC["paths"].items() for method in item}
     assert documented == declared
     for path, item in DOC["paths"].items():
@@ -49,15 +52,33 @@ def test_user_routes_need_the_bearer_scheme_and_list_the_token_codes() -> None:
 
 def test_errors_are_problem_json_and_422_has_its_errors_list() -> None:
     submit = DOC["paths"]["/functions/readings/"]["post"]["responses"]
-    assert {s for s in submit if s.startswith(("4", "5"))} == {"400", "401", "403", "404", "409", "422", "429", "503"}
+    assert {s for s in submit if s.startswith(("4", "5"))} == {
+        "400",
+        "401",
+        "403",
+        "404",
+        "409",
+        "422",
+        "429",
+        "503",
+    }
     for status in ("400", "401", "409", "429"):
-        assert submit[status]["content"] == {"application/problem+json": {
-            "schema": {"$ref": "#/components/schemas/Problem"}}}
-    assert submit["422"]["content"]["application/problem+json"]["schema"]["$ref"].endswith("/ValidationProblem")
+        assert submit[status]["content"] == {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        }
+    assert submit["422"]["content"]["application/problem+json"]["schema"]["$ref"].endswith(
+        "/ValidationProblem"
+    )
     assert "Retry-After" in submit["429"]["headers"]
-    problem = {"type": "https://mimivibes.app/problems/validation_failed", "title": "Validation failed",
-               "status": 422, "detail": "question: too short", "code": "validation_failed", "request_id": "r1",
-               "errors": [{"loc": ["body", "question"], "msg": "too short", "type": "value_error"}]}
+    problem = {
+        "type": "https://mimivibes.app/problems/validation_failed",
+        "title": "Validation failed",
+        "status": 422,
+        "detail": "question: too short",
+        "code": "validation_failed",
+        "request_id": "r1",
+        "errors": [{"loc": ["body", "question"], "msg": "too short", "type": "value_error"}],
+    }
     _validator("ValidationProblem").validate(problem)
 
 
@@ -74,8 +95,11 @@ def test_error_codes_come_from_the_declared_classes_their_own_or_their_bases() -
     def handler() -> None:
         """A test route."""
 
-    assert openapi.error_codes(router.routes[0]) == {404: ["reading_gone"], 409: ["conflict"],
-                                                     503: list(openapi.DATABASE_CODES)}
+    assert openapi.error_codes(router.routes[0]) == {
+        404: ["reading_gone"],
+        409: ["conflict"],
+        503: list(openapi.DATABASE_CODES),
+    }
 
 
 def test_limits_match_the_code() -> None:
@@ -84,7 +108,11 @@ def test_limits_match_the_code() -> None:
     assert (question["minLength"], question["maxLength"]) == (10, 500)
     comment = schemas["ReviewCreate"]["properties"]["comment"]
     assert comment["maxLength"] == 500
-    assert schemas["IntentCreate"]["properties"]["package_id"]["enum"] == ["stars_10", "stars_25", "stars_60"]
+    assert schemas["IntentCreate"]["properties"]["package_id"]["enum"] == [
+        "stars_10",
+        "stars_25",
+        "stars_60",
+    ]
     params = {p["name"]: p for p in DOC["paths"]["/functions/readings/"]["get"]["parameters"]}
     assert (params["limit"]["schema"]["minimum"], params["limit"]["schema"]["maximum"]) == (1, 100)
     assert params["cursor"]["schema"] == {"type": "string"}
@@ -96,7 +124,11 @@ def test_idempotency_key_and_signature_headers_are_documented() -> None:
         return next(p for p in params if p["name"] == name)
 
     key = header("/functions/credits/exchange", "Idempotency-Key")
-    assert (key["required"], key["schema"]["minLength"], key["schema"]["maxLength"]) == (False, 8, 100)
+    assert (key["required"], key["schema"]["minLength"], key["schema"]["maxLength"]) == (
+        False,
+        8,
+        100,
+    )
     assert header("/functions/reading_processor/", "Upstash-Signature")["required"] is True
     assert header("/functions/stripe_webhook/", "Stripe-Signature")["required"] is True
 
@@ -109,11 +141,17 @@ def test_wallet_result_cards_and_analysis_are_typed(name: str) -> None:
 def test_the_readme_lists_every_operation_between_its_markers() -> None:
     readme = openapi.README.read_text()
     section = readme.split(openapi.ROUTES_START)[1].split(openapi.ROUTES_END)[0]
-    rows = [line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| method")]
+    rows = [
+        line
+        for line in section.splitlines()
+        if line.startswith("| ") and not line.startswith("| method")
+    ]
     assert len(rows) == sum(len(item) for item in DOC["paths"].values())
     assert "| POST | `/functions/readings/` | bearer |" in section
     assert "401 auth_required, token_invalid, token_expired" in section
 
 
 def _validator(name: str) -> Draft202012Validator:
-    return Draft202012Validator({"$ref": f"#/components/schemas/{name}", "components": DOC["components"]})
+    return Draft202012Validator(
+        {"$ref": f"#/components/schemas/{name}", "components": DOC["components"]}
+    )

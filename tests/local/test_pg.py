@@ -12,7 +12,8 @@ def test_machine_binaries_are_preferred() -> None:
 
 
 def test_without_machine_binaries_the_embedded_wheel_is_used_or_the_error_says_how_to_get_one(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fake = tmp_path / "pgserver" / "pginstall" / "bin"
     fake.mkdir(parents=True)
     (fake / "initdb").touch()

@@ -18,10 +18,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="make mutate", description=__doc__)
-    parser.add_argument("--only", nargs="*", default=[], help="run the mutants whose name contains one of these")
+    parser.add_argument(
+        "--only", nargs="*", default=[], help="run the mutants whose name contains one of these"
+    )
     parser.add_argument("--list", action="store_true", help="print the mutants and exit")
     parser.add_argument("--keep", action="store_true", help="keep the scratch copy")
-    parser.add_argument("--no-baseline", action="store_true", help="skip checking the named tests pass unmutated")
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="skip checking the named tests pass unmutated"
+    )
     args = parser.parse_args()
     mutants = [m for m in MUTANTS if not args.only or any(part in m.name for part in args.only)]
     if args.list:
@@ -39,8 +43,13 @@ def main() -> int:
                 for case in failed:
                     print(f"  {case.test}: {case.message}")
                 return 2
-            print(f"baseline: every named test passes unmutated ({time.monotonic() - started:.0f} s)", flush=True)
-        verdicts = list(stale) + [_judged(scratch, m) for m in mutants if m not in {v.mutant for v in stale}]
+            print(
+                f"baseline: every named test passes unmutated ({time.monotonic() - started:.0f} s)",
+                flush=True,
+            )
+        verdicts = list(stale) + [
+            _judged(scratch, m) for m in mutants if m not in {v.mutant for v in stale}
+        ]
     finally:
         if not args.keep:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -49,8 +58,10 @@ def main() -> int:
 
 def _judged(scratch: Path, mutant: Mutant) -> Verdict:
     verdict = judge(scratch, mutant)
-    print(f"{verdict.status:8} {verdict.seconds:5.1f}s  {mutant.name:44} {verdict.killer or verdict.detail}",
-          flush=True)
+    print(
+        f"{verdict.status:8} {verdict.seconds:5.1f}s  {mutant.name:44} {verdict.killer or verdict.detail}",
+        flush=True,
+    )
     return verdict
 
 
@@ -61,8 +72,10 @@ def report(verdicts: list[Verdict], seconds: float) -> int:
     judged = len(killed) + len(others)
     score = 100.0 * len(killed) / judged if judged else 0.0
     median = statistics.median([v.seconds for v in killed + others] or [0.0])
-    print(f"\nscore: {len(killed)}/{judged} killed ({score:.1f} %), {len(stale)} stale, in {seconds / 60:.1f} min "
-          f"(median {median:.1f} s a mutant)")
+    print(
+        f"\nscore: {len(killed)}/{judged} killed ({score:.1f} %), {len(stale)} stale, in {seconds / 60:.1f} min "
+        f"(median {median:.1f} s a mutant)"
+    )
     for title, group in (("survived or only crashed", others), ("stale (fix the rule)", stale)):
         if group:
             print(f"{title}:")

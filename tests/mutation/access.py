@@ -24,194 +24,444 @@ from tests.mutation.rules import (
 # --- refresh tokens (the rules live in private.rotate_refresh_token, which takes the clock; 0013) ------------------
 ROTATE = "private.rotate_refresh_token"
 SQL_REFRESH = "tests/sql/test_refresh_tokens.py::"
-sql("refresh-not-rotated", ROTATE,
-    ("update private.refresh_tokens set used_at = p_now, successor_hash = p_new_hash where token_hash = p_old_hash;",
-     ""),
+sql(
+    "refresh-not-rotated",
+    ROTATE,
+    (
+        "update private.refresh_tokens set used_at = p_now, successor_hash = p_new_hash where token_hash = p_old_hash;",
+        "",
+    ),
     "a used refresh token is not marked used: it works again and reuse goes unnoticed",
-    SQL_REFRESH + "test_a_different_successor_inside_the_interval_is_reuse")
-sql("refresh-expiry-ignored", ROTATE,
+    SQL_REFRESH + "test_a_different_successor_inside_the_interval_is_reuse",
+)
+sql(
+    "refresh-expiry-ignored",
+    ROTATE,
     ("if t.expires_at <= p_now then", "if t.expires_at <= p_now - interval '30 days' then"),
-    "an expired refresh token is accepted", AUTH + "test_an_expired_refresh_token_is_401_refresh_token_expired")
-sql("refresh-reuse-keeps-the-family", ROTATE,
-    ("where family_id = t.family_id and revoked_at is null", "where token_hash = p_old_hash and revoked_at is null"),
+    "an expired refresh token is accepted",
+    AUTH + "test_an_expired_refresh_token_is_401_refresh_token_expired",
+)
+sql(
+    "refresh-reuse-keeps-the-family",
+    ROTATE,
+    (
+        "where family_id = t.family_id and revoked_at is null",
+        "where token_hash = p_old_hash and revoked_at is null",
+    ),
     "reusing a refresh token revokes only that token, not its family",
-    SQL_REFRESH + "test_a_repeat_after_the_interval_revokes_the_family")
-sql("refresh-revoked-accepted", ROTATE, ("if not found or t.revoked_at is not null then", "if not found then"),
-    "a revoked (logged out) refresh token still rotates", AUTH + "test_logout_revokes_the_session")
+    SQL_REFRESH + "test_a_repeat_after_the_interval_revokes_the_family",
+)
+sql(
+    "refresh-revoked-accepted",
+    ROTATE,
+    ("if not found or t.revoked_at is not null then", "if not found then"),
+    "a revoked (logged out) refresh token still rotates",
+    AUTH + "test_logout_revokes_the_session",
+)
 
 # --- Row Level Security: every policy -------------------------------------------------------------------------------
-for table, policy, owner in [("users", "Users can read their own profile", "(select auth.uid()) = id"),
-                             ("wallets", "Users can read their own wallet", "(select auth.uid()) = user_id"),
-                             ("ledger", "Users can read their own ledger rows", "(select auth.uid()) = user_id"),
-                             ("readings", "Users can read their own readings", "(select auth.uid()) = user_id and "),
-                             ("reading_reviews", "Users can read their own reviews", "(select auth.uid()) = user_id"),
-                             ("payments", "Users can read their own payments", "(select auth.uid()) = user_id")]:
-    statement(f"rls-{table}-readable-by-everyone", f'create policy "{policy}"',
-              (owner, "true" if "and" not in owner else ""),
-              f"the {table} policy lets any user read every user's rows", RLS.format(table))
-statement("rls-deleted-readings-visible", 'create policy "Users can read their own readings"',
-          (" and deleted_at is null", ""),
-          "a user still reads their soft-deleted readings",
-          SQL_READINGS + "test_users_see_only_their_own_undeleted_readings")
-for table, policy in [("app_settings", "Anyone can read the business settings"),
-                      ("cards", "Anyone can read the tarot cards"), ("packages", "Anyone can read the packages")]:
-    statement(f"rls-{table}-not-for-anon", f'create policy "{policy}"', ("to anon, authenticated", "to authenticated"),
-              f"{table} can no longer be read without a login", PUBLIC_TABLES.format(table))
+for table, policy, owner in [
+    ("users", "Users can read their own profile", "(select auth.uid()) = id"),
+    ("wallets", "Users can read their own wallet", "(select auth.uid()) = user_id"),
+    ("ledger", "Users can read their own ledger rows", "(select auth.uid()) = user_id"),
+    ("readings", "Users can read their own readings", "(select auth.uid()) = user_id and "),
+    ("reading_reviews", "Users can read their own reviews", "(select auth.uid()) = user_id"),
+    ("payments", "Users can read their own payments", "(select auth.uid()) = user_id"),
+]:
+    statement(
+        f"rls-{table}-readable-by-everyone",
+        f'create policy "{policy}"',
+        (owner, "true" if "and" not in owner else ""),
+        f"the {table} policy lets any user read every user's rows",
+        RLS.format(table),
+    )
+statement(
+    "rls-deleted-readings-visible",
+    'create policy "Users can read their own readings"',
+    (" and deleted_at is null", ""),
+    "a user still reads their soft-deleted readings",
+    SQL_READINGS + "test_users_see_only_their_own_undeleted_readings",
+)
+for table, policy in [
+    ("app_settings", "Anyone can read the business settings"),
+    ("cards", "Anyone can read the tarot cards"),
+    ("packages", "Anyone can read the packages"),
+]:
+    statement(
+        f"rls-{table}-not-for-anon",
+        f'create policy "{policy}"',
+        ("to anon, authenticated", "to authenticated"),
+        f"{table} can no longer be read without a login",
+        PUBLIC_TABLES.format(table),
+    )
 
 # --- privileges: every one that is revoked ----------------------------------------------------------------------------
-SERVER_ONLY = ["spend_credit", "refund_credit", "grant_credit", "ledger_mismatches", "login_line_user",
-               "revoke_refresh_family", "apply_stripe_event", "sweep_stale_readings"]
+SERVER_ONLY = [
+    "spend_credit",
+    "refund_credit",
+    "grant_credit",
+    "ledger_mismatches",
+    "login_line_user",
+    "revoke_refresh_family",
+    "apply_stripe_event",
+    "sweep_stale_readings",
+]
 for fn in SERVER_ONLY:
-    statement(f"privilege-{fn}-for-users", f"revoke execute on function public.{fn}(",
-              ("from public, anon, authenticated", "from public, anon"),
-              f"{fn} (server only) is callable with a user's token", PRIVILEGE.format(f"user:{fn}"))
+    statement(
+        f"privilege-{fn}-for-users",
+        f"revoke execute on function public.{fn}(",
+        ("from public, anon, authenticated", "from public, anon"),
+        f"{fn} (server only) is callable with a user's token",
+        PRIVILEGE.format(f"user:{fn}"),
+    )
 for fn in ["claim_reading", "complete_reading", "reject_reading", "fail_reading"]:
-    statement(f"privilege-{fn}-for-users", f"revoke execute on function public.{fn}(",
-              ("from public, anon, authenticated", "from public, anon"),
-              f"the processor's {fn} is callable with a user's token",
-              SQL_READINGS + "test_processor_functions_are_service_role_only")
+    statement(
+        f"privilege-{fn}-for-users",
+        f"revoke execute on function public.{fn}(",
+        ("from public, anon, authenticated", "from public, anon"),
+        f"the processor's {fn} is callable with a user's token",
+        SQL_READINGS + "test_processor_functions_are_service_role_only",
+    )
 # the function's own revoke (0012's later revoke from service_role also starts "public.exchange_coins(")
-for fn, arguments in [("exchange_coins", "integer, text) from"), ("daily_check_in", ""), ("referral_summary", ""),
-                      ("my_profile", ""), ("update_profile", ""), ("submit_reading", ""), ("cancel_reading", ""),
-                      ("delete_reading", ""), ("review_reading", ""), ("reading_history", ""),
-                      ("record_payment_intent", "")]:
-    statement(f"privilege-{fn}-for-anon", f"revoke execute on function public.{fn}({arguments}",
-              ("from public, anon", "from public"), f"{fn} is callable without a login",
-              PRIVILEGE.format(f"anon:{fn}"))
+for fn, arguments in [
+    ("exchange_coins", "integer, text) from"),
+    ("daily_check_in", ""),
+    ("referral_summary", ""),
+    ("my_profile", ""),
+    ("update_profile", ""),
+    ("submit_reading", ""),
+    ("cancel_reading", ""),
+    ("delete_reading", ""),
+    ("review_reading", ""),
+    ("reading_history", ""),
+    ("record_payment_intent", ""),
+]:
+    statement(
+        f"privilege-{fn}-for-anon",
+        f"revoke execute on function public.{fn}({arguments}",
+        ("from public, anon", "from public"),
+        f"{fn} is callable without a login",
+        PRIVILEGE.format(f"anon:{fn}"),
+    )
 # Table writes are revoked twice (each table's own revoke, then 0012's bulk revoke for every API role): weakening
 # either changes nothing. The bug that still matters is a later migration granting a write back.
-for table, case in [("users", "user:update-users"), ("wallets", "user:update-wallets"),
-                    ("app_settings", "user:update-app_settings"), ("cards", "user:update-cards"),
-                    ("packages", "user:update-packages"), ("readings", "user:update-readings"),
-                    ("reading_reviews", "user:update-reading_reviews"), ("payments", "user:update-payments")]:
-    append(f"privilege-{table}-table-for-users", f"public.{table}",
-           f"grant insert, update, delete on table public.{table} to authenticated;",
-           f"a later migration lets users write {table} directly", PRIVILEGE.format(case))
+for table, case in [
+    ("users", "user:update-users"),
+    ("wallets", "user:update-wallets"),
+    ("app_settings", "user:update-app_settings"),
+    ("cards", "user:update-cards"),
+    ("packages", "user:update-packages"),
+    ("readings", "user:update-readings"),
+    ("reading_reviews", "user:update-reading_reviews"),
+    ("payments", "user:update-payments"),
+]:
+    append(
+        f"privilege-{table}-table-for-users",
+        f"public.{table}",
+        f"grant insert, update, delete on table public.{table} to authenticated;",
+        f"a later migration lets users write {table} directly",
+        PRIVILEGE.format(case),
+    )
 # Reads are revoked once, by the table's own statement (0012 revokes writes only).
 for table, case in [("referrals", "user:read-referrals"), ("app_meta", "user:read-app_meta")]:
-    statement(f"privilege-{table}-table-for-users", f"revoke all on table public.{table} from",
-              ("from anon, authenticated", "from anon"), f"users get every privilege on {table}",
-              PRIVILEGE.format(case))
-append("privilege-ledger-writable-by-the-server", "public.ledger",
-       "grant insert on table public.ledger to service_role;",
-       "a later migration lets the service role write ledger rows directly, past the credit functions",
-       PRIVILEGE.format("service:insert-ledger"))
-append("privilege-rotate_refresh_token-for-users", "public.rotate_refresh_token",
-       "grant execute on function public.rotate_refresh_token(text, text, int) to authenticated;",
-       "a later migration lets a user's token rotate refresh tokens (server only)",
-       PRIVILEGE.format("user:rotate_refresh_token"))
-statement("privilege-readings-llm-columns", "grant select (id, user_id, question",
-          ("completed_at, deleted_at)", "completed_at, deleted_at, prompt_tokens)"),
-          "users can read the LLM bookkeeping of their readings", PRIVILEGE.format("user:read-readings-llm-columns"))
-statement("privilege-payments-flag-columns", "grant select (id, seq, user_id, package_id",
-          ("created_at, updated_at)", "created_at, updated_at, flag_reason)"),
-          "users can read the review flags on their payments", PRIVILEGE.format("user:read-payments-flag"))
-statement("privilege-private-functions", "revoke execute on all functions in schema private from",
-          ("from public, anon, authenticated", "from anon"), "private functions stay executable by PUBLIC", PRIVATE)
-statement("privilege-private-payment-helpers", "revoke execute on function private.payment_json(",
-          ("private.claw_back(uuid, integer, text, text), ", ""), "private.claw_back stays executable by PUBLIC",
-          PRIVATE)
-statement("privilege-private-reading-helpers", "revoke execute on function private.end_with_refund(",
-          ("from public", "from anon"), "private.end_with_refund stays executable by PUBLIC", PRIVATE)
-statement("privilege-private-login-helpers", "revoke execute on function private.profile_json(",
-          ("from public", "from anon"), "private.profile_json stays executable by PUBLIC", PRIVATE)
-statement("privilege-private-schema-usage", "grant usage on schema private to",
-          ("to service_role", "to service_role, authenticated"), "users may use the private schema", PRIVATE)
-statement("privilege-private-schema-for-the-server", "revoke usage on schema private from service_role",
-          ("revoke usage on schema private from service_role", "grant usage on schema private to service_role"),
-          "the service role may use the private schema, past the public functions", PRIVATE)
-statement("privilege-user-functions-for-the-server",
-          "revoke execute on function public.exchange_coins(integer, text), public.daily_check_in()",
-          ("public.submit_reading(text, text, text), ", ""),
-          "the service role (no user of its own) can submit and pay for readings as any user it names",
-          PRIVILEGE.format("service:submit_reading"))
+    statement(
+        f"privilege-{table}-table-for-users",
+        f"revoke all on table public.{table} from",
+        ("from anon, authenticated", "from anon"),
+        f"users get every privilege on {table}",
+        PRIVILEGE.format(case),
+    )
+append(
+    "privilege-ledger-writable-by-the-server",
+    "public.ledger",
+    "grant insert on table public.ledger to service_role;",
+    "a later migration lets the service role write ledger rows directly, past the credit functions",
+    PRIVILEGE.format("service:insert-ledger"),
+)
+append(
+    "privilege-rotate_refresh_token-for-users",
+    "public.rotate_refresh_token",
+    "grant execute on function public.rotate_refresh_token(text, text, int) to authenticated;",
+    "a later migration lets a user's token rotate refresh tokens (server only)",
+    PRIVILEGE.format("user:rotate_refresh_token"),
+)
+statement(
+    "privilege-readings-llm-columns",
+    "grant select (id, user_id, question",
+    ("completed_at, deleted_at)", "completed_at, deleted_at, prompt_tokens)"),
+    "users can read the LLM bookkeeping of their readings",
+    PRIVILEGE.format("user:read-readings-llm-columns"),
+)
+statement(
+    "privilege-payments-flag-columns",
+    "grant select (id, seq, user_id, package_id",
+    ("created_at, updated_at)", "created_at, updated_at, flag_reason)"),
+    "users can read the review flags on their payments",
+    PRIVILEGE.format("user:read-payments-flag"),
+)
+statement(
+    "privilege-private-functions",
+    "revoke execute on all functions in schema private from",
+    ("from public, anon, authenticated", "from anon"),
+    "private functions stay executable by PUBLIC",
+    PRIVATE,
+)
+statement(
+    "privilege-private-payment-helpers",
+    "revoke execute on function private.payment_json(",
+    ("private.claw_back(uuid, integer, text, text), ", ""),
+    "private.claw_back stays executable by PUBLIC",
+    PRIVATE,
+)
+statement(
+    "privilege-private-reading-helpers",
+    "revoke execute on function private.end_with_refund(",
+    ("from public", "from anon"),
+    "private.end_with_refund stays executable by PUBLIC",
+    PRIVATE,
+)
+statement(
+    "privilege-private-login-helpers",
+    "revoke execute on function private.profile_json(",
+    ("from public", "from anon"),
+    "private.profile_json stays executable by PUBLIC",
+    PRIVATE,
+)
+statement(
+    "privilege-private-schema-usage",
+    "grant usage on schema private to",
+    ("to service_role", "to service_role, authenticated"),
+    "users may use the private schema",
+    PRIVATE,
+)
+statement(
+    "privilege-private-schema-for-the-server",
+    "revoke usage on schema private from service_role",
+    (
+        "revoke usage on schema private from service_role",
+        "grant usage on schema private to service_role",
+    ),
+    "the service role may use the private schema, past the public functions",
+    PRIVATE,
+)
+statement(
+    "privilege-user-functions-for-the-server",
+    "revoke execute on function public.exchange_coins(integer, text), public.daily_check_in()",
+    ("public.submit_reading(text, text, text), ", ""),
+    "the service role (no user of its own) can submit and pay for readings as any user it names",
+    PRIVILEGE.format("service:submit_reading"),
+)
 
 # --- access tokens ----------------------------------------------------------------------------------------------------
 TOKENS = "lib/mimi/auth/tokens.py:verify_access_token"
-py("token-any-issuer", TOKENS, ("issuer=s.app_jwt_issuer, ", ""), "access tokens are accepted with any iss",
-   TOKEN.format("wrong-iss"))
+py(
+    "token-any-issuer",
+    TOKENS,
+    ("issuer=s.app_jwt_issuer, ", ""),
+    "access tokens are accepted with any iss",
+    TOKEN.format("wrong-iss"),
+)
 OPTIONS = 'options={"require": REQUIRED}'
-py("token-any-audience", TOKENS, (OPTIONS, 'options={"require": REQUIRED, "verify_aud": False}'),
-   "access tokens are accepted with any aud", TOKEN.format("wrong-aud"))
-py("token-expiry-ignored", TOKENS, (OPTIONS, 'options={"require": REQUIRED, "verify_exp": False}'),
-   "expired access tokens are accepted", TOKEN.format("expired"),
-   AUTH + "test_expired_and_foreign_access_tokens_are_refused")
-py("token-any-role", TOKENS,
-   ('claims.get("role") != ROLE', 'claims.get("role") not in (ROLE, "service_role")'),
-   "an access token naming another role (service_role) is accepted", TOKEN.format("role-service_role"))
-py("token-alg-from-the-header", TOKENS,
-   [(' if header.get("alg") == ALGORITHM else None', ""),
-    ("algorithms=[ALGORITHM]", 'algorithms=[str(header.get("alg"))]')],
-   "the algorithm is taken from the token's own header", TOKEN.format("hs256-under-our-kid"))
-py("token-only-the-current-key", "lib/mimi/auth/tokens.py:Keyset.by_kid",
-   ("return next((k for k in self.keys if k.key_id == kid), None)",
-    "return self.signing if self.signing.key_id == kid else None"),
-   "after a key rotation, tokens signed by the previous key (by kid) are refused",
-   TOKEN.format("signed-by-the-previous-key"))
+py(
+    "token-any-audience",
+    TOKENS,
+    (OPTIONS, 'options={"require": REQUIRED, "verify_aud": False}'),
+    "access tokens are accepted with any aud",
+    TOKEN.format("wrong-aud"),
+)
+py(
+    "token-expiry-ignored",
+    TOKENS,
+    (OPTIONS, 'options={"require": REQUIRED, "verify_exp": False}'),
+    "expired access tokens are accepted",
+    TOKEN.format("expired"),
+    AUTH + "test_expired_and_foreign_access_tokens_are_refused",
+)
+py(
+    "token-any-role",
+    TOKENS,
+    ('claims.get("role") != ROLE', 'claims.get("role") not in (ROLE, "service_role")'),
+    "an access token naming another role (service_role) is accepted",
+    TOKEN.format("role-service_role"),
+)
+py(
+    "token-alg-from-the-header",
+    TOKENS,
+    [
+        (' if header.get("alg") == ALGORITHM else None', ""),
+        ("algorithms=[ALGORITHM]", 'algorithms=[str(header.get("alg"))]'),
+    ],
+    "the algorithm is taken from the token's own header",
+    TOKEN.format("hs256-under-our-kid"),
+)
+py(
+    "token-only-the-current-key",
+    "lib/mimi/auth/tokens.py:Keyset.by_kid",
+    (
+        "return next((k for k in self.keys if k.key_id == kid), None)",
+        "return self.signing if self.signing.key_id == kid else None",
+    ),
+    "after a key rotation, tokens signed by the previous key (by kid) are refused",
+    TOKEN.format("signed-by-the-previous-key"),
+)
 
 # --- LINE ID tokens ---------------------------------------------------------------------------------------------------
 LINE = "lib/mimi/auth/line.py:_decode"
 LINE_KILL = AUTH + "test_bad_line_tokens_are_refused_with_401_and_their_own_code"
-py("line-any-audience", LINE, ('"aud"]}', '"aud"], "verify_aud": False}'),
-   "a LINE token for another channel logs in", LINE_KILL)
-py("line-any-issuer", LINE, ("issuer=s.line_issuer,", ""), "a LINE token from another issuer logs in", LINE_KILL)
-py("line-expiry-ignored", LINE, ('"aud"]}', '"aud"], "verify_exp": False}'), "an expired LINE token logs in", LINE_KILL)
-py("line-any-subject", "lib/mimi/auth/line.py:verify_id_token",
-   ('if not LINE_SUB.match(str(claims["sub"])):', 'if not claims["sub"]:'),
-   "a LINE token whose sub is not a LINE user id is not refused", LINE_KILL)
+py(
+    "line-any-audience",
+    LINE,
+    ('"aud"]}', '"aud"], "verify_aud": False}'),
+    "a LINE token for another channel logs in",
+    LINE_KILL,
+)
+py(
+    "line-any-issuer",
+    LINE,
+    ("issuer=s.line_issuer,", ""),
+    "a LINE token from another issuer logs in",
+    LINE_KILL,
+)
+py(
+    "line-expiry-ignored",
+    LINE,
+    ('"aud"]}', '"aud"], "verify_exp": False}'),
+    "an expired LINE token logs in",
+    LINE_KILL,
+)
+py(
+    "line-any-subject",
+    "lib/mimi/auth/line.py:verify_id_token",
+    ('if not LINE_SUB.match(str(claims["sub"])):', 'if not claims["sub"]:'),
+    "a LINE token whose sub is not a LINE user id is not refused",
+    LINE_KILL,
+)
 
 # --- QStash and Stripe verification -------------------------------------------------------------------------------
 QSTASH = "lib/mimi/readings/queue.py:verify"
 QSTASH_KILL = PROCESSOR + "test_bad_signatures_are_401_and_nothing_changes"
-py("qstash-any-url", QSTASH, ("url=url)", "url=None)"), "a QStash signature made for another URL is accepted",
-   QSTASH_KILL)
+py(
+    "qstash-any-url",
+    QSTASH,
+    ("url=url)", "url=None)"),
+    "a QStash signature made for another URL is accepted",
+    QSTASH_KILL,
+)
 # No QStash tolerance mutant: our code has no knob for it. The SDK's clock_tolerance is inert (it passes leeway
 # inside PyJWT's options, which PyJWT ignores), and an expired signature fails the current key, then the next
 # key with a plain signature error. The expired forgery stays in the kill test.
-py("qstash-next-key-ignored", QSTASH, ("s.qstash_next_signing_key.get_secret_value()",
-                                       "s.qstash_current_signing_key.get_secret_value()"),
-   "deliveries signed with the next signing key (during a rotation) are refused", QSTASH_KILL)
+py(
+    "qstash-next-key-ignored",
+    QSTASH,
+    (
+        "s.qstash_next_signing_key.get_secret_value()",
+        "s.qstash_current_signing_key.get_secret_value()",
+    ),
+    "deliveries signed with the next signing key (during a rotation) are refused",
+    QSTASH_KILL,
+)
 STRIPE = "lib/mimi/payments/webhook.py:verify"
 STRIPE_KILL = WEBHOOK + "test_bad_signatures_and_bodies_are_rejected_and_nothing_is_stored"
-py("stripe-tolerance-an-hour", STRIPE, ("construct_event(payload, signature, secret)",
-                                        "construct_event(payload, signature, secret, tolerance=3600)"),
-   "a Stripe signature older than 5 minutes is accepted", STRIPE_KILL)
-py("stripe-wrong-secret", STRIPE, ("get_settings().stripe_webhook_secret", "get_settings().stripe_secret_key"),
-   "webhooks are verified with the API key instead of the webhook signing secret", STRIPE_KILL)
-py("stripe-not-verified", STRIPE, ("        stripe.Webhook.construct_event(payload, signature, secret)\n", ""),
-   "the Stripe signature is not checked at all", STRIPE_KILL)
+py(
+    "stripe-tolerance-an-hour",
+    STRIPE,
+    (
+        "construct_event(payload, signature, secret)",
+        "construct_event(payload, signature, secret, tolerance=3600)",
+    ),
+    "a Stripe signature older than 5 minutes is accepted",
+    STRIPE_KILL,
+)
+py(
+    "stripe-wrong-secret",
+    STRIPE,
+    ("get_settings().stripe_webhook_secret", "get_settings().stripe_secret_key"),
+    "webhooks are verified with the API key instead of the webhook signing secret",
+    STRIPE_KILL,
+)
+py(
+    "stripe-not-verified",
+    STRIPE,
+    ("        stripe.Webhook.construct_event(payload, signature, secret)\n", ""),
+    "the Stripe signature is not checked at all",
+    STRIPE_KILL,
+)
 
 # --- reading limits and question validation ---------------------------------------------------------------------
 LIMITS = "lib/mimi/readings/service.py:check_rate_limits"
-py("reading-day-limit-removed", LIMITS,
-   ('    ratelimit.enforce("readings_day", user_id, s.readings_per_day, DAY_S, fail_open=False)\n', ""),
-   "there is no daily reading limit", READINGS + "test_the_61st_reading_of_the_day_is_429_and_spends_nothing")
-py("reading-day-window-an-hour", LIMITS, ("DAY_S, fail_open", "3600, fail_open"),
-   "the daily limit counts per hour", READINGS + "test_the_61st_reading_of_the_day_is_429_and_spends_nothing")
-py("reading-minute-limit-too-high", LIMITS, ("s.readings_per_minute, 60", "s.readings_per_day, 60"),
-   "the per-minute limit uses the daily number", READINGS + "test_sixth_reading_in_a_minute_is_429_and_spends_nothing")
-py("reading-limits-fail-open", LIMITS, ("fail_open=False", "fail_open=True"),
-   "readings go through (and cost money) when Redis is down",
-   READINGS + "test_rate_limiter_down_is_503_and_spends_nothing")
-py("rate-limit-always-fails-open", "lib/mimi/ratelimit.py:enforce", ("        if fail_open:\n            return\n",
-                                                                     "        return\n"),
-   "every limit fails open when Redis is down", READINGS + "test_rate_limiter_down_is_503_and_spends_nothing")
-py("question-min-9", "lib/mimi/readings/schemas.py:question_text",
-   ("QUESTION_MIN <= len(value)", "QUESTION_MIN - 1 <= len(value)"), "a 9-character question passes validation",
-   "tests/readings/test_schemas.py::test_thai_vowels_and_tone_marks_still_count",
-   READINGS + "test_bad_questions_are_422_and_spend_nothing")
-py("question-control-characters", "lib/mimi/readings/schemas.py:clean_text",
-   ('unicodedata.category(ch) == "Cc"', 'ch == "\\x00"'), "control characters other than NUL pass validation",
-   READINGS + "test_bad_questions_are_422_and_spend_nothing")
-py("question-not-normalised", "lib/mimi/readings/schemas.py:clean_text",
-   ('unicodedata.normalize("NFC", value).strip()', "value.strip()"),
-   "question length is counted before NFC normalisation", READINGS + "test_length_counts_code_points_after_nfc")
+py(
+    "reading-day-limit-removed",
+    LIMITS,
+    (
+        '    ratelimit.enforce("readings_day", user_id, s.readings_per_day, DAY_S, fail_open=False)\n',
+        "",
+    ),
+    "there is no daily reading limit",
+    READINGS + "test_the_61st_reading_of_the_day_is_429_and_spends_nothing",
+)
+py(
+    "reading-day-window-an-hour",
+    LIMITS,
+    ("DAY_S, fail_open", "3600, fail_open"),
+    "the daily limit counts per hour",
+    READINGS + "test_the_61st_reading_of_the_day_is_429_and_spends_nothing",
+)
+py(
+    "reading-minute-limit-too-high",
+    LIMITS,
+    ("s.readings_per_minute, 60", "s.readings_per_day, 60"),
+    "the per-minute limit uses the daily number",
+    READINGS + "test_sixth_reading_in_a_minute_is_429_and_spends_nothing",
+)
+py(
+    "reading-limits-fail-open",
+    LIMITS,
+    ("fail_open=False", "fail_open=True"),
+    "readings go through (and cost money) when Redis is down",
+    READINGS + "test_rate_limiter_down_is_503_and_spends_nothing",
+)
+py(
+    "rate-limit-always-fails-open",
+    "lib/mimi/ratelimit.py:enforce",
+    ("        if fail_open:\n            return\n", "        return\n"),
+    "every limit fails open when Redis is down",
+    READINGS + "test_rate_limiter_down_is_503_and_spends_nothing",
+)
+py(
+    "question-min-9",
+    "lib/mimi/readings/schemas.py:question_text",
+    ("QUESTION_MIN <= len(value)", "QUESTION_MIN - 1 <= len(value)"),
+    "a 9-character question passes validation",
+    "tests/readings/test_schemas.py::test_thai_vowels_and_tone_marks_still_count",
+    READINGS + "test_bad_questions_are_422_and_spend_nothing",
+)
+py(
+    "question-control-characters",
+    "lib/mimi/readings/schemas.py:clean_text",
+    ('unicodedata.category(ch) == "Cc"', 'ch == "\\x00"'),
+    "control characters other than NUL pass validation",
+    READINGS + "test_bad_questions_are_422_and_spend_nothing",
+)
+py(
+    "question-not-normalised",
+    "lib/mimi/readings/schemas.py:clean_text",
+    ('unicodedata.normalize("NFC", value).strip()', "value.strip()"),
+    "question length is counted before NFC normalisation",
+    READINGS + "test_length_counts_code_points_after_nfc",
+)
 
 # --- client idempotency keys -------------------------------------------------------------------------------------
-py("idempotency-key-too-short", "lib/mimi/idempotency.py:client_key",
-   ("not 8 <= len(header) <= 100", "not 1 <= len(header) <= 100"), "a 1-character Idempotency-Key is accepted",
-   PAYMENTS + "test_a_bad_idempotency_key_is_422_before_stripe_is_asked")
-py("intent-key-not-per-user", "lib/mimi/payments/service.py:start_purchase",
-   ('f"mimi-intent:{caller.user_id}:{', 'f"mimi-intent:{'),
-   "the Stripe idempotency key is not scoped to the user: two users' taps collide",
-   PAYMENTS + "test_the_same_idempotency_key_returns_the_same_intent")
+py(
+    "idempotency-key-too-short",
+    "lib/mimi/idempotency.py:client_key",
+    ("not 8 <= len(header) <= 100", "not 1 <= len(header) <= 100"),
+    "a 1-character Idempotency-Key is accepted",
+    PAYMENTS + "test_a_bad_idempotency_key_is_422_before_stripe_is_asked",
+)
+py(
+    "intent-key-not-per-user",
+    "lib/mimi/payments/service.py:start_purchase",
+    ('f"mimi-intent:{caller.user_id}:{', 'f"mimi-intent:{'),
+    "the Stripe idempotency key is not scoped to the user: two users' taps collide",
+    PAYMENTS + "test_the_same_idempotency_key_returns_the_same_intent",
+)

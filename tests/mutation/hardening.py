@@ -15,157 +15,315 @@ BAD_INPUT = "tests/functions/test_bad_input.py::"
 
 # --- per-user limits in SQL: they hold however the database is reached ----------------------------------------------
 READING_LIMITS = "private.check_reading_limits"
-sql("sql-reading-minute-limit-is-the-day-number", READING_LIMITS,
+sql(
+    "sql-reading-minute-limit-is-the-day-number",
+    READING_LIMITS,
     ("private.setting('readings_per_minute')", "private.setting('readings_per_day')"),
     "submit_reading allows 60 readings a minute to a direct rpc",
-    LIMITS + "test_sixth_reading_in_a_minute_is_refused_in_sql_and_spends_nothing")
-sql("sql-reading-day-window-an-hour", READING_LIMITS, ("interval '1 day'", "interval '1 hour'"),
+    LIMITS + "test_sixth_reading_in_a_minute_is_refused_in_sql_and_spends_nothing",
+)
+sql(
+    "sql-reading-day-window-an-hour",
+    READING_LIMITS,
+    ("interval '1 day'", "interval '1 hour'"),
     "the SQL daily reading limit counts only the last hour",
-    LIMITS + "test_the_daily_limit_counts_the_last_24_hours")
-sql("sql-reading-limits-skip-deleted", READING_LIMITS,
-    ("where user_id = p_user and created_at > now() - interval '1 minute';",
-     "where user_id = p_user and created_at > now() - interval '1 minute' and deleted_at is null;"),
+    LIMITS + "test_the_daily_limit_counts_the_last_24_hours",
+)
+sql(
+    "sql-reading-limits-skip-deleted",
+    READING_LIMITS,
+    (
+        "where user_id = p_user and created_at > now() - interval '1 minute';",
+        "where user_id = p_user and created_at > now() - interval '1 minute' and deleted_at is null;",
+    ),
     "deleting a reading frees its place in the minute limit (submit + delete cycles have no limit)",
-    LIMITS + "test_cancelled_and_deleted_readings_still_count")
-sql("sql-reading-limits-without-wallet-lock", READING_LIMITS,
+    LIMITS + "test_cancelled_and_deleted_readings_still_count",
+)
+sql(
+    "sql-reading-limits-without-wallet-lock",
+    READING_LIMITS,
     ("perform 1 from public.wallets where user_id = p_user for update;\n", ""),
     "the limits count without the wallet lock: concurrent submissions all see room and all pass",
-    LIMITS + "test_concurrent_submissions_cannot_beat_the_limit")
-sql("sql-reading-limits-not-checked", "public.submit_reading", ("perform private.check_reading_limits(uid);", ""),
+    LIMITS + "test_concurrent_submissions_cannot_beat_the_limit",
+)
+sql(
+    "sql-reading-limits-not-checked",
+    "public.submit_reading",
+    ("perform private.check_reading_limits(uid);", ""),
     "a direct rpc to submit_reading has no reading limit",
-    LIMITS + "test_sixth_reading_in_a_minute_is_refused_in_sql_and_spends_nothing")
-sql("sql-limit-off-by-one", "private.enforce_rate", ("if p_count >= p_max then", "if p_count > p_max then"),
+    LIMITS + "test_sixth_reading_in_a_minute_is_refused_in_sql_and_spends_nothing",
+)
+sql(
+    "sql-limit-off-by-one",
+    "private.enforce_rate",
+    ("if p_count >= p_max then", "if p_count > p_max then"),
     "every SQL limit lets one more through (a sixth reading in a minute)",
-    LIMITS + "test_sixth_reading_in_a_minute_is_refused_in_sql_and_spends_nothing")
+    LIMITS + "test_sixth_reading_in_a_minute_is_refused_in_sql_and_spends_nothing",
+)
 PAYMENT_LIMITS = "private.check_payment_limits"
-sql("sql-payment-minute-limit-is-the-day-number", PAYMENT_LIMITS,
+sql(
+    "sql-payment-minute-limit-is-the-day-number",
+    PAYMENT_LIMITS,
     ("private.setting('payment_intents_per_minute')", "private.setting('payment_intents_per_day')"),
     "invented PaymentIntents are limited to 50 a minute instead of 10",
-    LIMITS + "test_invented_payment_intents_are_limited_per_minute_but_a_retry_still_answers")
-sql("sql-payment-day-window-an-hour", PAYMENT_LIMITS, ("interval '1 day'", "interval '1 hour'"),
-    "the daily payment limit counts only the last hour", LIMITS + "test_payment_intents_are_limited_per_day")
-sql("sql-payment-limits-not-checked", "public.record_payment_intent",
-    ("perform private.check_payment_limits(uid);", ""), "record_payment_intent creates pending payments without limit",
-    LIMITS + "test_invented_payment_intents_are_limited_per_minute_but_a_retry_still_answers")
+    LIMITS + "test_invented_payment_intents_are_limited_per_minute_but_a_retry_still_answers",
+)
+sql(
+    "sql-payment-day-window-an-hour",
+    PAYMENT_LIMITS,
+    ("interval '1 day'", "interval '1 hour'"),
+    "the daily payment limit counts only the last hour",
+    LIMITS + "test_payment_intents_are_limited_per_day",
+)
+sql(
+    "sql-payment-limits-not-checked",
+    "public.record_payment_intent",
+    ("perform private.check_payment_limits(uid);", ""),
+    "record_payment_intent creates pending payments without limit",
+    LIMITS + "test_invented_payment_intents_are_limited_per_minute_but_a_retry_still_answers",
+)
 
 # --- one refund per spend, idempotency parameters, frozen exchanges ---------------------------------------------
-sql("refund-twice-per-spend", "private.refund", ("and refunded_by is null", ""),
+sql(
+    "refund-twice-per-spend",
+    "private.refund",
+    ("and refunded_by is null", ""),
     "a spend refunded under a second refund key is refunded again",
-    SQL_CREDITS + "test_a_spend_is_refunded_once_whatever_the_refund_key")
+    SQL_CREDITS + "test_a_spend_is_refunded_once_whatever_the_refund_key",
+)
 PARAMS_OP = "private.begin_op(p_key text, p_user uuid, p_kind text, p_params jsonb)"
-sql("idempotency-params-ignored", PARAMS_OP,
-    ("elsif op.params is distinct from p_params and op.params is not null then", "elsif false then"),
+sql(
+    "idempotency-params-ignored",
+    PARAMS_OP,
+    (
+        "elsif op.params is distinct from p_params and op.params is not null then",
+        "elsif false then",
+    ),
     "a key reused with other parameters silently replays the first result instead of 422",
-    SQL_CREDITS + "test_exchange_key_reused_with_other_stars_is_422_and_changes_nothing")
-sql("idempotency-params-no-replay", PARAMS_OP,
+    SQL_CREDITS + "test_exchange_key_reused_with_other_stars_is_422_and_changes_nothing",
+)
+sql(
+    "idempotency-params-no-replay",
+    PARAMS_OP,
     ("return coalesce(op.result, '{}'::jsonb) || '{\"replayed\": true}'::jsonb;", "return null;"),
     "a retried exchange (same key, same stars) runs again instead of answering the first result",
-    SQL_CREDITS + "test_exchange_250_coins_for_2_stars_leaves_50")
-sql("intent-key-params-not-stored", "public.record_payment_intent",
+    SQL_CREDITS + "test_exchange_250_coins_for_2_stars_leaves_50",
+)
+sql(
+    "intent-key-params-not-stored",
+    "public.record_payment_intent",
     ("jsonb_build_object('package_id', pkg.id)", "null"),
     "a payment key reused for another package is accepted by SQL",
-    SQL_PAYMENTS + "test_record_with_a_key_reused_for_another_package_is_422")
-py("intent-key-not-sent-to-sql", "lib/mimi/payments/repository.py:record_intent",
-   ('"p_idempotency_key": key}', '"p_idempotency_key": None}'),
-   "once Stripe has forgotten a key (24 h) it buys another package",
-   PAYMENTS + "test_a_key_stripe_has_forgotten_is_still_refused_for_another_package")
-sql("exchange-while-frozen", "public.exchange_coins", ("if w.frozen then", "if false then"),
+    SQL_PAYMENTS + "test_record_with_a_key_reused_for_another_package_is_422",
+)
+py(
+    "intent-key-not-sent-to-sql",
+    "lib/mimi/payments/repository.py:record_intent",
+    ('"p_idempotency_key": key}', '"p_idempotency_key": None}'),
+    "once Stripe has forgotten a key (24 h) it buys another package",
+    PAYMENTS + "test_a_key_stripe_has_forgotten_is_still_refused_for_another_package",
+)
+sql(
+    "exchange-while-frozen",
+    "public.exchange_coins",
+    ("if w.frozen then", "if false then"),
     "a frozen wallet (open dispute) still exchanges coins",
-    SQL_CREDITS + "test_exchange_is_refused_while_the_wallet_is_frozen")
+    SQL_CREDITS + "test_exchange_is_refused_while_the_wallet_is_frozen",
+)
 
 # --- refresh reuse interval ----------------------------------------------------------------------------------------
 ROTATE = "private.rotate_refresh_token"
-sql("refresh-reuse-window-forever", ROTATE, (" and p_now < t.used_at + make_interval(secs => reuse_s)", ""),
+sql(
+    "refresh-reuse-window-forever",
+    ROTATE,
+    (" and p_now < t.used_at + make_interval(secs => reuse_s)", ""),
     "a used refresh token returns its successor forever: a stolen old token is never detected",
-    REFRESH + "test_a_repeat_after_the_interval_revokes_the_family")
-sql("refresh-reuse-any-successor", ROTATE, ("t.successor_hash = p_new_hash and ", ""),
+    REFRESH + "test_a_repeat_after_the_interval_revokes_the_family",
+)
+sql(
+    "refresh-reuse-any-successor",
+    ROTATE,
+    ("t.successor_hash = p_new_hash and ", ""),
     "inside the interval a used token is accepted with any successor (the thief's)",
-    REFRESH + "test_a_different_successor_inside_the_interval_is_reuse")
-sql("refresh-no-reuse-interval", ROTATE, ("coalesce(private.setting('refresh_reuse_interval_s'), 0)", "0"),
+    REFRESH + "test_a_different_successor_inside_the_interval_is_reuse",
+)
+sql(
+    "refresh-no-reuse-interval",
+    ROTATE,
+    ("coalesce(private.setting('refresh_reuse_interval_s'), 0)", "0"),
     "two tabs refreshing at once revoke the session (no reuse interval)",
-    REFRESH + "test_a_repeat_inside_the_interval_returns_the_same_successor_and_revokes_nothing")
+    REFRESH + "test_a_repeat_inside_the_interval_returns_the_same_successor_and_revokes_nothing",
+)
 
 # --- account deletion and returning accounts ------------------------------------------------------------------------
 ERASE = "private.erase_user"
-sql("deletion-keeps-readings", ERASE, ("  delete from public.readings where user_id = p_user;\n", ""),
+sql(
+    "deletion-keeps-readings",
+    ERASE,
+    ("  delete from public.readings where user_id = p_user;\n", ""),
     "a deleted account's questions and readings are kept",
-    PRIVACY + "test_delete_erases_the_person_and_keeps_the_books")
-sql("deletion-keeps-billing-details", ERASE, ("set payload = private.redacted_stripe_payload(e.payload)",
-                                              "set payload = e.payload"),
+    PRIVACY + "test_delete_erases_the_person_and_keeps_the_books",
+)
+sql(
+    "deletion-keeps-billing-details",
+    ERASE,
+    ("set payload = private.redacted_stripe_payload(e.payload)", "set payload = e.payload"),
     "a deleted account's billing name and e-mail stay in the stored Stripe events",
-    PRIVACY + "test_delete_erases_the_person_and_keeps_the_books")
-sql("deletion-forgets-the-line-id", ERASE,
-    ("insert into private.deleted_line_accounts (line_hash) values (private.line_account_hash(p_line_user_id))\n"
-     "  on conflict (line_hash) do nothing;", ""),
+    PRIVACY + "test_delete_erases_the_person_and_keeps_the_books",
+)
+sql(
+    "deletion-forgets-the-line-id",
+    ERASE,
+    (
+        "insert into private.deleted_line_accounts (line_hash) values (private.line_account_hash(p_line_user_id))\n"
+        "  on conflict (line_hash) do nothing;",
+        "",
+    ),
     "deleting the account forgets the LINE id: coming back pays the welcome bonus again",
-    PRIVACY + "test_a_returning_line_account_is_a_new_user_with_no_bonus_and_no_referral")
-sql("deletion-keeps-queued-credit", "private.end_readings_in_flight",
+    PRIVACY + "test_a_returning_line_account_is_a_new_user_with_no_bonus_and_no_referral",
+)
+sql(
+    "deletion-keeps-queued-credit",
+    "private.end_readings_in_flight",
     ("status in ('queued', 'processing')", "status = 'processing'"),
     "a reading still queued at deletion is erased without its refund",
-    PRIVACY + "test_delete_erases_the_person_and_keeps_the_books")
-sql("deleted-token-accepted", "private.require_uid", ("if gone is not null then", "if false then"),
+    PRIVACY + "test_delete_erases_the_person_and_keeps_the_books",
+)
+sql(
+    "deleted-token-accepted",
+    "private.require_uid",
+    ("if gone is not null then", "if false then"),
     "a deleted account's still-valid access token keeps working",
-    PRIVACY + "test_a_deleted_users_token_reads_and_writes_nothing")
+    PRIVACY + "test_a_deleted_users_token_reads_and_writes_nothing",
+)
 # The wallet, ledger and payments policies read public.users through its own policy, so only this one matters.
-statement("deleted-user-reads-the-profile", 'create policy "Deleted users can read nothing of their profile"',
-          ("using (deleted_at is null)", "using (true)"),
-          "a deleted account's token still reads its profile row, wallet, ledger and payments",
-          PRIVACY + "test_a_deleted_users_token_reads_and_writes_nothing")
-sql("returning-account-gets-the-bonus", "public.login_line_user",
+statement(
+    "deleted-user-reads-the-profile",
+    'create policy "Deleted users can read nothing of their profile"',
+    ("using (deleted_at is null)", "using (true)"),
+    "a deleted account's token still reads its profile row, wallet, ledger and payments",
+    PRIVACY + "test_a_deleted_users_token_reads_and_writes_nothing",
+)
+sql(
+    "returning-account-gets-the-bonus",
+    "public.login_line_user",
     ("if created and returning_account then", "if false then"),
     "a LINE account that deleted its user gets the welcome bonus again",
-    PRIVACY + "test_a_returning_line_account_is_a_new_user_with_no_bonus_and_no_referral")
+    PRIVACY + "test_a_returning_line_account_is_a_new_user_with_no_bonus_and_no_referral",
+)
 
 # --- bad input never yields a 5xx ------------------------------------------------------------------------------------
 SEQ_CURSOR = "lib/mimi/pagination.py:decode_seq_cursor"
 CURSOR_KILL = "tests/lib/test_pagination.py::test_a_seq_cursor_is_ascii_digits_within_a_bigint"
 CURSOR_HTTP = "tests/functions/test_cursors.py::test_foreign_digit_and_out_of_range_cursors_are_422"
-py("cursor-foreign-digits", SEQ_CURSOR, ("position.isascii() and ", ""),
-   "a cursor of Thai digits reaches Postgres (503 try again instead of 422)", CURSOR_KILL, CURSOR_HTTP)
-py("cursor-beyond-bigint", SEQ_CURSOR, (" and int(position) <= MAX_SEQ", ""),
-   "a cursor above 2^63-1 reaches Postgres (503 try again instead of 422)", CURSOR_KILL, CURSOR_HTTP)
+py(
+    "cursor-foreign-digits",
+    SEQ_CURSOR,
+    ("position.isascii() and ", ""),
+    "a cursor of Thai digits reaches Postgres (503 try again instead of 422)",
+    CURSOR_KILL,
+    CURSOR_HTTP,
+)
+py(
+    "cursor-beyond-bigint",
+    SEQ_CURSOR,
+    (" and int(position) <= MAX_SEQ", ""),
+    "a cursor above 2^63-1 reaches Postgres (503 try again instead of 422)",
+    CURSOR_KILL,
+    CURSOR_HTTP,
+)
 QUESTION_KILL = SCHEMAS + "test_invisible_or_letterless_questions_are_refused"
-py("question-format-characters-count", "lib/mimi/readings/schemas.py:visible_text",
-   ('unicodedata.category(ch) != "Cf"', "True"),
-   "zero-width characters count towards a question's length: an invisible question is charged and read",
-   QUESTION_KILL)
-py("question-without-letters", "lib/mimi/readings/schemas.py:ReadingCreate._clean_question",
-   ('if not any(unicodedata.category(ch).startswith("L") for ch in value):', "if False:"),
-   "a question of digits or punctuation only is accepted", QUESTION_KILL)
-STRIPE_INVALID = BAD_INPUT + "test_signed_stripe_events_with_impossible_values_are_stored_flagged_and_200"
-py("stripe-invalid-event-applied", "lib/mimi/payments/webhook.py:process", ("if reason is not None:", "if False:"),
-   "an event that can never apply is applied anyway: 503, and Stripe retries it for days", STRIPE_INVALID)
-py("stripe-nul-not-detected", "lib/mimi/payments/webhook.py:unusable_reason",
-   ("    if _has_nul(body):\n        return \"nul_character\"\n", ""),
-   "an event with a NUL character is applied: jsonb refuses it, 503, retried for days", STRIPE_INVALID)
-sql("stripe-invalid-event-flags-nothing", "public.record_invalid_stripe_event",
+py(
+    "question-format-characters-count",
+    "lib/mimi/readings/schemas.py:visible_text",
+    ('unicodedata.category(ch) != "Cf"', "True"),
+    "zero-width characters count towards a question's length: an invisible question is charged and read",
+    QUESTION_KILL,
+)
+py(
+    "question-without-letters",
+    "lib/mimi/readings/schemas.py:ReadingCreate._clean_question",
+    ('if not any(unicodedata.category(ch).startswith("L") for ch in value):', "if False:"),
+    "a question of digits or punctuation only is accepted",
+    QUESTION_KILL,
+)
+STRIPE_INVALID = (
+    BAD_INPUT + "test_signed_stripe_events_with_impossible_values_are_stored_flagged_and_200"
+)
+py(
+    "stripe-invalid-event-applied",
+    "lib/mimi/payments/webhook.py:process",
+    ("if reason is not None:", "if False:"),
+    "an event that can never apply is applied anyway: 503, and Stripe retries it for days",
+    STRIPE_INVALID,
+)
+py(
+    "stripe-nul-not-detected",
+    "lib/mimi/payments/webhook.py:unusable_reason",
+    ('    if _has_nul(body):\n        return "nul_character"\n', ""),
+    "an event with a NUL character is applied: jsonb refuses it, 503, retried for days",
+    STRIPE_INVALID,
+)
+sql(
+    "stripe-invalid-event-flags-nothing",
+    "public.record_invalid_stripe_event",
     ("where payment_intent_id = pi;", "where payment_intent_id = o ->> 'id';"),
-    "an invalid charge event flags no payment (it looks the payment up by the charge id)", STRIPE_INVALID)
+    "an invalid charge event flags no payment (it looks the payment up by the charge id)",
+    STRIPE_INVALID,
+)
 
 # --- least privilege (0012) and the owner-only legacy import (0017) --------------------------------------------------
-statement("privilege-tables-writable-by-the-server",
-          "revoke insert, update, delete, truncate, references, trigger on all tables in schema public",
-          ("from anon, authenticated, service_role", "from anon, authenticated"),
-          "the service role keeps Supabase's writes on money tables (stars with no ledger row)",
-          LEAST + "test_service_role_cannot_write_money_tables_directly")
-statement("privilege-sequences-for-users", "revoke all on all sequences in schema public",
-          ("from anon, authenticated, service_role", "from anon, service_role"),
-          "a user's token may setval the ledger sequence and break every later credit operation",
-          LEAST + "test_no_api_role_may_touch_a_sequence")
-statement("privilege-new-tables-open", "alter default privileges in schema public revoke all on tables",
-          ("from anon, authenticated, service_role", "from anon, service_role"),
-          "tables created later start open to users", LEAST + "test_objects_created_later_start_closed")
-statement("privilege-new-functions-for-public", "alter default privileges revoke execute on functions from public",
-          ("revoke execute on functions from public", "grant execute on functions to public"),
-          "functions created later start executable by everyone", LEAST + "test_objects_created_later_start_closed")
-sql("privilege-graphql-functions-open", "private.close_graphql",
-    ("      execute format('revoke all on all functions in schema %I from public, anon, authenticated, "
-     "service_role', s);\n", ""),
-    "GraphQL's functions stay callable by every API role", LEAST + "test_graphql_is_closed_where_it_exists")
+statement(
+    "privilege-tables-writable-by-the-server",
+    "revoke insert, update, delete, truncate, references, trigger on all tables in schema public",
+    ("from anon, authenticated, service_role", "from anon, authenticated"),
+    "the service role keeps Supabase's writes on money tables (stars with no ledger row)",
+    LEAST + "test_service_role_cannot_write_money_tables_directly",
+)
+statement(
+    "privilege-sequences-for-users",
+    "revoke all on all sequences in schema public",
+    ("from anon, authenticated, service_role", "from anon, service_role"),
+    "a user's token may setval the ledger sequence and break every later credit operation",
+    LEAST + "test_no_api_role_may_touch_a_sequence",
+)
+statement(
+    "privilege-new-tables-open",
+    "alter default privileges in schema public revoke all on tables",
+    ("from anon, authenticated, service_role", "from anon, service_role"),
+    "tables created later start open to users",
+    LEAST + "test_objects_created_later_start_closed",
+)
+statement(
+    "privilege-new-functions-for-public",
+    "alter default privileges revoke execute on functions from public",
+    ("revoke execute on functions from public", "grant execute on functions to public"),
+    "functions created later start executable by everyone",
+    LEAST + "test_objects_created_later_start_closed",
+)
+sql(
+    "privilege-graphql-functions-open",
+    "private.close_graphql",
+    (
+        "      execute format('revoke all on all functions in schema %I from public, anon, authenticated, "
+        "service_role', s);\n",
+        "",
+    ),
+    "GraphQL's functions stay callable by every API role",
+    LEAST + "test_graphql_is_closed_where_it_exists",
+)
 LEGACY = "tests/legacy/test_import.py::test_no_api_role_may_import[{}]"
-append("privilege-import_legacy_user-for-the-server", "public.import_legacy_user",
-       "grant execute on function public.import_legacy_user(jsonb) to service_role;",
-       "the service role (every function's key) can import users with any balance", LEGACY.format("service_role"))
-append("privilege-legacy_import_totals-for-users", "public.legacy_import_totals",
-       "grant execute on function public.legacy_import_totals() to authenticated;",
-       "any user can read the balance totals of every wallet", LEGACY.format("authenticated"))
+append(
+    "privilege-import_legacy_user-for-the-server",
+    "public.import_legacy_user",
+    "grant execute on function public.import_legacy_user(jsonb) to service_role;",
+    "the service role (every function's key) can import users with any balance",
+    LEGACY.format("service_role"),
+)
+append(
+    "privilege-legacy_import_totals-for-users",
+    "public.legacy_import_totals",
+    "grant execute on function public.legacy_import_totals() to authenticated;",
+    "any user can read the balance totals of every wallet",
+    LEGACY.format("authenticated"),
+)

@@ -47,7 +47,9 @@ def sql_function_span(root: Path, qualified: str) -> tuple[Path, int, int]:
     qualified, _, arguments = qualified.partition("(")
     schema, name = qualified.split(".")
     overload = re.escape(f"{arguments}") if arguments else ""
-    head = re.compile(rf"create\s+(?:or\s+replace\s+)?function\s+{schema}\.{name}\s*\({overload}", re.IGNORECASE)
+    head = re.compile(
+        rf"create\s+(?:or\s+replace\s+)?function\s+{schema}\.{name}\s*\({overload}", re.IGNORECASE
+    )
     drop = re.compile(rf"drop\s+function\s+(?:if\s+exists\s+)?{schema}\.{name}\b", re.IGNORECASE)
     found: tuple[Path, int] | None = None
     for path in _migrations(root):
@@ -69,7 +71,11 @@ def sql_function_span(root: Path, qualified: str) -> tuple[Path, int, int]:
 
 def sql_statement_span(root: Path, prefix: str) -> tuple[Path, int, int]:
     """The LAST migration statement starting with prefix, up to its semicolon."""
-    found = [(path, path.read_text().rfind(prefix)) for path in _migrations(root) if prefix in path.read_text()]
+    found = [
+        (path, path.read_text().rfind(prefix))
+        for path in _migrations(root)
+        if prefix in path.read_text()
+    ]
     if not found:
         raise Stale(f"no migration has a statement starting {prefix!r}")
     path, start = found[-1]
@@ -114,8 +120,12 @@ def _functions(tree: ast.AST, prefix: str) -> list[tuple[str, int, int]]:
     return found
 
 
-SPANS = {"sql-function": sql_function_span, "sql-statement": sql_statement_span, "sql-append": sql_append_span,
-         "python": python_function_span}
+SPANS = {
+    "sql-function": sql_function_span,
+    "sql-statement": sql_statement_span,
+    "sql-append": sql_append_span,
+    "python": python_function_span,
+}
 
 
 def apply(root: Path, mutant: Mutant) -> Applied:

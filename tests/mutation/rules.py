@@ -14,7 +14,9 @@ from tests.mutation.locate import Edit, Mutant
 SQL_CREDITS = "tests/sql/test_credits.py::"
 SQL_READINGS = "tests/sql/test_readings.py::"
 SQL_PAYMENTS = "tests/sql/test_payments_sql.py::"
-PRIVILEGE = "tests/sql/test_privileges.py::test_api_roles_are_refused_what_was_revoked_from_them[{}]"
+PRIVILEGE = (
+    "tests/sql/test_privileges.py::test_api_roles_are_refused_what_was_revoked_from_them[{}]"
+)
 PRIVATE = "tests/sql/test_privileges.py::test_api_roles_can_use_nothing_in_the_private_schema"
 TOKEN = "tests/auth/test_tokens.py::test_access_token_verdict[{}]"
 AUTH = "tests/functions/test_auth.py::"
@@ -28,8 +30,14 @@ PAYMENTS = "tests/functions/test_payments.py::"
 MUTANTS: list[Mutant] = []
 
 
-def _add(kind: str, name: str, target: str, edits: Edit | list[Edit], bug: str, *kills: str) -> None:
-    MUTANTS.append(Mutant(name, kind, target, tuple(edits) if isinstance(edits, list) else (edits,), bug, kills))
+def _add(
+    kind: str, name: str, target: str, edits: Edit | list[Edit], bug: str, *kills: str
+) -> None:
+    MUTANTS.append(
+        Mutant(
+            name, kind, target, tuple(edits) if isinstance(edits, list) else (edits,), bug, kills
+        )
+    )
 
 
 def sql(name: str, function: str, edits: Edit | list[Edit], bug: str, *kills: str) -> None:
@@ -46,5 +54,3 @@ def append(name: str, obj: str, text: str, bug: str, *kills: str) -> None:
 
 def py(name: str, target: str, edits: Edit | list[Edit], bug: str, *kills: str) -> None:
     _add("python", name, target, edits, bug, *kills)
-
-

@@ -21,7 +21,9 @@ SEED = ".pg-seed"  # an empty initdb'd cluster each test session copies instead 
 TIMEOUT_S = 300
 # A kill counts only when a test's own assertion failed (or an expected error was not raised); an exception
 # escaping a test (a constraint error, a KeyError on a missing field) is a crash, not a kill.
-ASSERTED = re.compile(r'^(failed on (setup|teardown) with "?)?(AssertionError|assert |Failed: DID NOT RAISE)')
+ASSERTED = re.compile(
+    r'^(failed on (setup|teardown) with "?)?(AssertionError|assert |Failed: DID NOT RAISE)'
+)
 
 
 @dataclass
@@ -57,18 +59,36 @@ def scratch_copy(root: Path) -> Path:
     return scratch
 
 
-def pytest(scratch: Path, tests: list[str], *, stop_first: bool,
-           deselect: tuple[str, ...] = ()) -> tuple[int, list[Case]]:
+def pytest(
+    scratch: Path, tests: list[str], *, stop_first: bool, deselect: tuple[str, ...] = ()
+) -> tuple[int, list[Case]]:
     """Run tests in the scratch copy with the project's venv; the exit code and one Case per test run."""
     junit = scratch / ".mutate-junit.xml"
     junit.unlink(missing_ok=True)
-    env = {**os.environ, "PYTHONPATH": f"{scratch / 'lib'}{os.pathsep}{scratch}", "PYTHONDONTWRITEBYTECODE": "1",
-           "MIMI_TEST_PG_SEED": str(scratch / SEED)}
-    args = [sys.executable, "-m", "pytest", "-q", "--tb=no", "-p", "no:cacheprovider",
-            f"--basetemp={scratch / '.tmp'}", f"--junitxml={junit}", *(["-x"] if stop_first else []),
-            *(f"--deselect={test}" for test in deselect), *tests]
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{scratch / 'lib'}{os.pathsep}{scratch}",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "MIMI_TEST_PG_SEED": str(scratch / SEED),
+    }
+    args = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "--tb=no",
+        "-p",
+        "no:cacheprovider",
+        f"--basetemp={scratch / '.tmp'}",
+        f"--junitxml={junit}",
+        *(["-x"] if stop_first else []),
+        *(f"--deselect={test}" for test in deselect),
+        *tests,
+    ]
     try:
-        code = subprocess.run(args, cwd=scratch, env=env, capture_output=True, timeout=TIMEOUT_S).returncode
+        code = subprocess.run(
+            args, cwd=scratch, env=env, capture_output=True, timeout=TIMEOUT_S
+        ).returncode
     except subprocess.TimeoutExpired:
         return -1, []
     return code, _cases(junit) if junit.exists() else []
@@ -81,7 +101,9 @@ def _cases(junit: Path) -> list[Case]:
         problems = [child for child in testcase if child.tag in ("failure", "error")]
         message = problems[0].get("message", "") if problems else ""
         asserted = any(ASSERTED.match(p.get("message", "")) for p in problems)
-        cases.append(Case(test, bool(problems), asserted, message.splitlines()[0][:160] if message else ""))
+        cases.append(
+            Case(test, bool(problems), asserted, message.splitlines()[0][:160] if message else "")
+        )
     return cases
 
 
@@ -108,7 +130,9 @@ def _run(scratch: Path, mutant: Mutant) -> Verdict:
     if code == -1:
         return Verdict(mutant, "crashed", detail=f"timed out after {TIMEOUT_S} s")
     crashed = tuple(c.test for c in cases if c.failed and not c.asserted)
-    if crashed and not any(c.asserted for c in cases):  # a crash stopped the run: try the other tests too
+    if crashed and not any(
+        c.asserted for c in cases
+    ):  # a crash stopped the run: try the other tests too
         code, more = pytest(scratch, list(mutant.kills), stop_first=False, deselect=crashed)
         cases = [c for c in cases if c.failed] + more
     killer = next((c for c in cases if c.asserted), None)
@@ -116,7 +140,12 @@ def _run(scratch: Path, mutant: Mutant) -> Verdict:
         return Verdict(mutant, "killed", killer.test, killer.message, crashes=list(crashed))
     failed = [c for c in cases if c.failed]
     if failed:
-        return Verdict(mutant, "crashed", detail=f"{failed[0].test}: {failed[0].message}", crashes=list(crashed))
+        return Verdict(
+            mutant,
+            "crashed",
+            detail=f"{failed[0].test}: {failed[0].message}",
+            crashes=list(crashed),
+        )
     return Verdict(mutant, "survived", detail=f"{len(cases)} tests passed")
 
 
@@ -126,7 +155,9 @@ def baseline(scratch: Path, mutants: list[Mutant]) -> list[Case]:
     code, cases = pytest(scratch, tests, stop_first=False)
     failed = [c for c in cases if c.failed]
     if code != 0 and not failed:
-        failed = [Case(" ".join(tests), True, False, f"pytest exit {code} (a named test does not exist?)")]
+        failed = [
+            Case(" ".join(tests), True, False, f"pytest exit {code} (a named test does not exist?)")
+        ]
     return failed
 
 

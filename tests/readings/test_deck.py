@@ -33,7 +33,7 @@ def test_majors_then_suits_in_order() -> None:
     assert all(c.suit is None for c in majors)
     assert list(deck[:22]) == majors
     for i, suit in enumerate(SUITS):
-        cards = deck[22 + 14 * i: 22 + 14 * (i + 1)]
+        cards = deck[22 + 14 * i : 22 + 14 * (i + 1)]
         assert [c.suit for c in cards] == [suit] * 14
         assert [c.number for c in cards] == list(range(1, 15))
         assert all(c.arcana == "minor" for c in cards)

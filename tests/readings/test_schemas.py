@@ -8,24 +8,33 @@ import pytest
 from pydantic import ValidationError
 
 from mimi.readings.errors import ReadingNotFound
-from mimi.readings.schemas import ClaimedReading, ReadingCreate, clean_text, parse_reading_id, visible_text
+from mimi.readings.schemas import (
+    ClaimedReading,
+    ReadingCreate,
+    clean_text,
+    parse_reading_id,
+    visible_text,
+)
 
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"
 
 
-@pytest.mark.parametrize("question", [
-    "\u200b" * 20,                          # zero-width spaces only
-    ZERO_WIDTH * 4,                         # every zero-width character
-    BIDI * 2,                               # bidi controls only
-    "ab" + "\u200b" * 20,                   # two letters padded to 22 code points
-    "ความ" + "\u200d" * 10,                 # four Thai letters padded with joiners
-    "a" + "\u3000" * 12 + "b",              # ideographic spaces collapse to one: 3 characters
-    "a\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0b",  # no-break spaces collapse too
-    "1234567890",                           # no letters
-    "?!?!?!?!?!?!",                         # no letters
-    "\u0e48\u0e49\u0e4a\u0e4b" * 3,         # Thai tone marks alone are not letters
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "\u200b" * 20,  # zero-width spaces only
+        ZERO_WIDTH * 4,  # every zero-width character
+        BIDI * 2,  # bidi controls only
+        "ab" + "\u200b" * 20,  # two letters padded to 22 code points
+        "ความ" + "\u200d" * 10,  # four Thai letters padded with joiners
+        "a" + "\u3000" * 12 + "b",  # ideographic spaces collapse to one: 3 characters
+        "a\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0b",  # no-break spaces collapse too
+        "1234567890",  # no letters
+        "?!?!?!?!?!?!",  # no letters
+        "\u0e48\u0e49\u0e4a\u0e4b" * 3,  # Thai tone marks alone are not letters
+    ],
+)
 def test_invisible_or_letterless_questions_are_refused(question: str) -> None:
     with pytest.raises(ValidationError):
         ReadingCreate(question=question)
@@ -64,15 +73,25 @@ def test_visible_text_drops_format_characters_and_collapses_spaces() -> None:
 
 
 def test_a_reading_id_is_parsed_once_and_a_non_uuid_is_not_found() -> None:
-    assert parse_reading_id("0B6F1A9E-8D7C-4F5E-9A3B-2C1D0E9F8A7B") == UUID("0b6f1a9e-8d7c-4f5e-9a3b-2c1d0e9f8a7b")
+    assert parse_reading_id("0B6F1A9E-8D7C-4F5E-9A3B-2C1D0E9F8A7B") == UUID(
+        "0b6f1a9e-8d7c-4f5e-9a3b-2c1d0e9f8a7b"
+    )
     with pytest.raises(ReadingNotFound) as refused:
         parse_reading_id("not-a-uuid")
     assert (refused.value.status, refused.value.code) == (404, "reading_not_found")
 
 
-CLAIMED = {"id": "0b6f1a9e-8d7c-4f5e-9a3b-2c1d0e9f8a7b", "status": "processing", "question": "What will today bring?",
-           "language": "en", "depth": "standard", "spread": "three", "attempts": 1,
-           "created_at": "2025-01-01T00:00:00+00:00", "updated_at": "2025-01-01T00:00:01+00:00"}
+CLAIMED = {
+    "id": "0b6f1a9e-8d7c-4f5e-9a3b-2c1d0e9f8a7b",
+    "status": "processing",
+    "question": "What will today bring?",
+    "language": "en",
+    "depth": "standard",
+    "spread": "three",
+    "attempts": 1,
+    "created_at": "2025-01-01T00:00:00+00:00",
+    "updated_at": "2025-01-01T00:00:01+00:00",
+}
 
 
 def test_a_claimed_reading_to_draw_needs_its_spreads_positions() -> None:

@@ -27,11 +27,15 @@ def wallet(db: Conn, user_id: str) -> dict[str, Any]:
 
 
 def ledger_rows(db: Conn, user_id: str) -> list[dict[str, Any]]:
-    return db.execute("select * from public.ledger where user_id = %s order by id", (user_id,)).fetchall()
+    return db.execute(
+        "select * from public.ledger where user_id = %s order by id", (user_id,)
+    ).fetchall()
 
 
 def spend(db: Conn, user_id: str, key: str) -> dict[str, Any]:
-    row = db.execute("select public.spend_credit(%s, %s, 'reading', null) as r", (user_id, key)).fetchone()
+    row = db.execute(
+        "select public.spend_credit(%s, %s, 'reading', null) as r", (user_id, key)
+    ).fetchone()
     assert row
     result: dict[str, Any] = row["r"]
     return result
@@ -41,7 +45,9 @@ def test_first_login_grants_the_welcome_bonus_through_the_ledger(db: Conn) -> No
     user = login(db)["user"]
     assert user["wallet"]["free_points"] == 3
     rows = ledger_rows(db, user["id"])
-    assert [(r["currency"], r["delta"], r["reason"]) for r in rows] == [("free_point", 3, "welcome_bonus")]
+    assert [(r["currency"], r["delta"], r["reason"]) for r in rows] == [
+        ("free_point", 3, "welcome_bonus")
+    ]
 
 
 def test_spend_uses_free_points_first_then_stars(db: Conn) -> None:
@@ -55,7 +61,9 @@ def test_spend_uses_free_points_first_then_stars(db: Conn) -> None:
     assert err.value.diag.sqlstate == "PT409"
 
 
-def test_fifty_concurrent_spends_against_three_credits_exactly_three_succeed(db: Conn, pg: PgCluster) -> None:
+def test_fifty_concurrent_spends_against_three_credits_exactly_three_succeed(
+    db: Conn, pg: PgCluster
+) -> None:
     uid = login(db)["user"]["id"]
 
     def attempt(i: int) -> str:
@@ -74,13 +82,17 @@ def test_fifty_concurrent_spends_against_three_credits_exactly_three_succeed(db:
     assert len([r for r in ledger_rows(db, uid) if r["reason"] == "reading"]) == 3
 
 
-def test_same_key_twice_and_concurrently_is_one_ledger_row_and_the_same_result(db: Conn, pg: PgCluster) -> None:
+def test_same_key_twice_and_concurrently_is_one_ledger_row_and_the_same_result(
+    db: Conn, pg: PgCluster
+) -> None:
     uid = login(db)["user"]["id"]
     key = f"same:{uid}"
 
     def attempt(_: int) -> dict[str, Any]:
         with psycopg.connect(pg.dsn(), autocommit=True, row_factory=dict_row) as conn:
-            return outcome(conn, "select public.spend_credit(%s, %s, 'reading', null) as r", (uid, key))
+            return outcome(
+                conn, "select public.spend_credit(%s, %s, 'reading', null) as r", (uid, key)
+            )
 
     with ThreadPoolExecutor(max_workers=10) as pool:
         results = list(pool.map(attempt, range(10)))
@@ -94,16 +106,27 @@ def test_same_key_twice_and_concurrently_is_one_ledger_row_and_the_same_result(d
 def test_refund_returns_what_was_spent_once(db: Conn) -> None:
     uid = login(db)["user"]["id"]
     spend(db, uid, f"r:{uid}")
-    refunds = [outcome(db, "select public.refund_credit(%s, %s, %s) as r", (uid, f"r:{uid}", f"r:{uid}:refund"))
-               for _ in range(3)]
+    refunds = [
+        outcome(
+            db, "select public.refund_credit(%s, %s, %s) as r", (uid, f"r:{uid}", f"r:{uid}:refund")
+        )
+        for _ in range(3)
+    ]
     assert [(r.get("refunded"), r.get("currency"), r.get("replayed")) for r in refunds] == [
-        (True, "free_point", None), (True, "free_point", True), (True, "free_point", True)]
+        (True, "free_point", None),
+        (True, "free_point", True),
+        (True, "free_point", True),
+    ]
     assert wallet(db, uid)["free_points"] == 3
 
 
 def test_refund_of_a_spend_that_never_happened_refunds_nothing(db: Conn) -> None:
     uid = login(db)["user"]["id"]
-    refund = outcome(db, "select public.refund_credit(%s, %s, %s) as r", (uid, f"never:{uid}", f"never:{uid}:refund"))
+    refund = outcome(
+        db,
+        "select public.refund_credit(%s, %s, %s) as r",
+        (uid, f"never:{uid}", f"never:{uid}:refund"),
+    )
     assert refund == {"refunded": False}
     assert [r["reason"] for r in ledger_rows(db, uid)] == ["welcome_bonus"]
 
@@ -114,7 +137,9 @@ def test_a_refund_of_another_users_spend_refunds_nothing(db: Conn) -> None:
     sql = "select public.refund_credit(%s, %s, %s) as r"
     assert outcome(db, sql, (bob, f"theirs:{alice}", f"theirs:{alice}:bob")) == {"refunded": False}
     assert wallet(db, bob)["free_points"] == 3
-    assert outcome(db, sql, (alice, f"theirs:{alice}", f"theirs:{alice}:refund"))["refunded"] is True
+    assert (
+        outcome(db, sql, (alice, f"theirs:{alice}", f"theirs:{alice}:refund"))["refunded"] is True
+    )
     assert wallet(db, alice)["free_points"] == 3
 
 
@@ -126,10 +151,16 @@ def test_a_grant_with_a_used_key_is_replayed_not_paid_twice(db: Conn) -> None:
     assert again["wallet"]["stars"] == first["wallet"]["stars"] == wallet(db, uid)["stars"] == 1
 
 
-@pytest.mark.parametrize("changes", ['{"diamond": 5}', '{"star": "1.5"}'], ids=["unknown-currency", "not-an-integer"])
+@pytest.mark.parametrize(
+    "changes", ['{"diamond": 5}', '{"star": "1.5"}'], ids=["unknown-currency", "not-an-integer"]
+)
 def test_grant_refuses_unknown_currencies_and_non_integers(db: Conn, changes: str) -> None:
     uid = login(db)["user"]["id"]
-    answer = outcome(db, "select public.grant_credit(%s, %s, 'test', %s::jsonb) as r", (uid, f"bad:{uid}", changes))
+    answer = outcome(
+        db,
+        "select public.grant_credit(%s, %s, 'test', %s::jsonb) as r",
+        (uid, f"bad:{uid}", changes),
+    )
     assert answer == {"error": "PT422", "code": "invalid_changes"}
     assert [r["reason"] for r in ledger_rows(db, uid)] == ["welcome_bonus"]
 
@@ -146,22 +177,31 @@ def test_a_key_used_by_another_user_is_refused_not_replayed(db: Conn) -> None:
 def _blocked_on_a_lock(db: Conn, timeout_s: float = 10) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        row = db.execute("select count(*) as n from pg_stat_activity where wait_event_type = 'Lock' "
-                         "and datname = current_database()").fetchone()
+        row = db.execute(
+            "select count(*) as n from pg_stat_activity where wait_event_type = 'Lock' "
+            "and datname = current_database()"
+        ).fetchone()
         if row and row["n"] > 0:
             return True
         time.sleep(0.02)
     return False
 
 
-def test_a_spend_waits_for_the_wallet_lock_then_pays_with_what_is_left(db: Conn, pg: PgCluster) -> None:
+def test_a_spend_waits_for_the_wallet_lock_then_pays_with_what_is_left(
+    db: Conn, pg: PgCluster
+) -> None:
     uid = login(db)["user"]["id"]
     db.execute("select public.grant_credit(%s, %s, 'test', '{\"star\": 1}')", (uid, f"t:{uid}"))
     spend(db, uid, f"l:{uid}:1")
     spend(db, uid, f"l:{uid}:2")  # one free point and one star left
     sql = "select public.spend_credit(%s, %s, 'reading', null) as r"
-    with psycopg.connect(pg.dsn(), row_factory=dict_row) as holder, ThreadPoolExecutor(max_workers=1) as pool:
-        first = outcome(holder, sql, (uid, f"l:{uid}:3"))  # takes the free point; the transaction stays open
+    with (
+        psycopg.connect(pg.dsn(), row_factory=dict_row) as holder,
+        ThreadPoolExecutor(max_workers=1) as pool,
+    ):
+        first = outcome(
+            holder, sql, (uid, f"l:{uid}:3")
+        )  # takes the free point; the transaction stays open
 
         def second() -> dict[str, Any]:
             with psycopg.connect(pg.dsn(), autocommit=True, row_factory=dict_row) as conn:
@@ -181,21 +221,29 @@ def test_a_spend_waits_for_the_wallet_lock_then_pays_with_what_is_left(db: Conn,
 def test_a_spend_is_refunded_once_whatever_the_refund_key(db: Conn) -> None:
     uid = login(db)["user"]["id"]
     spend(db, uid, f"once:{uid}")
-    results = [db.execute("select public.refund_credit(%s, %s, %s) as r", (uid, f"once:{uid}", key)).fetchone()
-               for key in (f"once:{uid}:a", f"once:{uid}:b", f"once:{uid}:c")]
+    results = [
+        db.execute(
+            "select public.refund_credit(%s, %s, %s) as r", (uid, f"once:{uid}", key)
+        ).fetchone()
+        for key in (f"once:{uid}:a", f"once:{uid}:b", f"once:{uid}:c")
+    ]
     assert wallet(db, uid)["free_points"] == 3
     assert [r["r"]["refunded"] for r in results if r] == [True, True, True]
     assert [bool(r["r"].get("replayed")) for r in results if r] == [False, True, True]
     assert len([r for r in ledger_rows(db, uid) if r["delta"] > 0 and r["reason"] == "refund"]) == 1
 
 
-def test_concurrent_refunds_of_one_spend_under_different_keys_refund_once(db: Conn, pg: PgCluster) -> None:
+def test_concurrent_refunds_of_one_spend_under_different_keys_refund_once(
+    db: Conn, pg: PgCluster
+) -> None:
     uid = login(db)["user"]["id"]
     spend(db, uid, f"conc:{uid}")
 
     def attempt(i: int) -> None:
         with psycopg.connect(pg.dsn(), autocommit=True) as conn:
-            conn.execute("select public.refund_credit(%s, %s, %s)", (uid, f"conc:{uid}", f"conc:{uid}:{i}"))
+            conn.execute(
+                "select public.refund_credit(%s, %s, %s)", (uid, f"conc:{uid}", f"conc:{uid}:{i}")
+            )
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(attempt, range(8)))
@@ -207,7 +255,9 @@ def test_exchange_is_refused_while_the_wallet_is_frozen(db: Conn) -> None:
     db.execute("select public.grant_credit(%s, %s, 'test', '{\"coin\": 200}')", (uid, f"g:{uid}"))
     db.execute("update public.wallets set frozen = true where user_id = %s", (uid,))
     with pytest.raises(psycopg.Error) as err:
-        call_as(db, "authenticated", "select public.exchange_coins(1, %s)", (f"frozen-{uid}",), sub=uid)
+        call_as(
+            db, "authenticated", "select public.exchange_coins(1, %s)", (f"frozen-{uid}",), sub=uid
+        )
     assert (err.value.diag.sqlstate, err.value.diag.message_primary) == ("PT403", "account_frozen")
     assert wallet(db, uid)["coins"] == 200
     db.execute("update public.wallets set frozen = false where user_id = %s", (uid,))
@@ -218,9 +268,16 @@ def test_exchange_key_reused_with_other_stars_is_422_and_changes_nothing(db: Con
     db.execute("select public.grant_credit(%s, %s, 'test', '{\"coin\": 500}')", (uid, f"g:{uid}"))
     call_as(db, "authenticated", "select public.exchange_coins(1, %s)", (f"reuse-{uid}",), sub=uid)
     with pytest.raises(psycopg.Error) as err:
-        call_as(db, "authenticated", "select public.exchange_coins(3, %s)", (f"reuse-{uid}",), sub=uid)
-    assert (err.value.diag.sqlstate, err.value.diag.message_primary) == ("PT422", "idempotency_key_reused")
-    again = call_as(db, "authenticated", "select public.exchange_coins(1, %s) as r", (f"reuse-{uid}",), sub=uid)
+        call_as(
+            db, "authenticated", "select public.exchange_coins(3, %s)", (f"reuse-{uid}",), sub=uid
+        )
+    assert (err.value.diag.sqlstate, err.value.diag.message_primary) == (
+        "PT422",
+        "idempotency_key_reused",
+    )
+    again = call_as(
+        db, "authenticated", "select public.exchange_coins(1, %s) as r", (f"reuse-{uid}",), sub=uid
+    )
     assert again["r"]["replayed"] is True
     assert (wallet(db, uid)["coins"], wallet(db, uid)["stars"]) == (400, 1)
 
@@ -228,10 +285,14 @@ def test_exchange_key_reused_with_other_stars_is_422_and_changes_nothing(db: Con
 def test_exchange_250_coins_for_2_stars_leaves_50(db: Conn) -> None:
     uid = login(db)["user"]["id"]
     db.execute("select public.grant_credit(%s, %s, 'test', '{\"coin\": 250}')", (uid, f"g:{uid}"))
-    row = call_as(db, "authenticated", "select public.exchange_coins(2, %s) as r", (f"k-{uid}",), sub=uid)
+    row = call_as(
+        db, "authenticated", "select public.exchange_coins(2, %s) as r", (f"k-{uid}",), sub=uid
+    )
     assert row["r"]["wallet"]["coins"] == 50
     assert row["r"]["wallet"]["stars"] == 2
-    again = outcome(db, "select public.exchange_coins(2, %s) as r", (f"k-{uid}",), "authenticated", uid)
+    again = outcome(
+        db, "select public.exchange_coins(2, %s) as r", (f"k-{uid}",), "authenticated", uid
+    )
     assert (again.get("replayed"), again.get("stars_bought")) == (True, 2)
     assert again["wallet"]["coins"] == wallet(db, uid)["coins"] == 50
 
@@ -239,8 +300,14 @@ def test_exchange_250_coins_for_2_stars_leaves_50(db: Conn) -> None:
 def test_exchange_of_exactly_the_coin_balance_succeeds_and_leaves_zero(db: Conn) -> None:
     uid = login(db)["user"]["id"]
     db.execute("select public.grant_credit(%s, %s, 'test', '{\"coin\": 200}')", (uid, f"g:{uid}"))
-    result = outcome(db, "select public.exchange_coins(2, %s) as r", (f"all-{uid}",), "authenticated", uid)
-    assert (result.get("error"), result.get("stars_bought"), result.get("coins_spent")) == (None, 2, 200)
+    result = outcome(
+        db, "select public.exchange_coins(2, %s) as r", (f"all-{uid}",), "authenticated", uid
+    )
+    assert (result.get("error"), result.get("stars_bought"), result.get("coins_spent")) == (
+        None,
+        2,
+        200,
+    )
     w = wallet(db, uid)
     assert (w["coins"], w["stars"]) == (0, 2)
 
@@ -248,9 +315,13 @@ def test_exchange_of_exactly_the_coin_balance_succeeds_and_leaves_zero(db: Conn)
 def test_two_users_may_use_the_same_exchange_key(db: Conn) -> None:
     users = [login(db)["user"]["id"] for _ in range(2)]
     for uid in users:
-        db.execute("select public.grant_credit(%s, %s, 'test', '{\"coin\": 100}')", (uid, f"g:{uid}"))
-    results = [outcome(db, "select public.exchange_coins(1, 'tap-0001') as r", (), "authenticated", uid)
-               for uid in users]
+        db.execute(
+            "select public.grant_credit(%s, %s, 'test', '{\"coin\": 100}')", (uid, f"g:{uid}")
+        )
+    results = [
+        outcome(db, "select public.exchange_coins(1, 'tap-0001') as r", (), "authenticated", uid)
+        for uid in users
+    ]
     assert [(r.get("error"), r.get("stars_bought")) for r in results] == [(None, 1), (None, 1)]
     assert [wallet(db, uid)["stars"] for uid in users] == [1, 1]
 
@@ -266,7 +337,9 @@ def test_exchange_without_enough_coins_is_refused_and_changes_nothing(db: Conn) 
 
 
 def check_in(db: Conn, uid: str, when: str) -> dict[str, Any]:
-    row = db.execute("select private.daily_check_in(%s, %s::timestamptz) as r", (uid, when)).fetchone()
+    row = db.execute(
+        "select private.daily_check_in(%s, %s::timestamptz) as r", (uid, when)
+    ).fetchone()
     assert row
     result: dict[str, Any] = row["r"]
     return result
@@ -288,8 +361,10 @@ def test_levels_follow_the_cumulative_exp_curve(db: Conn) -> None:
     uid = login(db)["user"]["id"]
     levels = []
     for i, exp in enumerate([99, 1, 199, 1]):
-        db.execute("select public.grant_credit(%s, %s, 'test', jsonb_build_object('exp', %s::int))",
-                   (uid, f"lvl:{uid}:{i}", exp))
+        db.execute(
+            "select public.grant_credit(%s, %s, 'test', jsonb_build_object('exp', %s::int))",
+            (uid, f"lvl:{uid}:{i}", exp),
+        )
         levels.append(wallet(db, uid)["level"])
     assert levels == [1, 2, 2, 3]
 
@@ -304,7 +379,9 @@ def test_referral_rewards_both_sides_once_and_refuses_self_and_second_attributio
             db.execute("select private.attribute_referral(%s, %s)", (invitee["user"]["id"], code))
         assert err.value.diag.message_primary in {"already_referred", "self_referral"}
     with pytest.raises(psycopg.Error) as err:
-        db.execute("select private.attribute_referral(%s, %s)", (inviter["id"], inviter["referral_code"]))
+        db.execute(
+            "select private.attribute_referral(%s, %s)", (inviter["id"], inviter["referral_code"])
+        )
     assert err.value.diag.message_primary == "self_referral"
     for _ in range(2):
         db.execute("select private.reward_referrer(%s)", (invitee["user"]["id"],))
@@ -319,35 +396,56 @@ def test_a_bad_referral_code_does_not_block_login(db: Conn) -> None:
 
 def test_user_jwt_cannot_call_server_only_functions(db: Conn) -> None:
     uid = login(db)["user"]["id"]
-    for sql in ("select public.grant_credit(%s, 'x:1', 'hack', '{\"star\": 99}')",
-                "select public.spend_credit(%s, 'x:2', 'hack')"):
+    for sql in (
+        "select public.grant_credit(%s, 'x:1', 'hack', '{\"star\": 99}')",
+        "select public.spend_credit(%s, 'x:2', 'hack')",
+    ):
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             call_as(db, "authenticated", sql, (uid,), sub=uid)
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
-        call_as(db, "authenticated", "update public.wallets set stars = 99 where user_id = %s", (uid,), sub=uid)
+        call_as(
+            db,
+            "authenticated",
+            "update public.wallets set stars = 99 where user_id = %s",
+            (uid,),
+            sub=uid,
+        )
 
 
-@pytest.mark.parametrize("statement", [
-    "update public.ledger set delta = delta + 1 where user_id = %s",
-    "delete from public.ledger where user_id = %s",
-    "truncate public.ledger",
-], ids=["update", "delete", "truncate"])
-def test_the_ledger_refuses_update_delete_and_truncate_even_for_the_owner(db: Conn, statement: str) -> None:
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "update public.ledger set delta = delta + 1 where user_id = %s",
+        "delete from public.ledger where user_id = %s",
+        "truncate public.ledger",
+    ],
+    ids=["update", "delete", "truncate"],
+)
+def test_the_ledger_refuses_update_delete_and_truncate_even_for_the_owner(
+    db: Conn, statement: str
+) -> None:
     uid = login(db)["user"]["id"]
     before = ledger_rows(db, uid)
     with pytest.raises(psycopg.Error) as err:
         db.execute(statement, (uid,) if "%s" in statement else ())
-    assert (err.value.diag.sqlstate, err.value.diag.message_primary) == ("PT403", "ledger_append_only")
+    assert (err.value.diag.sqlstate, err.value.diag.message_primary) == (
+        "PT403",
+        "ledger_append_only",
+    )
     assert ledger_rows(db, uid) == before != []
 
 
-def test_concurrent_first_logins_of_one_line_user_create_one_user_and_one_bonus(pg: PgCluster, db: Conn) -> None:
+def test_concurrent_first_logins_of_one_line_user_create_one_user_and_one_bonus(
+    pg: PgCluster, db: Conn
+) -> None:
     line_user = "U" + uuid.uuid4().hex
 
     def attempt(_: int) -> str:
         with psycopg.connect(pg.dsn(), autocommit=True, row_factory=dict_row) as conn:
-            row = conn.execute("select public.login_line_user(%s, 'A', null, %s, 60) as r",
-                               (line_user, secrets.token_hex(32))).fetchone()
+            row = conn.execute(
+                "select public.login_line_user(%s, 'A', null, %s, 60) as r",
+                (line_user, secrets.token_hex(32)),
+            ).fetchone()
             assert row
             return str(row["r"]["user"]["id"])
 

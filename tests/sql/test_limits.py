@@ -20,14 +20,17 @@ QUESTION = "ความรักของฉันจะเป็นอย่�
 
 def funded_user(db: Conn, stars: int = 20) -> str:
     uid: str = login(db)["user"]["id"]
-    db.execute("select public.grant_credit(%s, %s, 'test', %s::jsonb)",
-               (uid, f"fund:{uid}", json.dumps({"star": stars})))
+    db.execute(
+        "select public.grant_credit(%s, %s, 'test', %s::jsonb)",
+        (uid, f"fund:{uid}", json.dumps({"star": stars})),
+    )
     return uid
 
 
 def submit(db: Conn, uid: str) -> dict[str, Any]:
-    result: dict[str, Any] = call_as(db, "authenticated", "select public.submit_reading(%s) as r", (QUESTION,),
-                                     sub=uid)["r"]
+    result: dict[str, Any] = call_as(
+        db, "authenticated", "select public.submit_reading(%s) as r", (QUESTION,), sub=uid
+    )["r"]
     return result
 
 
@@ -38,7 +41,9 @@ def refused(call: Any) -> tuple[str, str]:
 
 
 def readings_of(db: Conn, uid: str) -> int:
-    row = db.execute("select count(*) as n from public.readings where user_id = %s", (uid,)).fetchone()
+    row = db.execute(
+        "select count(*) as n from public.readings where user_id = %s", (uid,)
+    ).fetchone()
     assert row
     return int(row["n"])
 
@@ -50,7 +55,10 @@ def test_sixth_reading_in_a_minute_is_refused_in_sql_and_spends_nothing(db: Conn
     stars = db.execute("select stars from public.wallets where user_id = %s", (uid,)).fetchone()
     assert refused(lambda: submit(db, uid)) == ("PT429", "rate_limited")
     assert readings_of(db, uid) == 5
-    assert db.execute("select stars from public.wallets where user_id = %s", (uid,)).fetchone() == stars
+    assert (
+        db.execute("select stars from public.wallets where user_id = %s", (uid,)).fetchone()
+        == stars
+    )
 
 
 def test_cancelled_and_deleted_readings_still_count(db: Conn) -> None:
@@ -64,11 +72,16 @@ def test_cancelled_and_deleted_readings_still_count(db: Conn) -> None:
 
 def test_the_daily_limit_counts_the_last_24_hours(db: Conn) -> None:
     uid = funded_user(db)
-    db.execute("insert into public.readings (user_id, question, language, depth, created_at) "
-               "select %s, %s, 'th', 'standard', now() - interval '23 hours' from generate_series(1, 60)",
-               (uid, QUESTION))
+    db.execute(
+        "insert into public.readings (user_id, question, language, depth, created_at) "
+        "select %s, %s, 'th', 'standard', now() - interval '23 hours' from generate_series(1, 60)",
+        (uid, QUESTION),
+    )
     assert refused(lambda: submit(db, uid)) == ("PT429", "rate_limited")
-    db.execute("update public.readings set created_at = now() - interval '25 hours' where user_id = %s", (uid,))
+    db.execute(
+        "update public.readings set created_at = now() - interval '25 hours' where user_id = %s",
+        (uid,),
+    )
     assert submit(db, uid)["status"] == "queued"
 
 
@@ -90,34 +103,54 @@ def test_concurrent_submissions_cannot_beat_the_limit(db: Conn, pg: PgCluster) -
     assert readings_of(db, uid) == 5
 
 
-def record(db: Conn, uid: str, pi: str | None = None, package_id: str = "stars_10") -> dict[str, Any]:
-    result: dict[str, Any] = call_as(db, "authenticated", "select public.record_payment_intent(%s, %s) as r",
-                                     (pi or "pi_" + secrets.token_hex(12), package_id), sub=uid)["r"]
+def record(
+    db: Conn, uid: str, pi: str | None = None, package_id: str = "stars_10"
+) -> dict[str, Any]:
+    result: dict[str, Any] = call_as(
+        db,
+        "authenticated",
+        "select public.record_payment_intent(%s, %s) as r",
+        (pi or "pi_" + secrets.token_hex(12), package_id),
+        sub=uid,
+    )["r"]
     return result
 
 
-def test_invented_payment_intents_are_limited_per_minute_but_a_retry_still_answers(db: Conn) -> None:
+def test_invented_payment_intents_are_limited_per_minute_but_a_retry_still_answers(
+    db: Conn,
+) -> None:
     uid = login(db)["user"]["id"]
     first = record(db, uid)
     for _ in range(9):
         record(db, uid)
     assert refused(lambda: record(db, uid)) == ("PT429", "rate_limited")
-    assert record(db, uid, first["payment_intent_id"]) == first  # the same PaymentIntent again is no new payment
-    row = db.execute("select count(*) as n from public.payments where user_id = %s", (uid,)).fetchone()
+    assert (
+        record(db, uid, first["payment_intent_id"]) == first
+    )  # the same PaymentIntent again is no new payment
+    row = db.execute(
+        "select count(*) as n from public.payments where user_id = %s", (uid,)
+    ).fetchone()
     assert row
     assert row["n"] == 10
 
 
 def test_payment_intents_are_limited_per_day(db: Conn) -> None:
     uid = login(db)["user"]["id"]
-    db.execute("insert into public.payments (user_id, package_id, payment_intent_id, amount_satang, currency, stars,"
-               " created_at) select %s, 'stars_10', 'pi_' || md5(random()::text), 9900, 'thb', 10,"
-               " now() - interval '2 hours' from generate_series(1, 50)", (uid,))
+    db.execute(
+        "insert into public.payments (user_id, package_id, payment_intent_id, amount_satang, currency, stars,"
+        " created_at) select %s, 'stars_10', 'pi_' || md5(random()::text), 9900, 'thb', 10,"
+        " now() - interval '2 hours' from generate_series(1, 50)",
+        (uid,),
+    )
     assert refused(lambda: record(db, uid)) == ("PT429", "rate_limited")
 
 
 def test_users_cannot_change_the_limits(db: Conn) -> None:
     uid = login(db)["user"]["id"]
     with db.transaction(force_rollback=True), pytest.raises(psycopg.errors.InsufficientPrivilege):
-        call_as(db, "authenticated", "update public.app_settings set value = 1000 where key = 'readings_per_minute'",
-                sub=uid)
+        call_as(
+            db,
+            "authenticated",
+            "update public.app_settings set value = 1000 where key = 'readings_per_minute'",
+            sub=uid,
+        )

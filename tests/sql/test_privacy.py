@@ -24,9 +24,13 @@ QUESTION = "งานใหม่ของฉันจะไปได้ดี�
 BILLING = {"name": "Somchai Jaidee", "email": "somchai@example.com", "phone": "+66812345678"}
 
 
-def login_as(db: Conn, line_user_id: str, ref: str | None = None, name: str = "Somchai") -> dict[str, Any]:
-    row = db.execute("select public.login_line_user(%s, %s, %s, %s, 60, %s) as r",
-                     (line_user_id, name, "https://example.com/somchai.png", secrets.token_hex(32), ref)).fetchone()
+def login_as(
+    db: Conn, line_user_id: str, ref: str | None = None, name: str = "Somchai"
+) -> dict[str, Any]:
+    row = db.execute(
+        "select public.login_line_user(%s, %s, %s, %s, 60, %s) as r",
+        (line_user_id, name, "https://example.com/somchai.png", secrets.token_hex(32), ref),
+    ).fetchone()
     assert row
     result: dict[str, Any] = row["r"]
     return result
@@ -64,11 +68,24 @@ def busy_user(db: Conn, line_user_id: str | None = None) -> dict[str, Any]:
     as_user(db, uid, "public.review_reading(%s, 90, 'แม่นมากค่ะ ขอบคุณ')", (done,))
     queued = submit(db, uid, QUESTION + " อีกครั้ง")["id"]
     pay = record(db, uid)
-    apply(db, "payment_intent.succeeded", intent(pay, uid, receipt_email=BILLING["email"],
-                                                 shipping={"name": BILLING["name"]}))
-    apply(db, "charge.refunded", {"id": "ch_" + pay["id"][:8], "object": "charge", "amount": pay["amount_satang"],
-                                  "currency": "thb", "amount_refunded": 0, "payment_intent": pay["payment_intent_id"],
-                                  "billing_details": BILLING})
+    apply(
+        db,
+        "payment_intent.succeeded",
+        intent(pay, uid, receipt_email=BILLING["email"], shipping={"name": BILLING["name"]}),
+    )
+    apply(
+        db,
+        "charge.refunded",
+        {
+            "id": "ch_" + pay["id"][:8],
+            "object": "charge",
+            "amount": pay["amount_satang"],
+            "currency": "thb",
+            "amount_refunded": 0,
+            "payment_intent": pay["payment_intent_id"],
+            "billing_details": BILLING,
+        },
+    )
     return {"user": user, "inviter": inviter, "done": done, "queued": queued, "payment": pay}
 
 
@@ -80,19 +97,27 @@ def test_delete_erases_the_person_and_keeps_the_books(db: Conn) -> None:
     row = db.execute("select * from public.users where id = %s", (uid,)).fetchone()
     assert row
     assert row["deleted_at"] is not None
-    assert (row["line_user_id"], row["display_name"], row["picture_url"], row["referral_code"]) == (None,) * 4
+    assert (row["line_user_id"], row["display_name"], row["picture_url"], row["referral_code"]) == (
+        None,
+    ) * 4
     for table in ("public.readings", "public.reading_reviews", "private.refresh_tokens"):
         assert count(db, f"{table} where user_id = %s", (uid,)) == 0, table
     # the queued reading was refunded once before it was erased; every earlier ledger row is still there
-    keys = {r["idempotency_key"] for r in db.execute("select idempotency_key from public.ledger where user_id = %s",
-                                                     (uid,)).fetchall()}
+    keys = {
+        r["idempotency_key"]
+        for r in db.execute(
+            "select idempotency_key from public.ledger where user_id = %s", (uid,)
+        ).fetchall()
+    }
     assert f"reading:{b['queued']}:refund:free_point" in keys
     assert len(keys) == ledger_before + 1
     kept = db.execute("select * from public.payments where id = %s", (pay["id"],)).fetchone()
     assert kept
     assert (str(kept["user_id"]), kept["amount_satang"], kept["stars_credited"]) == (uid, 19900, 25)
-    payloads = db.execute("select payload::text as p from private.stripe_events where payment_intent_id = %s",
-                          (pay["payment_intent_id"],)).fetchall()
+    payloads = db.execute(
+        "select payload::text as p from private.stripe_events where payment_intent_id = %s",
+        (pay["payment_intent_id"],),
+    ).fetchall()
     assert len(payloads) == 2
     assert all("19900" in p["p"] for p in payloads)
     assert not any(v in p["p"] for p in payloads for v in BILLING.values())
@@ -102,29 +127,61 @@ def test_delete_erases_the_person_and_keeps_the_books(db: Conn) -> None:
 def test_delete_twice_is_harmless(db: Conn) -> None:
     uid = busy_user(db)["user"]["id"]
     first = delete(db, uid)
-    snapshot = db.execute("select (select count(*) from public.ledger where user_id = %s) as n, "
-                          "(select to_jsonb(u) from public.users u where id = %s) as u", (uid, uid)).fetchone()
+    snapshot = db.execute(
+        "select (select count(*) from public.ledger where user_id = %s) as n, "
+        "(select to_jsonb(u) from public.users u where id = %s) as u",
+        (uid, uid),
+    ).fetchone()
     second = delete(db, uid)
     assert second == {**first, "replayed": True}
-    assert db.execute("select (select count(*) from public.ledger where user_id = %s) as n, "
-                      "(select to_jsonb(u) from public.users u where id = %s) as u", (uid, uid)).fetchone() == snapshot
+    assert (
+        db.execute(
+            "select (select count(*) from public.ledger where user_id = %s) as n, "
+            "(select to_jsonb(u) from public.users u where id = %s) as u",
+            (uid, uid),
+        ).fetchone()
+        == snapshot
+    )
 
 
 def test_a_deleted_users_token_reads_and_writes_nothing(db: Conn) -> None:
     uid = busy_user(db)["user"]["id"]
     delete(db, uid)
-    for sql in ("public.my_profile()", "public.export_my_data()", "public.daily_check_in()",
-                "public.submit_reading('ช่วยดูเรื่องงานให้หน่อยนะคะ', null, 'standard')",
-                "public.update_profile('Back again', null)", "public.reading_history(20, null)"):
+    for sql in (
+        "public.my_profile()",
+        "public.export_my_data()",
+        "public.daily_check_in()",
+        "public.submit_reading('ช่วยดูเรื่องงานให้หน่อยนะคะ', null, 'standard')",
+        "public.update_profile('Back again', null)",
+        "public.reading_history(20, null)",
+    ):
         with pytest.raises(psycopg.Error) as err:
             as_user(db, uid, sql)
-        assert (err.value.diag.sqlstate, err.value.diag.message_primary) == ("PT401", "account_deleted"), sql
-    for table in ("public.users", "public.wallets", "public.ledger", "public.payments", "public.readings"):
-        assert call_as(db, "authenticated", f"select count(*) as n from {table}", sub=uid)["n"] == 0, table
-    assert db.execute("select count(*) as n from public.ledger where user_id = %s", (uid,)).fetchone()["n"] > 0
+        assert (err.value.diag.sqlstate, err.value.diag.message_primary) == (
+            "PT401",
+            "account_deleted",
+        ), sql
+    for table in (
+        "public.users",
+        "public.wallets",
+        "public.ledger",
+        "public.payments",
+        "public.readings",
+    ):
+        assert (
+            call_as(db, "authenticated", f"select count(*) as n from {table}", sub=uid)["n"] == 0
+        ), table
+    assert (
+        db.execute("select count(*) as n from public.ledger where user_id = %s", (uid,)).fetchone()[
+            "n"
+        ]
+        > 0
+    )
 
 
-def test_a_reading_being_processed_when_the_account_is_deleted_finishes_harmlessly(db: Conn) -> None:
+def test_a_reading_being_processed_when_the_account_is_deleted_finishes_harmlessly(
+    db: Conn,
+) -> None:
     uid = login(db)["user"]["id"]
     rid = submit(db, uid, QUESTION)["id"]
     claim(db, rid)
@@ -133,8 +190,14 @@ def test_a_reading_being_processed_when_the_account_is_deleted_finishes_harmless
         with pytest.raises(psycopg.Error) as err:
             step()
         assert err.value.diag.message_primary == "reading_not_found"
-    keys = [r["idempotency_key"] for r in db.execute("select idempotency_key from public.ledger where user_id = %s "
-                                                     "and idempotency_key like 'reading:%%'", (uid,)).fetchall()]
+    keys = [
+        r["idempotency_key"]
+        for r in db.execute(
+            "select idempotency_key from public.ledger where user_id = %s "
+            "and idempotency_key like 'reading:%%'",
+            (uid,),
+        ).fetchall()
+    ]
     assert sorted(keys) == [f"reading:{rid}:refund:free_point", f"reading:{rid}:spend:free_point"]
 
 
@@ -153,7 +216,11 @@ def test_a_returning_line_account_is_a_new_user_with_no_bonus_and_no_referral(db
     delete(db, first["user"]["id"])
     for _ in range(2):  # however often it deletes and returns
         again = login_as(db, line, ref=friend["referral_code"])
-        assert (again["created"], again["welcome_bonus"], again["referral"]) == (True, False, "not_eligible")
+        assert (again["created"], again["welcome_bonus"], again["referral"]) == (
+            True,
+            False,
+            "not_eligible",
+        )
         assert again["user"]["id"] != first["user"]["id"]
         wallet = again["user"]["wallet"]
         assert (wallet["free_points"], wallet["stars"], wallet["coins"]) == (0, 0, 0)
@@ -168,14 +235,21 @@ def test_the_deleted_line_id_is_kept_only_as_a_keyed_hash_unlinked_to_the_user(d
     uid = login_as(db, line)["user"]["id"]
     delete(db, uid)
     plain = hashlib.sha256(line.encode()).hexdigest()
-    dump = json.dumps(db.execute("select jsonb_agg(to_jsonb(d)) as d from private.deleted_line_accounts d")
-                      .fetchone()["d"])
+    dump = json.dumps(
+        db.execute(
+            "select jsonb_agg(to_jsonb(d)) as d from private.deleted_line_accounts d"
+        ).fetchone()["d"]
+    )
     assert line not in dump
     assert plain not in dump
     assert uid not in dump
-    columns = {r["column_name"] for r in db.execute(
-        "select column_name from information_schema.columns "
-        "where table_schema = 'private' and table_name = 'deleted_line_accounts'").fetchall()}
+    columns = {
+        r["column_name"]
+        for r in db.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'private' and table_name = 'deleted_line_accounts'"
+        ).fetchall()
+    }
     assert columns == {"line_hash", "first_deleted_at"}
 
 
@@ -191,13 +265,26 @@ def test_export_holds_everything_about_the_user_and_nothing_secret(db: Conn) -> 
     b = busy_user(db, line)
     uid = b["user"]["id"]
     got = export(db, uid)
-    assert set(got) == {"format", "exported_at", "user", "wallet", "ledger", "readings", "reviews", "payments",
-                        "stripe_events", "referrals", "sessions"}
+    assert set(got) == {
+        "format",
+        "exported_at",
+        "user",
+        "wallet",
+        "ledger",
+        "readings",
+        "reviews",
+        "payments",
+        "stripe_events",
+        "referrals",
+        "sessions",
+    }
     assert got["user"]["line_user_id"] == line
     assert got["user"]["display_name"] == "Somchai"
     assert got["wallet"]["stars"] == 26  # 1 for being referred + 25 bought
-    assert {r["idempotency_key"] for r in got["ledger"]} >= {f"welcome:{uid}:free_point",
-                                                              f"reading:{b['done']}:reward:coin"}
+    assert {r["idempotency_key"] for r in got["ledger"]} >= {
+        f"welcome:{uid}:free_point",
+        f"reading:{b['done']}:reward:coin",
+    }
     done = next(r for r in got["readings"] if r["id"] == b["done"])
     assert done["question"] == QUESTION
     assert done["result"]["header"] == "h"
@@ -214,7 +301,9 @@ def test_export_holds_everything_about_the_user_and_nothing_secret(db: Conn) -> 
     assert "flag_reason" not in text
     # other users' ids stay out (the ledger's own refs name the inviter, as /transactions already shows)
     assert b["inviter"]["id"] not in json.dumps(got["referrals"])
-    for token in db.execute("select token_hash from private.refresh_tokens where user_id = %s", (uid,)).fetchall():
+    for token in db.execute(
+        "select token_hash from private.refresh_tokens where user_id = %s", (uid,)
+    ).fetchall():
         assert token["token_hash"] not in text
 
 
@@ -228,8 +317,15 @@ def test_export_after_deletion_holds_nothing_personal(db: Conn) -> None:
     assert left["user"]["line_user_id"] is None
     assert left["user"]["deleted_at"] is not None
     text = json.dumps(left, ensure_ascii=False)
-    for personal in (line, "Somchai", "somchai.png", QUESTION, "แม่นมากค่ะ", *BILLING.values(),
-                     b["user"]["referral_code"]):
+    for personal in (
+        line,
+        "Somchai",
+        "somchai.png",
+        QUESTION,
+        "แม่นมากค่ะ",
+        *BILLING.values(),
+        b["user"]["referral_code"],
+    ):
         assert personal not in text, personal
 
 
@@ -240,12 +336,19 @@ def test_after_deletion_only_the_accounting_tables_still_point_at_the_user(db: C
     fks = db.execute(
         "select c.conrelid::regclass::text as t, a.attname as col from pg_constraint c "
         "join pg_attribute a on a.attrelid = c.conrelid and a.attnum = any(c.conkey) "
-        "where c.contype = 'f' and c.confrelid = 'public.users'::regclass").fetchall()
+        "where c.contype = 'f' and c.confrelid = 'public.users'::regclass"
+    ).fetchall()
     assert len(fks) >= 9
-    still = {(r["t"], r["col"]) for r in fks
-             if count(db, f"{r['t']} where {r['col']} = %s", (uid,)) > 0}
-    assert still == {("wallets", "user_id"), ("ledger", "user_id"), ("private.credit_ops", "user_id"),
-                     ("payments", "user_id"), ("referrals", "invitee_id")}
+    still = {
+        (r["t"], r["col"]) for r in fks if count(db, f"{r['t']} where {r['col']} = %s", (uid,)) > 0
+    }
+    assert still == {
+        ("wallets", "user_id"),
+        ("ledger", "user_id"),
+        ("private.credit_ops", "user_id"),
+        ("payments", "user_id"),
+        ("referrals", "invitee_id"),
+    }
 
 
 DEADLOCK = "40P01"  # Postgres aborts one side; the function answers 503 and the client retries
@@ -274,15 +377,21 @@ def until_refused(step: Callable[[], Any]) -> str:
 def unlimited_readings(db: Conn) -> Iterator[None]:
     """The reading limits out of the way, so only the deletion can stop a racing submit loop (not 5 a minute)."""
     keys = ("readings_per_minute", "readings_per_day")
-    before = db.execute("select key, value from public.app_settings where key = any(%s)", (list(keys),)).fetchall()
+    before = db.execute(
+        "select key, value from public.app_settings where key = any(%s)", (list(keys),)
+    ).fetchall()
     db.execute("update public.app_settings set value = 1000000 where key = any(%s)", (list(keys),))
     yield
     for row in before:
-        db.execute("update public.app_settings set value = %s where key = %s", (row["value"], row["key"]))
+        db.execute(
+            "update public.app_settings set value = %s where key = %s", (row["value"], row["key"])
+        )
 
 
 @pytest.mark.usefixtures("unlimited_readings")
-def test_deletion_racing_submits_and_refreshes_leaves_no_reading_or_session_behind(db: Conn, pg: PgCluster) -> None:
+def test_deletion_racing_submits_and_refreshes_leaves_no_reading_or_session_behind(
+    db: Conn, pg: PgCluster
+) -> None:
     def connect() -> Conn:
         return psycopg.connect(pg.dsn(), autocommit=True, row_factory=dict_row)
 
@@ -292,13 +401,17 @@ def test_deletion_racing_submits_and_refreshes_leaves_no_reading_or_session_behi
 
     def refreshes(uid: str) -> str:
         token = [secrets.token_hex(32)]
-        db.execute("insert into private.refresh_tokens (token_hash, user_id, family_id, expires_at) "
-                   "values (%s, %s, gen_random_uuid(), now() + interval '1 hour')", (token[0], uid))
+        db.execute(
+            "insert into private.refresh_tokens (token_hash, user_id, family_id, expires_at) "
+            "values (%s, %s, gen_random_uuid(), now() + interval '1 hour')",
+            (token[0], uid),
+        )
 
         def rotate() -> None:
             new = secrets.token_hex(32)
             conn.execute("select public.rotate_refresh_token(%s, %s, 60)", (token[0], new))
             token[0] = new
+
         with connect() as conn:
             return until_refused(rotate)
 
@@ -309,14 +422,22 @@ def test_deletion_racing_submits_and_refreshes_leaves_no_reading_or_session_behi
 
     uids = [login(db)["user"]["id"] for _ in range(4)]
     for uid in uids:
-        db.execute("select public.grant_credit(%s, %s, 'test', '{\"star\": 100000}')", (uid, f"race:{uid}"))
+        db.execute(
+            "select public.grant_credit(%s, %s, 'test', '{\"star\": 100000}')", (uid, f"race:{uid}")
+        )
     with ThreadPoolExecutor(max_workers=16) as pool:
-        futures = {(fn.__name__, uid): pool.submit(fn, uid) for uid in uids
-                   for fn in (submits, refreshes, deletes)}
+        futures = {
+            (fn.__name__, uid): pool.submit(fn, uid)
+            for uid in uids
+            for fn in (submits, refreshes, deletes)
+        }
         futures |= {("deletes_again", uid): pool.submit(deletes, uid) for uid in uids}
         ends = {key: f.result() for key, f in futures.items()}
     for uid in uids:
-        assert sorted([ends[("deletes", uid)], ends[("deletes_again", uid)]]) == ["deleted", "replayed"]
+        assert sorted([ends[("deletes", uid)], ends[("deletes_again", uid)]]) == [
+            "deleted",
+            "replayed",
+        ]
         assert ends[("submits", uid)] == "account_deleted"
         assert ends[("refreshes", uid)] in {"refresh_token_invalid", "account_deleted"}
     for table in ("public.readings", "private.refresh_tokens"):

@@ -12,12 +12,28 @@ from tests.sql.conftest import call_as, login, outcome
 
 Conn = psycopg.Connection[dict[str, Any]]
 QUESTION = "ความรักของฉันจะเป็นอย่างไร"
-RESULT = json.dumps({"header": "h", "cards": [], "reading": "r", "suggestions": [], "next_questions": [],
-                     "final": "f", "end": "e", "notice": "n"})
+RESULT = json.dumps(
+    {
+        "header": "h",
+        "cards": [],
+        "reading": "r",
+        "suggestions": [],
+        "next_questions": [],
+        "final": "f",
+        "end": "e",
+        "notice": "n",
+    }
+)
 
 
 def submit(db: Conn, uid: str, question: str = QUESTION, depth: str = "standard") -> dict[str, Any]:
-    row = call_as(db, "authenticated", "select public.submit_reading(%s, null, %s) as r", (question, depth), sub=uid)
+    row = call_as(
+        db,
+        "authenticated",
+        "select public.submit_reading(%s, null, %s) as r",
+        (question, depth),
+        sub=uid,
+    )
     result: dict[str, Any] = row["r"]
     return result
 
@@ -32,13 +48,29 @@ def claim(db: Conn, rid: str) -> dict[str, Any]:
 
 
 def complete(db: Conn, rid: str) -> dict[str, Any]:
-    return service(db, "public.complete_reading(%s, '[]', %s::jsonb, '{}', %s::jsonb)",
-                   (rid, RESULT, json.dumps({"provider": "p", "model": "m", "prompt_tokens": 10,
-                                             "completion_tokens": 20, "prompt_version": "v"})))
+    return service(
+        db,
+        "public.complete_reading(%s, '[]', %s::jsonb, '{}', %s::jsonb)",
+        (
+            rid,
+            RESULT,
+            json.dumps(
+                {
+                    "provider": "p",
+                    "model": "m",
+                    "prompt_tokens": 10,
+                    "completion_tokens": 20,
+                    "prompt_version": "v",
+                }
+            ),
+        ),
+    )
 
 
 def keys(db: Conn, uid: str) -> dict[str, int]:
-    rows = db.execute("select idempotency_key, delta from public.ledger where user_id = %s", (uid,)).fetchall()
+    rows = db.execute(
+        "select idempotency_key, delta from public.ledger where user_id = %s", (uid,)
+    ).fetchall()
     return {r["idempotency_key"]: r["delta"] for r in rows}
 
 
@@ -62,17 +94,36 @@ def test_submit_without_credit_inserts_nothing(db: Conn) -> None:
         submit(db, uid)
     assert err.value.diag.sqlstate == "PT409"
     assert err.value.diag.message_primary == "insufficient_credits"
-    assert db.execute("select count(*) as n from public.readings where user_id = %s", (uid,)).fetchone()["n"] == 3
+    assert (
+        db.execute(
+            "select count(*) as n from public.readings where user_id = %s", (uid,)
+        ).fetchone()["n"]
+        == 3
+    )
 
 
-@pytest.mark.parametrize("question", ["short", "123456789", "x" * 501, "bad\u0001question here"],
-                         ids=["5-chars", "9-chars", "501-chars", "control-char"])
+@pytest.mark.parametrize(
+    "question",
+    ["short", "123456789", "x" * 501, "bad\u0001question here"],
+    ids=["5-chars", "9-chars", "501-chars", "control-char"],
+)
 def test_submit_refuses_bad_questions_even_past_the_api(db: Conn, question: str) -> None:
     uid = login(db)["user"]["id"]
-    answer = outcome(db, "select public.submit_reading(%s, null, 'standard') as r", (question,), "authenticated", uid)
+    answer = outcome(
+        db,
+        "select public.submit_reading(%s, null, 'standard') as r",
+        (question,),
+        "authenticated",
+        uid,
+    )
     assert answer == {"error": "PT422", "code": "invalid_question"}
     assert keys(db, uid) == {f"welcome:{uid}:free_point": 3}
-    assert db.execute("select count(*) as n from public.readings where user_id = %s", (uid,)).fetchone()["n"] == 0
+    assert (
+        db.execute(
+            "select count(*) as n from public.readings where user_id = %s", (uid,)
+        ).fetchone()["n"]
+        == 0
+    )
 
 
 def test_complete_twice_stores_and_rewards_once(db: Conn) -> None:
@@ -111,8 +162,11 @@ def test_reject_then_fail_refunds_once_and_completion_after_is_a_noop(db: Conn) 
     assert not any("reward" in k for k in mine)
 
 
-@pytest.mark.parametrize("late_call", ["public.fail_reading(%s, 'x')", "public.reject_reading(%s, '{}')"],
-                         ids=["fail", "reject"])
+@pytest.mark.parametrize(
+    "late_call",
+    ["public.fail_reading(%s, 'x')", "public.reject_reading(%s, '{}')"],
+    ids=["fail", "reject"],
+)
 def test_fail_or_reject_leaves_a_completed_reading_alone(db: Conn, late_call: str) -> None:
     uid = login(db)["user"]["id"]
     rid = submit(db, uid)["id"]
@@ -121,7 +175,10 @@ def test_fail_or_reject_leaves_a_completed_reading_alone(db: Conn, late_call: st
     late = outcome(db, f"select {late_call} as r", (rid,), "service_role")
     assert (late.get("status"), late.get("replayed")) == ("completed", True)
     assert not any("refund" in k for k in keys(db, uid))
-    assert db.execute("select status from public.readings where id = %s", (rid,)).fetchone()["status"] == "completed"
+    assert (
+        db.execute("select status from public.readings where id = %s", (rid,)).fetchone()["status"]
+        == "completed"
+    )
 
 
 def test_first_completed_reading_pays_the_inviter_once(db: Conn) -> None:
@@ -132,10 +189,14 @@ def test_first_completed_reading_pays_the_inviter_once(db: Conn) -> None:
         rid = submit(db, invitee["id"])["id"]
         claim(db, rid)
         complete(db, rid)
-        paid_after.append({k: v for k, v in keys(db, inviter["id"]).items() if k.startswith("referral:")})
+        paid_after.append(
+            {k: v for k, v in keys(db, inviter["id"]).items() if k.startswith("referral:")}
+        )
     expected = {f"referral:{invitee['id']}:inviter:coin": 50}
-    assert paid_after == [expected, expected]  # paid on the first completed reading, checked before the second
-
+    assert paid_after == [
+        expected,
+        expected,
+    ]  # paid on the first completed reading, checked before the second
 
 
 def test_cancel_only_a_queued_reading_of_ones_own(db: Conn) -> None:
@@ -144,7 +205,9 @@ def test_cancel_only_a_queued_reading_of_ones_own(db: Conn) -> None:
     with pytest.raises(psycopg.Error) as err:
         call_as(db, "authenticated", "select public.cancel_reading(%s)", (rid,), sub=other)
     assert err.value.diag.sqlstate == "PT404"
-    cancelled = call_as(db, "authenticated", "select public.cancel_reading(%s) as r", (rid,), sub=uid)["r"]
+    cancelled = call_as(
+        db, "authenticated", "select public.cancel_reading(%s) as r", (rid,), sub=uid
+    )["r"]
     assert cancelled["status"] == "failed"
     assert cancelled["refund"]["refunded"] is True
     processing = submit(db, uid)["id"]
@@ -158,10 +221,17 @@ def test_users_see_only_their_own_undeleted_readings(db: Conn) -> None:
     uid, other = login(db)["user"]["id"], login(db)["user"]["id"]
     kept, gone = submit(db, uid)["id"], submit(db, uid)["id"]
     call_as(db, "authenticated", "select public.delete_reading(%s)", (gone,), sub=uid)
-    seen = call_as(db, "authenticated", "select array_agg(id::text) as ids from public.readings", sub=uid)
+    seen = call_as(
+        db, "authenticated", "select array_agg(id::text) as ids from public.readings", sub=uid
+    )
     assert seen["ids"] == [kept]
-    assert call_as(db, "authenticated", "select count(*) as n from public.readings", sub=other)["n"] == 0
-    history = call_as(db, "authenticated", "select public.reading_history(10, null) as r", sub=uid)["r"]
+    assert (
+        call_as(db, "authenticated", "select count(*) as n from public.readings", sub=other)["n"]
+        == 0
+    )
+    history = call_as(db, "authenticated", "select public.reading_history(10, null) as r", sub=uid)[
+        "r"
+    ]
     assert [h["id"] for h in history] == [kept]
 
 
@@ -173,9 +243,15 @@ def test_the_llm_bookkeeping_is_not_readable_by_users(db: Conn) -> None:
     assert err.value.diag.sqlstate == "42501"
 
 
-@pytest.mark.parametrize("fn", ["claim_reading(gen_random_uuid())", "fail_reading(gen_random_uuid(), 'x')",
-                                "complete_reading(gen_random_uuid(), '[]', '{}', '{}', '{}')",
-                                "reject_reading(gen_random_uuid(), '{}')"])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        "claim_reading(gen_random_uuid())",
+        "fail_reading(gen_random_uuid(), 'x')",
+        "complete_reading(gen_random_uuid(), '[]', '{}', '{}', '{}')",
+        "reject_reading(gen_random_uuid(), '{}')",
+    ],
+)
 def test_processor_functions_are_service_role_only(db: Conn, fn: str) -> None:
     uid = login(db)["user"]["id"]
     with pytest.raises(psycopg.Error) as err:

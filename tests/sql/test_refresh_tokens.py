@@ -22,32 +22,45 @@ def h() -> str:
 def session(db: Conn) -> str:
     """A login's first refresh-token hash."""
     first = h()
-    db.execute("select public.login_line_user(%s, 'Dao', null, %s, 3600 * 24 * 365 * 10, null)", (line_id(), first))
+    db.execute(
+        "select public.login_line_user(%s, 'Dao', null, %s, 3600 * 24 * 365 * 10, null)",
+        (line_id(), first),
+    )
     return first
 
 
 def rotate(db: Conn, old: str, new: str, at: datetime) -> Any:
-    row = db.execute("select private.rotate_refresh_token(%s, %s, 3600, %s) as uid", (old, new, at)).fetchone()
+    row = db.execute(
+        "select private.rotate_refresh_token(%s, %s, 3600, %s) as uid", (old, new, at)
+    ).fetchone()
     assert row
     return row["uid"]
 
 
 def revoked(db: Conn, token_hash: str) -> bool:
-    row = db.execute("select revoked_at is not null as r from private.refresh_tokens where token_hash = %s",
-                     (token_hash,)).fetchone()
+    row = db.execute(
+        "select revoked_at is not null as r from private.refresh_tokens where token_hash = %s",
+        (token_hash,),
+    ).fetchone()
     assert row
     return bool(row["r"])
 
 
-def test_a_repeat_inside_the_interval_returns_the_same_successor_and_revokes_nothing(db: Conn) -> None:
+def test_a_repeat_inside_the_interval_returns_the_same_successor_and_revokes_nothing(
+    db: Conn,
+) -> None:
     first, second = session(db), h()
     uid = rotate(db, first, second, T0)
     assert uid is not None
     assert rotate(db, first, second, T0 + timedelta(seconds=9.9)) == uid
     assert not revoked(db, first)
     assert not revoked(db, second)
-    assert db.execute("select count(*) as n from private.refresh_tokens where token_hash = %s",
-                      (second,)).fetchone()["n"] == 1
+    assert (
+        db.execute(
+            "select count(*) as n from private.refresh_tokens where token_hash = %s", (second,)
+        ).fetchone()["n"]
+        == 1
+    )
     assert rotate(db, second, h(), T0 + timedelta(seconds=10)) == uid  # the successor still works
 
 
@@ -69,7 +82,9 @@ def test_a_different_successor_inside_the_interval_is_reuse(db: Conn) -> None:
 
 
 def test_the_interval_is_a_business_setting(db: Conn) -> None:
-    row = db.execute("select value from public.app_settings where key = 'refresh_reuse_interval_s'").fetchone()
+    row = db.execute(
+        "select value from public.app_settings where key = 'refresh_reuse_interval_s'"
+    ).fetchone()
     assert row == {"value": 10}
 
 

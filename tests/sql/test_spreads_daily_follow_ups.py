@@ -20,9 +20,16 @@ PRICES = {"single": 1, "three": 1, "five": 1, "love": 1, "celtic_cross": 2}
 CARDS = {"single": 1, "three": 3, "five": 5, "love": 5, "celtic_cross": 10}
 
 
-def submit(db: Conn, uid: str, spread: str | None = None, depth: str | None = None) -> dict[str, Any]:
-    row = call_as(db, "authenticated", "select public.submit_reading(%s, null, %s, %s) as r",
-                  (QUESTION, depth, spread), sub=uid)
+def submit(
+    db: Conn, uid: str, spread: str | None = None, depth: str | None = None
+) -> dict[str, Any]:
+    row = call_as(
+        db,
+        "authenticated",
+        "select public.submit_reading(%s, null, %s, %s) as r",
+        (QUESTION, depth, spread),
+        sub=uid,
+    )
     result: dict[str, Any] = row["r"]
     return result
 
@@ -38,7 +45,9 @@ def sql_error(db: Conn, uid: str, sql: str, params: tuple[Any, ...] = ()) -> tup
 
 
 def wallet(db: Conn, uid: str) -> dict[str, Any]:
-    row: dict[str, Any] = db.execute("select * from public.wallets where user_id = %s", (uid,)).fetchone()
+    row: dict[str, Any] = db.execute(
+        "select * from public.wallets where user_id = %s", (uid,)
+    ).fetchone()
     return row
 
 
@@ -46,12 +55,25 @@ def completed(db: Conn, uid: str, final: str = "คำตอบคือ ใช�
     """A completed three-card reading of this user, its result's `final` as given."""
     rid = str(submit(db, uid, "three")["id"])
     claim(db, rid)
-    cards = [{"id": cid, "name": cid, "position": pos, "orientation": "reversed"}
-             for cid, pos in (("the-sun", "past"), ("the-moon", "present"), ("the-star", "future"))]
-    result = {"header": "h", "cards": cards, "reading": "THE WHOLE LONG READING", "suggestions": [],
-              "next_questions": [], "final": final, "end": "e", "notice": "n"}
-    service(db, "public.complete_reading(%s, %s::jsonb, %s::jsonb, '{}', '{}')",
-            (rid, json.dumps(cards), json.dumps(result)))
+    cards = [
+        {"id": cid, "name": cid, "position": pos, "orientation": "reversed"}
+        for cid, pos in (("the-sun", "past"), ("the-moon", "present"), ("the-star", "future"))
+    ]
+    result = {
+        "header": "h",
+        "cards": cards,
+        "reading": "THE WHOLE LONG READING",
+        "suggestions": [],
+        "next_questions": [],
+        "final": final,
+        "end": "e",
+        "notice": "n",
+    }
+    service(
+        db,
+        "public.complete_reading(%s, %s::jsonb, %s::jsonb, '{}', '{}')",
+        (rid, json.dumps(cards), json.dumps(result)),
+    )
     return rid
 
 
@@ -64,8 +86,12 @@ def test_spreads_are_seeded_and_readable_by_everyone(db: Conn) -> None:
     for role in ("anon", "authenticated"):
         with db.transaction():
             db.execute(f"set local role {role}")
-            rows = db.execute("select * from public.spreads where active order by sort_order").fetchall()
-        assert [(r["id"], r["card_count"], r["price"]) for r in rows] == [(s, CARDS[s], PRICES[s]) for s in PRICES]
+            rows = db.execute(
+                "select * from public.spreads where active order by sort_order"
+            ).fetchall()
+        assert [(r["id"], r["card_count"], r["price"]) for r in rows] == [
+            (s, CARDS[s], PRICES[s]) for s in PRICES
+        ]
     love = next(r for r in rows if r["id"] == "love")
     assert love["position_keys"] == ["you", "them", "bond", "obstacle", "direction"]
     assert love["positions_en"] == ["You", "Them", "The bond", "The obstacle", "Where it goes"]
@@ -73,33 +99,52 @@ def test_spreads_are_seeded_and_readable_by_everyone(db: Conn) -> None:
 
 
 @pytest.mark.parametrize("spread", list(PRICES))
-def test_each_spread_spends_its_price_and_a_refusal_gives_exactly_that_back_once(db: Conn, spread: str) -> None:
+def test_each_spread_spends_its_price_and_a_refusal_gives_exactly_that_back_once(
+    db: Conn, spread: str
+) -> None:
     uid = login(db)["user"]["id"]
     queued = submit(db, uid, spread)
-    assert (queued["spread"], queued["price"], queued["spent"]) == (spread, PRICES[spread], "free_point")
+    assert (queued["spread"], queued["price"], queued["spent"]) == (
+        spread,
+        PRICES[spread],
+        "free_point",
+    )
     assert wallet(db, uid)["free_points"] == 3 - PRICES[spread]
     rid = queued["id"]
     claim(db, rid)
-    service(db, "public.reject_reading(%s, '{\"reason\": \"r\"}')", (rid,))
+    service(db, 'public.reject_reading(%s, \'{"reason": "r"}\')', (rid,))
     service(db, "public.fail_reading(%s, 'late')", (rid,))
     assert wallet(db, uid)["free_points"] == 3
-    assert keys(db, uid) == {f"welcome:{uid}:free_point": 3, f"reading:{rid}:spend:free_point": -PRICES[spread],
-                             f"reading:{rid}:refund:free_point": PRICES[spread]}
+    assert keys(db, uid) == {
+        f"welcome:{uid}:free_point": 3,
+        f"reading:{rid}:spend:free_point": -PRICES[spread],
+        f"reading:{rid}:refund:free_point": PRICES[spread],
+    }
 
 
 def test_a_spread_priced_above_the_balance_is_refused_and_inserts_nothing(db: Conn) -> None:
     uid = login(db)["user"]["id"]
     submit(db, uid, "single")
     submit(db, uid, "single")
-    assert sql_error(db, uid, "public.submit_reading(%s, null, null, 'celtic_cross')", (QUESTION,)) == (
-        "PT409", "insufficient_credits")
-    assert db.execute("select count(*) as n from public.readings where user_id = %s", (uid,)).fetchone()["n"] == 2
+    assert sql_error(
+        db, uid, "public.submit_reading(%s, null, null, 'celtic_cross')", (QUESTION,)
+    ) == ("PT409", "insufficient_credits")
+    assert (
+        db.execute(
+            "select count(*) as n from public.readings where user_id = %s", (uid,)
+        ).fetchone()["n"]
+        == 2
+    )
 
 
 def test_depth_still_picks_a_spread_and_the_default_is_three(db: Conn) -> None:
     uid = login(db)["user"]["id"]
     db.execute("select public.grant_credit(%s, %s, 'test', '{\"star\": 1}')", (uid, f"t:{uid}"))
-    assert [submit(db, uid, depth=d)["spread"] for d in ("deep", "standard", None)] == ["five", "three", "three"]
+    assert [submit(db, uid, depth=d)["spread"] for d in ("deep", "standard", None)] == [
+        "five",
+        "three",
+        "three",
+    ]
     assert submit(db, uid, "single", depth="deep")["spread"] == "single"
 
 
@@ -107,7 +152,9 @@ def test_depth_still_picks_a_spread_and_the_default_is_three(db: Conn) -> None:
 def test_internal_and_unknown_spreads_cannot_be_submitted(db: Conn, spread: str) -> None:
     uid = login(db)["user"]["id"]
     assert sql_error(db, uid, "public.submit_reading(%s, null, null, %s)", (QUESTION, spread)) == (
-        "PT422", "spread_unknown")
+        "PT422",
+        "spread_unknown",
+    )
     assert wallet(db, uid)["free_points"] == 3
 
 
@@ -115,8 +162,18 @@ def test_claim_hands_over_the_positions_and_the_owners_reversals_choice(db: Conn
     uid = login(db)["user"]["id"]
     rid = submit(db, uid, "love")["id"]
     claimed = claim(db, rid)
-    assert [p["key"] for p in claimed["positions"]] == ["you", "them", "bond", "obstacle", "direction"]
-    assert claimed["positions"][4] == {"key": "direction", "th": "ทิศทางข้างหน้า", "en": "Where it goes"}
+    assert [p["key"] for p in claimed["positions"]] == [
+        "you",
+        "them",
+        "bond",
+        "obstacle",
+        "direction",
+    ]
+    assert claimed["positions"][4] == {
+        "key": "direction",
+        "th": "ทิศทางข้างหน้า",
+        "en": "Where it goes",
+    }
     assert claimed["reversals"] is True
     assert claimed["context"] is None
     assert user_call(db, uid, "public.update_profile(null, null, false)")["reversals"] is False
@@ -124,8 +181,9 @@ def test_claim_hands_over_the_positions_and_the_owners_reversals_choice(db: Conn
 
 
 def daily_at(db: Conn, uid: str, at: str) -> dict[str, Any]:
-    result: dict[str, Any] = db.execute("select private.daily_card(%s, null, %s::timestamptz) as r",
-                                        (uid, at)).fetchone()["r"]
+    result: dict[str, Any] = db.execute(
+        "select private.daily_card(%s, null, %s::timestamptz) as r", (uid, at)
+    ).fetchone()["r"]
     return result
 
 
@@ -155,7 +213,12 @@ def test_daily_card_under_concurrency_is_one_reading(db: Conn, pg: PgCluster) ->
         results = list(pool.map(attempt, range(24)))
     assert len({r["id"] for r in results}) == 1
     assert sum(r["created"] for r in results) == 1
-    assert db.execute("select count(*) as n from public.readings where user_id = %s", (uid,)).fetchone()["n"] == 1
+    assert (
+        db.execute(
+            "select count(*) as n from public.readings where user_id = %s", (uid,)
+        ).fetchone()["n"]
+        == 1
+    )
 
 
 def test_daily_card_costs_nothing_and_a_failed_one_refunds_nothing(db: Conn) -> None:
@@ -192,10 +255,13 @@ def test_at_most_three_follow_ups_count_and_refused_ones_do_not_count(db: Conn) 
     rid = completed(db, uid)
     first = ask(db, uid, rid)["id"]
     claim(db, first)
-    service(db, "public.reject_reading(%s, '{\"reason\": \"r\"}')", (first,))
+    service(db, 'public.reject_reading(%s, \'{"reason": "r"}\')', (first,))
     for _ in range(3):
         ask(db, uid, rid)
-    assert sql_error(db, uid, "public.ask_follow_up(%s, %s)", (rid, QUESTION)) == ("PT409", "follow_up_limit")
+    assert sql_error(db, uid, "public.ask_follow_up(%s, %s)", (rid, QUESTION)) == (
+        "PT409",
+        "follow_up_limit",
+    )
     spent = [k for k, v in keys(db, uid).items() if ":spend:" in k and v < 0]
     assert len(spent) == 1 + 4  # the reading and four follow-ups (one of them refunded)
 
@@ -223,15 +289,24 @@ def test_follow_ups_only_on_ones_own_completed_top_level_reading(db: Conn) -> No
     uid, other = login(db)["user"]["id"], login(db)["user"]["id"]
     queued = submit(db, uid)["id"]
     assert sql_error(db, uid, "public.ask_follow_up(%s, %s)", (queued, QUESTION)) == (
-        "PT409", "reading_not_completed")
+        "PT409",
+        "reading_not_completed",
+    )
     rid = completed(db, uid)
-    assert sql_error(db, other, "public.ask_follow_up(%s, %s)", (rid, QUESTION)) == ("PT404", "reading_not_found")
+    assert sql_error(db, other, "public.ask_follow_up(%s, %s)", (rid, QUESTION)) == (
+        "PT404",
+        "reading_not_found",
+    )
     follow_up = ask(db, uid, rid)["id"]
     assert sql_error(db, uid, "public.ask_follow_up(%s, %s)", (follow_up, QUESTION)) == (
-        "PT404", "reading_not_found")
+        "PT404",
+        "reading_not_found",
+    )
 
 
-def test_history_threads_follow_ups_under_their_reading_and_delete_takes_them_along(db: Conn) -> None:
+def test_history_threads_follow_ups_under_their_reading_and_delete_takes_them_along(
+    db: Conn,
+) -> None:
     uid = login(db)["user"]["id"]
     rid = completed(db, uid)
     follow_up = ask(db, uid, rid)["id"]
@@ -241,5 +316,7 @@ def test_history_threads_follow_ups_under_their_reading_and_delete_takes_them_al
     with db.transaction():
         db.execute("set local role authenticated")
         db.execute("select set_config('request.jwt.claims', %s, true)", (json.dumps({"sub": uid}),))
-        visible = db.execute("select id from public.readings where id in (%s, %s)", (rid, follow_up)).fetchall()
+        visible = db.execute(
+            "select id from public.readings where id in (%s, %s)", (rid, follow_up)
+        ).fetchall()
     assert visible == []

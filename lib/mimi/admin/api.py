@@ -56,7 +56,9 @@ def me(caller: Caller) -> AdminMe:
     return service.me(caller)
 
 
-@router.get("/users", query=UserQuery, response=UserAdmin, **ADMIN, errors=(*USER, errors.InvalidUserQuery))
+@router.get(
+    "/users", query=UserQuery, response=UserAdmin, **ADMIN, errors=(*USER, errors.InvalidUserQuery)
+)
 def find_user(query: UserQuery, caller: Caller) -> UserAdmin:
     """Find a user by LINE user id, user id or referral code."""
     return service.find_user(caller, query.q)
@@ -68,80 +70,166 @@ def get_user(user_id: UUID | None, caller: Caller) -> UserAdmin:
     return service.user(caller, user_id)
 
 
-@router.get("/users/{user_id}/ledger", parse=USER_ID, query=LedgerQuery, response=list[LedgerEntryAdmin], **ADMIN,
-            errors=USER)
+@router.get(
+    "/users/{user_id}/ledger",
+    parse=USER_ID,
+    query=LedgerQuery,
+    response=list[LedgerEntryAdmin],
+    **ADMIN,
+    errors=USER,
+)
 def get_ledger(user_id: UUID | None, query: LedgerQuery, caller: Caller) -> list[LedgerEntryAdmin]:
     """A user's ledger, newest first (?before=<id> for older rows)."""
     return service.ledger(caller, user_id, query)
 
 
-@router.get("/users/{user_id}/readings", parse=USER_ID, query=LimitQuery, response=list[ReadingAdmin], **ADMIN,
-            errors=USER)
-def get_readings_of_user(user_id: UUID | None, query: LimitQuery, caller: Caller) -> list[ReadingAdmin]:
+@router.get(
+    "/users/{user_id}/readings",
+    parse=USER_ID,
+    query=LimitQuery,
+    response=list[ReadingAdmin],
+    **ADMIN,
+    errors=USER,
+)
+def get_readings_of_user(
+    user_id: UUID | None, query: LimitQuery, caller: Caller
+) -> list[ReadingAdmin]:
     """A user's readings, newest first, deleted ones included."""
     return service.readings_of_user(caller, user_id, query.limit)
 
 
-@router.get("/users/{user_id}/payments", parse=USER_ID, query=LimitQuery, response=list[PaymentAdmin], **ADMIN,
-            errors=USER)
-def get_payments_of_user(user_id: UUID | None, query: LimitQuery, caller: Caller) -> list[PaymentAdmin]:
+@router.get(
+    "/users/{user_id}/payments",
+    parse=USER_ID,
+    query=LimitQuery,
+    response=list[PaymentAdmin],
+    **ADMIN,
+    errors=USER,
+)
+def get_payments_of_user(
+    user_id: UUID | None, query: LimitQuery, caller: Caller
+) -> list[PaymentAdmin]:
     """A user's payments with their flags and disputes, newest first."""
     return service.payments_of_user(caller, user_id, query.limit)
 
 
-@router.post("/users/{user_id}/adjustments", parse={**USER_ID, "idempotency_key": client_key}, body=AdjustmentCreate,
-             response=AdjustmentPublic, **ADMIN, headers=("Idempotency-Key",),
-             errors=(*USER, errors.ReasonRequired, errors.IdempotencyKeyRequired, InvalidIdempotencyKey,
-                     IdempotencyKeyReused, InvalidAmount, errors.InvalidClawback, errors.BalanceWouldGoNegative))
-def adjust(user_id: UUID | None, body: AdjustmentCreate, caller: Caller, idempotency_key: str | None
-           ) -> AdjustmentPublic:
+@router.post(
+    "/users/{user_id}/adjustments",
+    parse={**USER_ID, "idempotency_key": client_key},
+    body=AdjustmentCreate,
+    response=AdjustmentPublic,
+    **ADMIN,
+    headers=("Idempotency-Key",),
+    errors=(
+        *USER,
+        errors.ReasonRequired,
+        errors.IdempotencyKeyRequired,
+        InvalidIdempotencyKey,
+        IdempotencyKeyReused,
+        InvalidAmount,
+        errors.InvalidClawback,
+        errors.BalanceWouldGoNegative,
+    ),
+)
+def adjust(
+    user_id: UUID | None, body: AdjustmentCreate, caller: Caller, idempotency_key: str | None
+) -> AdjustmentPublic:
     """Add or deduct credits with a reason (an `adjustment` ledger row), once per Idempotency-Key."""
     return service.adjust(caller, user_id, body, idempotency_key)
 
 
-@router.post("/users/{user_id}/freeze", parse=USER_ID, body=ReasonBody, response=WalletAdmin, **ADMIN,
-             errors=(*USER, errors.ReasonRequired))
+@router.post(
+    "/users/{user_id}/freeze",
+    parse=USER_ID,
+    body=ReasonBody,
+    response=WalletAdmin,
+    **ADMIN,
+    errors=(*USER, errors.ReasonRequired),
+)
 def freeze(user_id: UUID | None, body: ReasonBody, caller: Caller) -> WalletAdmin:
     """Freeze a wallet's spending (holds until an admin unfreezes it)."""
     return service.set_frozen(caller, user_id, frozen=True, reason=body.reason)
 
 
-@router.post("/users/{user_id}/unfreeze", parse=USER_ID, body=ReasonBody, response=WalletAdmin, **ADMIN,
-             errors=(*USER, errors.ReasonRequired, errors.DisputeOpen))
+@router.post(
+    "/users/{user_id}/unfreeze",
+    parse=USER_ID,
+    body=ReasonBody,
+    response=WalletAdmin,
+    **ADMIN,
+    errors=(*USER, errors.ReasonRequired, errors.DisputeOpen),
+)
 def unfreeze(user_id: UUID | None, body: ReasonBody, caller: Caller) -> WalletAdmin:
     """Unfreeze a wallet (refused while a payment dispute is open)."""
     return service.set_frozen(caller, user_id, frozen=False, reason=body.reason)
 
 
-@router.get("/payments/flagged", query=LimitQuery, response=list[PaymentAdmin], **ADMIN, errors=(errors.NotAdmin,))
+@router.get(
+    "/payments/flagged",
+    query=LimitQuery,
+    response=list[PaymentAdmin],
+    **ADMIN,
+    errors=(errors.NotAdmin,),
+)
 def flagged_payments(query: LimitQuery, caller: Caller) -> list[PaymentAdmin]:
     """Payments waiting for review, newest first."""
     return service.flagged_payments(caller, query.limit)
 
 
-@router.post("/payments/{payment_id}/resolve", parse=PAYMENT_ID, body=PaymentResolution, response=PaymentAdmin,
-             **ADMIN, errors=(errors.NotAdmin, errors.PaymentNotFound, errors.PaymentNotFlagged,
-                              errors.PaymentNotCreditable, errors.ReasonRequired))
-def resolve_payment(payment_id: UUID | None, body: PaymentResolution, caller: Caller) -> PaymentAdmin:
+@router.post(
+    "/payments/{payment_id}/resolve",
+    parse=PAYMENT_ID,
+    body=PaymentResolution,
+    response=PaymentAdmin,
+    **ADMIN,
+    errors=(
+        errors.NotAdmin,
+        errors.PaymentNotFound,
+        errors.PaymentNotFlagged,
+        errors.PaymentNotCreditable,
+        errors.ReasonRequired,
+    ),
+)
+def resolve_payment(
+    payment_id: UUID | None, body: PaymentResolution, caller: Caller
+) -> PaymentAdmin:
     """Settle a flagged payment: credit its stars once (as the webhook would) or dismiss the flag."""
     return service.resolve_payment(caller, payment_id, body)
 
 
-@router.get("/readings", query=ReadingsQuery, response=list[ReadingAdmin], **ADMIN, errors=(errors.NotAdmin,))
+@router.get(
+    "/readings",
+    query=ReadingsQuery,
+    response=list[ReadingAdmin],
+    **ADMIN,
+    errors=(errors.NotAdmin,),
+)
 def readings(query: ReadingsQuery, caller: Caller) -> list[ReadingAdmin]:
     """Stuck (queued/processing for older_than_s), failed, or dlq (QStash gave up) readings."""
     return service.readings(caller, query)
 
 
-@router.post("/readings/{reading_id}/retry", parse=READING_ID, body=ReasonBody, response=ReadingRetried, **ADMIN,
-             errors=(*READING, errors.ReadingNotRetryable, errors.ReadingDeleted, QueueUnavailable))
+@router.post(
+    "/readings/{reading_id}/retry",
+    parse=READING_ID,
+    body=ReasonBody,
+    response=ReadingRetried,
+    **ADMIN,
+    errors=(*READING, errors.ReadingNotRetryable, errors.ReadingDeleted, QueueUnavailable),
+)
 def retry_reading(reading_id: UUID | None, body: ReasonBody, caller: Caller) -> ReadingRetried:
     """Queue a failed reading again and publish it to QStash."""
     return service.retry(caller, reading_id, body.reason)
 
 
-@router.post("/readings/{reading_id}/refund", parse=READING_ID, body=ReasonBody, response=ReadingRefunded, **ADMIN,
-             errors=(*READING, errors.ReadingNotRefundable))
+@router.post(
+    "/readings/{reading_id}/refund",
+    parse=READING_ID,
+    body=ReasonBody,
+    response=ReadingRefunded,
+    **ADMIN,
+    errors=(*READING, errors.ReadingNotRefundable),
+)
 def refund_reading(reading_id: UUID | None, body: ReasonBody, caller: Caller) -> ReadingRefunded:
     """Fail a stuck reading and refund it, or refund a failed one: at most once."""
     return service.refund(caller, reading_id, body.reason)
@@ -153,27 +241,51 @@ def catalog(caller: Caller) -> CatalogAdmin:
     return service.catalog(caller)
 
 
-@router.patch("/settings/{key}", body=SettingUpdate, response=SettingAdmin, **ADMIN,
-              errors=(errors.NotAdmin, errors.SettingNotFound, errors.InvalidSettingValue, errors.ReasonRequired))
+@router.patch(
+    "/settings/{key}",
+    body=SettingUpdate,
+    response=SettingAdmin,
+    **ADMIN,
+    errors=(
+        errors.NotAdmin,
+        errors.SettingNotFound,
+        errors.InvalidSettingValue,
+        errors.ReasonRequired,
+    ),
+)
 def update_setting(key: str, body: SettingUpdate, caller: Caller) -> SettingAdmin:
     """Change one business setting within its bounds."""
     return service.update_setting(caller, key, body)
 
 
-@router.route("PUT", "/packages/{package_id}", body=PackageSave, response=PackageAdmin, **ADMIN,
-              errors=(errors.NotAdmin, errors.InvalidPackage, errors.ReasonRequired))
+@router.route(
+    "PUT",
+    "/packages/{package_id}",
+    body=PackageSave,
+    response=PackageAdmin,
+    **ADMIN,
+    errors=(errors.NotAdmin, errors.InvalidPackage, errors.ReasonRequired),
+)
 def save_package(package_id: str, body: PackageSave, caller: Caller) -> PackageAdmin:
     """Create a star package, or change some of its fields."""
     return service.save_package(caller, package_id, body)
 
 
-@router.get("/audit", query=AuditQuery, response=list[AuditEntry], **ADMIN, errors=(errors.NotAdmin,))
+@router.get(
+    "/audit", query=AuditQuery, response=list[AuditEntry], **ADMIN, errors=(errors.NotAdmin,)
+)
 def audit_log(query: AuditQuery, caller: Caller) -> list[AuditEntry]:
     """The audit trail, newest first (?user_id= for one user's)."""
     return service.audit_log(caller, query)
 
 
-@router.get("/reconcile/runs", query=LimitQuery, response=list[ReconcileRun], **ADMIN, errors=(errors.NotAdmin,))
+@router.get(
+    "/reconcile/runs",
+    query=LimitQuery,
+    response=list[ReconcileRun],
+    **ADMIN,
+    errors=(errors.NotAdmin,),
+)
 def reconcile_runs(query: LimitQuery, caller: Caller) -> list[ReconcileRun]:
     """The latest nightly reconciliation runs, newest first."""
     return service.reconcile_runs(caller, query.limit)

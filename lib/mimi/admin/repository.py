@@ -40,7 +40,9 @@ def get_user(caller: Caller, *, user_id: UUID) -> UserAdmin:
     return call_as(UserAdmin, caller.db(), "admin_user", {"p_user_id": str(user_id)})
 
 
-def list_ledger_for_user(caller: Caller, *, user_id: UUID, limit: int, before: int | None) -> list[LedgerEntryAdmin]:
+def list_ledger_for_user(
+    caller: Caller, *, user_id: UUID, limit: int, before: int | None
+) -> list[LedgerEntryAdmin]:
     """A user's ledger rows, newest first, before the row `before`."""
     params = {"p_user_id": str(user_id), "p_limit": limit, "p_before": before}
     return call_list(LedgerEntryAdmin, caller.db(), "admin_user_ledger", params)
@@ -60,7 +62,9 @@ def list_flagged_payments(caller: Caller, *, limit: int) -> list[PaymentAdmin]:
     return call_list(PaymentAdmin, caller.db(), "admin_flagged_payments", {"p_limit": limit})
 
 
-def list_readings_by_state(caller: Caller, *, state: str, older_than_s: int, limit: int) -> list[ReadingAdmin]:
+def list_readings_by_state(
+    caller: Caller, *, state: str, older_than_s: int, limit: int
+) -> list[ReadingAdmin]:
     params = {"p_state": state, "p_older_than_s": older_than_s, "p_limit": limit}
     return call_list(ReadingAdmin, caller.db(), "admin_readings", params)
 
@@ -75,11 +79,25 @@ def get_catalog(caller: Caller) -> CatalogAdmin:
     return call_as(CatalogAdmin, caller.db(), "admin_catalog")
 
 
-def adjust_credits(caller: Caller, *, user_id: UUID, currency: str, delta: int, reason: str, key: str,
-                   clawback: bool) -> AdjustmentPublic:
+def adjust_credits(
+    caller: Caller,
+    *,
+    user_id: UUID,
+    currency: str,
+    delta: int,
+    reason: str,
+    key: str,
+    clawback: bool,
+) -> AdjustmentPublic:
     """One audited `adjustment` ledger row, once per key (a replay returns the first result)."""
-    params = {"p_user_id": str(user_id), "p_currency": currency, "p_delta": delta, "p_reason": reason,
-              "p_key": key, "p_clawback": clawback}
+    params = {
+        "p_user_id": str(user_id),
+        "p_currency": currency,
+        "p_delta": delta,
+        "p_reason": reason,
+        "p_key": key,
+        "p_clawback": clawback,
+    }
     return call_as(AdjustmentPublic, caller.db(), "admin_adjust_credits", params)
 
 
@@ -109,7 +127,9 @@ def update_setting(caller: Caller, *, key: str, value: int, reason: str) -> Sett
     return call_as(SettingAdmin, caller.db(), "admin_update_setting", params)
 
 
-def save_package(caller: Caller, *, package_id: str, changes: dict[str, Any], reason: str) -> PackageAdmin:
+def save_package(
+    caller: Caller, *, package_id: str, changes: dict[str, Any], reason: str
+) -> PackageAdmin:
     params = {"p_id": package_id, "p_changes": changes, "p_reason": reason}
     return call_as(PackageAdmin, caller.db(), "admin_save_package", params)
 

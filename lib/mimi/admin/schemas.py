@@ -123,7 +123,9 @@ class PaymentAdmin(BaseModel):
 class ReasonBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=3, max_length=500)  # the SQL function checks it too (reason_required)
+    reason: str = Field(
+        min_length=3, max_length=500
+    )  # the SQL function checks it too (reason_required)
 
 
 class AdjustmentCreate(ReasonBody):

@@ -62,67 +62,105 @@ def user(caller: Caller, user_id: UUID | None) -> UserAdmin:
 
 
 def ledger(caller: Caller, user_id: UUID | None, query: LedgerQuery) -> list[LedgerEntryAdmin]:
-    return repository.list_ledger_for_user(caller, user_id=_known(caller, user_id, UserNotFound), limit=query.limit,
-                                           before=query.before)
+    return repository.list_ledger_for_user(
+        caller,
+        user_id=_known(caller, user_id, UserNotFound),
+        limit=query.limit,
+        before=query.before,
+    )
 
 
 def readings_of_user(caller: Caller, user_id: UUID | None, limit: int) -> list[ReadingAdmin]:
-    return repository.list_readings_for_user(caller, user_id=_known(caller, user_id, UserNotFound), limit=limit)
+    return repository.list_readings_for_user(
+        caller, user_id=_known(caller, user_id, UserNotFound), limit=limit
+    )
 
 
 def payments_of_user(caller: Caller, user_id: UUID | None, limit: int) -> list[PaymentAdmin]:
-    return repository.list_payments_for_user(caller, user_id=_known(caller, user_id, UserNotFound), limit=limit)
+    return repository.list_payments_for_user(
+        caller, user_id=_known(caller, user_id, UserNotFound), limit=limit
+    )
 
 
-def adjust(caller: Caller, user_id: UUID | None, body: AdjustmentCreate, key: str | None) -> AdjustmentPublic:
+def adjust(
+    caller: Caller, user_id: UUID | None, body: AdjustmentCreate, key: str | None
+) -> AdjustmentPublic:
     """One audited adjustment, once per Idempotency-Key (required: a retried click must not pay twice)."""
     if key is None:
         me(caller)  # a non-admin hears 403, as everywhere
-        raise IdempotencyKeyRequired("Send an Idempotency-Key header (8 to 100 characters) with each adjustment.")
-    result = repository.adjust_credits(caller, user_id=_known(caller, user_id, UserNotFound), currency=body.currency,
-                                       delta=body.delta, reason=body.reason, key=key, clawback=body.clawback)
-    log("admin_adjustment", admin_id=caller.user_id, currency=body.currency, delta=body.delta,
-        replayed=result.replayed)
+        raise IdempotencyKeyRequired(
+            "Send an Idempotency-Key header (8 to 100 characters) with each adjustment."
+        )
+    result = repository.adjust_credits(
+        caller,
+        user_id=_known(caller, user_id, UserNotFound),
+        currency=body.currency,
+        delta=body.delta,
+        reason=body.reason,
+        key=key,
+        clawback=body.clawback,
+    )
+    log(
+        "admin_adjustment",
+        admin_id=caller.user_id,
+        currency=body.currency,
+        delta=body.delta,
+        replayed=result.replayed,
+    )
     return result
 
 
 def set_frozen(caller: Caller, user_id: UUID | None, *, frozen: bool, reason: str) -> WalletAdmin:
-    return repository.set_frozen(caller, user_id=_known(caller, user_id, UserNotFound), frozen=frozen, reason=reason)
+    return repository.set_frozen(
+        caller, user_id=_known(caller, user_id, UserNotFound), frozen=frozen, reason=reason
+    )
 
 
 def flagged_payments(caller: Caller, limit: int) -> list[PaymentAdmin]:
     return repository.list_flagged_payments(caller, limit=limit)
 
 
-def resolve_payment(caller: Caller, payment_id: UUID | None, body: PaymentResolution) -> PaymentAdmin:
-    return repository.resolve_payment(caller, payment_id=_known(caller, payment_id, PaymentNotFound),
-                                      action=body.action, reason=body.reason)
+def resolve_payment(
+    caller: Caller, payment_id: UUID | None, body: PaymentResolution
+) -> PaymentAdmin:
+    return repository.resolve_payment(
+        caller,
+        payment_id=_known(caller, payment_id, PaymentNotFound),
+        action=body.action,
+        reason=body.reason,
+    )
 
 
 def readings(caller: Caller, query: ReadingsQuery) -> list[ReadingAdmin]:
-    return repository.list_readings_by_state(caller, state=query.state, older_than_s=query.older_than_s,
-                                             limit=query.limit)
+    return repository.list_readings_by_state(
+        caller, state=query.state, older_than_s=query.older_than_s, limit=query.limit
+    )
 
 
 def retry(caller: Caller, reading_id: UUID | None, reason: str) -> ReadingRetried:
     """Re-queue (audited in SQL), then publish under a new deduplication id: QStash remembers the first one."""
     from mimi.readings import queue  # QStash loads only for a retry
 
-    reading = repository.requeue_reading(caller, reading_id=_known(caller, reading_id, ReadingNotFound),
-                                         reason=reason)
+    reading = repository.requeue_reading(
+        caller, reading_id=_known(caller, reading_id, ReadingNotFound), reason=reason
+    )
     rid = str(reading.id)
     try:
         queue.publish_reading(rid, deduplication_id=f"{rid}-retry-{reading.retry_id}")
     except QueueUnavailable:
         # the reading stays queued: retry again, or the sweep/reconciliation fails and refunds it (once)
-        raise QueueUnavailable("The reading is queued again but QStash did not take it; retry shortly.") from None
+        raise QueueUnavailable(
+            "The reading is queued again but QStash did not take it; retry shortly."
+        ) from None
     log("admin_reading_retry", admin_id=caller.user_id, reading_id=rid, retry_id=reading.retry_id)
     return ReadingRetried(**reading.model_dump(), published=True)
 
 
 def refund(caller: Caller, reading_id: UUID | None, reason: str) -> ReadingRefunded:
     """Fail a stuck reading and refund it, or refund a failed one: at most once."""
-    return repository.refund_reading(caller, reading_id=_known(caller, reading_id, ReadingNotFound), reason=reason)
+    return repository.refund_reading(
+        caller, reading_id=_known(caller, reading_id, ReadingNotFound), reason=reason
+    )
 
 
 def catalog(caller: Caller) -> CatalogAdmin:
@@ -136,7 +174,9 @@ def update_setting(caller: Caller, key: str, body: SettingUpdate) -> SettingAdmi
 def save_package(caller: Caller, package_id: str, body: PackageSave) -> PackageAdmin:
     """Create a package or change the fields sent (the others stay as they are)."""
     changes = body.model_dump(exclude={"reason"}, exclude_none=True)
-    return repository.save_package(caller, package_id=package_id, changes=changes, reason=body.reason)
+    return repository.save_package(
+        caller, package_id=package_id, changes=changes, reason=body.reason
+    )
 
 
 def audit_log(caller: Caller, query: AuditQuery) -> list[AuditEntry]:

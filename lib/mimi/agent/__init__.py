@@ -5,5 +5,14 @@ from mimi.agent.prompt import PROMPT_VERSION, FollowUp, Position, Spread
 from mimi.agent.schema import ReadingOutput
 from mimi.agent.service import AgentResult, LlmUnavailable, run_reading
 
-__all__ = ["PROMPT_VERSION", "AgentResult", "FollowUp", "LlmUnavailable", "Position", "ReadingOutput", "Spread",
-           "cost_usd", "run_reading"]
+__all__ = [
+    "PROMPT_VERSION",
+    "AgentResult",
+    "FollowUp",
+    "LlmUnavailable",
+    "Position",
+    "ReadingOutput",
+    "Spread",
+    "cost_usd",
+    "run_reading",
+]

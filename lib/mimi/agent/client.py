@@ -31,7 +31,9 @@ def clear_clients() -> None:
     _client.cache_clear()
 
 
-def complete(provider: LlmProvider, messages: list[dict[str, str]], max_tokens: int) -> ChatCompletion:
+def complete(
+    provider: LlmProvider, messages: list[dict[str, str]], max_tokens: int
+) -> ChatCompletion:
     """One structured chat completion from a provider; raises openai's errors unchanged."""
     return client_for(provider).chat.completions.create(
         model=provider.model,

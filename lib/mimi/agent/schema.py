@@ -36,8 +36,12 @@ class _Out(BaseModel):
 class Rejection(_Out):
     """Why a question was refused, and a better question to ask instead."""
 
-    reason: Annotated[str, _cap(500), Field(description="Kind one or two sentences on why, in the language.")]
-    suggested_question: Annotated[str, _cap(500), Field(description="One better question Mimi could read.")]
+    reason: Annotated[
+        str, _cap(500), Field(description="Kind one or two sentences on why, in the language.")
+    ]
+    suggested_question: Annotated[
+        str, _cap(500), Field(description="One better question Mimi could read.")
+    ]
 
 
 class Analysis(_Out):
@@ -54,7 +58,9 @@ class CardReading(_Out):
     card_id: Annotated[str, _cap(64), Field(description="The card id exactly as listed.")]
     position: Annotated[str, _cap(32), Field(description="The position key exactly as listed.")]
     orientation: Annotated[Literal["upright", "reversed"], Field(description="Exactly as listed.")]
-    meaning: Annotated[str, _cap(600), Field(description="One or two sentences for this card here.")]
+    meaning: Annotated[
+        str, _cap(600), Field(description="One or two sentences for this card here.")
+    ]
 
 
 class ReadingOutput(_Out):
@@ -64,13 +70,22 @@ class ReadingOutput(_Out):
     rejection: Annotated[Rejection | None, Field(description="Null when accepted.")]
     analysis: Analysis
     header: Annotated[str, _cap(200), Field(description="A short warm opening line.")]
-    cards: Annotated[list[CardReading], _first(MAX_CARDS),
-                     Field(description="One entry per drawn card, in order.")]
+    cards: Annotated[
+        list[CardReading],
+        _first(MAX_CARDS),
+        Field(description="One entry per drawn card, in order."),
+    ]
     reading: Annotated[str, _cap(4000), Field(description="The main reading.")]
-    suggestions: Annotated[list[Annotated[str, _cap(300)]], _first(LIST_SIZE),
-                           Field(description="Exactly 3 pieces of advice.")]
-    next_questions: Annotated[list[Annotated[str, _cap(200)]], _first(LIST_SIZE),
-                              Field(description="Exactly 3 follow-up questions.")]
+    suggestions: Annotated[
+        list[Annotated[str, _cap(300)]],
+        _first(LIST_SIZE),
+        Field(description="Exactly 3 pieces of advice."),
+    ]
+    next_questions: Annotated[
+        list[Annotated[str, _cap(200)]],
+        _first(LIST_SIZE),
+        Field(description="Exactly 3 follow-up questions."),
+    ]
     final: Annotated[str, _cap(600), Field(description="One or two sentences summing up.")]
     end: Annotated[str, _cap(300), Field(description="A short warm closing.")]
     notice: Annotated[str, _cap(300), Field(description="A short disclaimer.")]
@@ -84,7 +99,9 @@ class ReadingOutput(_Out):
             return self
         self.rejection = None
         if len(self.suggestions) < LIST_SIZE or len(self.next_questions) < LIST_SIZE:
-            raise ValueError(f"an accepted reading needs {LIST_SIZE} suggestions and {LIST_SIZE} next questions")
+            raise ValueError(
+                f"an accepted reading needs {LIST_SIZE} suggestions and {LIST_SIZE} next questions"
+            )
         if not self.reading:
             raise ValueError("an accepted reading needs a reading")
         return self
@@ -116,5 +133,7 @@ READING_JSON_SCHEMA: dict[str, Any] = strict_schema(ReadingOutput.model_json_sch
 
 def response_format() -> dict[str, Any]:
     """The chat-completions `response_format` asking for a ReadingOutput in strict JSON-schema mode."""
-    return {"type": "json_schema",
-            "json_schema": {"name": SCHEMA_NAME, "strict": True, "schema": READING_JSON_SCHEMA}}
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": SCHEMA_NAME, "strict": True, "schema": READING_JSON_SCHEMA},
+    }

@@ -22,10 +22,14 @@ DEEP_TOKEN_FACTOR = 1.5  # four to six cards
 LARGE_TOKEN_FACTOR = 2.5  # seven to ten cards
 
 REFUSAL = {
-    "th": Rejection(reason="ขออภัยนะคะ คำถามนี้มีมี่ไม่สามารถดูไพ่ให้ได้ค่ะ",
-                    suggested_question="ช่วงนี้ฉันควรโฟกัสเรื่องอะไรเพื่อให้ชีวิตดีขึ้น"),
-    "en": Rejection(reason="I'm sorry, Mimi can't read the cards for this question.",
-                    suggested_question="What should I focus on right now to move my life forward?"),
+    "th": Rejection(
+        reason="ขออภัยนะคะ คำถามนี้มีมี่ไม่สามารถดูไพ่ให้ได้ค่ะ",
+        suggested_question="ช่วงนี้ฉันควรโฟกัสเรื่องอะไรเพื่อให้ชีวิตดีขึ้น",
+    ),
+    "en": Rejection(
+        reason="I'm sorry, Mimi can't read the cards for this question.",
+        suggested_question="What should I focus on right now to move my life forward?",
+    ),
 }
 
 
@@ -55,27 +59,57 @@ class ProviderFailed(Exception):
         self.status = status
 
 
-def run_reading(question: str, language: Language, cards: list[DrawnCard], spread: Spread, *,
-                follow_up: FollowUp | None = None, max_tokens: int | None = None) -> AgentResult:
+def run_reading(
+    question: str,
+    language: Language,
+    cards: list[DrawnCard],
+    spread: Spread,
+    *,
+    follow_up: FollowUp | None = None,
+    max_tokens: int | None = None,
+) -> AgentResult:
     """One reading from the first provider that answers with valid output; LlmUnavailable if none does.
 
     max_tokens caps the output below the provider's own cap (the daily card's smaller budget)."""
     if len(cards) != len(spread.positions):
-        raise ValueError(f"a {spread.id} reading takes {len(spread.positions)} cards, not {len(cards)}")
+        raise ValueError(
+            f"a {spread.id} reading takes {len(spread.positions)} cards, not {len(cards)}"
+        )
     messages = build_messages(question, cards, language, spread, follow_up)
     providers = get_settings().llm_providers
     for provider in providers:
         started = time.monotonic()
         try:
-            result = _attempt(provider, messages, cards, spread, language, token_cap(provider, len(cards), max_tokens))
+            result = _attempt(
+                provider,
+                messages,
+                cards,
+                spread,
+                language,
+                token_cap(provider, len(cards), max_tokens),
+            )
         except ProviderFailed as exc:
             level = logging.ERROR if exc.reason == "request_refused" else logging.WARNING
-            log("llm_provider_failed", level, provider=provider.name, model=provider.model, reason=exc.reason,
-                status=exc.status, duration_ms=_ms(started))
+            log(
+                "llm_provider_failed",
+                level,
+                provider=provider.name,
+                model=provider.model,
+                reason=exc.reason,
+                status=exc.status,
+                duration_ms=_ms(started),
+            )
             continue
-        log("llm_reading", provider=provider.name, model=result.model, prompt_version=PROMPT_VERSION,
-            prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens,
-            accepted=result.output.accepted, duration_ms=_ms(started))
+        log(
+            "llm_reading",
+            provider=provider.name,
+            model=result.model,
+            prompt_version=PROMPT_VERSION,
+            prompt_tokens=result.prompt_tokens,
+            completion_tokens=result.completion_tokens,
+            accepted=result.output.accepted,
+            duration_ms=_ms(started),
+        )
         return result
     log("llm_unavailable", logging.ERROR, providers=len(providers))
     raise LlmUnavailable("No language model provider could write the reading; try again later.")
@@ -88,16 +122,26 @@ def token_cap(provider: LlmProvider, n_cards: int, limit: int | None = None) -> 
     return min(cap, limit) if limit else cap
 
 
-def _attempt(provider: LlmProvider, messages: list[dict[str, str]], cards: list[DrawnCard],
-             spread: Spread, language: Language, max_tokens: int) -> AgentResult:
+def _attempt(
+    provider: LlmProvider,
+    messages: list[dict[str, str]],
+    cards: list[DrawnCard],
+    spread: Spread,
+    language: Language,
+    max_tokens: int,
+) -> AgentResult:
     """Ask one provider and parse its reply."""
     completion = _call(provider, messages, max_tokens)
     output = _align_cards(_parse(completion, language), cards, spread, language)
     usage = completion.usage
-    return AgentResult(output=output, provider=provider.name, model=completion.model or provider.model,
-                       prompt_tokens=usage.prompt_tokens if usage else 0,
-                       completion_tokens=usage.completion_tokens if usage else 0,
-                       prompt_version=PROMPT_VERSION)
+    return AgentResult(
+        output=output,
+        provider=provider.name,
+        model=completion.model or provider.model,
+        prompt_tokens=usage.prompt_tokens if usage else 0,
+        completion_tokens=usage.completion_tokens if usage else 0,
+        prompt_version=PROMPT_VERSION,
+    )
 
 
 def _call(provider: LlmProvider, messages: list[dict[str, str]], max_tokens: int) -> ChatCompletion:
@@ -106,7 +150,13 @@ def _call(provider: LlmProvider, messages: list[dict[str, str]], max_tokens: int
         return complete(provider, messages, max_tokens)
     except openai.APIStatusError as exc:
         status = exc.status_code
-        reason = "rate_limited" if status == 429 else "server_error" if status >= 500 else "request_refused"
+        reason = (
+            "rate_limited"
+            if status == 429
+            else "server_error"
+            if status >= 500
+            else "request_refused"
+        )
         raise ProviderFailed(reason, status) from exc
     except openai.APITimeoutError as exc:
         raise ProviderFailed("timeout") from exc
@@ -141,13 +191,24 @@ def _unfence(content: str) -> str:
 
 def _refused(language: Language) -> ReadingOutput:
     """A refused reading for when the model itself declines to answer."""
-    return ReadingOutput(accepted=False, rejection=REFUSAL[language], analysis=Analysis(mood="", topic="", period=""),
-                         header="", cards=[], reading="", suggestions=[], next_questions=[], final="", end="",
-                         notice="")
+    return ReadingOutput(
+        accepted=False,
+        rejection=REFUSAL[language],
+        analysis=Analysis(mood="", topic="", period=""),
+        header="",
+        cards=[],
+        reading="",
+        suggestions=[],
+        next_questions=[],
+        final="",
+        end="",
+        notice="",
+    )
 
 
-def _align_cards(output: ReadingOutput, cards: list[DrawnCard], spread: Spread,
-                 language: Language) -> ReadingOutput:
+def _align_cards(
+    output: ReadingOutput, cards: list[DrawnCard], spread: Spread, language: Language
+) -> ReadingOutput:
     """One card entry per drawn card, in drawing order, with our ids, positions and orientations.
 
     The model's meaning is kept only when it named the card in the orientation drawn; otherwise (a missing card,
@@ -158,9 +219,15 @@ def _align_cards(output: ReadingOutput, cards: list[DrawnCard], spread: Spread,
     missing = [d.card.id for d in cards if not said.get((d.card.id, d.orientation))]
     if missing:
         log("llm_cards_mismatch", logging.WARNING, missing=len(missing))
-    aligned = [CardReading(card_id=d.card.id, position=pos.key, orientation=d.orientation,
-                           meaning=said.get((d.card.id, d.orientation)) or d.meaning(language))
-               for d, pos in zip(cards, spread.positions, strict=True)]
+    aligned = [
+        CardReading(
+            card_id=d.card.id,
+            position=pos.key,
+            orientation=d.orientation,
+            meaning=said.get((d.card.id, d.orientation)) or d.meaning(language),
+        )
+        for d, pos in zip(cards, spread.positions, strict=True)
+    ]
     return output.model_copy(update={"cards": aligned})
 
 

@@ -18,12 +18,30 @@ from mimi.auth.schemas import LineLogin, LoginPublic, RefreshRequest, TokenPair
 from mimi.errors import RateLimited
 from mimi.web import Router
 
-router = Router(needs=("cors_origins", "supabase_url", "supabase_service_role_key", "upstash_redis_rest_url",
-                       "upstash_redis_rest_token", "line_channel_id", "line_jwks_url", "app_jwt_keys",
-                       "app_jwt_issuer", "refresh_token_secret"))
+router = Router(
+    needs=(
+        "cors_origins",
+        "supabase_url",
+        "supabase_service_role_key",
+        "upstash_redis_rest_url",
+        "upstash_redis_rest_token",
+        "line_channel_id",
+        "line_jwks_url",
+        "app_jwt_keys",
+        "app_jwt_issuer",
+        "refresh_token_secret",
+    )
+)
 
-LOGIN_ERRORS = (LineTokenInvalid, LineTokenExpired, LineTokenWrongAudience, LineTokenWrongIssuer, LineTokenUnknownKey,
-                RateLimited, LineKeysUnavailable)
+LOGIN_ERRORS = (
+    LineTokenInvalid,
+    LineTokenExpired,
+    LineTokenWrongAudience,
+    LineTokenWrongIssuer,
+    LineTokenUnknownKey,
+    RateLimited,
+    LineKeysUnavailable,
+)
 REFRESH_ERRORS = (RefreshTokenInvalid, RefreshTokenExpired, RefreshTokenReused, RateLimited)
 
 

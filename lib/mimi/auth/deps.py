@@ -26,7 +26,9 @@ def current_user(authorization: str | None) -> Caller:
     """Verify the bearer token of an Authorization header; 401 problem+json when it is missing or bad."""
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise AuthRequired("Log in first: send Authorization: Bearer <access token>.",
-                           headers={"WWW-Authenticate": "Bearer"})
+        raise AuthRequired(
+            "Log in first: send Authorization: Bearer <access token>.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     claims = verify_access_token(token.strip())
     return Caller(user_id=str(claims["sub"]), token=token.strip())

@@ -57,7 +57,9 @@ class LineKeys:
 
     def get(self, kid: str) -> jwt.PyJWK | None:
         with self._lock:
-            if kid not in self._keys and (not self._keys or time.monotonic() - self._fetched_at > REFETCH_AFTER_S):
+            if kid not in self._keys and (
+                not self._keys or time.monotonic() - self._fetched_at > REFETCH_AFTER_S
+            ):
                 self._fetch()
             return self._keys.get(kid)
 
@@ -69,8 +71,14 @@ def _decode(token: str, key: jwt.PyJWK) -> dict[str, Any]:
     s = get_settings()
     try:
         claims: dict[str, Any] = jwt.decode(
-            token, key.key, algorithms=["ES256"], audience=s.line_channel_id, issuer=s.line_issuer,
-            leeway=LEEWAY_S, options={"require": ["exp", "iat", "sub", "iss", "aud"]})
+            token,
+            key.key,
+            algorithms=["ES256"],
+            audience=s.line_channel_id,
+            issuer=s.line_issuer,
+            leeway=LEEWAY_S,
+            options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+        )
     except jwt.ExpiredSignatureError:
         raise LineTokenExpired("The LINE login has expired; log in again.") from None
     except jwt.InvalidAudienceError:
@@ -96,5 +104,8 @@ def verify_id_token(token: str) -> LineIdentity:
     claims = _decode(token, key)
     if not LINE_SUB.match(str(claims["sub"])):
         raise LineTokenInvalid("The LINE token names no valid LINE user.")
-    return LineIdentity(sub=str(claims["sub"]), name=str(claims.get("name") or "LINE user")[:100],
-                        picture=str(claims["picture"])[:1000] if claims.get("picture") else None)
+    return LineIdentity(
+        sub=str(claims["sub"]),
+        name=str(claims.get("name") or "LINE user")[:100],
+        picture=str(claims["picture"])[:1000] if claims.get("picture") else None,
+    )

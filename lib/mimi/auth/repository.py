@@ -6,17 +6,27 @@ from mimi.auth.schemas import LoginResult
 from mimi.db import call, call_as, service_client
 
 
-def login_line_user(sub: str, *, name: str, picture: str | None, refresh_hash: str, ttl_s: int,
-                    ref: str | None) -> LoginResult:
+def login_line_user(
+    sub: str, *, name: str, picture: str | None, refresh_hash: str, ttl_s: int, ref: str | None
+) -> LoginResult:
     """Create or refresh the LINE user and start a session with the refresh token's hash."""
-    params = {"p_line_user_id": sub, "p_display_name": name, "p_picture_url": picture,
-              "p_refresh_hash": refresh_hash, "p_refresh_ttl_s": ttl_s, "p_ref_code": ref}
+    params = {
+        "p_line_user_id": sub,
+        "p_display_name": name,
+        "p_picture_url": picture,
+        "p_refresh_hash": refresh_hash,
+        "p_refresh_ttl_s": ttl_s,
+        "p_ref_code": ref,
+    }
     return call_as(LoginResult, service_client(), "login_line_user", params)
 
 
 def rotate_refresh_token(old_hash: str, *, new_hash: str, ttl_s: int) -> str | None:
-    user_id = call(service_client(), "rotate_refresh_token",
-                   {"p_old_hash": old_hash, "p_new_hash": new_hash, "p_ttl_s": ttl_s})
+    user_id = call(
+        service_client(),
+        "rotate_refresh_token",
+        {"p_old_hash": old_hash, "p_new_hash": new_hash, "p_ttl_s": ttl_s},
+    )
     return str(user_id) if user_id else None
 
 

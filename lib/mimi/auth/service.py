@@ -34,7 +34,9 @@ def successor_token(parent_hash: str) -> tuple[str, str]:
     secret = get_settings().refresh_token_secret.get_secret_value()
     if not secret:
         raise RuntimeError("REFRESH_TOKEN_SECRET is not set")
-    digest = hmac.new(secret.encode(), f"refresh-successor:{parent_hash}".encode(), hashlib.sha256).digest()
+    digest = hmac.new(
+        secret.encode(), f"refresh-successor:{parent_hash}".encode(), hashlib.sha256
+    ).digest()
     token = base64.urlsafe_b64encode(digest).decode().rstrip("=")
     return token, hash_token(token)
 
@@ -49,22 +51,35 @@ def login(id_token: str, ref: str | None, ip: str) -> LoginPublic:
     _limit("login", ip)
     identity = verify_id_token(id_token)
     refresh, refresh_hash = new_refresh_token()
-    result = repository.login_line_user(identity.sub, name=identity.name, picture=identity.picture,
-                                        refresh_hash=refresh_hash, ttl_s=get_settings().refresh_token_ttl_s,
-                                        ref=ref or None)
+    result = repository.login_line_user(
+        identity.sub,
+        name=identity.name,
+        picture=identity.picture,
+        refresh_hash=refresh_hash,
+        ttl_s=get_settings().refresh_token_ttl_s,
+        ref=ref or None,
+    )
     access, ttl = issue_access_token(str(result.user.id))
-    return LoginPublic(access_token=access, refresh_token=refresh, expires_in=ttl, user=result.user,
-                       created=result.created)
+    return LoginPublic(
+        access_token=access,
+        refresh_token=refresh,
+        expires_in=ttl,
+        user=result.user,
+        created=result.created,
+    )
 
 
 def refresh(refresh_token: str, ip: str) -> TokenPair:
     """Rotate the refresh token; a repeat within the reuse interval gets the same successor, later reuse revokes."""
     _limit("refresh", ip)
     new, new_hash = successor_token(hash_token(refresh_token))
-    user_id = repository.rotate_refresh_token(hash_token(refresh_token), new_hash=new_hash,
-                                              ttl_s=get_settings().refresh_token_ttl_s)
+    user_id = repository.rotate_refresh_token(
+        hash_token(refresh_token), new_hash=new_hash, ttl_s=get_settings().refresh_token_ttl_s
+    )
     if user_id is None:
-        raise RefreshTokenReused("This refresh token was already used; the session was ended. Log in again.")
+        raise RefreshTokenReused(
+            "This refresh token was already used; the session was ended. Log in again."
+        )
     access, ttl = issue_access_token(user_id)
     return TokenPair(access_token=access, refresh_token=new, expires_in=ttl)
 

@@ -65,8 +65,14 @@ def issue_access_token(user_id: str, now: int | None = None) -> tuple[str, int]:
     """A signed access token for the user and its lifetime in seconds."""
     s = get_settings()
     issued = now if now is not None else int(time.time())
-    claims = {"iss": s.app_jwt_issuer, "aud": AUDIENCE, "sub": user_id, "role": ROLE,
-              "iat": issued, "exp": issued + s.access_token_ttl_s}
+    claims = {
+        "iss": s.app_jwt_issuer,
+        "aud": AUDIENCE,
+        "sub": user_id,
+        "role": ROLE,
+        "iat": issued,
+        "exp": issued + s.access_token_ttl_s,
+    }
     key = keyset().signing
     token = jwt.encode(claims, key.key, algorithm=ALGORITHM, headers={"kid": key.key_id})
     return token, s.access_token_ttl_s
@@ -79,12 +85,23 @@ def verify_access_token(token: str) -> dict[str, Any]:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError:
         raise TokenInvalid("The access token is malformed.") from None
-    key = public_keyset().by_kid(str(header.get("kid", ""))) if header.get("alg") == ALGORITHM else None
+    key = (
+        public_keyset().by_kid(str(header.get("kid", "")))
+        if header.get("alg") == ALGORITHM
+        else None
+    )
     if key is None:
         raise TokenInvalid("The access token was not signed by us.")
     try:
-        claims: dict[str, Any] = jwt.decode(token, key.key, algorithms=[ALGORITHM], audience=AUDIENCE,
-                                            issuer=s.app_jwt_issuer, options={"require": REQUIRED}, leeway=5)
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key.key,
+            algorithms=[ALGORITHM],
+            audience=AUDIENCE,
+            issuer=s.app_jwt_issuer,
+            options={"require": REQUIRED},
+            leeway=5,
+        )
     except jwt.ExpiredSignatureError:
         raise TokenExpired("The access token has expired; refresh it.") from None
     except jwt.PyJWTError:

@@ -21,11 +21,15 @@ class WalletPublic(BaseModel):
 
     stars: int = Field(description="Bought stars; a reading spends free points first, then stars.")
     free_points: int = Field(description="Free reading points (welcome bonus, rewards).")
-    coins: int = Field(description="Coins earned by readings, reviews and check-ins; exchanged for stars.")
+    coins: int = Field(
+        description="Coins earned by readings, reviews and check-ins; exchanged for stars."
+    )
     exp: int
     level: int
     streak: int = Field(description="Consecutive daily check-ins.")
-    last_check_in: date | None = Field(description="The last check-in day (Bangkok time), null before the first.")
+    last_check_in: date | None = Field(
+        description="The last check-in day (Bangkok time), null before the first."
+    )
     frozen: bool = Field(description="An admin froze the wallet: nothing can be spent.")
     next_level_exp: int = Field(description="The exp at which the next level starts.")
 

@@ -14,8 +14,15 @@ from mimi.errors import AppError
 from mimi.kv import redis
 from mimi.web import Router
 
-router = Router(needs=("cors_origins", "supabase_url", "supabase_anon_key", "upstash_redis_rest_url",
-                       "upstash_redis_rest_token"))
+router = Router(
+    needs=(
+        "cors_origins",
+        "supabase_url",
+        "supabase_anon_key",
+        "upstash_redis_rest_url",
+        "upstash_redis_rest_token",
+    )
+)
 State = Literal["up", "down"]
 
 
@@ -41,11 +48,19 @@ def _redis() -> State:
         return "down"
 
 
-@router.get("/", response=HealthPublic, also=(503,), response_headers=(("Cache-Control", "no-store"),))
+@router.get(
+    "/", response=HealthPublic, also=(503,), response_headers=(("Cache-Control", "no-store"),)
+)
 def health() -> Response:
     """200 when every dependency answers, 503 (same body) naming the ones that do not."""
     checks: dict[str, State] = {"postgres": _postgres(), "redis": _redis()}
     ok = all(v == "up" for v in checks.values())
-    body = HealthPublic(status="ok" if ok else "degraded", version=__version__,
-                        stage=get_settings().stage, checks=checks)
-    return Response(body.model_dump_json(), status_code=200 if ok else 503, media_type="application/json")
+    body = HealthPublic(
+        status="ok" if ok else "degraded",
+        version=__version__,
+        stage=get_settings().stage,
+        checks=checks,
+    )
+    return Response(
+        body.model_dump_json(), status_code=200 if ok else 503, media_type="application/json"
+    )

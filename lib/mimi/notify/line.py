@@ -31,11 +31,16 @@ def retry_key(name: str) -> str:
 def push(*, to: str, messages: list[dict[str, Any]], key: str) -> None:
     """Send one push message; PushFailed unless LINE answers 2xx (409: the same retry key was already accepted)."""
     s = get_settings()
-    headers = {"Authorization": f"Bearer {s.line_channel_access_token.get_secret_value()}",
-               "X-Line-Retry-Key": retry_key(key)}
+    headers = {
+        "Authorization": f"Bearer {s.line_channel_access_token.get_secret_value()}",
+        "X-Line-Retry-Key": retry_key(key),
+    }
     try:
-        response = http.client(TIMEOUT_S).post(s.line_messaging_api_url.rstrip("/") + PUSH_PATH,
-                                               json={"to": to, "messages": messages}, headers=headers)
+        response = http.client(TIMEOUT_S).post(
+            s.line_messaging_api_url.rstrip("/") + PUSH_PATH,
+            json={"to": to, "messages": messages},
+            headers=headers,
+        )
     except httpx.HTTPError as exc:
         raise PushFailed(type(exc).__name__) from None
     if response.status_code == 409 and response.headers.get("x-line-accepted-request-id"):

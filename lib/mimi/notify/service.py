@@ -12,14 +12,18 @@ from mimi.notify import line, repository
 from mimi.notify.schemas import PushTarget
 
 TEXTS = {
-    "th": {"completed": "คำทำนายของคุณพร้อมแล้วค่ะ ✨ มีมี่เปิดไพ่ให้เรียบร้อยแล้ว",
-           "rejected": "มีมี่ดูไพ่ให้คำถามนี้ไม่ได้ค่ะ คืนเครดิตให้แล้วนะคะ ลองถามใหม่ได้เลยค่ะ",
-           "failed": "ขออภัยค่ะ คำทำนายไม่สำเร็จ มีมี่คืนเครดิตให้แล้วนะคะ",
-           "button": "ดูคำทำนาย"},
-    "en": {"completed": "Your reading is ready ✨ Mimi has turned your cards.",
-           "rejected": "Mimi couldn't read this question; your credit was refunded. Try asking again.",
-           "failed": "Sorry, your reading failed; your credit was refunded.",
-           "button": "Open reading"},
+    "th": {
+        "completed": "คำทำนายของคุณพร้อมแล้วค่ะ ✨ มีมี่เปิดไพ่ให้เรียบร้อยแล้ว",
+        "rejected": "มีมี่ดูไพ่ให้คำถามนี้ไม่ได้ค่ะ คืนเครดิตให้แล้วนะคะ ลองถามใหม่ได้เลยค่ะ",
+        "failed": "ขออภัยค่ะ คำทำนายไม่สำเร็จ มีมี่คืนเครดิตให้แล้วนะคะ",
+        "button": "ดูคำทำนาย",
+    },
+    "en": {
+        "completed": "Your reading is ready ✨ Mimi has turned your cards.",
+        "rejected": "Mimi couldn't read this question; your credit was refunded. Try asking again.",
+        "failed": "Sorry, your reading failed; your credit was refunded.",
+        "button": "Open reading",
+    },
 }
 
 
@@ -32,10 +36,21 @@ def message(target: PushTarget) -> dict[str, Any]:
     """A buttons template: the short text and one button opening the reading (altText for notifications)."""
     texts = TEXTS[target.language]
     text = texts[target.status]
-    return {"type": "template", "altText": text,
-            "template": {"type": "buttons", "text": text,
-                         "actions": [{"type": "uri", "label": texts["button"],
-                                      "uri": reading_link(str(target.reading_id))}]}}
+    return {
+        "type": "template",
+        "altText": text,
+        "template": {
+            "type": "buttons",
+            "text": text,
+            "actions": [
+                {
+                    "type": "uri",
+                    "label": texts["button"],
+                    "uri": reading_link(str(target.reading_id)),
+                }
+            ],
+        },
+    }
 
 
 def reading_finished(reading_id: str) -> bool:
@@ -46,13 +61,31 @@ def reading_finished(reading_id: str) -> bool:
             return False
         line.push(to=target.line_user_id, messages=[message(target)], key=f"reading:{reading_id}")
     except line.PushFailed as exc:
-        log("line_push_failed", logging.WARNING, reading_id=reading_id, reason=exc.reason, status=exc.status)
+        log(
+            "line_push_failed",
+            logging.WARNING,
+            reading_id=reading_id,
+            reason=exc.reason,
+            status=exc.status,
+        )
         return False
     except AppError as exc:
-        log("line_push_failed", logging.WARNING, reading_id=reading_id, reason=exc.code, status=exc.status)
+        log(
+            "line_push_failed",
+            logging.WARNING,
+            reading_id=reading_id,
+            reason=exc.code,
+            status=exc.status,
+        )
         return False
     except Exception as exc:  # a push is a courtesy: no bug in it may fail or retry the reading
-        log("line_push_failed", logging.ERROR, reading_id=reading_id, reason=type(exc).__name__, status=None)
+        log(
+            "line_push_failed",
+            logging.ERROR,
+            reading_id=reading_id,
+            reason=type(exc).__name__,
+            status=None,
+        )
         return False
     log("line_pushed", reading_id=reading_id, status=target.status)
     return True

@@ -37,9 +37,13 @@ PACKAGE_IDS = ("stars_10", "stars_25", "stars_60")
 class IntentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    package_id: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_]+$",
-                            json_schema_extra={"enum": list(PACKAGE_IDS)},
-                            description="A package id from GET /packages.")
+    package_id: str = Field(
+        min_length=1,
+        max_length=40,
+        pattern=r"^[A-Za-z0-9_]+$",
+        json_schema_extra={"enum": list(PACKAGE_IDS)},
+        description="A package id from GET /packages.",
+    )
 
 
 class IntentPublic(BaseModel):

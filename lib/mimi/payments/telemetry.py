@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mimi.metrics import PAYMENTS_FLAGGED, PAYMENTS_REFUNDED, PAYMENTS_SUCCEEDED, STARS_PURCHASED, emit, emit_many
+from mimi.metrics import (
+    PAYMENTS_FLAGGED,
+    PAYMENTS_REFUNDED,
+    PAYMENTS_SUCCEEDED,
+    STARS_PURCHASED,
+    emit,
+    emit_many,
+)
 
 if TYPE_CHECKING:
     from mimi.payments.schemas import StripeEventResult
 
-FLAGGING = {"mismatch", "invalid", "dispute_lost"}  # outcomes that leave a payment for support to review
+FLAGGING = {
+    "mismatch",
+    "invalid",
+    "dispute_lost",
+}  # outcomes that leave a payment for support to review
 
 
 def applied(result: StripeEventResult) -> None:

@@ -14,7 +14,13 @@ from mimi.errors import AppError
 from mimi.logs import log
 from mimi.payments import repository, telemetry
 from mimi.payments.errors import InvalidStripePayload, StripeSignatureInvalid, WebhookFailed
-from mimi.payments.schemas import ChargeObject, DisputeObject, PaymentIntentObject, StripeEvent, WebhookReceipt
+from mimi.payments.schemas import (
+    ChargeObject,
+    DisputeObject,
+    PaymentIntentObject,
+    StripeEvent,
+    WebhookReceipt,
+)
 
 # The events we act on and the object each carries; every other type is acknowledged and not stored.
 HANDLED: dict[str, type[BaseModel]] = {
@@ -37,7 +43,9 @@ def verify(payload: bytes, signature: str | None) -> StripeEvent:
         stripe.Webhook.construct_event(payload, signature, secret)
         event = StripeEvent.model_validate_json(payload)
     except stripe.SignatureVerificationError:
-        raise StripeSignatureInvalid("The Stripe-Signature header does not match this body.") from None
+        raise StripeSignatureInvalid(
+            "The Stripe-Signature header does not match this body."
+        ) from None
     # signed, but not an event object (RecursionError: a body nested too deep for json.loads)
     except (ValueError, TypeError, AttributeError, RecursionError, ValidationError):
         raise InvalidStripePayload("The body is not a Stripe event.") from None
@@ -84,17 +92,31 @@ def process(payload: bytes, signature: str | None) -> WebhookReceipt:
     reason = unusable_reason(model, event, body)
     try:
         if reason is not None:  # stored and flagged, answered 200: a retry could never succeed
-            result = repository.record_invalid_stripe_event(event.id, event_type=event.type, reason=reason,
-                                                            payload=_without_nul(body))
+            result = repository.record_invalid_stripe_event(
+                event.id, event_type=event.type, reason=reason, payload=_without_nul(body)
+            )
         else:
             result = repository.apply_stripe_event(event.id, event_type=event.type, payload=body)
     except AppError as exc:
-        log("stripe_event_failed", logging.ERROR, event_id=event.id, event_type=event.type, code=exc.code)
+        log(
+            "stripe_event_failed",
+            logging.ERROR,
+            event_id=event.id,
+            event_type=event.type,
+            code=exc.code,
+        )
         raise WebhookFailed("The event could not be applied; retry later.") from None
     outcome = result.outcome
     level = logging.WARNING if outcome in WARN_OUTCOMES else logging.INFO
-    log("stripe_event", level, event_id=event.id, event_type=event.type, outcome=outcome,
-        reason=result.reason, payment_intent_id=_payment_intent_id(event))
+    log(
+        "stripe_event",
+        level,
+        event_id=event.id,
+        event_type=event.type,
+        outcome=outcome,
+        reason=result.reason,
+        payment_intent_id=_payment_intent_id(event),
+    )
     telemetry.applied(result)
     return WebhookReceipt(event_id=event.id, outcome=outcome)
 

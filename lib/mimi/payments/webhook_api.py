@@ -10,8 +10,14 @@ from mimi.web import Router
 router = Router(needs=("supabase_url", "supabase_service_role_key", "stripe_webhook_secret"))
 
 
-@router.post("/", raw_body=True, raw_model=StripeEvent, headers=("Stripe-Signature",), response=WebhookReceipt,
-             errors=(StripeSignatureInvalid, InvalidStripePayload, WebhookFailed))
+@router.post(
+    "/",
+    raw_body=True,
+    raw_model=StripeEvent,
+    headers=("Stripe-Signature",),
+    response=WebhookReceipt,
+    errors=(StripeSignatureInvalid, InvalidStripePayload, WebhookFailed),
+)
 def receive(body: bytes, stripe_signature: str | None) -> WebhookReceipt:
     """A Stripe event, verified on the raw body, applied once."""
     return webhook.process(body, stripe_signature)

@@ -34,14 +34,24 @@ def delete_account(caller: Caller) -> None:
     service.delete_account(caller)
 
 
-@router.get("/export", response=AccountExport, auth=True, response_headers=tuple(service.EXPORT_HEADERS.items()))
+@router.get(
+    "/export",
+    response=AccountExport,
+    auth=True,
+    response_headers=tuple(service.EXPORT_HEADERS.items()),
+)
 def export(caller: Caller) -> AccountExport:
     """Everything stored about the caller, as one JSON download."""
     return service.export(caller)
 
 
-@router.get("/transactions", query=PageQuery, response=Page[LedgerRowPublic], auth=True,
-            errors=(InvalidCursor, ValidationFailed))
+@router.get(
+    "/transactions",
+    query=PageQuery,
+    response=Page[LedgerRowPublic],
+    auth=True,
+    errors=(InvalidCursor, ValidationFailed),
+)
 def transactions(query: PageQuery, caller: Caller) -> Page[LedgerRowPublic]:
     """The caller's ledger rows, newest first, a page at a time."""
     return service.transactions(caller, query.by_seq())

@@ -17,8 +17,9 @@ def get_for_user(caller: Caller) -> ProfilePublic:
     return call_as(ProfilePublic, caller.db(), "my_profile")
 
 
-def update_profile(caller: Caller, *, display_name: str | None, language: str | None,
-                   reversals: bool | None) -> ProfilePublic:
+def update_profile(
+    caller: Caller, *, display_name: str | None, language: str | None, reversals: bool | None
+) -> ProfilePublic:
     params = {"p_display_name": display_name, "p_language": language, "p_reversals": reversals}
     return call_as(ProfilePublic, caller.db(), "update_profile", params)
 

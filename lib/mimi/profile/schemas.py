@@ -14,11 +14,14 @@ from mimi.credits.schemas import WalletPublic
 # What the document states (the validators below decide): not blank, no control or line-separator characters.
 _NOT_IN_NAME = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
 NAME_PATTERN = rf"^[^{_NOT_IN_NAME}]*[^\s{_NOT_IN_NAME}][^{_NOT_IN_NAME}]*$"
-SOMETHING_TO_CHANGE: JsonDict = {"anyOf": [
-    {"required": ["display_name"], "properties": {"display_name": {"type": "string"}}},
-    {"required": ["language"], "properties": {"language": {"type": "string"}}},
-    {"required": ["reversals"], "properties": {"reversals": {"type": "boolean"}}},
-    {"required": ["notify_line"], "properties": {"notify_line": {"type": "boolean"}}}]}
+SOMETHING_TO_CHANGE: JsonDict = {
+    "anyOf": [
+        {"required": ["display_name"], "properties": {"display_name": {"type": "string"}}},
+        {"required": ["language"], "properties": {"language": {"type": "string"}}},
+        {"required": ["reversals"], "properties": {"reversals": {"type": "boolean"}}},
+        {"required": ["notify_line"], "properties": {"notify_line": {"type": "boolean"}}},
+    ]
+}
 
 
 class ProfileUpdate(BaseModel):
@@ -26,12 +29,21 @@ class ProfileUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=SOMETHING_TO_CHANGE)
 
-    display_name: str | None = Field(default=None, max_length=100, json_schema_extra={"pattern": NAME_PATTERN},
-                                     description="1 to 100 characters after trimming; no control characters.")
+    display_name: str | None = Field(
+        default=None,
+        max_length=100,
+        json_schema_extra={"pattern": NAME_PATTERN},
+        description="1 to 100 characters after trimming; no control characters.",
+    )
     language: Literal["th", "en"] | None = None
-    reversals: bool | None = Field(default=None, strict=True, description="Whether drawn cards may come up reversed.")
-    notify_line: bool | None = Field(default=None, strict=True,
-                                     description="Whether a LINE message says when a reading is ready (opt-in).")
+    reversals: bool | None = Field(
+        default=None, strict=True, description="Whether drawn cards may come up reversed."
+    )
+    notify_line: bool | None = Field(
+        default=None,
+        strict=True,
+        description="Whether a LINE message says when a reading is ready (opt-in).",
+    )
 
     @field_validator("display_name")
     @classmethod
@@ -47,8 +59,12 @@ class ProfileUpdate(BaseModel):
 
     @model_validator(mode="after")
     def _something_to_change(self) -> ProfileUpdate:
-        if (self.display_name is None and self.language is None and self.reversals is None
-                and self.notify_line is None):
+        if (
+            self.display_name is None
+            and self.language is None
+            and self.reversals is None
+            and self.notify_line is None
+        ):
             raise ValueError("send display_name, language, reversals and/or notify_line")
         return self
 

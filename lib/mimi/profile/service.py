@@ -9,7 +9,10 @@ from mimi.profile import repository
 from mimi.profile.schemas import AccountExport, LedgerRowPublic, ProfilePublic, ProfileUpdate
 
 # personal data: a download, never stored by a browser or a proxy
-EXPORT_HEADERS = {"Content-Disposition": 'attachment; filename="mimivibes-export.json"', "Cache-Control": "no-store"}
+EXPORT_HEADERS = {
+    "Content-Disposition": 'attachment; filename="mimivibes-export.json"',
+    "Cache-Control": "no-store",
+}
 
 
 def get(caller: Caller) -> ProfilePublic:
@@ -21,8 +24,9 @@ def update(caller: Caller, body: ProfileUpdate) -> ProfilePublic:
     """The profile fields first (they validate), then the LINE notification choice; the profile as it ends up."""
     updated: ProfilePublic | None = None
     if body.display_name is not None or body.language is not None or body.reversals is not None:
-        updated = repository.update_profile(caller, display_name=body.display_name, language=body.language,
-                                            reversals=body.reversals)
+        updated = repository.update_profile(
+            caller, display_name=body.display_name, language=body.language, reversals=body.reversals
+        )
     if body.notify_line is not None:
         updated = repository.set_line_notifications(caller, enabled=body.notify_line)
     assert updated is not None  # the model requires one of them
@@ -31,7 +35,9 @@ def update(caller: Caller, body: ProfileUpdate) -> ProfilePublic:
 
 def transactions(caller: Caller, page: PageRequest) -> Page[LedgerRowPublic]:
     """The caller's ledger rows, newest first, one page."""
-    items, next_cursor = page_of(repository.list_ledger_page_for_user(caller, page), page, key=lambda r: r.id)
+    items, next_cursor = page_of(
+        repository.list_ledger_page_for_user(caller, page), page, key=lambda r: r.id
+    )
     return Page[LedgerRowPublic](items=items, next_cursor=next_cursor)
 
 

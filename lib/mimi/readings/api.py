@@ -33,33 +33,69 @@ from mimi.readings.schemas import (
 )
 from mimi.sharing import service as sharing
 from mimi.sharing.errors import ShareNotFound, TooManyShares
-from mimi.sharing.schemas import ShareCreate, ShareCreatedPublic, SharedReadingPublic, SharesRevokedPublic
+from mimi.sharing.schemas import (
+    ShareCreate,
+    ShareCreatedPublic,
+    SharedReadingPublic,
+    SharesRevokedPublic,
+)
 from mimi.web import USER_API, Router
 
 if TYPE_CHECKING:
     from mimi.auth.deps import Caller
 
-router = Router(needs=(*USER_API, "upstash_redis_rest_url", "upstash_redis_rest_token", "qstash_url", "qstash_token",
-                       "reading_processor_url", "liff_url"))
+router = Router(
+    needs=(
+        *USER_API,
+        "upstash_redis_rest_url",
+        "upstash_redis_rest_token",
+        "qstash_url",
+        "qstash_token",
+        "reading_processor_url",
+        "liff_url",
+    )
+)
 READING_ID = {"reading_id": parse_reading_id}
 
 
-@router.post("/", body=ReadingCreate, response=ReadingQueuedPublic, status=202, auth=True,
-             errors=(SpreadUnknown, InsufficientCredits, AccountFrozen, WalletNotFound, RateLimited,
-                     RateLimitUnavailable, QueueUnavailable))
+@router.post(
+    "/",
+    body=ReadingCreate,
+    response=ReadingQueuedPublic,
+    status=202,
+    auth=True,
+    errors=(
+        SpreadUnknown,
+        InsufficientCredits,
+        AccountFrozen,
+        WalletNotFound,
+        RateLimited,
+        RateLimitUnavailable,
+        QueueUnavailable,
+    ),
+)
 def submit(body: ReadingCreate, caller: Caller) -> ReadingQueuedPublic:
     """Ask a question: the spread's price is spent and the reading is queued."""
     return queued_public(service.submit(caller, body))
 
 
-@router.get("/", query=PageQuery, response=Page[ReadingSummaryPublic], auth=True,
-            errors=(InvalidCursor, ValidationFailed))
+@router.get(
+    "/",
+    query=PageQuery,
+    response=Page[ReadingSummaryPublic],
+    auth=True,
+    errors=(InvalidCursor, ValidationFailed),
+)
 def history(query: PageQuery, caller: Caller) -> Page[ReadingSummaryPublic]:
     """The caller's readings, newest first, a page at a time."""
     return service.history(caller, query.by_uuid())
 
 
-@router.get("/spreads", response=list[SpreadPublic], response_headers=(("Cache-Control", "public, max-age=300"),))
+@router.get(
+    "/spreads",
+    response=list[SpreadPublic],
+    response_headers=(("Cache-Control", "public, max-age=300"),),
+)
 def spreads() -> list[SpreadPublic]:
     """The spreads a user can ask for, with their positions and prices (public)."""
     return service.spreads()
@@ -71,16 +107,33 @@ def daily_card(caller: Caller) -> DailyCardPublic:
     return service.daily_card(caller)
 
 
-@router.post("/{reading_id}/follow-ups", parse=READING_ID, body=FollowUpCreate, response=ReadingQueuedPublic,
-             status=202, auth=True,
-             errors=(ReadingNotFound, ReadingNotCompleted, FollowUpLimit, InsufficientCredits, AccountFrozen,
-                     WalletNotFound, RateLimited, RateLimitUnavailable, QueueUnavailable))
+@router.post(
+    "/{reading_id}/follow-ups",
+    parse=READING_ID,
+    body=FollowUpCreate,
+    response=ReadingQueuedPublic,
+    status=202,
+    auth=True,
+    errors=(
+        ReadingNotFound,
+        ReadingNotCompleted,
+        FollowUpLimit,
+        InsufficientCredits,
+        AccountFrozen,
+        WalletNotFound,
+        RateLimited,
+        RateLimitUnavailable,
+        QueueUnavailable,
+    ),
+)
 def ask_follow_up(reading_id: UUID, body: FollowUpCreate, caller: Caller) -> ReadingQueuedPublic:
     """Ask a follow-up question about a completed reading: one clarifying card, priced by the settings."""
     return queued_public(service.ask_follow_up(caller, reading_id, body))
 
 
-@router.get("/{reading_id}", parse=READING_ID, response=ReadingPublic, auth=True, errors=(ReadingNotFound,))
+@router.get(
+    "/{reading_id}", parse=READING_ID, response=ReadingPublic, auth=True, errors=(ReadingNotFound,)
+)
 def get_reading(reading_id: UUID, caller: Caller) -> ReadingPublic:
     """One of the caller's readings (poll it until it is completed, rejected or failed)."""
     return service.get(caller, reading_id)
@@ -92,22 +145,40 @@ def delete_reading(reading_id: UUID, caller: Caller) -> None:
     service.delete(caller, reading_id)
 
 
-@router.post("/{reading_id}/review", parse=READING_ID, body=ReviewCreate, response=ReviewPublic, auth=True,
-             errors=(ReadingNotFound, ReadingNotCompleted, AlreadyReviewed))
+@router.post(
+    "/{reading_id}/review",
+    parse=READING_ID,
+    body=ReviewCreate,
+    response=ReviewPublic,
+    auth=True,
+    errors=(ReadingNotFound, ReadingNotCompleted, AlreadyReviewed),
+)
 def review(reading_id: UUID, body: ReviewCreate, caller: Caller) -> ReviewPublic:
     """Say how accurate a reading felt (rewarded once)."""
     return service.review(caller, reading_id, body)
 
 
-@router.post("/{reading_id}/share", parse=READING_ID, body=ShareCreate, response=ShareCreatedPublic, status=201,
-             auth=True, errors=(ReadingNotFound, ReadingNotCompleted, TooManyShares))
+@router.post(
+    "/{reading_id}/share",
+    parse=READING_ID,
+    body=ShareCreate,
+    response=ShareCreatedPublic,
+    status=201,
+    auth=True,
+    errors=(ReadingNotFound, ReadingNotCompleted, TooManyShares),
+)
 def share(reading_id: UUID, body: ShareCreate, caller: Caller) -> ShareCreatedPublic:
     """A new revocable link to a completed reading, and a LINE Flex message for liff.shareTargetPicker."""
     return sharing.create(caller, reading_id, body)
 
 
-@router.delete("/{reading_id}/share", parse=READING_ID, response=SharesRevokedPublic, auth=True,
-               errors=(ReadingNotFound,))
+@router.delete(
+    "/{reading_id}/share",
+    parse=READING_ID,
+    response=SharesRevokedPublic,
+    auth=True,
+    errors=(ReadingNotFound,),
+)
 def revoke_shares(reading_id: UUID, caller: Caller) -> SharesRevokedPublic:
     """Every share link of the reading stops working."""
     return sharing.revoke(caller, reading_id)
@@ -121,5 +192,11 @@ def shared_reading(token: str) -> SharedReadingPublic:
 
 def queued_public(queued: QueuedReading) -> ReadingQueuedPublic:
     """What the app is told about a queued reading (not which currency paid)."""
-    return ReadingQueuedPublic(id=queued.id, status=queued.status, wallet=queued.wallet, spread=queued.spread,
-                               price=queued.price, parent_id=queued.parent_id)
+    return ReadingQueuedPublic(
+        id=queued.id,
+        status=queued.status,
+        wallet=queued.wallet,
+        spread=queued.spread,
+        price=queued.price,
+        parent_id=queued.parent_id,
+    )

@@ -83,5 +83,7 @@ def draw(n: int, *, exclude: Collection[str] = ()) -> list[Card]:
 
 def draw_oriented(n: int, *, reversals: bool, exclude: Collection[str] = ()) -> list[DrawnCard]:
     """Draw n distinct cards; with reversals on, each is reversed with probability 1/2 (OS CSPRNG)."""
-    return [DrawnCard(card=card, reversed=reversals and secrets.randbits(1) == 1)
-            for card in draw(n, exclude=exclude)]
+    return [
+        DrawnCard(card=card, reversed=reversals and secrets.randbits(1) == 1)
+        for card in draw(n, exclude=exclude)
+    ]

@@ -36,7 +36,7 @@ def parse_job(body: bytes) -> ReadingJob:
     try:
         return ReadingJob.model_validate_json(body)
     except ValidationError:
-        raise InvalidJob("body: expected {\"reading_id\": <uuid>}") from None
+        raise InvalidJob('body: expected {"reading_id": <uuid>}') from None
 
 
 def parse_failure(body: bytes) -> ReadingJob:
@@ -50,36 +50,70 @@ def parse_failure(body: bytes) -> ReadingJob:
 
 def drawn_cards(cards: list[DrawnCard], spread: Spread) -> list[dict[str, Any]]:
     """The drawn cards as stored: names, image, orientation and position (both labels), in drawing order."""
-    return [{"id": d.card.id, "name": d.card.name_en, "name_th": d.card.name_th, "image": d.card.image,
-             "orientation": d.orientation, "position": pos.key, "position_th": pos.th, "position_en": pos.en}
-            for d, pos in zip(cards, spread.positions, strict=True)]
+    return [
+        {
+            "id": d.card.id,
+            "name": d.card.name_en,
+            "name_th": d.card.name_th,
+            "image": d.card.image,
+            "orientation": d.orientation,
+            "position": pos.key,
+            "position_th": pos.th,
+            "position_en": pos.en,
+        }
+        for d, pos in zip(cards, spread.positions, strict=True)
+    ]
 
 
-def result_json(agent: AgentResult, cards: list[DrawnCard], spread: Spread, language: Language) -> dict[str, Any]:
+def result_json(
+    agent: AgentResult, cards: list[DrawnCard], spread: Spread, language: Language
+) -> dict[str, Any]:
     """The finished reading the app shows: the LLM's text around our cards (short meanings from the deck)."""
     out = agent.output
     said = {entry.card_id: entry.meaning for entry in out.cards}
-    shown = [{**stored, "short_meaning": d.meaning(language), "meaning": said.get(d.card.id, "")}
-             for stored, d in zip(drawn_cards(cards, spread), cards, strict=True)]
-    return {"header": out.header, "cards": shown, "reading": out.reading, "suggestions": out.suggestions,
-            "next_questions": out.next_questions, "final": out.final, "end": out.end, "notice": out.notice}
+    shown = [
+        {**stored, "short_meaning": d.meaning(language), "meaning": said.get(d.card.id, "")}
+        for stored, d in zip(drawn_cards(cards, spread), cards, strict=True)
+    ]
+    return {
+        "header": out.header,
+        "cards": shown,
+        "reading": out.reading,
+        "suggestions": out.suggestions,
+        "next_questions": out.next_questions,
+        "final": out.final,
+        "end": out.end,
+        "notice": out.notice,
+    }
 
 
 def _meta(agent: AgentResult) -> dict[str, Any]:
-    return {"provider": agent.provider, "model": agent.model, "prompt_version": agent.prompt_version,
-            "prompt_tokens": agent.prompt_tokens, "completion_tokens": agent.completion_tokens}
+    return {
+        "provider": agent.provider,
+        "model": agent.model,
+        "prompt_version": agent.prompt_version,
+        "prompt_tokens": agent.prompt_tokens,
+        "completion_tokens": agent.completion_tokens,
+    }
 
 
-def _store(reading_id: UUID, agent: AgentResult, cards: list[DrawnCard], spread: Spread,
-           language: Language) -> ReadingStepResult:
+def _store(
+    reading_id: UUID, agent: AgentResult, cards: list[DrawnCard], spread: Spread, language: Language
+) -> ReadingStepResult:
     """One rpc: complete (reward once) or reject (refund once)."""
     out, drawn = agent.output, drawn_cards(cards, spread)
     analysis = out.analysis.model_dump()
     if out.accepted or out.rejection is None:
-        return repository.complete_reading(reading_id, cards=drawn, result=result_json(agent, cards, spread, language),
-                                           analysis=analysis, meta=_meta(agent))
-    return repository.reject_reading(reading_id, rejection=out.rejection.model_dump(), cards=drawn,
-                                     analysis=analysis)
+        return repository.complete_reading(
+            reading_id,
+            cards=drawn,
+            result=result_json(agent, cards, spread, language),
+            analysis=analysis,
+            meta=_meta(agent),
+        )
+    return repository.reject_reading(
+        reading_id, rejection=out.rejection.model_dump(), cards=drawn, analysis=analysis
+    )
 
 
 def process(job: ReadingJob) -> JobOutcome:
@@ -96,12 +130,21 @@ def process(job: ReadingJob) -> JobOutcome:
     cards = draw_oriented(len(spread.positions), reversals=claim.reversals, exclude=earlier)
     cap = get_settings().daily_card_max_tokens if spread.id == DAILY else None
     started = time.perf_counter()
-    agent = run_reading(claim.question, claim.language, cards, spread, follow_up=follow_up, max_tokens=cap)
+    agent = run_reading(
+        claim.question, claim.language, cards, spread, follow_up=follow_up, max_tokens=cap
+    )
     telemetry.answered(agent, round((time.perf_counter() - started) * 1000, 1))
     stored = _store(job.reading_id, agent, cards, spread, claim.language)
     telemetry.stored(stored)
-    log("reading_job_done", reading_id=reading_id, status=stored.status, attempts=claim.attempts,
-        replayed=stored.replayed, provider=agent.provider, spread=spread.id)
+    log(
+        "reading_job_done",
+        reading_id=reading_id,
+        status=stored.status,
+        attempts=claim.attempts,
+        replayed=stored.replayed,
+        provider=agent.provider,
+        spread=spread.id,
+    )
     notify.reading_finished(reading_id)
     return JobOutcome(reading_id=reading_id, status=stored.status, replayed=stored.replayed)
 
@@ -115,9 +158,14 @@ def follow_up_of(claim: ClaimedReading) -> FollowUp | None:
     """What a follow-up is read with: the earlier question, its cards (one line each) and its short summary."""
     if claim.context is None:
         return None
-    lines = tuple(f"- {c.get('position_en', '')}: {c.get('name', '')} | {c.get('name_th', '')} | "
-                  f"{c.get('orientation', 'upright')}" for c in claim.context.cards)
-    return FollowUp(question=claim.context.question, cards=lines, summary=claim.context.summary or "")
+    lines = tuple(
+        f"- {c.get('position_en', '')}: {c.get('name', '')} | {c.get('name_th', '')} | "
+        f"{c.get('orientation', 'upright')}"
+        for c in claim.context.cards
+    )
+    return FollowUp(
+        question=claim.context.question, cards=lines, summary=claim.context.summary or ""
+    )
 
 
 def _claim(reading_id: UUID) -> ClaimedReading | None:
@@ -138,8 +186,13 @@ def fail(job: ReadingJob) -> JobOutcome:
         log("reading_failure_unknown", logging.WARNING, reading_id=reading_id)
         telemetry.dead_lettered(None, DELIVERY_FAILED)
         return JobOutcome(reading_id=reading_id, status="unknown", replayed=True)
-    log("reading_failed", logging.WARNING, reading_id=reading_id, status=stored.status,
-        replayed=stored.replayed)
+    log(
+        "reading_failed",
+        logging.WARNING,
+        reading_id=reading_id,
+        status=stored.status,
+        replayed=stored.replayed,
+    )
     telemetry.dead_lettered(stored, DELIVERY_FAILED)
     notify.reading_finished(reading_id)
     return JobOutcome(reading_id=reading_id, status=stored.status, replayed=stored.replayed)

@@ -7,21 +7,42 @@ from mimi.readings.errors import InvalidCallback, InvalidJob, QStashSignatureInv
 from mimi.readings.schemas import FailureCallback, JobOutcome, ReadingJob, SweepOutcome
 from mimi.web import Router
 
-router = Router(needs=("supabase_url", "supabase_service_role_key", "qstash_current_signing_key",
-                       "qstash_next_signing_key", "reading_processor_url", "llm_providers",
-                       "line_channel_access_token", "line_messaging_api_url", "liff_url"))
+router = Router(
+    needs=(
+        "supabase_url",
+        "supabase_service_role_key",
+        "qstash_current_signing_key",
+        "qstash_next_signing_key",
+        "reading_processor_url",
+        "llm_providers",
+        "line_channel_access_token",
+        "line_messaging_api_url",
+        "liff_url",
+    )
+)
 SIGNED = {"raw_body": True, "headers": ("Upstash-Signature",)}
 
 
-@router.post("/", **SIGNED, raw_model=ReadingJob, response=JobOutcome, errors=(QStashSignatureInvalid, InvalidJob))
+@router.post(
+    "/",
+    **SIGNED,
+    raw_model=ReadingJob,
+    response=JobOutcome,
+    errors=(QStashSignatureInvalid, InvalidJob),
+)
 def run_job(body: bytes, upstash_signature: str | None) -> JobOutcome:
     """A reading job: claim, draw, one LLM call, complete or reject (idempotent by reading id)."""
     queue.verify(body, upstash_signature, url=queue.processor_url())
     return processor.process(processor.parse_job(body))
 
 
-@router.post("/failed", **SIGNED, raw_model=FailureCallback, response=JobOutcome,
-             errors=(QStashSignatureInvalid, InvalidCallback))
+@router.post(
+    "/failed",
+    **SIGNED,
+    raw_model=FailureCallback,
+    response=JobOutcome,
+    errors=(QStashSignatureInvalid, InvalidCallback),
+)
 def job_failed(body: bytes, upstash_signature: str | None) -> JobOutcome:
     """QStash's failure callback: the reading fails and its star is refunded once."""
     queue.verify(body, upstash_signature, url=queue.failed_url())

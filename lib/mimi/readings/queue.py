@@ -59,10 +59,19 @@ def publish_reading(reading_id: str, *, deduplication_id: str | None = None) -> 
     """Queue one reading job (deduplicated by reading id unless told); ServiceUnavailable when QStash cannot take it."""
     try:
         response = client().message.publish_json(
-            url=processor_url(), body={"reading_id": reading_id}, deduplication_id=deduplication_id or reading_id,
-            retries=get_settings().qstash_retries, failure_callback=failed_url())
+            url=processor_url(),
+            body={"reading_id": reading_id},
+            deduplication_id=deduplication_id or reading_id,
+            retries=get_settings().qstash_retries,
+            failure_callback=failed_url(),
+        )
     except Exception as exc:  # any transport or API failure: the caller refunds
-        log("qstash_publish_failed", logging.ERROR, reading_id=reading_id, error_type=type(exc).__name__)
+        log(
+            "qstash_publish_failed",
+            logging.ERROR,
+            reading_id=reading_id,
+            error_type=type(exc).__name__,
+        )
         detail = "The reading queue is unavailable; your credit was returned. Please try again."
         raise QueueUnavailable(detail) from None
     return str(getattr(response, "message_id", ""))
@@ -74,12 +83,16 @@ def verify(body: bytes, signature: str | None, *, url: str) -> None:
     The same shape as Stripe's check (mimi.payments.webhook.verify): the raw body, then the signature header.
     """
     s = get_settings()
-    receiver = _receiver(s.qstash_current_signing_key.get_secret_value(),
-                         s.qstash_next_signing_key.get_secret_value())
+    receiver = _receiver(
+        s.qstash_current_signing_key.get_secret_value(),
+        s.qstash_next_signing_key.get_secret_value(),
+    )
     try:
         if not signature:
             raise SignatureError("missing signature")
         receiver.verify(signature=signature, body=body.decode("utf-8"), url=url)
-    except Exception as exc:  # a bad key, claim, subject, body hash or encoding: all mean "not from QStash"
+    except (
+        Exception
+    ) as exc:  # a bad key, claim, subject, body hash or encoding: all mean "not from QStash"
         log("qstash_signature_invalid", logging.WARNING, error_type=type(exc).__name__)
         raise QStashSignatureInvalid("The request is not signed by QStash.") from None

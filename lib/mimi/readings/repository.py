@@ -23,14 +23,19 @@ from mimi.readings.schemas import (
 if TYPE_CHECKING:
     from mimi.auth.deps import Caller
 
-READING_COLUMNS = ("id,status,question,language,depth,spread,parent_id,daily_on,cards,result,analysis,rejection,"
-                   "failure_reason,created_at,updated_at,completed_at")
-FOLLOW_UP_COLUMNS = "id,status,question,language,cards,result,rejection,failure_reason,created_at,completed_at"
+READING_COLUMNS = (
+    "id,status,question,language,depth,spread,parent_id,daily_on,cards,result,analysis,rejection,"
+    "failure_reason,created_at,updated_at,completed_at"
+)
+FOLLOW_UP_COLUMNS = (
+    "id,status,question,language,cards,result,rejection,failure_reason,created_at,completed_at"
+)
 SPREAD_COLUMNS = "id,name_th,name_en,position_keys,positions_th,positions_en,card_count,price"
 
 
-def submit_reading(caller: Caller, *, question: str, language: str | None, depth: str | None,
-                   spread: str | None) -> QueuedReading:
+def submit_reading(
+    caller: Caller, *, question: str, language: str | None, depth: str | None, spread: str | None
+) -> QueuedReading:
     """Spend the spread's price and queue the reading, in one transaction (within the user's reading limits)."""
     params = {"p_question": question, "p_language": language, "p_depth": depth, "p_spread": spread}
     return call_as(QueuedReading, caller.db(), "submit_reading", params)
@@ -38,8 +43,14 @@ def submit_reading(caller: Caller, *, question: str, language: str | None, depth
 
 def list_active_spreads() -> list[SpreadPublic]:
     """The spreads a user may ask for, in display order (public data, read with the anon key)."""
-    return select(SpreadPublic, anon_client().table("spreads").select(SPREAD_COLUMNS).eq("active", "true")
-                  .order("sort_order"))
+    return select(
+        SpreadPublic,
+        anon_client()
+        .table("spreads")
+        .select(SPREAD_COLUMNS)
+        .eq("active", "true")
+        .order("sort_order"),
+    )
 
 
 def get_or_create_daily_card(caller: Caller) -> DailyCardPublic:
@@ -47,7 +58,9 @@ def get_or_create_daily_card(caller: Caller) -> DailyCardPublic:
     return call_as(DailyCardPublic, caller.db(), "daily_card")
 
 
-def ask_follow_up(caller: Caller, reading_id: UUID, *, question: str, language: str | None) -> QueuedReading:
+def ask_follow_up(
+    caller: Caller, reading_id: UUID, *, question: str, language: str | None
+) -> QueuedReading:
     """Spend the follow-up price and queue a follow-up question about one of the caller's completed readings."""
     params = {"p_reading": str(reading_id), "p_question": question, "p_language": language}
     return call_as(QueuedReading, caller.db(), "ask_follow_up", params)
@@ -81,7 +94,9 @@ def delete_reading(caller: Caller, reading_id: UUID) -> None:
     call(caller.db(), "delete_reading", {"p_id": str(reading_id)})
 
 
-def review_reading(caller: Caller, reading_id: UUID, *, accuracy: int, comment: str | None) -> ReviewPublic:
+def review_reading(
+    caller: Caller, reading_id: UUID, *, accuracy: int, comment: str | None
+) -> ReviewPublic:
     """Store the caller's review of a completed reading and reward it once."""
     params = {"p_id": str(reading_id), "p_accuracy": accuracy, "p_comment": comment}
     return call_as(ReviewPublic, caller.db(), "review_reading", params)
@@ -91,17 +106,39 @@ def claim_reading(reading_id: UUID) -> ClaimedReading:
     return call_as(ClaimedReading, service_client(), "claim_reading", {"p_id": str(reading_id)})
 
 
-def complete_reading(reading_id: UUID, *, cards: list[dict[str, Any]], result: dict[str, Any],
-                     analysis: dict[str, Any], meta: dict[str, Any]) -> ReadingStepResult:
+def complete_reading(
+    reading_id: UUID,
+    *,
+    cards: list[dict[str, Any]],
+    result: dict[str, Any],
+    analysis: dict[str, Any],
+    meta: dict[str, Any],
+) -> ReadingStepResult:
     """Store the finished reading and award its exp and coins, once."""
-    params = {"p_id": str(reading_id), "p_cards": cards, "p_result": result, "p_analysis": analysis, "p_meta": meta}
+    params = {
+        "p_id": str(reading_id),
+        "p_cards": cards,
+        "p_result": result,
+        "p_analysis": analysis,
+        "p_meta": meta,
+    }
     return call_as(ReadingStepResult, service_client(), "complete_reading", params)
 
 
-def reject_reading(reading_id: UUID, *, rejection: dict[str, Any], cards: list[dict[str, Any]],
-                   analysis: dict[str, Any]) -> ReadingStepResult:
+def reject_reading(
+    reading_id: UUID,
+    *,
+    rejection: dict[str, Any],
+    cards: list[dict[str, Any]],
+    analysis: dict[str, Any],
+) -> ReadingStepResult:
     """Store why the question was refused and refund its star, once."""
-    params = {"p_id": str(reading_id), "p_rejection": rejection, "p_cards": cards, "p_analysis": analysis}
+    params = {
+        "p_id": str(reading_id),
+        "p_rejection": rejection,
+        "p_cards": cards,
+        "p_analysis": analysis,
+    }
     return call_as(ReadingStepResult, service_client(), "reject_reading", params)
 
 
@@ -111,4 +148,6 @@ def fail_reading(reading_id: UUID, *, reason: str) -> ReadingStepResult:
 
 
 def sweep_stale_readings(*, older_than_s: int) -> SweepOutcome:
-    return call_as(SweepOutcome, service_client(), "sweep_stale_readings", {"p_older_than_s": older_than_s})
+    return call_as(
+        SweepOutcome, service_client(), "sweep_stale_readings", {"p_older_than_s": older_than_s}
+    )

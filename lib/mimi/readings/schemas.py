@@ -24,9 +24,15 @@ SPREAD_ID = r"^[a-z]+(_[a-z]+)*$"
 ONE_LINE = r"^[^\x00-\x1f\x7f-\x9f]*$"
 LINES = r"^[^\x00-\x09\x0b-\x1f\x7f-\x9f]*$"
 
-QUESTION_LIMITS: JsonDict = {"minLength": QUESTION_MIN, "maxLength": QUESTION_MAX, "pattern": ONE_LINE}
-QUESTION_RULES = ("One line, 10 to 500 visible characters (Thai marks count as one, invisible ones as none), "
-                  "with letters; no control characters.")
+QUESTION_LIMITS: JsonDict = {
+    "minLength": QUESTION_MIN,
+    "maxLength": QUESTION_MAX,
+    "pattern": ONE_LINE,
+}
+QUESTION_RULES = (
+    "One line, 10 to 500 visible characters (Thai marks count as one, invisible ones as none), "
+    "with letters; no control characters."
+)
 
 Status = Literal["queued", "processing", "completed", "rejected", "failed"]
 Depth = Literal["standard", "deep"]
@@ -66,13 +72,22 @@ class ReadingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     # The document states the limits a client must meet (10 to 500 characters); the raw cap only bounds work.
-    question: str = Field(max_length=RAW_TEXT_MAX, json_schema_extra=QUESTION_LIMITS, description=QUESTION_RULES)
-    spread: str | None = Field(default=None, pattern=SPREAD_ID,
-                               description="A spread id (GET /spreads); without one, depth picks it.")
-    depth: Depth | None = Field(default=None, description="The older choice: standard (the default) is the three-card "
-                                                          "spread, deep the five-card one.")
-    language: Language | None = Field(default=None, description="The reading's language; "
-                                                                "the profile's language when left out.")
+    question: str = Field(
+        max_length=RAW_TEXT_MAX, json_schema_extra=QUESTION_LIMITS, description=QUESTION_RULES
+    )
+    spread: str | None = Field(
+        default=None,
+        pattern=SPREAD_ID,
+        description="A spread id (GET /spreads); without one, depth picks it.",
+    )
+    depth: Depth | None = Field(
+        default=None,
+        description="The older choice: standard (the default) is the three-card "
+        "spread, deep the five-card one.",
+    )
+    language: Language | None = Field(
+        default=None, description="The reading's language; the profile's language when left out."
+    )
 
     @field_validator("question")
     @classmethod
@@ -85,9 +100,12 @@ class FollowUpCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    question: str = Field(max_length=RAW_TEXT_MAX, json_schema_extra=QUESTION_LIMITS, description=QUESTION_RULES)
-    language: Language | None = Field(default=None, description="The follow-up's language; "
-                                                                "the earlier reading's when left out.")
+    question: str = Field(
+        max_length=RAW_TEXT_MAX, json_schema_extra=QUESTION_LIMITS, description=QUESTION_RULES
+    )
+    language: Language | None = Field(
+        default=None, description="The follow-up's language; the earlier reading's when left out."
+    )
 
     @field_validator("question")
     @classmethod
@@ -111,10 +129,13 @@ class ReviewCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     accuracy: JsonInt = Field(ge=0, le=100, description="How accurate the reading felt, 0 to 100.")
-    comment: str | None = Field(default=None, max_length=RAW_TEXT_MAX,
-                                json_schema_extra={"maxLength": COMMENT_MAX, "pattern": LINES},
-                                description="At most 500 characters after trimming; newlines allowed, no other "
-                                            "control characters.")
+    comment: str | None = Field(
+        default=None,
+        max_length=RAW_TEXT_MAX,
+        json_schema_extra={"maxLength": COMMENT_MAX, "pattern": LINES},
+        description="At most 500 characters after trimming; newlines allowed, no other "
+        "control characters.",
+    )
 
     @field_validator("comment")
     @classmethod
@@ -137,7 +158,9 @@ class DrawnCard(TypedDict):
     position: str | None
     position_th: str
     position_en: str
-    orientation: NotRequired[Literal["upright", "reversed"]]  # absent on readings drawn before reversed cards
+    orientation: NotRequired[
+        Literal["upright", "reversed"]
+    ]  # absent on readings drawn before reversed cards
 
 
 class ResultCard(DrawnCard, total=False):
@@ -181,8 +204,12 @@ class ReadingQueuedPublic(BaseModel):
     status: Status
     wallet: WalletPublic
     spread: str | None = None
-    price: int | None = Field(default=None, description="What was spent, in credits (free points first, then stars).")
-    parent_id: UUID | None = Field(default=None, description="For a follow-up: the reading it asks about.")
+    price: int | None = Field(
+        default=None, description="What was spent, in credits (free points first, then stars)."
+    )
+    parent_id: UUID | None = Field(
+        default=None, description="For a follow-up: the reading it asks about."
+    )
 
 
 class DailyCardPublic(BaseModel):
@@ -230,8 +257,12 @@ class ReadingPublic(BaseModel):
     language: str
     depth: str
     spread: str
-    parent_id: UUID | None = Field(default=None, description="For a follow-up: the reading it asks about.")
-    daily_on: date | None = Field(default=None, description="For a card of the day: its Bangkok day.")
+    parent_id: UUID | None = Field(
+        default=None, description="For a follow-up: the reading it asks about."
+    )
+    daily_on: date | None = Field(
+        default=None, description="For a card of the day: its Bangkok day."
+    )
     cards: list[DrawnCard] | None = Field(description="The drawn cards, once drawn.")
     result: ReadingResult | None = Field(description="Set when status is completed.")
     analysis: AnalysisPublic | None
@@ -240,8 +271,10 @@ class ReadingPublic(BaseModel):
     created_at: datetime
     updated_at: datetime
     completed_at: datetime | None
-    follow_ups: list[FollowUpPublic] = Field(default_factory=list,
-                                             description="Its follow-up questions, oldest first (none on a follow-up).")
+    follow_ups: list[FollowUpPublic] = Field(
+        default_factory=list,
+        description="Its follow-up questions, oldest first (none on a follow-up).",
+    )
 
 
 class ReadingSummaryPublic(BaseModel):

@@ -42,8 +42,9 @@ def check_rate_limits(user_id: str) -> None:
 def submit(caller: Caller, body: ReadingCreate) -> QueuedReading:
     """Spend and queue in one rpc, then publish; when the publish fails, refund and answer 503."""
     check_rate_limits(caller.user_id)
-    reading = repository.submit_reading(caller, question=body.question, language=body.language, depth=body.depth,
-                                        spread=body.spread)
+    reading = repository.submit_reading(
+        caller, question=body.question, language=body.language, depth=body.depth, spread=body.spread
+    )
     _publish_or_refund(caller, reading.id)
     log("reading_queued", reading_id=str(reading.id), spread=reading.spread, spent=reading.spent)
     telemetry.submitted(reading)
@@ -53,7 +54,9 @@ def submit(caller: Caller, body: ReadingCreate) -> QueuedReading:
 def ask_follow_up(caller: Caller, reading_id: UUID, body: FollowUpCreate) -> QueuedReading:
     """Spend the follow-up price and queue it like any reading (refunded when the queue cannot take it)."""
     check_rate_limits(caller.user_id)
-    queued = repository.ask_follow_up(caller, reading_id, question=body.question, language=body.language)
+    queued = repository.ask_follow_up(
+        caller, reading_id, question=body.question, language=body.language
+    )
     _publish_or_refund(caller, queued.id)
     log("follow_up_queued", reading_id=str(queued.id), parent_id=str(queued.parent_id))
     telemetry.submitted(queued)
@@ -111,7 +114,9 @@ def get(caller: Caller, reading_id: UUID) -> ReadingPublic:
 
 def history(caller: Caller, page: PageRequest) -> Page[ReadingSummaryPublic]:
     """The caller's readings, newest first, one page."""
-    items, next_cursor = page_of(repository.list_page_for_user(caller, page), page, key=lambda r: r.id)
+    items, next_cursor = page_of(
+        repository.list_page_for_user(caller, page), page, key=lambda r: r.id
+    )
     return Page[ReadingSummaryPublic](items=items, next_cursor=next_cursor)
 
 
@@ -122,4 +127,6 @@ def delete(caller: Caller, reading_id: UUID) -> None:
 
 def review(caller: Caller, reading_id: UUID, body: ReviewCreate) -> ReviewPublic:
     """Review a completed reading of the caller's (rewarded once)."""
-    return repository.review_reading(caller, reading_id, accuracy=body.accuracy, comment=body.comment)
+    return repository.review_reading(
+        caller, reading_id, accuracy=body.accuracy, comment=body.comment
+    )

@@ -32,7 +32,12 @@ def submitted(reading: QueuedReading) -> None:
     reason = "follow_up" if reading.parent_id else "reading"
     emit(READINGS_SUBMITTED, 1, Spread=reading.spread or "unknown", Depth=reading.depth or "")
     if reading.spent is not None:
-        emit(CREDITS_SPENT, reading.price if reading.price is not None else 1, Currency=reading.spent, Reason=reason)
+        emit(
+            CREDITS_SPENT,
+            reading.price if reading.price is not None else 1,
+            Currency=reading.spent,
+            Reason=reason,
+        )
 
 
 def submitted_free(spread: str) -> None:
@@ -53,12 +58,22 @@ def claimed(claim: ClaimedReading) -> None:
 
 def answered(agent: AgentResult, latency_ms: float) -> None:
     """The LLM's part of one reading: latency (fallbacks included), tokens and what they cost."""
-    from mimi.agent.cost import cost_usd  # the agent package (openai) is loaded in the processor only
+    from mimi.agent.cost import (
+        cost_usd,
+    )  # the agent package (openai) is loaded in the processor only
 
-    emit_many({LLM_LATENCY: (latency_ms, "Milliseconds"), LLM_PROMPT_TOKENS: (agent.prompt_tokens, "Count"),
-               LLM_COMPLETION_TOKENS: (agent.completion_tokens, "Count"),
-               LLM_COST_USD: (cost_usd(agent.prompt_tokens, agent.completion_tokens, agent.model), "None")},
-              Provider=agent.provider)
+    emit_many(
+        {
+            LLM_LATENCY: (latency_ms, "Milliseconds"),
+            LLM_PROMPT_TOKENS: (agent.prompt_tokens, "Count"),
+            LLM_COMPLETION_TOKENS: (agent.completion_tokens, "Count"),
+            LLM_COST_USD: (
+                cost_usd(agent.prompt_tokens, agent.completion_tokens, agent.model),
+                "None",
+            ),
+        },
+        Provider=agent.provider,
+    )
 
 
 def stored(reading: ReadingStepResult) -> None:
@@ -66,8 +81,15 @@ def stored(reading: ReadingStepResult) -> None:
     if reading.replayed:
         return
     if reading.status == "completed":
-        emit_many({READINGS_COMPLETED: (1, "Count"),
-                   TIME_TO_COMPLETED: (since_ms(reading.created_at, reading.completed_at), "Milliseconds")})
+        emit_many(
+            {
+                READINGS_COMPLETED: (1, "Count"),
+                TIME_TO_COMPLETED: (
+                    since_ms(reading.created_at, reading.completed_at),
+                    "Milliseconds",
+                ),
+            }
+        )
     elif reading.status == "rejected":
         emit(READINGS_REJECTED, 1)
 

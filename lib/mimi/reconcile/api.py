@@ -10,12 +10,25 @@ from mimi.reconcile import service
 from mimi.reconcile.schemas import ReconcileRun
 from mimi.web import Router
 
-router = Router(needs=("supabase_url", "supabase_service_role_key", "qstash_current_signing_key",
-                       "qstash_next_signing_key", "reconcile_url", "stripe_secret_key"))
+router = Router(
+    needs=(
+        "supabase_url",
+        "supabase_service_role_key",
+        "qstash_current_signing_key",
+        "qstash_next_signing_key",
+        "reconcile_url",
+        "stripe_secret_key",
+    )
+)
 
 
-@router.post("/", raw_body=True, headers=("Upstash-Signature",), response=ReconcileRun,
-             errors=(QStashSignatureInvalid, PaymentProviderUnavailable))
+@router.post(
+    "/",
+    raw_body=True,
+    headers=("Upstash-Signature",),
+    response=ReconcileRun,
+    errors=(QStashSignatureInvalid, PaymentProviderUnavailable),
+)
 def reconcile(body: bytes, upstash_signature: str | None) -> ReconcileRun:
     """The nightly run: repair missed Stripe successes and stuck readings, check the ledger, record the run."""
     verify(body, upstash_signature, url=get_settings().reconcile_url)

@@ -10,5 +10,8 @@ from mimi.reconcile.schemas import ReconcileRun, SucceededIntent
 
 def reconcile(*, intents: list[SucceededIntent], started_at: datetime) -> ReconcileRun:
     """Apply the missed successes among intents, fail stuck readings, count ledger mismatches; record the run."""
-    params = {"p_intents": [intent.model_dump() for intent in intents], "p_started_at": started_at.isoformat()}
+    params = {
+        "p_intents": [intent.model_dump() for intent in intents],
+        "p_started_at": started_at.isoformat(),
+    }
     return call_as(ReconcileRun, service_client(), "reconcile", params)

@@ -11,7 +11,9 @@ from mimi.logs import log
 from mimi.reconcile import repository, stripe_intents
 from mimi.reconcile.schemas import ReconcileRun
 
-WINDOW_S = 72 * 3600  # Stripe retries a webhook for 3 days; a success older than that was either seen or lost
+WINDOW_S = (
+    72 * 3600
+)  # Stripe retries a webhook for 3 days; a success older than that was either seen or lost
 
 
 def run() -> ReconcileRun:
@@ -20,11 +22,21 @@ def run() -> ReconcileRun:
     intents = stripe_intents.succeeded_since(int(time.time()) - WINDOW_S)
     result = repository.reconcile(intents=intents, started_at=started)
     problems = result.ledger_mismatches or result.payments_mismatched or result.payments_unknown
-    log("reconcile_run", logging.WARNING if problems else logging.INFO, run_id=result.id,
-        ledger_mismatches=result.ledger_mismatches, intents_listed=result.intents_listed,
-        payments_repaired=result.payments_repaired, payments_mismatched=result.payments_mismatched,
-        payments_unknown=result.payments_unknown, readings_failed=result.readings_failed,
-        duration_ms=round((datetime.now(UTC) - started).total_seconds() * 1000, 1))
-    metrics.reconciliation_repairs(payments_applied=result.payments_repaired, readings_refunded=result.readings_failed,
-                                   ledger_mismatches=result.ledger_mismatches)
+    log(
+        "reconcile_run",
+        logging.WARNING if problems else logging.INFO,
+        run_id=result.id,
+        ledger_mismatches=result.ledger_mismatches,
+        intents_listed=result.intents_listed,
+        payments_repaired=result.payments_repaired,
+        payments_mismatched=result.payments_mismatched,
+        payments_unknown=result.payments_unknown,
+        readings_failed=result.readings_failed,
+        duration_ms=round((datetime.now(UTC) - started).total_seconds() * 1000, 1),
+    )
+    metrics.reconciliation_repairs(
+        payments_applied=result.payments_repaired,
+        readings_refunded=result.readings_failed,
+        ledger_mismatches=result.ledger_mismatches,
+    )
     return result

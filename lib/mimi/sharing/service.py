@@ -12,7 +12,12 @@ from mimi.config import get_settings
 from mimi.sharing import repository
 from mimi.sharing.errors import ShareNotFound
 from mimi.sharing.flex import flex_message
-from mimi.sharing.schemas import ShareCreate, ShareCreatedPublic, SharedReadingPublic, SharesRevokedPublic
+from mimi.sharing.schemas import (
+    ShareCreate,
+    ShareCreatedPublic,
+    SharedReadingPublic,
+    SharesRevokedPublic,
+)
 
 if TYPE_CHECKING:
     from mimi.auth.deps import Caller
@@ -34,13 +39,21 @@ def share_url(token: str) -> str:
 def create(caller: Caller, reading_id: UUID, body: ShareCreate) -> ShareCreatedPublic:
     """A new link to one of the caller's completed readings, with its Flex message."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    made = repository.create_share(caller, reading_id, token_hash=token_hash(token),
-                                   include_question=body.include_question)
+    made = repository.create_share(
+        caller, reading_id, token_hash=token_hash(token), include_question=body.include_question
+    )
     url = share_url(token)
-    view = SharedReadingPublic(language=made.language, header=made.header, final=made.final, cards=made.cards)
-    return ShareCreatedPublic(reading_id=made.reading_id, url=url, token=token,
-                              include_question=made.include_question, created_at=made.created_at,
-                              flex_message=flex_message(view, url))
+    view = SharedReadingPublic(
+        language=made.language, header=made.header, final=made.final, cards=made.cards
+    )
+    return ShareCreatedPublic(
+        reading_id=made.reading_id,
+        url=url,
+        token=token,
+        include_question=made.include_question,
+        created_at=made.created_at,
+        flex_message=flex_message(view, url),
+    )
 
 
 def revoke(caller: Caller, reading_id: UUID) -> SharesRevokedPublic:

@@ -32,9 +32,11 @@ def dev_dsn(data: Path) -> str:
 
 def run(dsn: str, action: str, who: str | None, note: str | None) -> Any:
     """One add, remove or list, committed; a refusal (unknown user) raises psycopg.Error."""
-    calls = {"add": ("select public.add_admin(%s, %s) as r", (who, note)),
-             "remove": ("select public.remove_admin(%s) as r", (who,)),
-             "list": ("select public.list_admins() as r", ())}
+    calls = {
+        "add": ("select public.add_admin(%s, %s) as r", (who, note)),
+        "remove": ("select public.remove_admin(%s) as r", (who,)),
+        "list": ("select public.list_admins() as r", ()),
+    }
     sql, params = calls[action]
     with psycopg.connect(dsn, row_factory=dict_row) as conn:
         row = conn.execute(sql, params).fetchone()
@@ -42,8 +44,11 @@ def run(dsn: str, action: str, who: str | None, note: str | None) -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mimi_local.admins", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m mimi_local.admins",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("action", choices=("add", "remove", "list"))
     parser.add_argument("who", nargs="?", help="LINE user id (U...) or user id (UUID)")
     parser.add_argument("--note", help="why this person is an admin (kept in the audit row)")

@@ -21,8 +21,10 @@ from mimi_local.openai.reading import mimi_reading
 CACHE_MIN, CACHE_STEP = 1024, 128
 # USD per million tokens: (input, cached input, output)
 PRICES: dict[str, tuple[float, float, float]] = {"gpt-4o-mini": (0.15, 0.075, 0.60)}
-QUESTIONS: dict[Language, str] = {"th": "ความรักของฉันกับแฟนจะเป็นอย่างไรในปีนี้",
-                                  "en": "How will my relationship with my partner go this year?"}
+QUESTIONS: dict[Language, str] = {
+    "th": "ความรักของฉันกับแฟนจะเป็นอย่างไรในปีนี้",
+    "en": "How will my relationship with my partner go this year?",
+}
 
 
 def prefix_tokens() -> int:
@@ -35,10 +37,14 @@ def cached_tokens(prefix: int) -> int:
     return 0 if prefix < CACHE_MIN else CACHE_MIN + (prefix - CACHE_MIN) // CACHE_STEP * CACHE_STEP
 
 
-def usd(input_tokens: int, output_tokens: int, cached: int = 0, model: str = "gpt-4o-mini") -> float:
+def usd(
+    input_tokens: int, output_tokens: int, cached: int = 0, model: str = "gpt-4o-mini"
+) -> float:
     """The cost of one call, `cached` of its input tokens at the cached price."""
     rate_in, rate_cached, rate_out = PRICES[model]
-    return ((input_tokens - cached) * rate_in + cached * rate_cached + output_tokens * rate_out) / 1_000_000
+    return (
+        (input_tokens - cached) * rate_in + cached * rate_cached + output_tokens * rate_out
+    ) / 1_000_000
 
 
 @dataclass(frozen=True)
@@ -65,13 +71,24 @@ def reading_cost(spread_id: str, language: Language, samples: int = 50) -> Readi
     spread = SPREADS[spread_id]
     inputs, outputs = [], []
     for _ in range(samples):
-        messages = build_messages(QUESTIONS[language], draw_oriented(len(spread.positions), reversals=True),
-                                  language, spread)
+        messages = build_messages(
+            QUESTIONS[language],
+            draw_oriented(len(spread.positions), reversals=True),
+            language,
+            spread,
+        )
         reply = mimi_reading(messages[0]["content"], messages[1]["content"])
         inputs.append(tokens.schema_tokens(READING_JSON_SCHEMA) + tokens.messages_tokens(messages))
         outputs.append(tokens.output_tokens(json.dumps(reply, ensure_ascii=False)))
     mean_in, mean_out = sum(inputs) / samples, sum(outputs) / samples
     cached = cached_tokens(prefix_tokens())
-    return ReadingCost(spread_id, language, samples, round(mean_in, 1), cached, round(mean_out, 1),
-                       round(usd(round(mean_in), round(mean_out)), 7),
-                       round(usd(round(mean_in), round(mean_out), cached), 7))
+    return ReadingCost(
+        spread_id,
+        language,
+        samples,
+        round(mean_in, 1),
+        cached,
+        round(mean_out, 1),
+        round(usd(round(mean_in), round(mean_out)), 7),
+        round(usd(round(mean_in), round(mean_out), cached), 7),
+    )

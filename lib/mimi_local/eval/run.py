@@ -50,8 +50,9 @@ class CaseResult:
 
 
 def golden() -> list[dict[str, Any]]:
-    cases: list[dict[str, Any]] = json.loads(files("mimi_local.eval").joinpath("golden.json").read_text("utf-8"))[
-        "cases"]
+    cases: list[dict[str, Any]] = json.loads(
+        files("mimi_local.eval").joinpath("golden.json").read_text("utf-8")
+    )["cases"]
     return cases
 
 
@@ -68,8 +69,15 @@ def configured_provider() -> Iterator[tuple[LlmProvider, bool]]:
 
     port, key = free_port(), "sk-eval-local"
     with serving(openai.build_app(key), port):
-        yield LlmProvider(name="stand-in", base_url=f"http://127.0.0.1:{port}/v1", api_key=key,  # type: ignore[arg-type]
-                          model="gpt-4o-mini"), True
+        yield (
+            LlmProvider(
+                name="stand-in",
+                base_url=f"http://127.0.0.1:{port}/v1",
+                api_key=key,  # type: ignore[arg-type]
+                model="gpt-4o-mini",
+            ),
+            True,
+        )
 
 
 def run_case(provider: LlmProvider, case: dict[str, Any], prefix: int) -> CaseResult:
@@ -95,12 +103,16 @@ def run_case(provider: LlmProvider, case: dict[str, Any], prefix: int) -> CaseRe
     completion_tokens = tokens.output_tokens(content) if content else 0
     cost = usd(prompt, completion_tokens, cached_tokens(prefix))
     drawn = [f"{c.card.id} ({c.orientation})" for c in cards]
-    return CaseResult(case, drawn, verdict, latency, prompt, completion_tokens, usage, cost, content)
+    return CaseResult(
+        case, drawn, verdict, latency, prompt, completion_tokens, usage, cost, content
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--out", type=Path, default=Path(".eval"), help="report folder (git-ignored)")
+    parser.add_argument(
+        "--out", type=Path, default=Path(".eval"), help="report folder (git-ignored)"
+    )
     parser.add_argument("--only", default="", help="run only the cases whose id starts with this")
     args = parser.parse_args(argv)
     cases = [c for c in golden() if c["id"].startswith(args.only)]

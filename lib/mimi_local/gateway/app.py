@@ -78,20 +78,29 @@ class Gateway:
         name = request.path_params["name"]
         ctx = self.context(request, f"/{name}")
         if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-            raise not_supported(f"{request.method} on tables (write through a SQL function and /rpc instead)")
+            raise not_supported(
+                f"{request.method} on tables (write through a SQL function and /rpc instead)"
+            )
         if request.method not in ("GET", "HEAD"):
             raise GatewayError(405, "PGRST117", f"Unsupported HTTP method: {request.method}")
         _check_profile(request.headers.get("accept-profile"))
         singular = negotiate_singular(request.headers.get("accept"))
         query, _ = parse_read_query(request.query_params.multi_items())
         apply_range_header(query, request.headers.get("range"))
-        stmt = compile_read(query, sql.Identifier(SCHEMA, name), Shape(many=not singular),
-                            with_count=wants_count(request.headers.getlist("prefer")))
+        stmt = compile_read(
+            query,
+            sql.Identifier(SCHEMA, name),
+            Shape(many=not singular),
+            with_count=wants_count(request.headers.getlist("prefer")),
+        )
 
         async def work(conn: AsyncConnection[Any]) -> Page:
             if await (await conn.execute(_TABLE_SQL, (SCHEMA, name))).fetchone() is None:
-                raise GatewayError(404, "PGRST205",
-                                   f"Could not find the table '{SCHEMA}.{name}' in the schema cache")
+                raise GatewayError(
+                    404,
+                    "PGRST205",
+                    f"Could not find the table '{SCHEMA}.{name}' in the schema cache",
+                )
             return await Page.fetch(conn, stmt, singular)
 
         page = await self.db.run(ctx, work, read_only=True)
@@ -114,7 +123,9 @@ class Gateway:
 
         async def work(conn: AsyncConnection[Any]) -> Page | None:
             routine = await find_routine(conn, name, set(args))
-            if post and routine.read_only:  # going read-only is allowed mid-transaction, before the call
+            if (
+                post and routine.read_only
+            ):  # going read-only is allowed mid-transaction, before the call
                 await conn.execute("set transaction read only")
             source, params = call_source(routine, args)
             if routine.returns_void:
@@ -122,9 +133,16 @@ class Gateway:
                 return None
             if not routine.returns_composite and (query.filters or query.order or query.select):
                 raise not_supported("select, filters or order on a function that returns scalars")
-            shape = Shape(many=routine.returns_set and not singular, scalar=not routine.returns_composite)
-            stmt = compile_read(query, sql.Identifier("pgrst_source"), shape, with_count=with_count,
-                                prelude=sql.SQL("with pgrst_source as materialized ({}) ").format(source))
+            shape = Shape(
+                many=routine.returns_set and not singular, scalar=not routine.returns_composite
+            )
+            stmt = compile_read(
+                query,
+                sql.Identifier("pgrst_source"),
+                shape,
+                with_count=with_count,
+                prelude=sql.SQL("with pgrst_source as materialized ({}) ").format(source),
+            )
             stmt.params.update(params)
             return await Page.fetch(conn, stmt, singular)
 
@@ -137,15 +155,21 @@ class Gateway:
 def _check_profile(profile: str | None) -> None:
     """Only the public schema is exposed (PGRST106 otherwise)."""
     if profile is not None and profile != SCHEMA:
-        raise GatewayError(406, "PGRST106", f"Invalid schema: {profile}",
-                           hint=f"Only the following schemas are exposed: {SCHEMA}")
+        raise GatewayError(
+            406,
+            "PGRST106",
+            f"Invalid schema: {profile}",
+            hint=f"Only the following schemas are exposed: {SCHEMA}",
+        )
 
 
 async def _json_args(request: Request) -> dict[str, Any]:
     """The named arguments in a POST /rpc body; an empty body is no arguments."""
     if "params=single-object" in ",".join(request.headers.getlist("prefer")):
         raise not_supported("Prefer: params=single-object")
-    content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    content_type = (
+        request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    )
     if content_type != "application/json":
         raise not_supported(f"RPC body of type {content_type} (send application/json)")
     raw = await request.body()
@@ -188,10 +212,12 @@ def build_app(config: GatewayConfig) -> Starlette:
     """The PostgREST-compatible ASGI app, to be mounted at /rest/v1."""
     gateway = Gateway(config)
     app = Starlette(
-        routes=[Route("/", _root, methods=ALL_METHODS),
-                Route("/rpc/{name}", gateway.rpc, methods=ALL_METHODS),
-                Route("/{name}", gateway.table, methods=ALL_METHODS),
-                Route("/{rest:path}", _invalid_path, methods=ALL_METHODS)],
+        routes=[
+            Route("/", _root, methods=ALL_METHODS),
+            Route("/rpc/{name}", gateway.rpc, methods=ALL_METHODS),
+            Route("/{name}", gateway.table, methods=ALL_METHODS),
+            Route("/{rest:path}", _invalid_path, methods=ALL_METHODS),
+        ],
         exception_handlers={GatewayError: _on_gateway_error, Exception: _on_unexpected},
         lifespan=gateway.lifespan,
     )

@@ -32,7 +32,9 @@ class AuthResult:
 
 def decode_error(message: str, details: str | None = None) -> GatewayError:
     """PGRST301: the token could not be decoded or verified."""
-    return GatewayError(401, "PGRST301", message, details=details, headers=_invalid_token_header(message))
+    return GatewayError(
+        401, "PGRST301", message, details=details, headers=_invalid_token_header(message)
+    )
 
 
 def claims_error(message: str) -> GatewayError:
@@ -42,17 +44,27 @@ def claims_error(message: str) -> GatewayError:
 
 def _invalid_token_header(message: str) -> dict[str, str]:
     """RFC 6750 challenge for a rejected token."""
-    return {"WWW-Authenticate": f'Bearer error="invalid_token", error_description={json.dumps(message)}'}
+    return {
+        "WWW-Authenticate": f'Bearer error="invalid_token", error_description={json.dumps(message)}'
+    }
 
 
 def check_api_key(apikey: str | None, api_keys: frozenset[str]) -> None:
     """Supabase's API gateway: no request reaches PostgREST without one of the project's API keys."""
     if not apikey:
-        raise GatewayError(401, "401", "No API key found in request",
-                           hint="No `apikey` request header or url param was found.")
+        raise GatewayError(
+            401,
+            "401",
+            "No API key found in request",
+            hint="No `apikey` request header or url param was found.",
+        )
     if apikey not in api_keys:
-        raise GatewayError(401, "401", "Invalid API key",
-                           hint="Double check your Supabase `anon` or `service_role` API key.")
+        raise GatewayError(
+            401,
+            "401",
+            "Invalid API key",
+            hint="Double check your Supabase `anon` or `service_role` API key.",
+        )
 
 
 def bearer_token(authorization: str | None, apikey: str | None) -> str | None:
@@ -115,16 +127,21 @@ class JwtVerifier:
     def _candidate_keys(self, alg: object, kid: object) -> list[Any]:
         """The keys allowed to verify a token with this alg and kid (never an ES key as an HMAC secret)."""
         if alg not in ("HS256", "ES256"):
-            raise decode_error("Wrong or unsupported encoding algorithm",
-                               f"The JWT alg {alg!r} is not accepted")
+            raise decode_error(
+                "Wrong or unsupported encoding algorithm", f"The JWT alg {alg!r} is not accepted"
+            )
         if alg == "HS256":
             if kid in self._ec_keys or not self._secret:
-                raise decode_error("No suitable key or wrong key type", f"No HS256 key for kid {kid!r}")
+                raise decode_error(
+                    "No suitable key or wrong key type", f"No HS256 key for kid {kid!r}"
+                )
             return [self._secret]
         if kid is None:
             candidates = list(self._ec_keys.values())
         else:
-            candidates = [self._ec_keys[kid]] if isinstance(kid, str) and kid in self._ec_keys else []
+            candidates = (
+                [self._ec_keys[kid]] if isinstance(kid, str) and kid in self._ec_keys else []
+            )
         if not candidates:
             raise decode_error("No suitable key or wrong key type", f"No ES256 key for kid {kid!r}")
         return candidates
@@ -133,7 +150,11 @@ class JwtVerifier:
 def check_claims(claims: dict[str, Any], now: float, audience: str | None) -> None:
     """PostgREST's checks of exp, nbf, iat and aud; absent claims pass."""
     # direction -1: the claim must not lie in the past; +1: it must not lie in the future (beyond the skew).
-    checks = (("exp", "JWT expired", -1), ("nbf", "JWT not yet valid", 1), ("iat", "JWT issued at future", 1))
+    checks = (
+        ("exp", "JWT expired", -1),
+        ("nbf", "JWT not yet valid", 1),
+        ("iat", "JWT issued at future", 1),
+    )
     for name, message, direction in checks:
         value = claims.get(name)
         if value is None:

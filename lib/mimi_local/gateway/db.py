@@ -66,8 +66,13 @@ class Database:
         async with self._lock:
             if self._pool is None:
                 pool: AsyncConnectionPool[AsyncConnection[Any]] = AsyncConnectionPool(
-                    self._dsn, min_size=1, max_size=self._max_size, open=False, kwargs={"autocommit": True},
-                    timeout=10)
+                    self._dsn,
+                    min_size=1,
+                    max_size=self._max_size,
+                    open=False,
+                    kwargs={"autocommit": True},
+                    timeout=10,
+                )
                 await pool.open()
                 self._pool = pool
             return self._pool
@@ -96,17 +101,27 @@ async def _set_context(conn: AsyncConnection[Any], ctx: RequestContext) -> None:
     if ctx.auth.role not in API_ROLES:
         await _refuse_role(conn, ctx.auth.role)
     await conn.execute(_ROLE_SETTINGS_SQL, {"role": ctx.auth.role})
-    await conn.execute(_CONTEXT_SQL, {
-        "role": ctx.auth.role, "claims": json.dumps(ctx.auth.claims, separators=(",", ":")),
-        "method": ctx.method, "path": ctx.path,
-        "headers": json.dumps(ctx.headers), "cookies": json.dumps(ctx.cookies),
-    })
+    await conn.execute(
+        _CONTEXT_SQL,
+        {
+            "role": ctx.auth.role,
+            "claims": json.dumps(ctx.auth.claims, separators=(",", ":")),
+            "method": ctx.method,
+            "path": ctx.path,
+            "headers": json.dumps(ctx.headers),
+            "cookies": json.dumps(ctx.cookies),
+        },
+    )
 
 
 async def _refuse_role(conn: AsyncConnection[Any], role: str) -> None:
     """Only the API roles may be impersonated; answer as PostgREST would when the switch fails."""
-    cur = await conn.execute("select exists (select 1 from pg_catalog.pg_roles where rolname = %s)", (role,))
+    cur = await conn.execute(
+        "select exists (select 1 from pg_catalog.pg_roles where rolname = %s)", (role,)
+    )
     row = await cur.fetchone()
     if row is not None and row[0]:
         raise GatewayError(403, "42501", f'permission denied to set role "{role}"')
-    raise GatewayError(401, "22023", f'role "{role}" does not exist', headers={"WWW-Authenticate": "Bearer"})
+    raise GatewayError(
+        401, "22023", f'role "{role}" does not exist', headers={"WWW-Authenticate": "Bearer"}
+    )

@@ -14,13 +14,37 @@ JSON_TYPE = "application/json; charset=utf-8"
 
 # Exact SQLSTATEs first, then two-character classes, as PostgREST's mapSQLtoHTTP does.
 _EXACT_STATUS = {
-    "23503": 409, "23505": 409, "25006": 405, "53400": 500, "57P01": 503, "P0001": 400,
-    "42883": 404, "42P01": 404, "42P17": 500,
+    "23503": 409,
+    "23505": 409,
+    "25006": 405,
+    "53400": 500,
+    "57P01": 503,
+    "P0001": 400,
+    "42883": 404,
+    "42P01": 404,
+    "42P17": 500,
 }
 _CLASS_STATUS = {
-    "08": 503, "09": 500, "0L": 403, "0P": 403, "25": 500, "28": 403, "2D": 500, "38": 500, "39": 500,
-    "3B": 500, "40": 500, "53": 503, "54": 500, "55": 500, "57": 500, "58": 500, "F0": 500, "HV": 500,
-    "P0": 500, "XX": 500,
+    "08": 503,
+    "09": 500,
+    "0L": 403,
+    "0P": 403,
+    "25": 500,
+    "28": 403,
+    "2D": 500,
+    "38": 500,
+    "39": 500,
+    "3B": 500,
+    "40": 500,
+    "53": 503,
+    "54": 500,
+    "55": 500,
+    "57": 500,
+    "58": 500,
+    "F0": 500,
+    "HV": 500,
+    "P0": 500,
+    "XX": 500,
 }
 
 
@@ -38,8 +62,12 @@ class GatewayError(Exception):
 
 def not_supported(feature: str) -> GatewayError:
     """A PostgREST feature this gateway lacks (501, so it is never mistaken for a client error)."""
-    return GatewayError(501, "PGRST127", f"not supported by the local gateway: {feature}",
-                        details="The local gateway implements only the PostgREST subset this project uses.")
+    return GatewayError(
+        501,
+        "PGRST127",
+        f"not supported by the local gateway: {feature}",
+        details="The local gateway implements only the PostgREST subset this project uses.",
+    )
 
 
 def query_param_error(message: str, details: str) -> GatewayError:
@@ -49,8 +77,10 @@ def query_param_error(message: str, details: str) -> GatewayError:
 
 def error_response(err: GatewayError) -> Response:
     """The HTTP response for an error, with PostgREST's Proxy-Status header."""
-    body = json.dumps({"code": err.code, "details": err.details, "hint": err.hint, "message": err.message},
-                      ensure_ascii=False)
+    body = json.dumps(
+        {"code": err.code, "details": err.details, "hint": err.hint, "message": err.message},
+        ensure_ascii=False,
+    )
     headers = {"Proxy-Status": f"PostgREST; error={err.code}", **err.headers}
     return Response(body, status_code=err.status, headers=headers, media_type=JSON_TYPE)
 
@@ -64,7 +94,9 @@ def status_for_sqlstate(sqlstate: str, message: str, authed: bool) -> int:
     if sqlstate == "22023":
         return 401 if message.startswith("role") and message.endswith("does not exist") else 400
     if sqlstate.startswith("PT"):
-        return int(sqlstate[2:]) if sqlstate[2:].isdigit() and 100 <= int(sqlstate[2:]) <= 599 else 500
+        return (
+            int(sqlstate[2:]) if sqlstate[2:].isdigit() and 100 <= int(sqlstate[2:]) <= 599 else 500
+        )
     if sqlstate in _EXACT_STATUS:
         return _EXACT_STATUS[sqlstate]
     return _CLASS_STATUS.get(sqlstate[:2], 400)
@@ -80,8 +112,13 @@ def from_pg_error(exc: psycopg.Error, authed: bool) -> GatewayError:
     message = diag.message_primary or str(exc)
     if diag.sqlstate == "PGRST":
         return _from_raise_pgrst(message, diag.message_detail)
-    err = GatewayError(status_for_sqlstate(diag.sqlstate, message, authed), diag.sqlstate, message,
-                       details=diag.message_detail, hint=diag.message_hint)
+    err = GatewayError(
+        status_for_sqlstate(diag.sqlstate, message, authed),
+        diag.sqlstate,
+        message,
+        details=diag.message_detail,
+        hint=diag.message_hint,
+    )
     if err.status == 401:
         err.headers["WWW-Authenticate"] = "Bearer"
     return err
@@ -90,10 +127,16 @@ def from_pg_error(exc: psycopg.Error, authed: bool) -> GatewayError:
 def _from_raise_pgrst(message: str, detail: str | None) -> GatewayError:
     """`RAISE SQLSTATE 'PGRST'` with JSON message and detail: full control of code, status and headers."""
     body = _json_object(message)
-    if body is None or not isinstance(body.get("code"), str) or not isinstance(body.get("message"), str):
-        return _pgrst121(f"Invalid JSON value for MESSAGE: '{message}'",
-                         "MESSAGE must be a JSON object with obligatory keys: 'code', 'message' and optional "
-                         "keys: 'details', 'hint'.")
+    if (
+        body is None
+        or not isinstance(body.get("code"), str)
+        or not isinstance(body.get("message"), str)
+    ):
+        return _pgrst121(
+            f"Invalid JSON value for MESSAGE: '{message}'",
+            "MESSAGE must be a JSON object with obligatory keys: 'code', 'message' and optional "
+            "keys: 'details', 'hint'.",
+        )
     if detail is None:
         return _pgrst121("DETAIL is missing in the RAISE statement", _DETAIL_HINT)
     meta = _json_object(detail)
@@ -101,18 +144,31 @@ def _from_raise_pgrst(message: str, detail: str | None) -> GatewayError:
     headers = meta.get("headers", {}) if meta else None
     if not isinstance(status, int) or not isinstance(headers, dict):
         return _pgrst121(f"Invalid JSON value for DETAIL: '{detail}'", _DETAIL_HINT)
-    return GatewayError(status, body["code"], body["message"], details=_opt_str(body.get("details")),
-                        hint=_opt_str(body.get("hint")), headers={str(k): str(v) for k, v in headers.items()})
+    return GatewayError(
+        status,
+        body["code"],
+        body["message"],
+        details=_opt_str(body.get("details")),
+        hint=_opt_str(body.get("hint")),
+        headers={str(k): str(v) for k, v in headers.items()},
+    )
 
 
-_DETAIL_HINT = ("DETAIL must be a JSON object with obligatory keys: 'status', 'headers' and optional key: "
-                "'status_text'.")
+_DETAIL_HINT = (
+    "DETAIL must be a JSON object with obligatory keys: 'status', 'headers' and optional key: "
+    "'status_text'."
+)
 
 
 def _pgrst121(details: str, hint: str) -> GatewayError:
     """PGRST121: the JSON in a RAISE SQLSTATE 'PGRST' could not be parsed."""
-    return GatewayError(500, "PGRST121", "Could not parse JSON in the \"RAISE SQLSTATE 'PGRST'\" error",
-                        details=details, hint=hint)
+    return GatewayError(
+        500,
+        "PGRST121",
+        "Could not parse JSON in the \"RAISE SQLSTATE 'PGRST'\" error",
+        details=details,
+        hint=hint,
+    )
 
 
 def _json_object(text: str) -> dict[str, Any] | None:

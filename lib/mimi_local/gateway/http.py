@@ -14,8 +14,14 @@ from mimi_local.gateway.sql import Statement
 OBJECT_TYPE = "application/vnd.pgrst.object+json"
 ARRAY_TYPES = {"application/json", "application/vnd.pgrst.array+json", "application/*", "*/*"}
 # Media types real PostgREST can produce and this gateway cannot: 501, not PostgREST's 406.
-OTHER_PGRST_TYPES = {"text/csv", "text/plain", "text/xml", "application/octet-stream", "application/geo+json",
-                     "application/openapi+json"}
+OTHER_PGRST_TYPES = {
+    "text/csv",
+    "text/plain",
+    "text/xml",
+    "application/octet-stream",
+    "application/geo+json",
+    "application/openapi+json",
+}
 COUNT_PREFERENCES = {"count=exact", "count=planned", "count=estimated"}
 
 
@@ -35,8 +41,12 @@ class Page:
             raise GatewayError(500, "PGRSTX00", "The read returned no result row")
         page = cls(str(row[0]), int(row[1]), None if row[2] is None else int(row[2]))
         if singular and page.rows != 1:
-            raise GatewayError(406, "PGRST116", "Cannot coerce the result to a single JSON object",
-                               details=f"The result contains {page.rows} rows")
+            raise GatewayError(
+                406,
+                "PGRST116",
+                "Cannot coerce the result to a single JSON object",
+                details=f"The result contains {page.rows} rows",
+            )
         return page
 
 
@@ -56,7 +66,9 @@ def negotiate_singular(accept: str | None) -> bool:
         offered.append(media)
     if any(m in OTHER_PGRST_TYPES or m.startswith("application/vnd.pgrst.") for m in offered):
         raise not_supported(f"Accept: {accept}")
-    raise GatewayError(406, "PGRST107", f"None of these media types are available: {', '.join(offered)}")
+    raise GatewayError(
+        406, "PGRST107", f"None of these media types are available: {', '.join(offered)}"
+    )
 
 
 def wants_count(prefer: list[str]) -> bool:
@@ -70,8 +82,12 @@ def page_response(page: Page, offset: int, singular: bool, *, head: bool) -> Res
     upper = offset + page.rows - 1
     total = page.total
     if total is not None and offset > total:
-        err = GatewayError(416, "PGRST103", "Requested range not satisfiable",
-                           details=f"An offset of {offset} was requested, but there are only {total} rows.")
+        err = GatewayError(
+            416,
+            "PGRST103",
+            "Requested range not satisfiable",
+            details=f"An offset of {offset} was requested, but there are only {total} rows.",
+        )
         return _with_range(error_response(err), offset, upper, total)
     status = 206 if total is not None and page.rows < total else 200
     media = f"{OBJECT_TYPE}; charset=utf-8" if singular else JSON_TYPE

@@ -9,12 +9,40 @@ from typing import LiteralString
 from mimi_local.gateway.errors import GatewayError, not_supported, query_param_error
 
 SIMPLE_OPS: dict[str, LiteralString] = {
-    "eq": "=", "neq": "<>", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
+    "eq": "=",
+    "neq": "<>",
+    "lt": "<",
+    "lte": "<=",
+    "gt": ">",
+    "gte": ">=",
+}
 IS_VALUES: dict[str, LiteralString] = {
-    "null": "null", "not_null": "not null", "true": "true", "false": "false", "unknown": "unknown"}
+    "null": "null",
+    "not_null": "not null",
+    "true": "true",
+    "false": "false",
+    "unknown": "unknown",
+}
 # PostgREST operators this gateway does not implement: answered with 501 rather than a parse error.
-KNOWN_OPS = {"like", "ilike", "match", "imatch", "fts", "plfts", "phfts", "wfts", "cs", "cd", "ov", "sl",
-             "sr", "nxr", "nxl", "adj", "isdistinct"}
+KNOWN_OPS = {
+    "like",
+    "ilike",
+    "match",
+    "imatch",
+    "fts",
+    "plfts",
+    "phfts",
+    "wfts",
+    "cs",
+    "cd",
+    "ov",
+    "sl",
+    "sr",
+    "nxr",
+    "nxl",
+    "adj",
+    "isdistinct",
+}
 RESERVED = {"select", "columns", "on_conflict", "order", "limit", "offset"}
 _OP_RE = re.compile(r"^(not\.)?([a-z_]+)(\((?:any|all)\))?\.(.*)$", re.DOTALL)
 
@@ -49,8 +77,9 @@ class ReadQuery:
     limit: int | None = None
 
 
-def parse_read_query(params: list[tuple[str, str]], *,
-                     rpc_read: bool = False) -> tuple[ReadQuery, dict[str, str]]:
+def parse_read_query(
+    params: list[tuple[str, str]], *, rpc_read: bool = False
+) -> tuple[ReadQuery, dict[str, str]]:
     """The read query, plus (for GET /rpc) the parameters that are function arguments rather than filters."""
     query, args = ReadQuery(), {}
     for key, value in params:
@@ -81,8 +110,12 @@ def _apply_window(query: ReadQuery, key: str, value: str) -> None:
     if key == "offset":
         query.offset = max(number, 0)
     elif number < 0:
-        raise GatewayError(416, "PGRST103", "Requested range not satisfiable",
-                           details="Limit should be greater than or equal to zero.")
+        raise GatewayError(
+            416,
+            "PGRST103",
+            "Requested range not satisfiable",
+            details="Limit should be greater than or equal to zero.",
+        )
     else:
         query.limit = number
 
@@ -94,8 +127,14 @@ def apply_range_header(query: ReadQuery, header: str | None) -> None:
         return
     first, last = int(match.group(1)), int(match.group(2)) if match.group(2) else None
     if last is not None and last < first:
-        raise GatewayError(416, "PGRST103", "Requested range not satisfiable", details=(
-            "The lower boundary must be lower than or equal to the upper boundary in the Range header."))
+        raise GatewayError(
+            416,
+            "PGRST103",
+            "Requested range not satisfiable",
+            details=(
+                "The lower boundary must be lower than or equal to the upper boundary in the Range header."
+            ),
+        )
     upper = None if query.limit is None else query.offset + query.limit - 1
     uppers = [u for u in (upper, last) if u is not None]
     query.offset = max(query.offset, first)
@@ -116,7 +155,9 @@ def parse_select(value: str) -> list[tuple[str, str]] | None:
         alias, _, column = item.rpartition(":") if not item.startswith('"') else ("", "", item)
         column = unquote(column)
         if not column:
-            raise query_param_error(f'"failed to parse select parameter ({value})"', "empty column name")
+            raise query_param_error(
+                f'"failed to parse select parameter ({value})"', "empty column name"
+            )
         selected.append((unquote(alias) or column, column))
     return selected
 
@@ -130,11 +171,19 @@ def parse_order(value: str) -> list[OrderTerm]:
         nulls = [m for m in modifiers if m in ("nullsfirst", "nullslast")]
         if "(" in column or "->" in column:
             raise not_supported(f"order term '{item}' (only plain columns)")
-        valid = len(directions) <= 1 and len(nulls) <= 1 and len(directions) + len(nulls) == len(modifiers)
+        valid = (
+            len(directions) <= 1
+            and len(nulls) <= 1
+            and len(directions) + len(nulls) == len(modifiers)
+        )
         if not column or not valid:
-            raise query_param_error(f'"failed to parse order ({value})"',
-                                    'expecting "asc", "desc", "nullsfirst" or "nullslast"')
-        terms.append(OrderTerm(unquote(column), directions == ["desc"], nulls[0][5:] if nulls else None))
+            raise query_param_error(
+                f'"failed to parse order ({value})"',
+                'expecting "asc", "desc", "nullsfirst" or "nullslast"',
+            )
+        terms.append(
+            OrderTerm(unquote(column), directions == ["desc"], nulls[0][5:] if nulls else None)
+        )
     return terms
 
 
@@ -145,16 +194,22 @@ def parse_filter(key: str, value: str, *, lenient: bool = False) -> Filter | Non
     if match is None or op not in {*SIMPLE_OPS, "is", "in", *KNOWN_OPS}:
         if lenient:
             return None
-        raise query_param_error(f'"failed to parse filter ({value})" (line 1, column 1)',
-                                'unexpected input, expecting "not" or operator (eq, gt, ...)')
+        raise query_param_error(
+            f'"failed to parse filter ({value})" (line 1, column 1)',
+            'unexpected input, expecting "not" or operator (eq, gt, ...)',
+        )
     column = unquote(key)
     if op in KNOWN_OPS or match.group(3) or "->" in key or ("." in key and not key.startswith('"')):
-        raise not_supported(f"filter '{key}={value}' (supported: eq, neq, lt, lte, gt, gte, is, in, not.)")
+        raise not_supported(
+            f"filter '{key}={value}' (supported: eq, neq, lt, lte, gt, gte, is, in, not.)"
+        )
     negate, operand = bool(match.group(1)), match.group(4)
     if op == "is":
         if operand.lower() not in IS_VALUES:
-            raise query_param_error(f'"failed to parse filter ({value})"', "expecting null, not_null, true, "
-                                    "false or unknown")
+            raise query_param_error(
+                f'"failed to parse filter ({value})"',
+                "expecting null, not_null, true, false or unknown",
+            )
         return Filter(column, "is", (operand.lower(),), negate)
     if op == "in":
         return Filter(column, "in", _parse_list(value, operand), negate)

@@ -68,11 +68,16 @@ async def find_routine(conn: AsyncConnection[Any], name: str, keys: set[str]) ->
     matches = [r for r in map(_routine, await cur.fetchall()) if r.accepts(keys)]
     if len(matches) > 1:
         candidates = ", ".join(
-            f"{SCHEMA}.{r.name}({', '.join(f'{p.name} => {p.type}' for p in r.params)})" for r in matches)
+            f"{SCHEMA}.{r.name}({', '.join(f'{p.name} => {p.type}' for p in r.params)})"
+            for r in matches
+        )
         raise GatewayError(
-            300, "PGRST203", f"Could not choose the best candidate function between: {candidates}",
+            300,
+            "PGRST203",
+            f"Could not choose the best candidate function between: {candidates}",
             hint="Try renaming the parameters or the function itself in the database so function overloading "
-                 "can be resolved")
+            "can be resolved",
+        )
     if not matches:
         raise _no_rpc(name, sorted(keys))
     return matches[0]
@@ -84,7 +89,9 @@ def _routine(row: tuple[Any, ...]) -> Routine:
     params, position = [], 0
     for i, type_name in enumerate(types):
         if (modes[i] if modes else "i") in ("i", "b", "v"):
-            params.append(Param(names[i] if i < len(names) else "", type_name, position < n_required))
+            params.append(
+                Param(names[i] if i < len(names) else "", type_name, position < n_required)
+            )
             position += 1
     return Routine(name, tuple(params), returns_set, returns_void, composite, str(volatility))
 
@@ -93,11 +100,18 @@ def _no_rpc(name: str, keys: list[str]) -> GatewayError:
     """PGRST202, worded as PostgREST words it."""
     func = f"{SCHEMA}.{name}"
     signature = f"({', '.join(keys)})" if keys else " without parameters"
-    searched = (f" with parameter{'s' if len(keys) > 1 else ''} {', '.join(keys)}" if keys
-                else " without parameters")
-    return GatewayError(404, "PGRST202", f"Could not find the function {func}{signature} in the schema cache",
-                        details=f"Searched for the function {func}{searched}, but no matches were found "
-                                "in the schema cache.")
+    searched = (
+        f" with parameter{'s' if len(keys) > 1 else ''} {', '.join(keys)}"
+        if keys
+        else " without parameters"
+    )
+    return GatewayError(
+        404,
+        "PGRST202",
+        f"Could not find the function {func}{signature} in the schema cache",
+        details=f"Searched for the function {func}{searched}, but no matches were found "
+        "in the schema cache.",
+    )
 
 
 def call_source(routine: Routine, args: dict[str, Any]) -> tuple[sql.Composed, dict[str, Any]]:
@@ -105,17 +119,28 @@ def call_source(routine: Routine, args: dict[str, Any]) -> tuple[sql.Composed, d
     given = [p for p in routine.params if p.name in args]
     fn = sql.Identifier(SCHEMA, routine.name)
     call_args = sql.SQL(", ").join(
-        sql.SQL("{name} := _pgrst_args.{name}").format(name=sql.Identifier(p.name)) for p in given)
+        sql.SQL("{name} := _pgrst_args.{name}").format(name=sql.Identifier(p.name)) for p in given
+    )
     target = sql.SQL("pgrst_call" if routine.returns_composite else "pgrst_call(pgrst_scalar)")
     columns = sql.SQL("pgrst_call.*" if routine.returns_composite else "pgrst_call.pgrst_scalar")
     if not given:
-        return sql.SQL("select {cols} from {fn}() as {target}").format(cols=columns, fn=fn, target=target), {}
+        return sql.SQL("select {cols} from {fn}() as {target}").format(
+            cols=columns, fn=fn, target=target
+        ), {}
     # Type names come from pg_catalog.format_type (already quoted there), never from the request.
     columns_def: list[sql.Composable] = [
-        sql.SQL("{} {}").format(sql.Identifier(p.name), sql.SQL(p.type)) for p in given]
+        sql.SQL("{} {}").format(sql.Identifier(p.name), sql.SQL(p.type)) for p in given
+    ]
     record = sql.SQL(", ").join(columns_def)
-    query = sql.SQL("select {cols} from pg_catalog.json_to_record({args}::json) as _pgrst_args({record}) "
-                    "cross join lateral {fn}({call_args}) as {target}").format(
-        cols=columns, args=sql.Placeholder("pgrst_args"), record=record, fn=fn, call_args=call_args,
-        target=target)
+    query = sql.SQL(
+        "select {cols} from pg_catalog.json_to_record({args}::json) as _pgrst_args({record}) "
+        "cross join lateral {fn}({call_args}) as {target}"
+    ).format(
+        cols=columns,
+        args=sql.Placeholder("pgrst_args"),
+        record=record,
+        fn=fn,
+        call_args=call_args,
+        target=target,
+    )
     return query, {"pgrst_args": json.dumps({p.name: args[p.name] for p in given})}

@@ -28,20 +28,32 @@ class Statement:
     params: dict[str, Any]
 
 
-def compile_read(read: ReadQuery, source: sql.Composable, shape: Shape, *, with_count: bool,
-                 prelude: sql.Composable = sql.SQL("")) -> Statement:
+def compile_read(
+    read: ReadQuery,
+    source: sql.Composable,
+    shape: Shape,
+    *,
+    with_count: bool,
+    prelude: sql.Composable = sql.SQL(""),
+) -> Statement:
     """`select body, page_rows, total` over `source`, which is a table name or a CTE name."""
     params: dict[str, Any] = {}
     where = _where(read.filters, params)
     window = _window(read, params)
     page = sql.SQL("select {cols} from {src} as _pgrst_src{where}{order}{window}").format(
-        cols=_columns(read, shape), src=source, where=where, order=_order(read.order), window=window)
+        cols=_columns(read, shape), src=source, where=where, order=_order(read.order), window=window
+    )
     total: sql.Composable = sql.SQL("null::bigint")
     if with_count:
         total = sql.SQL("(select pg_catalog.count(*) from {src} as _pgrst_src{where})").format(
-            src=source, where=where)
-    outer = sql.SQL("{prelude}select {body}::text, pg_catalog.count(*), {total} from ({page}) as _pgrst_t")
-    return Statement(outer.format(prelude=prelude, body=_body(shape), total=total, page=page), params)
+            src=source, where=where
+        )
+    outer = sql.SQL(
+        "{prelude}select {body}::text, pg_catalog.count(*), {total} from ({page}) as _pgrst_t"
+    )
+    return Statement(
+        outer.format(prelude=prelude, body=_body(shape), total=total, page=page), params
+    )
 
 
 def _body(shape: Shape) -> sql.Composable:
@@ -58,8 +70,10 @@ def _columns(read: ReadQuery, shape: Shape) -> sql.Composable:
         return sql.SQL("pgrst_scalar")
     if read.select is None:
         return sql.SQL("*")
-    items: list[sql.Composable] = [sql.SQL("{} as {}").format(sql.Identifier(column), sql.Identifier(alias))
-                                   for alias, column in read.select]
+    items: list[sql.Composable] = [
+        sql.SQL("{} as {}").format(sql.Identifier(column), sql.Identifier(alias))
+        for alias, column in read.select
+    ]
     return sql.SQL(", ").join(items)
 
 
@@ -90,9 +104,14 @@ def _order(terms: list[OrderTerm]) -> sql.Composable:
     """` order by ...`."""
     if not terms:
         return sql.SQL("")
-    parts = [sql.SQL("{}{}{}").format(
-        sql.Identifier(t.column), sql.SQL(" desc" if t.desc else " asc"),
-        sql.SQL(_NULLS.get(t.nulls or "", ""))) for t in terms]
+    parts = [
+        sql.SQL("{}{}{}").format(
+            sql.Identifier(t.column),
+            sql.SQL(" desc" if t.desc else " asc"),
+            sql.SQL(_NULLS.get(t.nulls or "", "")),
+        )
+        for t in terms
+    ]
     return sql.SQL(" order by ") + sql.SQL(", ").join(parts)
 
 
@@ -103,4 +122,5 @@ def _window(read: ReadQuery, params: dict[str, Any]) -> sql.Composable:
         return sql.SQL(" offset {}").format(sql.Placeholder("pgrst_offset"))
     params["pgrst_limit"] = read.limit
     return sql.SQL(" limit {} offset {}").format(
-        sql.Placeholder("pgrst_limit"), sql.Placeholder("pgrst_offset"))
+        sql.Placeholder("pgrst_limit"), sql.Placeholder("pgrst_offset")
+    )

@@ -21,9 +21,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mimi_local.legacy_import", description=__doc__)
     parser.add_argument("--legacy-dsn", required=True, help="the old app's Postgres (read only)")
     parser.add_argument("--dsn", required=True, help="MiMiVibes' Postgres as the migrations' user")
-    parser.add_argument("--dry-run", action="store_true", help="do everything, report, then roll back")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="do everything, report, then roll back"
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
     report = run(args.legacy_dsn, args.dsn, dry_run=args.dry_run)
-    print(json.dumps(report, default=str, indent=2) if args.json else render(report, dry_run=args.dry_run))
+    print(
+        json.dumps(report, default=str, indent=2)
+        if args.json
+        else render(report, dry_run=args.dry_run)
+    )
     return 1 if report["failed"] else 0

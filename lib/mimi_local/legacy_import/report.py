@@ -25,14 +25,20 @@ def summary(legacy: Legacy, outcome: Outcome) -> dict[str, Any]:
     users = outcome.users
     unmapped = Counter(str(name) for u in users for name in u.get("unmapped_cards", []))
     return {
-        "old": {"users": len(legacy.users) + len(legacy.aside), "to_import": len(legacy.users),
-                "readings": sum(len(u["readings"]) for u in legacy.users),
-                "payments": sum(len(u["payments"]) for u in legacy.users),
-                "invitations": len(legacy.referrals), "balances": legacy.totals(),
-                "history_only": legacy.history_only},
+        "old": {
+            "users": len(legacy.users) + len(legacy.aside),
+            "to_import": len(legacy.users),
+            "readings": sum(len(u["readings"]) for u in legacy.users),
+            "payments": sum(len(u["payments"]) for u in legacy.users),
+            "invitations": len(legacy.referrals),
+            "balances": legacy.totals(),
+            "history_only": legacy.history_only,
+        },
         "aside": legacy.aside,
         "accounts": dict(Counter(str(u["account"]) for u in users)),
-        "openings": dict(Counter("replayed" if u["opening"].get("replayed") else "applied" for u in users)),
+        "openings": dict(
+            Counter("replayed" if u["opening"].get("replayed") else "applied" for u in users)
+        ),
         "readings": dict(_sum(users, "readings")),
         "deleted_readings": sum(int(u.get("deleted_readings", 0)) for u in users),
         "unmapped_cards": dict(unmapped),
@@ -47,23 +53,34 @@ def summary(legacy: Legacy, outcome: Outcome) -> dict[str, Any]:
 def render(report: dict[str, Any], *, dry_run: bool) -> str:
     """The report as text for the operator."""
     old, before, after = report["old"], report["before"], report["after"]
-    lines = [f"MiMiVibes legacy import ({'DRY RUN: nothing was written' if dry_run else 'committed'})",
-             f"old database: {old['users']} users, {old['to_import']} with a LINE id; {old['readings']} readings, "
-             f"{old['payments']} payments, {old['invitations']} invitations",
-             f"  history only, not imported: {_counts(old['history_only'])}",
-             f"  old balances of the users to import: {_counts(old['balances'])}",
-             f"kept aside (cannot log in here): {len(report['aside'])}"]
-    lines += [f"  {u['id']}  {u['reason']}  {u['email'] or '-'}  {u['name'] or '-'}" for u in report["aside"]]
-    lines += [f"accounts: {_counts(report['accounts'])}",
-              f"opening balances (ledger kind legacy_opening): {_counts(report['openings'])}",
-              f"readings: {_counts(report['readings'])}; deleted ones kept hidden: {report['deleted_readings']}",
-              f"cards with no card of ours (left out of `cards`): {_counts(report['unmapped_cards'])}",
-              f"payments: {_counts(report['payments'])}",
-              f"referral links (no reward paid): {_counts(report['referrals'])}",
-              f"failed users: {len(report['failed'])}"]
-    lines += [f"  {f['id']}  {f['sqlstate']} {f['code']}: {f['detail'] or ''}" for f in report["failed"]]
+    lines = [
+        f"MiMiVibes legacy import ({'DRY RUN: nothing was written' if dry_run else 'committed'})",
+        f"old database: {old['users']} users, {old['to_import']} with a LINE id; {old['readings']} readings, "
+        f"{old['payments']} payments, {old['invitations']} invitations",
+        f"  history only, not imported: {_counts(old['history_only'])}",
+        f"  old balances of the users to import: {_counts(old['balances'])}",
+        f"kept aside (cannot log in here): {len(report['aside'])}",
+    ]
+    lines += [
+        f"  {u['id']}  {u['reason']}  {u['email'] or '-'}  {u['name'] or '-'}"
+        for u in report["aside"]
+    ]
+    lines += [
+        f"accounts: {_counts(report['accounts'])}",
+        f"opening balances (ledger kind legacy_opening): {_counts(report['openings'])}",
+        f"readings: {_counts(report['readings'])}; deleted ones kept hidden: {report['deleted_readings']}",
+        f"cards with no card of ours (left out of `cards`): {_counts(report['unmapped_cards'])}",
+        f"payments: {_counts(report['payments'])}",
+        f"referral links (no reward paid): {_counts(report['referrals'])}",
+        f"failed users: {len(report['failed'])}",
+    ]
+    lines += [
+        f"  {f['id']}  {f['sqlstate']} {f['code']}: {f['detail'] or ''}" for f in report["failed"]
+    ]
     lines.append("balances here      before        after       change")
     for key in (*BALANCES, "users", "imported_users"):
-        lines.append(f"  {key:<14}{before.get(key, 0):>10}{after.get(key, 0):>13}"
-                     f"{after.get(key, 0) - before.get(key, 0):>+13}")
+        lines.append(
+            f"  {key:<14}{before.get(key, 0):>10}{after.get(key, 0):>13}"
+            f"{after.get(key, 0) - before.get(key, 0):>+13}"
+        )
     return "\n".join(lines)

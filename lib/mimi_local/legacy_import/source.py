@@ -96,12 +96,19 @@ def load(conn: psycopg.Connection[Row]) -> Legacy:
     for user in conn.execute(USERS).fetchall():
         reason = _aside_reason(user)
         if reason:
-            legacy.aside.append({"id": user["id"], "email": user["email"], "name": user["name"], "reason": reason})
+            legacy.aside.append(
+                {"id": user["id"], "email": user["email"], "name": user["name"], "reason": reason}
+            )
             continue
         code = codes.get(user["id"])
-        legacy.users.append({**{k: v for k, v in user.items() if k != "email"},
-                             "referral_code": code["code"] if code else None,
-                             "readings": readings.get(user["id"], []), "payments": payments.get(user["id"], [])})
+        legacy.users.append(
+            {
+                **{k: v for k, v in user.items() if k != "email"},
+                "referral_code": code["code"] if code else None,
+                "readings": readings.get(user["id"], []),
+                "payments": payments.get(user["id"], []),
+            }
+        )
     legacy.referrals = [r for r in codes.values() if r["referred_by"]]
     legacy.history_only = {t: _count(conn, t) for t in HISTORY_ONLY}
     return legacy

@@ -52,18 +52,28 @@ def _totals(conn: psycopg.Connection[Row]) -> dict[str, int]:
 def _import_user(conn: psycopg.Connection[Row], user: Row, outcome: Outcome) -> None:
     try:
         with conn.transaction():  # a savepoint: a refused user leaves no trace and the others go on
-            row = conn.execute("select public.import_legacy_user(%s) as r", (_jsonb(user),)).fetchone()
+            row = conn.execute(
+                "select public.import_legacy_user(%s) as r", (_jsonb(user),)
+            ).fetchone()
     except psycopg.Error as exc:
-        outcome.failed.append({"id": user["id"], "sqlstate": exc.sqlstate,
-                               "code": exc.diag.message_primary, "detail": exc.diag.message_detail})
+        outcome.failed.append(
+            {
+                "id": user["id"],
+                "sqlstate": exc.sqlstate,
+                "code": exc.diag.message_primary,
+                "detail": exc.diag.message_detail,
+            }
+        )
         return
     if row:
         outcome.users.append({"legacy_id": user["id"], **row["r"]})
 
 
 def _link(conn: psycopg.Connection[Row], referral: Row) -> str:
-    row = conn.execute("select public.import_legacy_referral(%s, %s, %s) as r",
-                       (referral["user_id"], referral["referred_by"], referral["used_at"])).fetchone()
+    row = conn.execute(
+        "select public.import_legacy_referral(%s, %s, %s) as r",
+        (referral["user_id"], referral["referred_by"], referral["used_at"]),
+    ).fetchone()
     return str(row["r"]) if row else "unknown"
 
 

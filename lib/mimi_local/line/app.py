@@ -24,13 +24,27 @@ def dev_line_user_id(name: str) -> str:
     return "U" + hashlib.sha256(name.encode()).hexdigest()[:32]
 
 
-def issue_id_token(private_jwk: dict[str, Any], channel_id: str, sub: str, name: str,
-                   picture: str | None = None, ttl_s: int = 3600, now: int | None = None,
-                   **overrides: Any) -> str:
+def issue_id_token(
+    private_jwk: dict[str, Any],
+    channel_id: str,
+    sub: str,
+    name: str,
+    picture: str | None = None,
+    ttl_s: int = 3600,
+    now: int | None = None,
+    **overrides: Any,
+) -> str:
     """An ID token as LINE signs it (ES256, kid in the header)."""
     issued = now if now is not None else int(time.time())
-    claims: dict[str, Any] = {"iss": ISSUER, "sub": sub, "aud": channel_id, "exp": issued + ttl_s,
-                              "iat": issued, "amr": ["linesso"], "name": name}
+    claims: dict[str, Any] = {
+        "iss": ISSUER,
+        "sub": sub,
+        "aud": channel_id,
+        "exp": issued + ttl_s,
+        "iat": issued,
+        "amr": ["linesso"],
+        "name": name,
+    }
     if picture:
         claims["picture"] = picture
     claims.update(overrides)
@@ -38,7 +52,9 @@ def issue_id_token(private_jwk: dict[str, Any], channel_id: str, sub: str, name:
     return jwt.encode(claims, key.key, algorithm="ES256", headers={"kid": private_jwk["kid"]})
 
 
-def build_app(keys: list[dict[str, Any]], channel_id: str, channel_access_token: str = "") -> Starlette:
+def build_app(
+    keys: list[dict[str, Any]], channel_id: str, channel_access_token: str = ""
+) -> Starlette:
     """Mounted at /line: GET /oauth2/v2.1/certs, POST /dev/id_token {name, user_id?, picture?}, and the Messaging
     API's push (state on `app.state.messaging`)."""
 
@@ -49,12 +65,22 @@ def build_app(keys: list[dict[str, Any]], channel_id: str, channel_access_token:
         body = await request.json() if await request.body() else {}
         name = str(body.get("name") or "Dev User")[:100]
         sub = str(body.get("user_id") or dev_line_user_id(name))
-        token = issue_id_token(keys[0], str(body.get("channel_id") or channel_id), sub, name,
-                               body.get("picture") or f"https://profile.line-scdn.net/dev/{sub}.png")
+        token = issue_id_token(
+            keys[0],
+            str(body.get("channel_id") or channel_id),
+            sub,
+            name,
+            body.get("picture") or f"https://profile.line-scdn.net/dev/{sub}.png",
+        )
         return JSONResponse({"id_token": token, "sub": sub, "name": name})
 
     messaging = Messaging(channel_access_token or "local-line-" + "0" * 32)
-    app = Starlette(routes=[Route("/oauth2/v2.1/certs", certs), Route("/dev/id_token", dev_token, methods=["POST"]),
-                            *messaging_routes(messaging)])
+    app = Starlette(
+        routes=[
+            Route("/oauth2/v2.1/certs", certs),
+            Route("/dev/id_token", dev_token, methods=["POST"]),
+            *messaging_routes(messaging),
+        ]
+    )
     app.state.messaging = messaging
     return app

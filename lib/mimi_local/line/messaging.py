@@ -75,9 +75,14 @@ def routes(state: Messaging) -> list[Route]:
 
     async def push(request: Request) -> JSONResponse:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), state.channel_access_token.encode()):
-            return _error(401, "Authentication failed. Confirm that the access token in the authorization header "
-                               "is valid.")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            token.encode(), state.channel_access_token.encode()
+        ):
+            return _error(
+                401,
+                "Authentication failed. Confirm that the access token in the authorization header "
+                "is valid.",
+            )
         try:
             body = await request.json()
         except ValueError:
@@ -88,18 +93,30 @@ def routes(state: Messaging) -> list[Route]:
         if key is not None and not UUID.match(key):
             return _error(400, "The retry key must be a UUID")
         if key is not None and key in state._accepted:
-            return _error(409, "The retry key is already accepted",
-                          **{"x-line-accepted-request-id": state._accepted[key]})
+            return _error(
+                409,
+                "The retry key is already accepted",
+                **{"x-line-accepted-request-id": state._accepted[key]},
+            )
         if (status := state.take_failure()) is not None:
             return _error(status, "The local stand-in was told to fail.")
         request_id = secrets.token_hex(16)
-        sent = [{"id": str(secrets.randbelow(10**18)), "quoteToken": secrets.token_urlsafe(16)}
-                for _ in body["messages"]]
+        sent = [
+            {"id": str(secrets.randbelow(10**18)), "quoteToken": secrets.token_urlsafe(16)}
+            for _ in body["messages"]
+        ]
         with state._lock:
             if key is not None:
                 state._accepted[key] = request_id
-            state.pushes.append({"to": body["to"], "messages": body["messages"], "retry_key": key,
-                                 "request_id": request_id, "sent_at": time.time()})
+            state.pushes.append(
+                {
+                    "to": body["to"],
+                    "messages": body["messages"],
+                    "retry_key": key,
+                    "request_id": request_id,
+                    "sent_at": time.time(),
+                }
+            )
         return JSONResponse({"sentMessages": sent}, headers={"x-line-request-id": request_id})
 
     async def pushes(request: Request) -> JSONResponse:

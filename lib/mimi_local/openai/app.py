@@ -92,7 +92,9 @@ def estimate_tokens(text: str) -> int:
 def error(status: int, message: str, code: str | None = None) -> JSONResponse:
     """An OpenAI-shaped error response."""
     kind = ERROR_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
-    return JSONResponse({"error": {"message": message, "type": kind, "param": None, "code": code}}, status)
+    return JSONResponse(
+        {"error": {"message": message, "type": kind, "param": None, "code": code}}, status
+    )
 
 
 def schema_example(node: dict[str, Any], defs: dict[str, Any] | None = None) -> Any:
@@ -109,9 +111,17 @@ def schema_example(node: dict[str, Any], defs: dict[str, Any] | None = None) -> 
     if kind == "object":
         return {k: schema_example(v, defs) for k, v in node.get("properties", {}).items()}
     if kind == "array":
-        return [schema_example(node.get("items", {}), defs) for _ in range(max(1, node.get("minItems", 1)))]
-    scalars: dict[str, Any] = {"string": "stub", "integer": node.get("minimum", 0), "number": 0.0,
-                               "boolean": True, "null": None}
+        return [
+            schema_example(node.get("items", {}), defs)
+            for _ in range(max(1, node.get("minItems", 1)))
+        ]
+    scalars: dict[str, Any] = {
+        "string": "stub",
+        "integer": node.get("minimum", 0),
+        "number": 0.0,
+        "boolean": True,
+        "null": None,
+    }
     return scalars[kind]
 
 
@@ -120,7 +130,9 @@ def _content(body: dict[str, Any], controls: StubControls) -> str:
     if controls.take_invalid():
         return INVALID_JSON
     messages = body["messages"]
-    system = "\n".join(str(m.get("content", "")) for m in messages if m.get("role") in {"system", "developer"})
+    system = "\n".join(
+        str(m.get("content", "")) for m in messages if m.get("role") in {"system", "developer"}
+    )
     user = "\n".join(str(m.get("content", "")) for m in messages if m.get("role") == "user")
     fmt = body.get("response_format") or {}
     if fmt.get("type") == "json_schema":
@@ -137,11 +149,26 @@ def completion(body: dict[str, Any], content: str) -> dict[str, Any]:
     """A chat.completion object with an estimated usage."""
     prompt = sum(estimate_tokens(str(m.get("content", ""))) + 4 for m in body["messages"])
     answer = estimate_tokens(content)
-    return {"id": "chatcmpl-" + secrets.token_hex(12), "object": "chat.completion", "created": int(time.time()),
-            "model": body["model"], "system_fingerprint": "fp_mimi_local",
-            "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
-                         "message": {"role": "assistant", "content": content, "refusal": None}}],
-            "usage": {"prompt_tokens": prompt, "completion_tokens": answer, "total_tokens": prompt + answer}}
+    return {
+        "id": "chatcmpl-" + secrets.token_hex(12),
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body["model"],
+        "system_fingerprint": "fp_mimi_local",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "logprobs": None,
+                "message": {"role": "assistant", "content": content, "refusal": None},
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt,
+            "completion_tokens": answer,
+            "total_tokens": prompt + answer,
+        },
+    }
 
 
 def build_app(api_key: str) -> Starlette:
@@ -150,13 +177,19 @@ def build_app(api_key: str) -> Starlette:
 
     async def chat_completions(request: Request) -> JSONResponse:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), controls.api_key.encode()):
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            token.encode(), controls.api_key.encode()
+        ):
             return error(401, "Incorrect API key provided.", "invalid_api_key")
         try:
             body = await request.json()
         except ValueError:
             return error(400, "We could not parse the JSON body of your request.")
-        if not isinstance(body, dict) or not body.get("model") or not isinstance(body.get("messages"), list):
+        if (
+            not isinstance(body, dict)
+            or not body.get("model")
+            or not isinstance(body.get("messages"), list)
+        ):
             return error(400, "'model' and 'messages' are required.", "invalid_request")
         controls.calls.append(body)
         if controls.delay_s:

@@ -49,7 +49,9 @@ class Dispatcher:
         self._running: dict[str, asyncio.Task[None]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._slots = asyncio.Semaphore(config.max_concurrency)
-        self._tls = ssl.create_default_context()  # built once: a fresh client per attempt is then cheap
+        self._tls = (
+            ssl.create_default_context()
+        )  # built once: a fresh client per attempt is then cheap
 
     @property
     def messages(self) -> dict[str, Message]:
@@ -139,7 +141,9 @@ class Dispatcher:
                     timeout=timeout,
                 )
             except httpx.HTTPError as exc:
-                attempt = Attempt(retried=message.retried, status=0, error=f"{type(exc).__name__}: {exc}")
+                attempt = Attempt(
+                    retried=message.retried, status=0, error=f"{type(exc).__name__}: {exc}"
+                )
             else:
                 attempt = Attempt.from_response(message.retried, response)
         message.attempts.append(attempt)
@@ -164,7 +168,12 @@ class Dispatcher:
             self._spawn_callback(message.failure_callback, options, message, last, entry.dlq_id)
 
     def _spawn_callback(
-        self, url: str, options: dict[str, str], source: Message, attempt: Attempt, dlq_id: str | None = None
+        self,
+        url: str,
+        options: dict[str, str],
+        source: Message,
+        attempt: Attempt,
+        dlq_id: str | None = None,
     ) -> None:
         """Publish a callback message about an attempt, as QStash does."""
         self.submit(callback_message(url, options, callback_body(source, attempt, dlq_id), source))

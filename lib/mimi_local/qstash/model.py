@@ -77,7 +77,9 @@ class Attempt:
         header: dict[str, list[str]] = {}
         for name, value in response.headers.multi_items():
             header.setdefault(name.lower(), []).append(value)
-        return cls(retried=retried, status=response.status_code, header=header, body=response.content)
+        return cls(
+            retried=retried, status=response.status_code, header=header, body=response.content
+        )
 
 
 @dataclass
@@ -117,17 +119,24 @@ class Message:
         }
         out.update(body_fields("body", self.body))
         if self.callback:
-            out |= {"callback": self.callback, "callbackHeader": listed(forwarded(self.callback_options))}
+            out |= {
+                "callback": self.callback,
+                "callbackHeader": listed(forwarded(self.callback_options)),
+            }
         if self.failure_callback:
             out |= {"failureCallback": self.failure_callback}
             out |= {"failureCallbackHeader": listed(forwarded(self.failure_callback_options))}
         return out
 
 
-def message_from_publish(url: str, body: bytes, headers: Headers, *, retries: int, caller_ip: str) -> Message:
+def message_from_publish(
+    url: str, body: bytes, headers: Headers, *, retries: int, caller_ip: str
+) -> Message:
     """Read a `POST /v2/publish/<url>` request the way QStash does."""
     if not url.startswith(("http://", "https://")):
-        raise PublishError("destination must be a URL; URL groups and APIs are not supported locally")
+        raise PublishError(
+            "destination must be a URL; URL groups and APIs are not supported locally"
+        )
     timeout = headers.get("upstash-timeout")
     return Message(
         url=url,
@@ -156,12 +165,20 @@ def _delivery_headers(headers: Headers) -> dict[str, str]:
 
 def _prefixed(headers: Headers, prefix: str) -> dict[str, str]:
     """Headers named `<prefix><Name>`, keyed by Name."""
-    return {k[len(prefix) :]: v for k, v in headers.items() if k.startswith(prefix) and len(k) > len(prefix)}
+    return {
+        k[len(prefix) :]: v
+        for k, v in headers.items()
+        if k.startswith(prefix) and len(k) > len(prefix)
+    }
 
 
 def forwarded(options: dict[str, str]) -> dict[str, str]:
     """The `Forward-<Name>` entries of callback options, keyed by Name."""
-    return {k[len("forward-") :]: v for k, v in options.items() if k.startswith("forward-") and len(k) > 8}
+    return {
+        k[len("forward-") :]: v
+        for k, v in options.items()
+        if k.startswith("forward-") and len(k) > 8
+    }
 
 
 def retries_header(value: str | None, default: int) -> int:

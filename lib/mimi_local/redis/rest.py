@@ -96,7 +96,9 @@ def _strip_upstash_flags(script: str) -> str:
     if match is None:
         return script
     flags = [flag for flag in match.group(2).split(",") if flag in REDIS_SCRIPT_FLAGS]
-    head = f"{match.group(1)} flags={','.join(flags)}" if flags else ""  # blank line keeps line numbers
+    head = (
+        f"{match.group(1)} flags={','.join(flags)}" if flags else ""
+    )  # blank line keeps line numbers
     return head + script[match.end() :]
 
 
@@ -121,7 +123,9 @@ def _adapt_scripts(command: Command) -> Command:
 def _parse_command(item: Any) -> Command:
     """Validate one command: a non-empty array of strings and numbers, not a connection-state command."""
     valid = isinstance(item, list) and item and isinstance(item[0], str)
-    if not valid or any(isinstance(arg, bool) or not isinstance(arg, str | int | float) for arg in item):
+    if not valid or any(
+        isinstance(arg, bool) or not isinstance(arg, str | int | float) for arg in item
+    ):
         raise RestError("ERR a command must be a non-empty JSON array of strings and numbers")
     if item[0].upper() in REFUSED:
         raise RestError(f"ERR Command is not available: '{item[0]}'")
@@ -152,7 +156,9 @@ def _batch_reply(results: list[Any], b64: bool) -> JSONResponse:
     return JSONResponse(replies)
 
 
-async def _run_batch(backend: RedisBackend, commands: list[Command], transaction: bool) -> list[Any]:
+async def _run_batch(
+    backend: RedisBackend, commands: list[Command], transaction: bool
+) -> list[Any]:
     """Send all commands in one round trip; per-command errors come back in place."""
     client = await backend.client()
     async with client.pipeline(transaction=transaction) as pipe:
@@ -162,7 +168,9 @@ async def _run_batch(backend: RedisBackend, commands: list[Command], transaction
     return results
 
 
-async def _batch(request: Request, backend: RedisBackend, b64: bool, transaction: bool) -> JSONResponse:
+async def _batch(
+    request: Request, backend: RedisBackend, b64: bool, transaction: bool
+) -> JSONResponse:
     """Run a pipeline or transaction; an unreachable Redis fails every command with 503."""
     commands = _parse_commands(await _json_body(request))
     try:

@@ -41,9 +41,9 @@ class RedisBackend:
         self._proc: subprocess.Popen[bytes] | None = None
         self._fake_server: Any = None
         self._generation = 0
-        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[int, aredis.Redis]] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._clients: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, tuple[int, aredis.Redis]
+        ] = weakref.WeakKeyDictionary()
 
     @property
     def is_fake(self) -> bool:
@@ -116,7 +116,9 @@ class RedisBackend:
             try:
                 import fakeredis
             except ImportError as exc:
-                raise RuntimeError("no redis-server and no fakeredis: pip install 'fakeredis[lua]'") from exc
+                raise RuntimeError(
+                    "no redis-server and no fakeredis: pip install 'fakeredis[lua]'"
+                ) from exc
             self._fake_server = fakeredis.FakeServer()
         self._fake_server.connected = True
 
@@ -143,7 +145,9 @@ class RedisBackend:
 
     def _wait_ready(self) -> None:
         """Poll PING until the server answers, failing fast if the process exits."""
-        probe = redis.Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=CONNECT_TIMEOUT)
+        probe = redis.Redis(
+            host="127.0.0.1", port=self.port, socket_connect_timeout=CONNECT_TIMEOUT
+        )
         deadline = time.monotonic() + READY_TIMEOUT
         try:
             while time.monotonic() < deadline:

@@ -52,23 +52,40 @@ class StripeStub:
             return None
         earlier, status, body = self.idempotency[key]
         if earlier != fingerprint:
-            raise StripeApiError(400, "Keys for idempotent requests can only be used with the same parameters "
-                                 f"they were first used with. Try using a key other than '{key}' if you meant "
-                                 "to execute a different request.", type_="idempotency_error")
+            raise StripeApiError(
+                400,
+                "Keys for idempotent requests can only be used with the same parameters "
+                f"they were first used with. Try using a key other than '{key}' if you meant "
+                "to execute a different request.",
+                type_="idempotency_error",
+            )
         return status, body
 
     async def deliver(self, event: dict[str, Any]) -> dict[str, Any]:
         """POST one event to the webhook, freshly signed, as Stripe does; returns how it went."""
         payload = json.dumps(event, indent=2)
-        headers = {"Content-Type": "application/json; charset=utf-8",
-                   "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
-                   "Stripe-Signature": sign_payload(payload, self.webhook_secret)}
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+            "Stripe-Signature": sign_payload(payload, self.webhook_secret),
+        }
         try:
             async with httpx.AsyncClient(timeout=30) as client:
-                response = await client.post(self.webhook_url, content=payload.encode(), headers=headers)
-            result = {"event_id": event["id"], "type": event["type"], "status": response.status_code}
+                response = await client.post(
+                    self.webhook_url, content=payload.encode(), headers=headers
+                )
+            result = {
+                "event_id": event["id"],
+                "type": event["type"],
+                "status": response.status_code,
+            }
         except httpx.HTTPError as exc:
-            result = {"event_id": event["id"], "type": event["type"], "status": None, "error": type(exc).__name__}
+            result = {
+                "event_id": event["id"],
+                "type": event["type"],
+                "status": None,
+                "error": type(exc).__name__,
+            }
         self.deliveries.append(result)
         return result
 
@@ -94,9 +111,13 @@ class _Api:
         try:
             earlier = self.stub.replay(key, fingerprint)
             if earlier is not None:
-                return JSONResponse(earlier[1], status_code=earlier[0], headers={"Idempotent-Replayed": "true"})
+                return JSONResponse(
+                    earlier[1], status_code=earlier[0], headers={"Idempotent-Replayed": "true"}
+                )
             answer = self.stub.state.create_intent(params)
-        except StripeApiError as exc:  # like Stripe, a request refused by validation is not saved under its key
+        except (
+            StripeApiError
+        ) as exc:  # like Stripe, a request refused by validation is not saved under its key
             return _stripe_error(exc)
         if key is not None:
             self.stub.idempotency[key] = (fingerprint, 200, answer)
@@ -128,7 +149,11 @@ class _Api:
     async def action(self, request: Request) -> Response:
         """`POST /dev/payment_intents/{id}/{action}` {amount?, outcome?, deliver?}: change state, send events."""
         options = await _options(request)
-        pi_id, name, state = request.path_params["pi"], request.path_params["action"], self.stub.state
+        pi_id, name, state = (
+            request.path_params["pi"],
+            request.path_params["action"],
+            self.stub.state,
+        )
         try:
             if name == "succeed":
                 events = state.succeed(pi_id)
@@ -140,8 +165,12 @@ class _Api:
                 events = state.dispute(pi_id, _outcome(options.get("outcome")))
         except StripeApiError as exc:
             return _stripe_error(exc)
-        deliveries = [await self.stub.deliver(e) for e in events] if options.get("deliver", True) else []
-        return JSONResponse({"payment_intent": state.intents[pi_id], "events": events, "deliveries": deliveries})
+        deliveries = (
+            [await self.stub.deliver(e) for e in events] if options.get("deliver", True) else []
+        )
+        return JSONResponse(
+            {"payment_intent": state.intents[pi_id], "events": events, "deliveries": deliveries}
+        )
 
     async def resend(self, request: Request) -> Response:
         """`POST /dev/events/{id}/resend`: deliver a stored event again (a Stripe retry)."""
@@ -151,12 +180,14 @@ class _Api:
         return JSONResponse(await self.stub.deliver(event))
 
     def routes(self) -> list[Route]:
-        return [Route("/v1/payment_intents", self.create_intent, methods=["POST"]),
-                Route("/v1/payment_intents", self.list_stripe_intents, methods=["GET"]),
-                Route("/v1/payment_intents/{pi}", self.get_intent, methods=["GET"]),
-                Route("/dev/payment_intents", self.list_intents, methods=["GET"]),
-                Route("/dev/payment_intents/{pi}/{action:str}", self.action, methods=["POST"]),
-                Route("/dev/events/{evt}/resend", self.resend, methods=["POST"])]
+        return [
+            Route("/v1/payment_intents", self.create_intent, methods=["POST"]),
+            Route("/v1/payment_intents", self.list_stripe_intents, methods=["GET"]),
+            Route("/v1/payment_intents/{pi}", self.get_intent, methods=["GET"]),
+            Route("/dev/payment_intents", self.list_intents, methods=["GET"]),
+            Route("/dev/payment_intents/{pi}/{action:str}", self.action, methods=["POST"]),
+            Route("/dev/events/{evt}/resend", self.resend, methods=["POST"]),
+        ]
 
 
 async def _options(request: Request) -> dict[str, Any]:
@@ -178,13 +209,17 @@ def _int_or_none(value: Any) -> int | None:
     if value is None:
         return None
     if not str(value).isdigit():
-        raise StripeApiError(400, "Invalid positive integer", code="parameter_invalid_integer", param="amount")
+        raise StripeApiError(
+            400, "Invalid positive integer", code="parameter_invalid_integer", param="amount"
+        )
     return int(value)
 
 
 def _outcome(value: Any) -> str | None:
     if value not in (None, "won", "lost"):
-        raise StripeApiError(400, "outcome must be won or lost", code="parameter_invalid_string", param="outcome")
+        raise StripeApiError(
+            400, "outcome must be won or lost", code="parameter_invalid_string", param="outcome"
+        )
     return None if value is None else str(value)
 
 

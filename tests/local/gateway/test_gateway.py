@@ -114,26 +114,38 @@ class Keys:
     public_jwk: dict[str, Any]
 
 
-def hs_token(claims: dict[str, Any], secret: str = SECRET, headers: dict[str, Any] | None = None) -> str:
+def hs_token(
+    claims: dict[str, Any], secret: str = SECRET, headers: dict[str, Any] | None = None
+) -> str:
     """An HS256 token valid for an hour unless claims say otherwise."""
-    return jwt.encode({"exp": int(time.time()) + 3600, **claims}, secret, algorithm="HS256", headers=headers)
+    return jwt.encode(
+        {"exp": int(time.time()) + 3600, **claims}, secret, algorithm="HS256", headers=headers
+    )
 
 
 def es_token(keys: Keys, claims: dict[str, Any], kid: str = KID) -> str:
     """An ES256 token, as Supabase Auth issues for a signed-in user."""
-    return jwt.encode({"exp": int(time.time()) + 3600, **claims}, keys.private, algorithm="ES256",
-                      headers={"kid": kid})
+    return jwt.encode(
+        {"exp": int(time.time()) + 3600, **claims},
+        keys.private,
+        algorithm="ES256",
+        headers={"kid": kid},
+    )
 
 
 def user_token(keys: Keys, user_id: str, **extra: Any) -> str:
     """An authenticated user's access token."""
-    return es_token(keys, {"sub": user_id, "role": "authenticated", "aud": "authenticated", **extra})
+    return es_token(
+        keys, {"sub": user_id, "role": "authenticated", "aud": "authenticated", **extra}
+    )
 
 
 def unsigned_token(claims: dict[str, Any]) -> str:
     """An `alg: none` token."""
+
     def part(value: dict[str, Any]) -> str:
         return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
     return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
 
 
@@ -153,8 +165,11 @@ def notes(pg: PgCluster) -> Iterator[None]:
     with psycopg.connect(pg.dsn(), autocommit=True) as conn:
         conn.execute(DROP_SQL)
         conn.execute(SCHEMA_SQL)
-        conn.execute("insert into public.gw_notes (user_id, body, stars) values (%s, 'a-first', 3), "
-                     "(%s, 'a-second', null), (%s, 'b-only', 5)", (USER_A, USER_A, USER_B))
+        conn.execute(
+            "insert into public.gw_notes (user_id, body, stars) values (%s, 'a-first', 3), "
+            "(%s, 'a-second', null), (%s, 'b-only', 5)",
+            (USER_A, USER_A, USER_B),
+        )
     yield
     with psycopg.connect(pg.dsn(), autocommit=True) as conn:
         conn.execute(DROP_SQL)
@@ -162,8 +177,12 @@ def notes(pg: PgCluster) -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def url(pg: PgCluster, notes: None, keys: Keys) -> Iterator[str]:
-    config = GatewayConfig(dsn=f"postgresql://authenticator:authenticator@127.0.0.1:{pg.port}/postgres",
-                           jwt_secret=SECRET, api_keys=frozenset({ANON_KEY, SERVICE_KEY}), jwks=[keys.public_jwk])
+    config = GatewayConfig(
+        dsn=f"postgresql://authenticator:authenticator@127.0.0.1:{pg.port}/postgres",
+        jwt_secret=SECRET,
+        api_keys=frozenset({ANON_KEY, SERVICE_KEY}),
+        jwks=[keys.public_jwk],
+    )
     gateway = build_app(config)
 
     @asynccontextmanager
@@ -184,10 +203,15 @@ def client(url: str, token: str | None = None, key: str = ANON_KEY) -> Client:
     return sb
 
 
-def raw(url: str, method: str, path: str, token: str | None = None, **kwargs: Any) -> httpx.Response:
+def raw(
+    url: str, method: str, path: str, token: str | None = None, **kwargs: Any
+) -> httpx.Response:
     """A bare HTTP call, for status codes and headers the client hides."""
-    headers = {"apikey": ANON_KEY, **({"Authorization": f"Bearer {token}"} if token else {}),
-               **kwargs.pop("headers", {})}
+    headers = {
+        "apikey": ANON_KEY,
+        **({"Authorization": f"Bearer {token}"} if token else {}),
+        **kwargs.pop("headers", {}),
+    }
     return httpx.request(method, f"{url}/rest/v1{path}", headers=headers, timeout=10, **kwargs)
 
 
@@ -209,7 +233,10 @@ def api_error(call: Any) -> APIError:
 def test_user_sees_only_their_own_rows(url: str, keys: Keys) -> None:
     sb = client(url, user_token(keys, USER_A))
     rows = sb.table("gw_notes").select("body, user_id").order("id").execute()
-    assert rows.data == [{"body": "a-first", "user_id": USER_A}, {"body": "a-second", "user_id": USER_A}]
+    assert rows.data == [
+        {"body": "a-first", "user_id": USER_A},
+        {"body": "a-second", "user_id": USER_A},
+    ]
 
 
 def test_anon_key_sees_no_rows(url: str) -> None:
@@ -223,8 +250,13 @@ def test_service_role_sees_every_row(url: str) -> None:
 
 def test_rpc_runs_as_the_user_with_their_claims(url: str, keys: Keys) -> None:
     who = client(url, user_token(keys, USER_B)).rpc("gw_whoami", {}).execute().data
-    assert who == {"db_role": "authenticated", "sub": USER_B, "role": "authenticated", "method": "POST",
-                   "path": "/rpc/gw_whoami"}
+    assert who == {
+        "db_role": "authenticated",
+        "sub": USER_B,
+        "role": "authenticated",
+        "method": "POST",
+        "path": "/rpc/gw_whoami",
+    }
 
 
 def test_security_invoker_rpc_is_filtered_by_rls(url: str, keys: Keys) -> None:
@@ -235,23 +267,50 @@ def test_security_invoker_rpc_is_filtered_by_rls(url: str, keys: Keys) -> None:
 # --- Authentication failures ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("make_token", "code", "message"), [
-    (lambda k: user_token(k, USER_A, exp=int(time.time()) - 120), "PGRST303", "JWT expired"),
-    (lambda k: user_token(k, USER_A, nbf=int(time.time()) + 600), "PGRST303", "JWT not yet valid"),
-    (lambda k: hs_token({"role": "service_role"}, secret="another-secret-of-32-characters-or-more"),
-     "PGRST301", "JWT cryptographic operation failed"),
-    (lambda k: es_token(k, {"role": "authenticated"}, kid="unknown-kid"), "PGRST301",
-     "No suitable key or wrong key type"),
-    (lambda k: hs_token({"role": "service_role"}, headers={"kid": KID}), "PGRST301",
-     "No suitable key or wrong key type"),
-    (lambda k: es_token(Keys(ec.generate_private_key(ec.SECP256R1()), {}), {"role": "authenticated"}),
-     "PGRST301", "JWT cryptographic operation failed"),
-    (lambda k: unsigned_token({"role": "service_role"}), "PGRST301",
-     "Wrong or unsupported encoding algorithm"),
-    (lambda k: "not-a-jwt", "PGRST301", "Expected 3 parts in JWT; got 1"),
-])
-def test_bad_tokens_are_refused_with_401(url: str, keys: Keys, make_token: Any, code: str,
-                                         message: str) -> None:
+@pytest.mark.parametrize(
+    ("make_token", "code", "message"),
+    [
+        (lambda k: user_token(k, USER_A, exp=int(time.time()) - 120), "PGRST303", "JWT expired"),
+        (
+            lambda k: user_token(k, USER_A, nbf=int(time.time()) + 600),
+            "PGRST303",
+            "JWT not yet valid",
+        ),
+        (
+            lambda k: hs_token(
+                {"role": "service_role"}, secret="another-secret-of-32-characters-or-more"
+            ),
+            "PGRST301",
+            "JWT cryptographic operation failed",
+        ),
+        (
+            lambda k: es_token(k, {"role": "authenticated"}, kid="unknown-kid"),
+            "PGRST301",
+            "No suitable key or wrong key type",
+        ),
+        (
+            lambda k: hs_token({"role": "service_role"}, headers={"kid": KID}),
+            "PGRST301",
+            "No suitable key or wrong key type",
+        ),
+        (
+            lambda k: es_token(
+                Keys(ec.generate_private_key(ec.SECP256R1()), {}), {"role": "authenticated"}
+            ),
+            "PGRST301",
+            "JWT cryptographic operation failed",
+        ),
+        (
+            lambda k: unsigned_token({"role": "service_role"}),
+            "PGRST301",
+            "Wrong or unsupported encoding algorithm",
+        ),
+        (lambda k: "not-a-jwt", "PGRST301", "Expected 3 parts in JWT; got 1"),
+    ],
+)
+def test_bad_tokens_are_refused_with_401(
+    url: str, keys: Keys, make_token: Any, code: str, message: str
+) -> None:
     token = make_token(keys)
     err = api_error(client(url, token).table("gw_notes").select("*").execute)
     assert (err.code, err.message) == (code, message)
@@ -270,14 +329,21 @@ def test_role_outside_the_api_roles_is_refused(url: str) -> None:
 
 def test_missing_execute_grant_is_401_for_anon_and_403_for_a_user(url: str, keys: Keys) -> None:
     assert raw(url, "POST", "/rpc/gw_service_only", json={}).status_code == 401
-    assert raw(url, "POST", "/rpc/gw_service_only", user_token(keys, USER_A), json={}).status_code == 403
+    assert (
+        raw(url, "POST", "/rpc/gw_service_only", user_token(keys, USER_A), json={}).status_code
+        == 403
+    )
     assert client(url, key=SERVICE_KEY).rpc("gw_service_only", {}).execute().data == 1
 
 
 def test_claims_checks_follow_postgrest() -> None:
     now = time.time()
-    check_claims({"aud": "authenticated", "exp": now - 10}, now, "authenticated")  # within the 30 s skew
-    check_claims({"exp": now + 60}, now, "authenticated")  # no aud claim: accepted, as PostgREST does
+    check_claims(
+        {"aud": "authenticated", "exp": now - 10}, now, "authenticated"
+    )  # within the 30 s skew
+    check_claims(
+        {"exp": now + 60}, now, "authenticated"
+    )  # no aud claim: accepted, as PostgREST does
     cases: list[tuple[dict[str, Any], str]] = [
         ({"aud": "other"}, "JWT not in audience"),
         ({"aud": 5}, "The JWT 'aud' claim must be a string or an array of strings"),
@@ -305,10 +371,21 @@ def test_set_returning_rpc_returns_an_array(url: str) -> None:
 
 
 def test_table_returning_rpc_accepts_filters_and_order(url: str) -> None:
-    rows = (client(url, key=SERVICE_KEY).rpc("gw_stars_of", {"p_user": USER_A})
-            .order("body", desc=True).execute().data)
+    rows = (
+        client(url, key=SERVICE_KEY)
+        .rpc("gw_stars_of", {"p_user": USER_A})
+        .order("body", desc=True)
+        .execute()
+        .data
+    )
     assert rows == [{"body": "a-second", "stars": None}, {"body": "a-first", "stars": 3}]
-    rows = client(url, key=SERVICE_KEY).rpc("gw_stars_of", {"p_user": USER_A}).gt("stars", 1).execute().data
+    rows = (
+        client(url, key=SERVICE_KEY)
+        .rpc("gw_stars_of", {"p_user": USER_A})
+        .gt("stars", 1)
+        .execute()
+        .data
+    )
     assert rows == [{"body": "a-first", "stars": 3}]
 
 
@@ -320,30 +397,47 @@ def test_void_rpc_answers_204(url: str) -> None:
 
 def test_raise_exception_is_400_with_message_detail_and_hint(url: str) -> None:
     err = api_error(client(url).rpc("gw_fail", {"reason": "no stars left"}).execute)
-    assert err.json() == {"code": "P0001", "message": "no stars left", "details": "gw detail",
-                          "hint": "gw hint"}
+    assert err.json() == {
+        "code": "P0001",
+        "message": "no stars left",
+        "details": "gw detail",
+        "hint": "gw hint",
+    }
     assert raw(url, "POST", "/rpc/gw_fail", json={"reason": "x"}).status_code == 400
 
 
 def test_raise_ptxyz_sets_the_http_status(url: str) -> None:
     response = raw(url, "POST", "/rpc/gw_pay", json={})
     assert response.status_code == 402
-    assert response.json() == {"code": "PT402", "message": "Payment Required", "details": "Quota exceeded",
-                               "hint": None}
+    assert response.json() == {
+        "code": "PT402",
+        "message": "Payment Required",
+        "details": "Quota exceeded",
+        "hint": None,
+    }
 
 
 def test_unique_violation_is_409(url: str, keys: Keys) -> None:
     token = user_token(keys, USER_A)
     err = api_error(client(url, token).rpc("gw_add_note", {"p_body": "a-first"}).execute)
     assert (err.code, err.message) == (
-        "23505", 'duplicate key value violates unique constraint "gw_notes_body_key"')
+        "23505",
+        'duplicate key value violates unique constraint "gw_notes_body_key"',
+    )
     assert raw(url, "POST", "/rpc/gw_add_note", token, json={"p_body": "b-only"}).status_code == 409
 
 
-def test_single_composite_rpc_returns_an_object_and_commits(url: str, pg: PgCluster, keys: Keys) -> None:
+def test_single_composite_rpc_returns_an_object_and_commits(
+    url: str, pg: PgCluster, keys: Keys
+) -> None:
     body = f"new-{uuid.uuid4()}"
     try:
-        row = client(url, user_token(keys, USER_B)).rpc("gw_add_note", {"p_body": body}).execute().data
+        row = (
+            client(url, user_token(keys, USER_B))
+            .rpc("gw_add_note", {"p_body": body})
+            .execute()
+            .data
+        )
         assert isinstance(row, dict)
         assert (row["body"], row["user_id"]) == (body, USER_B)
     finally:
@@ -364,8 +458,10 @@ def test_rpc_singular_accept_needs_exactly_one_row(url: str) -> None:
 
 def test_unknown_function_is_404_pgrst202(url: str) -> None:
     err = api_error(client(url).rpc("gw_nope", {"x": 1}).execute)
-    assert (err.code, err.message) == ("PGRST202",
-                                       "Could not find the function public.gw_nope(x) in the schema cache")
+    assert (err.code, err.message) == (
+        "PGRST202",
+        "Could not find the function public.gw_nope(x) in the schema cache",
+    )
     assert api_error(client(url).rpc("gw_add", {"zzz": 1}).execute).code == "PGRST202"
 
 
@@ -378,8 +474,13 @@ def test_single_returns_one_object_else_406(url: str) -> None:
     assert one.data == {"body": "b-only"}
     err = api_error(sb.table("gw_notes").select("*").single().execute)
     assert (err.code, err.details) == ("PGRST116", "The result contains 3 rows")
-    response = raw(url, "GET", "/gw_notes?body=eq.none", SERVICE_KEY,
-                   headers={"Accept": "application/vnd.pgrst.object+json"})
+    response = raw(
+        url,
+        "GET",
+        "/gw_notes?body=eq.none",
+        SERVICE_KEY,
+        headers={"Accept": "application/vnd.pgrst.object+json"},
+    )
     assert response.status_code == 406
     assert sb.table("gw_notes").select("*").eq("body", "none").maybe_single().execute() is None
 
@@ -404,8 +505,13 @@ def test_count_exact_and_content_range(url: str) -> None:
     notes = client(url, key=SERVICE_KEY).table("gw_notes")
     result = notes.select("id", count=CountMethod.exact).limit(2).execute()
     assert (len(result.data), result.count) == (2, 3)
-    response = raw(url, "GET", "/gw_notes?select=id&limit=2&offset=1", SERVICE_KEY,
-                   headers={"Prefer": "count=exact"})
+    response = raw(
+        url,
+        "GET",
+        "/gw_notes?select=id&limit=2&offset=1",
+        SERVICE_KEY,
+        headers={"Prefer": "count=exact"},
+    )
     assert (response.status_code, response.headers["content-range"]) == (206, "1-2/3")
     head = notes.select("*", count=CountMethod.exact, head=True).execute()
     assert (head.data, head.count) == ([], 3)
@@ -416,20 +522,25 @@ def test_count_exact_and_content_range(url: str) -> None:
 
 def test_unknown_table_and_column(url: str) -> None:
     err = api_error(client(url).table("gw_missing").select("*").execute)
-    assert (err.code, err.message) == ("PGRST205",
-                                       "Could not find the table 'public.gw_missing' in the schema cache")
+    assert (err.code, err.message) == (
+        "PGRST205",
+        "Could not find the table 'public.gw_missing' in the schema cache",
+    )
     assert api_error(client(url).table("gw_notes").select("nope").execute).code == "42703"
 
 
-@pytest.mark.parametrize("call", [
-    lambda sb: sb.table("gw_notes").insert({"body": "x"}).execute(),
-    lambda sb: sb.table("gw_notes").update({"body": "x"}).eq("id", 1).execute(),
-    lambda sb: sb.table("gw_notes").delete().eq("id", 1).execute(),
-    lambda sb: sb.table("gw_notes").select("*, owner:gw_users(*)").execute(),
-    lambda sb: sb.table("gw_notes").select("*").like("body", "a%").execute(),
-    lambda sb: sb.table("gw_notes").select("*").or_("stars.eq.3,stars.is.null").execute(),
-    lambda sb: sb.table("gw_notes").select("*").csv().execute(),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda sb: sb.table("gw_notes").insert({"body": "x"}).execute(),
+        lambda sb: sb.table("gw_notes").update({"body": "x"}).eq("id", 1).execute(),
+        lambda sb: sb.table("gw_notes").delete().eq("id", 1).execute(),
+        lambda sb: sb.table("gw_notes").select("*, owner:gw_users(*)").execute(),
+        lambda sb: sb.table("gw_notes").select("*").like("body", "a%").execute(),
+        lambda sb: sb.table("gw_notes").select("*").or_("stars.eq.3,stars.is.null").execute(),
+        lambda sb: sb.table("gw_notes").select("*").csv().execute(),
+    ],
+)
 def test_unsupported_features_answer_501(url: str, call: Any) -> None:
     err = api_error(lambda: call(client(url, key=SERVICE_KEY)))
     assert err.code == "PGRST127"
@@ -439,4 +550,7 @@ def test_unsupported_features_answer_501(url: str, call: Any) -> None:
 
 def test_unsupported_write_is_501_over_http(url: str) -> None:
     response = raw(url, "POST", "/gw_notes", SERVICE_KEY, json={"body": "x"})
-    assert (response.status_code, response.headers["proxy-status"]) == (501, "PostgREST; error=PGRST127")
+    assert (response.status_code, response.headers["proxy-status"]) == (
+        501,
+        "PostgREST; error=PGRST127",
+    )

@@ -46,7 +46,9 @@ def parity(stack: LocalStack) -> Iterator[None]:
         conn.execute(DROP_SQL)
 
 
-def rest(stack: LocalStack, token: str | None = None, apikey: str | None = None) -> SyncPostgrestClient:
+def rest(
+    stack: LocalStack, token: str | None = None, apikey: str | None = None
+) -> SyncPostgrestClient:
     """The real postgrest client as a function uses it: apikey plus, for a user, their bearer token."""
     headers = {"apikey": apikey if apikey is not None else stack.secrets["anon_key"]}
     if token:
@@ -56,8 +58,11 @@ def rest(stack: LocalStack, token: str | None = None, apikey: str | None = None)
 
 def user_token(stack: LocalStack) -> tuple[str, str]:
     """(access token, user id) of a fresh user logged in through the auth function."""
-    body = {"id_token": issue_id_token(stack.secrets["line_keys"][0], stack.channel_id,
-                                       "U" + secrets.token_hex(16), "Parity")}
+    body = {
+        "id_token": issue_id_token(
+            stack.secrets["line_keys"][0], stack.channel_id, "U" + secrets.token_hex(16), "Parity"
+        )
+    }
     session = httpx.post(f"{stack.url}/functions/auth/line", json=body).json()
     return session["access_token"], session["user"]["id"]
 
@@ -66,8 +71,12 @@ def app_signed(stack: LocalStack, **claims: Any) -> str:
     """A token signed with the app's key, with the given claims."""
     key = stack.secrets["app_jwt_keys"][0]
     now = int(time.time())
-    return jwt.encode({"iss": "https://api.mimivibes.app", "iat": now, "exp": now + 600, **claims},
-                      jwt.PyJWK(key).key, algorithm="ES256", headers={"kid": key["kid"]})
+    return jwt.encode(
+        {"iss": "https://api.mimivibes.app", "iat": now, "exp": now + 600, **claims},
+        jwt.PyJWK(key).key,
+        algorithm="ES256",
+        headers={"kid": key["kid"]},
+    )
 
 
 def error_of(call: Any) -> APIError:
@@ -86,8 +95,12 @@ def test_no_request_reaches_postgres_without_a_project_api_key(stack: LocalStack
         response = httpx.get(url, headers={"Authorization": f"Bearer {token}", "apikey": wrong})
         assert response.status_code == 401
         assert response.json()["message"] == "Invalid API key"
-    assert httpx.get(url, headers={"Authorization": f"Bearer {token}",
-                                   "apikey": stack.secrets["anon_key"]}).status_code == 200
+    assert (
+        httpx.get(
+            url, headers={"Authorization": f"Bearer {token}", "apikey": stack.secrets["anon_key"]}
+        ).status_code
+        == 200
+    )
 
 
 def test_a_token_for_another_audience_is_refused(stack: LocalStack) -> None:
@@ -106,8 +119,13 @@ def test_stable_functions_run_read_only_on_post_too(stack: LocalStack, parity: N
     err = error_of(lambda: rest(stack, token).rpc("test_parity_stable_next", {}).execute())
     assert err.code == "25006"  # cannot execute nextval() in a read-only transaction
     assert rest(stack, token).rpc("test_parity_volatile_next", {}).execute().data >= 1
-    assert httpx.get(f"{stack.url}/rest/v1/rpc/test_parity_volatile_next",
-                     headers={"apikey": stack.secrets["anon_key"]}).status_code == 405  # GET: read-only
+    assert (
+        httpx.get(
+            f"{stack.url}/rest/v1/rpc/test_parity_volatile_next",
+            headers={"apikey": stack.secrets["anon_key"]},
+        ).status_code
+        == 405
+    )  # GET: read-only
 
 
 def test_each_role_runs_under_its_statement_timeout(stack: LocalStack, parity: None) -> None:

@@ -57,7 +57,9 @@ class Endpoint:
         body = await request.body()
         try:
             Receiver(self.keys[0], self.keys[1]).verify(
-                signature=request.headers.get("upstash-signature", ""), body=body.decode(), url=self.url(name)
+                signature=request.headers.get("upstash-signature", ""),
+                body=body.decode(),
+                url=self.url(name),
             )
             verified = True
         except SignatureError:
@@ -82,14 +84,19 @@ def stack() -> Iterator[Stack]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     config = QStashConfig(
-        token=TOKEN, current_signing_key=CURRENT_KEY, next_signing_key=NEXT_KEY, backoff_scale=0.0001
+        token=TOKEN,
+        current_signing_key=CURRENT_KEY,
+        next_signing_key=NEXT_KEY,
+        backoff_scale=0.0001,
     )
     qstash_app = build_app(config)
     receiver = Endpoint(base=base, keys=[CURRENT_KEY, NEXT_KEY])
     app = Starlette(
         routes=[
             Mount("/qstash", app=qstash_app),
-            Route("/hook/{name}", receiver.handle, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
+            Route(
+                "/hook/{name}", receiver.handle, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]
+            ),
         ]
     )
     with serving(app, port):
@@ -145,7 +152,9 @@ def test_tampered_body_fails_verification(stack: Stack) -> None:
     [hit] = stack.receiver.hits[name]
     with pytest.raises(SignatureError):
         Receiver(CURRENT_KEY, NEXT_KEY).verify(
-            signature=hit.headers["upstash-signature"], body="tampered", url=stack.receiver.url(name)
+            signature=hit.headers["upstash-signature"],
+            body="tampered",
+            url=stack.receiver.url(name),
         )
 
 
@@ -291,7 +300,11 @@ def test_pending_message_can_be_read_and_cancelled(stack: Stack) -> None:
     name = hook()
     res = publish(stack, name, body="never", delay=60)
     message = stack.client.message.get(res.message_id)
-    assert (message.url, message.body, message.max_retries) == (stack.receiver.url(name), "never", 3)
+    assert (message.url, message.body, message.max_retries) == (
+        stack.receiver.url(name),
+        "never",
+        3,
+    )
     stack.client.message.cancel(res.message_id)
     stack.qstash.wait_idle(timeout=2)
     assert name not in stack.receiver.hits

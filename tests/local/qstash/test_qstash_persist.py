@@ -17,8 +17,13 @@ CONFIG = QStashConfig(token="t", current_signing_key="sig_current", next_signing
 def test_a_pending_message_is_saved_and_resubmitted(tmp_path: Path) -> None:
     path = tmp_path / "pending.json"
     later = int(time.time() * 1000) + 60_000
-    message = Message(url="http://127.0.0.1:9/never", body=b'{"reading_id": "x"}', not_before_ms=later,
-                      failure_callback="http://127.0.0.1:9/failed", dedup_key="x")
+    message = Message(
+        url="http://127.0.0.1:9/never",
+        body=b'{"reading_id": "x"}',
+        not_before_ms=later,
+        failure_callback="http://127.0.0.1:9/failed",
+        dedup_key="x",
+    )
 
     async def before_restart() -> int:
         dispatcher = Dispatcher(CONFIG)
@@ -41,7 +46,11 @@ def test_a_pending_message_is_saved_and_resubmitted(tmp_path: Path) -> None:
     assert restored == 1
     assert not path.exists()
     assert (again.url, again.body, again.not_before_ms, again.failure_callback) == (
-        message.url, message.body, later, message.failure_callback)
+        message.url,
+        message.body,
+        later,
+        message.failure_callback,
+    )
 
 
 def test_nothing_saved_means_nothing_restored(tmp_path: Path) -> None:

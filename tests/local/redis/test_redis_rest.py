@@ -46,8 +46,12 @@ def _host_app(backend: RedisBackend) -> Starlette:
 
 
 @pytest.fixture(scope="module", params=["redis-server", "fakeredis"])
-def rest(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RestServer]:
-    backend = RedisBackend(Path(tmp_path_factory.mktemp("redis")), fake=request.param == "fakeredis")
+def rest(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RestServer]:
+    backend = RedisBackend(
+        Path(tmp_path_factory.mktemp("redis")), fake=request.param == "fakeredis"
+    )
     backend.start()
     with serving(_host_app(backend), free_port()) as server:
         yield RestServer(url=f"{server.url}{PREFIX}", backend=backend)
@@ -61,7 +65,9 @@ def redis(rest: RestServer) -> Iterator[Redis]:
         yield client
 
 
-def _post(rest: RestServer, path: str, body: object, base64_encoding: bool = False) -> httpx.Response:
+def _post(
+    rest: RestServer, path: str, body: object, base64_encoding: bool = False
+) -> httpx.Response:
     headers = {"Authorization": f"Bearer {TOKEN}"}
     if base64_encoding:
         headers["Upstash-Encoding"] = "base64"
@@ -174,7 +180,10 @@ def test_malformed_and_connection_state_commands_refused(rest: RestServer) -> No
 
 
 def test_wrong_token_is_unauthorized(rest: RestServer) -> None:
-    with Redis(url=rest.url, token="wrong") as wrong, pytest.raises(UpstashError, match="Unauthorized"):
+    with (
+        Redis(url=rest.url, token="wrong") as wrong,
+        pytest.raises(UpstashError, match="Unauthorized"),
+    ):
         wrong.get("x")
     missing = httpx.post(rest.url, json=["PING"])
     assert (missing.status_code, missing.json()) == (401, {"error": "Unauthorized"})
@@ -183,7 +192,9 @@ def test_wrong_token_is_unauthorized(rest: RestServer) -> None:
 def test_path_style_commands(rest: RestServer, redis: Redis) -> None:
     headers = {"Authorization": f"Bearer {TOKEN}"}
     assert httpx.get(f"{rest.url}/set/colour/blue", headers=headers).json() == {"result": "OK"}
-    assert httpx.post(f"{rest.url}/set/note", content="hi there", headers=headers).json() == {"result": "OK"}
+    assert httpx.post(f"{rest.url}/set/note", content="hi there", headers=headers).json() == {
+        "result": "OK"
+    }
     assert httpx.get(f"{rest.url}/get/colour?_token={TOKEN}").json() == {"result": "blue"}
     assert redis.get("note") == "hi there"
 

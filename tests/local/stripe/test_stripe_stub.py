@@ -16,13 +16,21 @@ from mimi_local.stripe.objects import decode_form
 
 
 def client(stack: LocalStack, key: str | None = None) -> stripe.StripeClient:
-    return stripe.StripeClient(key or stack.secrets["stripe_secret_key"],
-                               base_addresses={"api": f"{stack.url}/stripe"}, max_network_retries=0)
+    return stripe.StripeClient(
+        key or stack.secrets["stripe_secret_key"],
+        base_addresses={"api": f"{stack.url}/stripe"},
+        max_network_retries=0,
+    )
 
 
 def create(stack: LocalStack, key: str, **params: Any) -> stripe.PaymentIntent:
-    body = {"amount": 9900, "currency": "thb", "metadata": {"user_id": "u1", "package_id": "stars_10"},
-            "automatic_payment_methods": {"enabled": True}, **params}
+    body = {
+        "amount": 9900,
+        "currency": "thb",
+        "metadata": {"user_id": "u1", "package_id": "stars_10"},
+        "automatic_payment_methods": {"enabled": True},
+        **params,
+    }
     return client(stack).v1.payment_intents.create(params=body, options={"idempotency_key": key})  # type: ignore[arg-type]
 
 
@@ -31,7 +39,11 @@ def test_create_and_retrieve_a_payment_intent(stack: LocalStack) -> None:
     assert intent.id.startswith("pi_")
     assert intent.client_secret.startswith(f"{intent.id}_secret_")
     assert (intent.amount, intent.currency, intent.status, intent.livemode) == (
-        9900, "thb", "requires_payment_method", False)
+        9900,
+        "thb",
+        "requires_payment_method",
+        False,
+    )
     assert intent.metadata.to_dict() == {"user_id": "u1", "package_id": "stars_10"}
     again = client(stack).v1.payment_intents.retrieve(intent.id)
     assert again.id == intent.id
@@ -59,13 +71,19 @@ def test_a_wrong_key_or_a_too_small_amount_is_refused(stack: LocalStack) -> None
 def test_dev_actions_refuse_impossible_transitions(stack: LocalStack) -> None:
     intent = create(stack, secrets.token_hex(8))
     base = f"{stack.url}/stripe/dev/payment_intents/{intent.id}"
-    assert httpx.post(f"{base}/refund", json={"deliver": False}).status_code == 400  # nothing paid yet
+    assert (
+        httpx.post(f"{base}/refund", json={"deliver": False}).status_code == 400
+    )  # nothing paid yet
     assert httpx.post(f"{base}/succeed", json={"deliver": False}).status_code == 200
     assert httpx.post(f"{base}/succeed", json={"deliver": False}).status_code == 400
     assert httpx.post(f"{base}/refund", json={"amount": 99999, "deliver": False}).status_code == 400
     refunded = httpx.post(f"{base}/refund", json={"amount": 100, "deliver": False}).json()
     charge = refunded["events"][0]["data"]["object"]
-    assert (charge["amount_refunded"], charge["refunded"], charge["refunds"]["total_count"]) == (100, False, 1)
+    assert (charge["amount_refunded"], charge["refunded"], charge["refunds"]["total_count"]) == (
+        100,
+        False,
+        1,
+    )
     assert httpx.post(f"{base}/dispute", json={"outcome": "maybe"}).status_code == 400
 
 
@@ -75,12 +93,18 @@ def test_sent_events_verify_with_stripes_own_check(stack: LocalStack) -> None:
     event = stripe.Webhook.construct_event(payload, header, "whsec_test")
     assert event.id == "evt_1"
     with pytest.raises(stripe.SignatureVerificationError):
-        stripe.Webhook.construct_event(payload, sign_payload(payload, "whsec_test", 1), "whsec_test")
+        stripe.Webhook.construct_event(
+            payload, sign_payload(payload, "whsec_test", 1), "whsec_test"
+        )
 
 
 def test_form_decoding_nests_brackets() -> None:
     assert decode_form("amount=1&metadata[a]=x&automatic_payment_methods[enabled]=true&l[0]=p") == {
-        "amount": "1", "metadata": {"a": "x"}, "automatic_payment_methods": {"enabled": "true"}, "l": {"0": "p"}}
+        "amount": "1",
+        "metadata": {"a": "x"},
+        "automatic_payment_methods": {"enabled": "true"},
+        "l": {"0": "p"},
+    }
 
 
 def test_the_list_call_pages_newest_first_within_created_bounds(stack: LocalStack) -> None:
