@@ -257,7 +257,7 @@ TOKENS = "lib/mimi/auth/tokens.py:verify_access_token"
 py(
     "token-any-issuer",
     TOKENS,
-    ("issuer=s.app_jwt_issuer, ", ""),
+    ("issuer=s.app_jwt_issuer,", ""),
     "access tokens are accepted with any iss",
     TOKEN.format("wrong-iss"),
 )
@@ -288,7 +288,7 @@ py(
     "token-alg-from-the-header",
     TOKENS,
     [
-        (' if header.get("alg") == ALGORITHM else None', ""),
+        ('if header.get("alg") == ALGORITHM\n        else None', ""),
         ("algorithms=[ALGORITHM]", 'algorithms=[str(header.get("alg"))]'),
     ],
     "the algorithm is taken from the token's own header",

@@ -119,7 +119,7 @@ sql(
 py(
     "intent-key-not-sent-to-sql",
     "lib/mimi/payments/repository.py:record_intent",
-    ('"p_idempotency_key": key}', '"p_idempotency_key": None}'),
+    ('"p_idempotency_key": key,', '"p_idempotency_key": None,'),
     "once Stripe has forgotten a key (24 h) it buys another package",
     PAYMENTS + "test_a_key_stripe_has_forgotten_is_still_refused_for_another_package",
 )
@@ -242,7 +242,7 @@ py(
 )
 py(
     "question-without-letters",
-    "lib/mimi/readings/schemas.py:ReadingCreate._clean_question",
+    "lib/mimi/readings/schemas.py:question_text",
     ('if not any(unicodedata.category(ch).startswith("L") for ch in value):', "if False:"),
     "a question of digits or punctuation only is accepted",
     QUESTION_KILL,
