@@ -1,9 +1,9 @@
 """One user journey through the dev console in Debian's Chromium: what a person sees at each step.
 
-Log in as a dev LINE user, ask Mimi, see the cards and balances move, history with review and delete, buy stars
-through the Stripe stand-in, pick a spread and see each card's orientation, ask a follow-up, get the card of the
-day, exchange coins, check in, copy the invite link, switch to English, and survive an
-expired access token. Screenshots of every step go to <repo>/screenshots/.
+Log in as a dev LINE user, ask Mimi, see the cards and balances move, history with review and delete, share a
+reading and revoke its link, buy stars through the Stripe stand-in, pick a spread and see each card's orientation,
+ask a follow-up, get the card of the day, exchange coins, check in, copy the invite link, switch to English, and
+survive an expired access token. Screenshots of every step go to <repo>/screenshots/.
 """
 
 from __future__ import annotations
@@ -208,6 +208,42 @@ class TestConsoleJourney:
         page.get_by_test_id("tab-history").click()  # reloaded from the server: still gone
         expect(page.get_by_test_id("history-item")).to_have_count(1)
         shot(page, journey, "deleted")
+
+    def test_sharing_a_reading_shows_the_public_view_until_revoked(
+        self, page: Page, stack: LocalStack, journey: dict[str, Any]
+    ) -> None:
+        from playwright.sync_api import expect
+
+        require(stack, "readings", "reading_processor")
+        kept = page.locator(f'[data-testid="history-item"][data-id="{journey["kept"]}"]')
+        kept.get_by_test_id("history-open").click()
+        reading = page.get_by_test_id("reading")
+        expect(reading).to_have_attribute("data-reading-id", journey["kept"])
+        share = reading.get_by_test_id("share")
+        share.get_by_test_id("share-button").click()
+        expect(toast(page, "สร้างลิงก์แชร์แล้ว")).to_be_visible()
+        link = share.get_by_test_id("share-link")
+        expect(link).to_have_value(re.compile(r"/shared/[A-Za-z0-9_-]{43}$"))
+        share.get_by_test_id("share-copy").click()
+        assert page.evaluate("navigator.clipboard.readText()") == link.input_value()
+        token = link.input_value().rsplit("/", 1)[1]
+        share.get_by_test_id("share-preview").click()
+        shared = share.get_by_test_id("shared-view")
+        header = reading.get_by_test_id("reading-header").inner_text()
+        expect(shared.get_by_test_id("shared-header")).to_have_text(header)
+        expect(shared.get_by_test_id("shared-card")).to_have_count(3)
+        expect(shared.get_by_test_id("shared-final")).not_to_be_empty()
+        expect(shared.get_by_test_id("shared-question")).to_have_count(0)
+        expect(shared).not_to_contain_text(QUESTION)
+        shot(page, journey, "shared")
+        share.get_by_test_id("share-revoke").click()
+        expect(toast(page, "ยกเลิกลิงก์แล้ว 1 ลิงก์")).to_be_visible()
+        expect(share.get_by_test_id("shared-gone")).to_be_visible()
+        expect(shared).to_have_count(0)
+        gone = page.request.get(f"/functions/readings/shared/{token}")
+        assert gone.status == 404
+        assert gone.json()["code"] == "share_not_found"
+        shot(page, journey, "share-revoked")
 
     def test_buying_the_99_baht_package_credits_ten_stars(
         self, page: Page, stack: LocalStack, journey: dict[str, Any]

@@ -1,5 +1,6 @@
 // MiMiVibes dev console: plays the LIFF app's part against the local stack's function URLs (same origin).
 import { ADMIN_I18N, createAdmin } from "./admin.js";
+import { SHARE_I18N, createShare } from "./share.js";
 
 const FN = "/functions";
 const POLL_MS = 700;
@@ -92,6 +93,8 @@ const I18N = {
 
 Object.assign(I18N.th, ADMIN_I18N.th);
 Object.assign(I18N.en, ADMIN_I18N.en);
+Object.assign(I18N.th, SHARE_I18N.th);
+Object.assign(I18N.en, SHARE_I18N.en);
 
 // ---- state -------------------------------------------------------------------------------------------------------
 let lang = sessionStorage.getItem("mimi.lang") === "en" ? "en" : "th";
@@ -427,7 +430,7 @@ function renderReading(reading) {
     box.append(h("p", { class: "rejection", testid: "reading-failed" }, t("readingFailed")));
   }
   else if (reading.result) box.append(...resultView(reading.result));
-  if (reading.status === "completed" && !reading.parent_id) box.append(threadView(reading));
+  if (reading.status === "completed" && !reading.parent_id) box.append(threadView(reading), sharing.view(reading));
 }
 
 function threadView(reading) {
@@ -653,6 +656,10 @@ async function exchange(stars) {
 async function copyReferral() {
   const input = $("#referral-link");
   if (!input.value) await loadReferral();
+  await copy(input);
+}
+
+async function copy(input) {
   try {
     await navigator.clipboard.writeText(input.value);
   } catch { // no clipboard API or permission (plain http, some webviews): select and copy the old way
@@ -700,6 +707,7 @@ function onSubmit(selector, action) {
 }
 
 const admin = createAdmin({ api, h, t, toast, run });
+const sharing = createShare({ api, request, h, t, toast, run, copy });
 
 function boot() {
   window.addEventListener("unhandledrejection", (ev) => showError(ev.reason));
