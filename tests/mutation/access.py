@@ -232,7 +232,7 @@ statement(
 )
 statement(
     "privilege-private-login-helpers",
-    "revoke execute on function private.profile_json(",
+    "revoke execute on function private.profile_base_json(uuid), private.profile_json(",
     ("from public", "from anon"),
     "private.profile_json stays executable by PUBLIC",
     PRIVATE,
@@ -254,10 +254,11 @@ statement(
     "the service role may use the private schema, past the public functions",
     PRIVATE,
 )
-statement(
+# submit_reading was recreated after 0012 with a fourth argument and starts closed: the bug is a grant back
+append(
     "privilege-user-functions-for-the-server",
-    "revoke execute on function public.exchange_coins(integer, text), public.daily_check_in()",
-    ("public.submit_reading(text, text, text), ", ""),
+    "public.submit_reading",
+    "grant execute on function public.submit_reading(text, text, text, text) to service_role;",
     "the service role (no user of its own) can submit and pay for readings as any user it names",
     PRIVILEGE.format("service:submit_reading"),
 )
