@@ -114,6 +114,8 @@ SQL_ERRORS: dict[str, type[AppError]] = {
         admin.SettingNotFound,
         admin.InvalidSettingValue,
         admin.InvalidPackage,
+        admin.SpreadNotFound,
+        admin.InvalidSpread,
         reconcile.InvalidIntents,
         sharing.ShareNotFound,
         sharing.TooManyShares,

@@ -29,6 +29,7 @@ BODIES: dict[str, dict[str, Any]] = {
         "stars": 200,
         "reason": "new pack",
     },
+    "/spreads/{spread_id}": {"price": 0, "reason": "free for me"},
 }
 QUERIES = {"/users": "q=" + "U" + "0" * 32, "/readings": "state=stuck"}
 
@@ -36,7 +37,9 @@ QUERIES = {"/users": "q=" + "U" + "0" * 32, "/readings": "state=stuck"}
 def _path(template: str) -> str:
     return re.sub(
         r"{([a-z_]+)}",
-        lambda m: "stars_10" if m[1] in ("key", "package_id") else str(uuid.uuid4()),
+        lambda m: {"key": "stars_10", "package_id": "stars_10", "spread_id": "love"}.get(
+            m[1], str(uuid.uuid4())
+        ),
         template,
     )
 

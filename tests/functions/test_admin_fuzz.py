@@ -34,6 +34,10 @@ FIELDS = (
     "popular",
     "active",
     "sort",
+    "price",
+    "card_count",
+    "name_en",
+    "positions_en",
 )
 QUERY_FIELDS = ("q", "limit", "before", "state", "older_than_s", "user_id")
 ROUTES = [(r.method, r.path) for r in router.routes]
@@ -41,7 +45,8 @@ COUNTS = """
 select (select count(*) from private.admin_audit) as audit, (select count(*) from public.ledger) as ledger,
        (select sum(value) from public.app_settings) as settings, (select count(*) from public.packages) as packages,
        (select string_agg(concat_ws(':', id, price_satang, stars, active), ',') from public.packages) as catalog,
-       (select count(*) from public.readings where status = 'queued') as queued
+       (select count(*) from public.readings where status = 'queued') as queued,
+       (select string_agg(concat_ws(':', id, price, card_count, active, name_en), ',') from public.spreads) as spreads
 """
 values = json_values | plausible | numbers
 bodies = st.one_of(

@@ -27,6 +27,8 @@ from mimi.admin.schemas import (
     ReasonBody,
     SettingAdmin,
     SettingUpdate,
+    SpreadAdmin,
+    SpreadSave,
     UserAdmin,
     UserQuery,
     WalletAdmin,
@@ -237,7 +239,7 @@ def refund_reading(reading_id: UUID | None, body: ReasonBody, caller: Caller) ->
 
 @router.get("/catalog", response=CatalogAdmin, **ADMIN, errors=(errors.NotAdmin,))
 def catalog(caller: Caller) -> CatalogAdmin:
-    """Every business setting (with its bounds) and every package."""
+    """Every business setting (with its bounds), every package and every spread."""
     return service.catalog(caller)
 
 
@@ -269,6 +271,19 @@ def update_setting(key: str, body: SettingUpdate, caller: Caller) -> SettingAdmi
 def save_package(package_id: str, body: PackageSave, caller: Caller) -> PackageAdmin:
     """Create a star package, or change some of its fields."""
     return service.save_package(caller, package_id, body)
+
+
+@router.route(
+    "PUT",
+    "/spreads/{spread_id}",
+    body=SpreadSave,
+    response=SpreadAdmin,
+    **ADMIN,
+    errors=(errors.NotAdmin, errors.SpreadNotFound, errors.InvalidSpread, errors.ReasonRequired),
+)
+def save_spread(spread_id: str, body: SpreadSave, caller: Caller) -> SpreadAdmin:
+    """Change some fields of a spread (names, positions, card count, price, active, order); not daily or follow_up."""
+    return service.save_spread(caller, spread_id, body)
 
 
 @router.get(

@@ -101,3 +101,15 @@ class InvalidSettingValue(ValidationFailed):
 
 class InvalidPackage(ValidationFailed):
     code = "invalid_package"
+
+
+class SpreadNotFound(NotFound):
+    """Only existing spreads are edited (a new one comes by migration, with the agent's reading lengths)."""
+
+    code = "spread_not_found"
+
+
+class InvalidSpread(ValidationFailed):
+    """A field out of bounds, position arrays not card_count long, or an internal spread (daily, follow_up)."""
+
+    code = "invalid_spread"

@@ -16,6 +16,7 @@ from mimi.admin.schemas import (
     ReadingRefunded,
     RequeuedReading,
     SettingAdmin,
+    SpreadAdmin,
     UserAdmin,
     WalletAdmin,
 )
@@ -132,6 +133,13 @@ def save_package(
 ) -> PackageAdmin:
     params = {"p_id": package_id, "p_changes": changes, "p_reason": reason}
     return call_as(PackageAdmin, caller.db(), "admin_save_package", params)
+
+
+def save_spread(
+    caller: Caller, *, spread_id: str, fields: dict[str, Any], reason: str
+) -> SpreadAdmin:
+    params = {"p_id": spread_id, "p_fields": fields, "p_reason": reason}
+    return call_as(SpreadAdmin, caller.db(), "admin_save_spread", params)
 
 
 def list_reconcile_runs(caller: Caller, *, limit: int) -> list[ReconcileRun]:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 Currency = Literal["star", "free_point", "coin", "exp"]
 
@@ -196,9 +196,38 @@ class PackageAdmin(BaseModel):
     sort: int
 
 
+class SpreadSave(ReasonBody):
+    """The fields of a spread to change; the three position arrays must end up card_count long (checked in SQL).
+    `active` is strict: "yes" is not a boolean here."""
+
+    name_th: str | None = Field(default=None, min_length=1, max_length=100)
+    name_en: str | None = Field(default=None, min_length=1, max_length=100)
+    position_keys: list[str] | None = Field(default=None, min_length=1, max_length=10)
+    positions_th: list[str] | None = Field(default=None, min_length=1, max_length=10)
+    positions_en: list[str] | None = Field(default=None, min_length=1, max_length=10)
+    card_count: int | None = Field(default=None, ge=1, le=10)
+    price: int | None = Field(default=None, ge=0, le=100, description="In credits; 0 is free.")
+    active: StrictBool | None = None
+    sort_order: int | None = Field(default=None, ge=-9999, le=9999)
+
+
+class SpreadAdmin(BaseModel):
+    id: str
+    name_th: str
+    name_en: str
+    position_keys: list[str]
+    positions_th: list[str]
+    positions_en: list[str]
+    card_count: int
+    price: int
+    active: bool
+    sort_order: int
+
+
 class CatalogAdmin(BaseModel):
     settings: list[SettingAdmin]
     packages: list[PackageAdmin]
+    spreads: list[SpreadAdmin]
 
 
 class AuditEntry(BaseModel):

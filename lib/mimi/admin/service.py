@@ -26,6 +26,8 @@ from mimi.admin.schemas import (
     ReadingsQuery,
     SettingAdmin,
     SettingUpdate,
+    SpreadAdmin,
+    SpreadSave,
     UserAdmin,
     WalletAdmin,
 )
@@ -177,6 +179,12 @@ def save_package(caller: Caller, package_id: str, body: PackageSave) -> PackageA
     return repository.save_package(
         caller, package_id=package_id, changes=changes, reason=body.reason
     )
+
+
+def save_spread(caller: Caller, spread_id: str, body: SpreadSave) -> SpreadAdmin:
+    """Change the fields sent of an existing spread (the others stay as they are)."""
+    fields = body.model_dump(exclude={"reason"}, exclude_none=True)
+    return repository.save_spread(caller, spread_id=spread_id, fields=fields, reason=body.reason)
 
 
 def audit_log(caller: Caller, query: AuditQuery) -> list[AuditEntry]:
