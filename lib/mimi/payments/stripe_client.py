@@ -51,14 +51,20 @@ def create_payment_intent(
             "This Idempotency-Key was already used for another purchase."
         ) from None
     except stripe.StripeError as exc:
-        log(
-            "stripe_error",
-            logging.WARNING,
-            error_type=type(exc).__name__,
-            http_status=exc.http_status,
-            stripe_code=exc.code,
-            stripe_request_id=exc.request_id,
-        )
-        detail = "The payment provider could not start this payment. Please try again."
-        raise PaymentProviderUnavailable(detail) from None
+        raise unavailable(
+            exc, "The payment provider could not start this payment. Please try again."
+        ) from None
     return CreatedIntent.model_validate(intent.to_dict())
+
+
+def unavailable(exc: stripe.StripeError, detail: str) -> PaymentProviderUnavailable:
+    """Log what Stripe said (type, status, code, request id; never the message) as the 503 to raise."""
+    log(
+        "stripe_error",
+        logging.WARNING,
+        error_type=type(exc).__name__,
+        http_status=exc.http_status,
+        stripe_code=exc.code,
+        stripe_request_id=exc.request_id,
+    )
+    return PaymentProviderUnavailable(detail)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import stripe
 
-from mimi.logs import log
-from mimi.payments.errors import PaymentProviderUnavailable
-from mimi.payments.stripe_client import stripe_client
+from mimi.payments.stripe_client import stripe_client, unavailable
 from mimi.reconcile.schemas import SucceededIntent
 
 
@@ -22,14 +19,6 @@ def succeeded_since(created_gte: int) -> list[SucceededIntent]:
             intent.to_dict() for intent in page.auto_paging_iter() if intent.status == "succeeded"
         ]
     except stripe.StripeError as exc:  # 503: QStash delivers the schedule again
-        log(
-            "stripe_error",
-            logging.WARNING,
-            error_type=type(exc).__name__,
-            http_status=exc.http_status,
-            stripe_code=exc.code,
-            stripe_request_id=exc.request_id,
-        )
         detail = "Stripe could not list the PaymentIntents; the run will be retried."
-        raise PaymentProviderUnavailable(detail) from None
+        raise unavailable(exc, detail) from None
     return [SucceededIntent.model_validate(intent) for intent in intents]
