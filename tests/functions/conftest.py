@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
 from psycopg.rows import dict_row
 
 from mimi_local.line import issue_id_token
-from mimi_local.stack import LocalStack
+
+if TYPE_CHECKING:  # annotations only: SQL-only test sessions need not import the stack
+    from mimi_local.stack import LocalStack
 
 
 def line_token(
@@ -21,10 +23,18 @@ def line_token(
     return issue_id_token(stack.secrets["line_keys"][0], stack.channel_id, sub, name, **overrides)
 
 
-def login(stack: LocalStack, name: str = "Mali", ref: str | None = None) -> dict[str, Any]:
+def login(
+    stack: LocalStack,
+    name: str = "Mali",
+    ref: str | None = None,
+    *,
+    sub: str | None = None,
+    picture: str | None = None,
+) -> dict[str, Any]:
+    """Log a dev LINE user in through the real auth function (a new LINE user id unless `sub` is given)."""
     import httpx
 
-    body: dict[str, Any] = {"id_token": line_token(stack, name=name)}
+    body: dict[str, Any] = {"id_token": line_token(stack, sub=sub, name=name, picture=picture)}
     if ref:
         body["ref"] = ref
     response = httpx.post(f"{stack.url}/functions/auth/line", json=body)

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
 from psycopg.rows import dict_row
 
 from mimi.config import get_settings
-from mimi_local.stack import LocalStack
 from tests.functions.readings_support import dispatcher
+
+if TYPE_CHECKING:  # annotations only: SQL-only test sessions need not import the stack
+    from mimi_local.pg import PgCluster
+    from mimi_local.stack import LocalStack
+
+
+@pytest.fixture(scope="module")
+def db(pg: PgCluster) -> Iterator[psycopg.Connection[dict[str, Any]]]:
+    """A superuser connection to the session's Postgres (no stack); the ledger invariant is checked at the end."""
+    with psycopg.connect(pg.dsn(), autocommit=True, row_factory=dict_row) as conn:
+        yield conn
+        mismatches = conn.execute("select * from public.ledger_mismatches()").fetchall()
+        assert mismatches == [], f"ledger invariant broken: {mismatches}"
 
 
 @pytest.fixture(scope="module")

@@ -9,25 +9,13 @@ from typing import Any
 import httpx
 
 from mimi_local.stack import LocalStack
-from tests.functions.conftest import bearer, line_token, login
+from tests.functions.conftest import bearer, login
 from tests.functions.payments_support import buy, dev_action
 from tests.functions.readings_support import readings_url, submitted, unique_question, wait_final
 
 
 def profile_url(stack: LocalStack, path: str = "/") -> str:
     return f"{stack.url}/functions/profile{path}"
-
-
-def line_login(
-    stack: LocalStack, sub: str, name: str, ref: str | None = None, picture: str | None = None
-) -> dict[str, Any]:
-    body: dict[str, Any] = {"id_token": line_token(stack, sub=sub, name=name, picture=picture)}
-    if ref:
-        body["ref"] = ref
-    response = httpx.post(f"{stack.url}/functions/auth/line", json=body)
-    assert response.status_code == 200, response.text
-    result: dict[str, Any] = response.json()
-    return result
 
 
 def refresh(stack: LocalStack, session: dict[str, Any]) -> httpx.Response:
@@ -86,7 +74,7 @@ def test_delete_answers_204_twice_and_the_old_tokens_stop_working(stack: LocalSt
 
 def test_export_is_a_no_store_download_of_everything_about_the_user(stack: LocalStack) -> None:
     sub, question = "U" + secrets.token_hex(16), unique_question()
-    session = line_login(stack, sub, "Fon")
+    session = login(stack, "Fon", sub=sub)
     reading = submitted(stack, session, question)
     wait_final(stack, session, reading)
     response = httpx.get(profile_url(stack, "/export"), headers=bearer(session))
@@ -126,7 +114,7 @@ def test_journey_a_busy_user_deletes_the_account_and_comes_back_with_line(
         f"https://profile.line-scdn.net/{secrets.token_hex(8)}",
         f"แม่นมาก {secrets.token_hex(3)}",
     )
-    session = line_login(stack, sub, name, ref=inviter["user"]["referral_code"], picture=picture)
+    session = login(stack, name, inviter["user"]["referral_code"], sub=sub, picture=picture)
     uid, code = session["user"]["id"], session["user"]["referral_code"]
     reading = submitted(stack, session, question)
     wait_final(stack, session, reading)
@@ -160,7 +148,7 @@ def test_journey_a_busy_user_deletes_the_account_and_comes_back_with_line(
         stack, pi, "refund", amount=19900
     )  # Stripe still settles against the pseudonymised user
 
-    again = line_login(stack, sub, name, ref=inviter["user"]["referral_code"], picture=picture)
+    again = login(stack, name, inviter["user"]["referral_code"], sub=sub, picture=picture)
     assert again["created"] is True
     assert again["user"]["id"] != uid
     wallet = again["user"]["wallet"]

@@ -15,9 +15,9 @@ from mimi_local import fuzz, openapi
 from mimi_local.lambda_adapter import LambdaContext, load_handler
 from mimi_local.stack import LocalStack
 from tests.functions import contract_support
-from tests.functions.conftest import bearer, line_token, login
+from tests.functions.conftest import bearer, login
 from tests.functions.contract_support import check_request, check_response, operation
-from tests.functions.test_events import JOURNEY, load_event, wait_completed
+from tests.functions.test_events import JOURNEY, journey_values, load_event, wait_completed
 
 
 def _body(message: dict[str, Any]) -> bytes:
@@ -28,14 +28,7 @@ def _body(message: dict[str, Any]) -> bytes:
 def test_every_event_fixture_request_and_response_validates_against_the_document(
     stack: LocalStack,
 ) -> None:
-    session = login(stack)
-    values = {
-        "line_id_token": line_token(stack),
-        "access_token": session["access_token"],
-        "refresh_token": session["refresh_token"],
-        "package_id": "stars_10",
-        "reading_id": "",
-    }
+    values = journey_values(stack)
     for name, expected in JOURNEY:
         if name == "readings/get_one":
             wait_completed(stack, values["access_token"], values["reading_id"])

@@ -97,15 +97,20 @@ def wait_completed(stack: LocalStack, token: str, reading_id: str) -> None:
         time.sleep(0.05)
 
 
-def test_every_route_answers_its_fixture_event_through_the_handler(stack: LocalStack) -> None:
+def journey_values(stack: LocalStack) -> dict[str, str]:
+    """What the journey's fixtures are filled with: a fresh dev user's tokens; the reading id comes later."""
     session = login(stack)
-    values = {
+    return {
         "line_id_token": line_token(stack),
         "access_token": session["access_token"],
         "refresh_token": session["refresh_token"],
         "package_id": "stars_10",
         "reading_id": "",
     }
+
+
+def test_every_route_answers_its_fixture_event_through_the_handler(stack: LocalStack) -> None:
+    values = journey_values(stack)
     for name, expected in JOURNEY:
         if name == "readings/get_one":
             wait_completed(stack, values["access_token"], values["reading_id"])

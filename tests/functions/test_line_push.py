@@ -11,7 +11,7 @@ import pytest
 from mimi.config import get_settings
 from mimi_local.openai import REJECT_MARKER
 from mimi_local.stack import LocalStack
-from tests.functions.conftest import bearer, line_token
+from tests.functions.conftest import bearer, login
 from tests.functions.readings_support import (
     deliver_signed,
     dispatcher,
@@ -31,11 +31,7 @@ pytestmark = pytest.mark.usefixtures("quiet_pipeline")
 def line_login(stack: LocalStack) -> tuple[dict[str, Any], str]:
     """A new user logged in with a known LINE user id."""
     sub = "U" + secrets.token_hex(16)
-    response = httpx.post(
-        f"{stack.url}/functions/auth/line", json={"id_token": line_token(stack, sub=sub)}
-    )
-    assert response.status_code == 200, response.text
-    return response.json(), sub
+    return login(stack, sub=sub), sub
 
 
 def opt_in(stack: LocalStack, session: dict[str, Any], on: bool = True) -> dict[str, Any]:

@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-import psycopg
 import pytest
-from psycopg.rows import dict_row
 
 from mimi_local.pg import PgCluster
 from tests.legacy.legacy_support import Seeded, legacy_database, seed
-
-
-@pytest.fixture(scope="module")
-def db(pg: PgCluster) -> Iterator[psycopg.Connection[dict[str, Any]]]:
-    with psycopg.connect(pg.dsn(), autocommit=True, row_factory=dict_row) as conn:
-        yield conn
-        mismatches = conn.execute("select * from public.ledger_mismatches()").fetchall()
-        assert mismatches == [], f"ledger invariant broken: {mismatches}"
 
 
 @pytest.fixture

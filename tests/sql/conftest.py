@@ -4,22 +4,9 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
-import pytest
-from psycopg.rows import dict_row
-
-from mimi_local.pg import PgCluster
-
-
-@pytest.fixture(scope="module")
-def db(pg: PgCluster) -> Iterator[psycopg.Connection[dict[str, Any]]]:
-    with psycopg.connect(pg.dsn(), autocommit=True, row_factory=dict_row) as conn:
-        yield conn
-        mismatches = conn.execute("select * from public.ledger_mismatches()").fetchall()
-        assert mismatches == [], f"ledger invariant broken: {mismatches}"
 
 
 def line_id() -> str:
