@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from mimi_local import package
+from mimi_local import cacerts, package
 from mimi_local.lambda_adapter import build_event
 from mimi_local.pg import free_port
 from mimi_local.stack import LocalStack
@@ -121,6 +121,23 @@ def test_zip_carries_package_data(zips: dict[str, Path]) -> None:
     with zipfile.ZipFile(zips[NAMES[0]]) as zf:
         names = set(zf.namelist())
     assert {f"mimi/{p.relative_to(package.MIMI).as_posix()}" for p in data} <= names
+
+
+def test_zip_ships_certifis_roots_as_a_hashed_directory(
+    clean_python: Path, extract: Extract
+) -> None:
+    """cacerts/ holds the zip's own certifi roots, and mimi.http builds its TLS context from it (no root parsed)."""
+    root = extract(NAMES[0])
+    hashed = sorted((root / package.CA_DIR).iterdir())
+    bundle = cacerts.certificates(root / "certifi" / "cacert.pem")
+    assert len(hashed) == len(bundle) > 100
+    code = (
+        f"import sys; sys.path.insert(0, {str(root)!r}); from mimi import http; "
+        "print(http.CA_DIR, http.tls().cert_store_stats()['x509'])"
+    )
+    result = _run(clean_python, code)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split() == [str(root / package.CA_DIR), "0"]
 
 
 def test_zips_are_reproducible(zips: dict[str, Path], tmp_path: Path) -> None:

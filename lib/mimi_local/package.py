@@ -28,6 +28,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from mimi_local import cacerts
+
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = ROOT / "functions"
 MIMI = ROOT / "lib" / "mimi"
@@ -49,8 +51,9 @@ ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 SKIP_NAMES = {"__pycache__", ".DS_Store"}
 SKIP_SUFFIXES = (".pyc", ".pyo")
 TEST_DIRS = {"tests", "_tests"}  # a dependency's own test suite, never imported at runtime
-DEPS_FORMAT = 2  # bump when the pruning or layout of the deps cache changes
+DEPS_FORMAT = 3  # bump when the pruning or layout of the deps cache changes (3: cacerts/)
 LAMBDA_PYTHON = (3, 11)
+CA_DIR = "cacerts"  # certifi's CA bundle as a hashed directory, beside mimi/ (mimi.http.CA_DIR)
 CACHE_TAG = "cpython-311"
 
 # What each function's zip installs, by distribution name: the base set every function's lib/mimi imports, plus
@@ -292,6 +295,17 @@ def _write_tree(zf: zipfile.ZipFile, base: Path, prefix: str = "") -> None:
         _add_file(zf, prefix + path.relative_to(base).as_posix(), path)
 
 
+def _hash_ca_bundle(deps_dir: Path) -> None:
+    """certifi's bundle as cacerts/, the hashed directory `mimi.http.tls` loads lazily (lib/mimi_local/cacerts.py)."""
+    bundle = deps_dir / "certifi" / "cacert.pem"
+    if not bundle.is_file():
+        raise PackageError("certifi is not among the runtime dependencies: no CA bundle to ship")
+    try:
+        cacerts.write_hashed(bundle, deps_dir / CA_DIR)
+    except cacerts.CaCertsError as exc:
+        raise PackageError(str(exc)) from None
+
+
 def _install_deps(deps: Sequence[str], drop: Sequence[str], final: Path) -> None:
     """Install, prune and zip the deps into a temp dir, then move it into place atomically."""
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -300,6 +314,7 @@ def _install_deps(deps: Sequence[str], drop: Sequence[str], final: Path) -> None
         _pip_install(deps, work / "deps")
         _uninstall(work / "deps", drop)
         _prune(work / "deps")
+        _hash_ca_bundle(work / "deps")
         with zipfile.ZipFile(work / "deps.zip", "w") as zf:
             _write_tree(zf, work / "deps")
         (work / "requirements.json").write_text(json.dumps(list(deps), indent=1) + "\n")
