@@ -57,6 +57,7 @@ imported, imported_cpu = time.perf_counter(), time.process_time()
 response = handler(event, Context(0))
 answered, answered_cpu = time.perf_counter(), time.process_time()
 rss_kb = peak_rss_kb()
+never_run = sys.modules["mimi.coldstart"].pending()
 warm_ms, warm_cpu_ms = [], []
 for n in range(int(warm)):
     t, c = time.perf_counter(), time.process_time()
@@ -67,7 +68,7 @@ mimi = sys.modules["mimi"].__file__
 result = {"import_ms": (imported - started) * 1000, "first_ms": (answered - imported) * 1000, "rss_kb": rss_kb,
           "import_cpu_ms": (imported_cpu - started_cpu) * 1000, "first_cpu_ms": (answered_cpu - imported_cpu) * 1000,
           "status": response["statusCode"], "body": response.get("body", "")[:500],
-          "warm_ms": warm_ms, "warm_cpu_ms": warm_cpu_ms, "mimi": mimi,
+          "warm_ms": warm_ms, "warm_cpu_ms": warm_cpu_ms, "mimi": mimi, "never_run": never_run,
           "modules": sorted({m.split(".")[0] for m in sys.modules})}
 with open(out_path, "w") as f:
     json.dump(result, f)
@@ -218,13 +219,15 @@ def run_floor(python: Path | str, env: dict[str, str]) -> Run:
 def run_cold(
     python: Path | str, root: Path, name: str, event: Event, env: dict[str, str], warm: int = 0
 ) -> Run:
-    """Import functions/<name>/handler from root in a fresh interpreter, serve event once (then `warm` times)."""
+    """Import functions/<name>/handler from root in a fresh interpreter, serve event once (then `warm` times).
+
+    The child also gets AWS_LAMBDA_FUNCTION_NAME, as Lambda's runtime sets it (mimi.coldstart reads it).
+    """
     with tempfile.TemporaryDirectory(prefix="coldstart-") as tmp:
         event_path, out_path = Path(tmp) / "event.json", Path(tmp) / "result.json"
         event_path.write_text(json.dumps(event))
-        wall = run_process(
-            python, ["-c", CHILD, str(root), name, str(event_path), str(out_path), str(warm)], env
-        )
+        args = ["-c", CHILD, str(root), name, str(event_path), str(out_path), str(warm)]
+        wall = run_process(python, args, {**env, "AWS_LAMBDA_FUNCTION_NAME": name})
         result: dict[str, Any] = json.loads(out_path.read_text())
     return Run(result, wall)
 
