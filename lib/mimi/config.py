@@ -8,7 +8,9 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import ConfigDict, Field, SecretStr, ValidationError
+
+from mimi.model import Model
 
 LOCAL = "local"
 # settings given as JSON in the environment (as pydantic-settings read them)
@@ -19,7 +21,7 @@ class ConfigError(RuntimeError):
     """A setting is missing or invalid: the cold start stops with one line that names it."""
 
 
-class LlmProvider(BaseModel):
+class LlmProvider(Model):
     """One OpenAI-compatible chat-completions endpoint; providers are tried in list order."""
 
     name: str
@@ -30,7 +32,7 @@ class LlmProvider(BaseModel):
     max_tokens: int = 1600
 
 
-class Settings(BaseModel):
+class Settings(Model):
     """Process-wide configuration. Lambda gets these from SSM via serverless.yml; dev gets them from the stack."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
@@ -86,7 +88,7 @@ class Settings(BaseModel):
 
     readings_per_minute: int = 5
     readings_per_day: int = 60
-    llm_providers: list[LlmProvider] = Field(default_factory=list)
+    llm_providers: list[LlmProvider] = Field(default_factory=lambda: [])
     daily_card_max_tokens: int = (
         900  # the free daily card's output budget (below any provider's own cap)
     )

@@ -8,9 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from mimi.errors import ValidationFailed
+from mimi.model import Model
 
 T = TypeVar("T")
 MAX_LIMIT = 100
@@ -22,7 +23,7 @@ class InvalidCursor(ValidationFailed):
     code = "invalid_cursor"
 
 
-class Page(BaseModel, Generic[T]):
+class Page(Model, Generic[T]):
     items: list[T]
     next_cursor: str | None = Field(
         description="Pass as ?cursor= for the next page; null on the last page."
@@ -37,7 +38,7 @@ class PageRequest:
     after: str | None
 
 
-class PageQuery(BaseModel):
+class PageQuery(Model):
     """The query of a paged list: ?limit=&cursor=, parsed into a PageRequest by by_uuid() or by_seq()."""
 
     limit: int = Field(

@@ -39,9 +39,32 @@ ONLY_IN = {
 PROBE = """
 import gc, json, sys
 import functions.{name}.handler
+from pydantic import BaseModel
+from mimi.model import Model
+
+def models(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from models(sub)
+
+BUILTIN = ("type", "builtin_function_or_method")
+ours = {{m for m in models(BaseModel) if m.__module__.startswith("mimi.")}}
 print(json.dumps({{"modules": sorted({{m.split(".")[0] for m in sys.modules}}), "gc": gc.isenabled(),
-                  "frozen": gc.get_freeze_count()}}))
+                  "frozen": gc.get_freeze_count(),
+                  "built": sorted(f"{{m.__module__}}.{{m.__name__}}" for m in ours if m.__pydantic_complete__),
+                  "not_deferred": sorted(m.__name__ for m in ours if not issubclass(m, Model)),
+                  "builtin_factories": sorted(f"{{m.__name__}}.{{f}}" for m in ours
+                                              for f, info in m.model_fields.items()
+                                              if type(info.default_factory).__name__ in BUILTIN)}}))
 """
+# built while importing: the settings (validated at cold start), the generic Page that Page[X] is made from, and
+# the processor's structured-output schema (sent with every reading)
+BUILT_AT_IMPORT = {
+    "mimi.config.Settings",
+    "mimi.pagination.Page",
+    "mimi.agent.schema.ReadingOutput",
+    "mimi.agent.schema.Rejection",
+}
 
 
 def loaded(name: str) -> dict[str, object]:
@@ -70,3 +93,14 @@ def test_a_handler_imports_no_sdk_it_does_not_use_and_freezes_its_objects(name: 
     assert probe["gc"] is True
     assert isinstance(probe["frozen"], int)
     assert probe["frozen"] > 10_000
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.parent.name for p in (ROOT / "functions").glob("*/handler.py"))
+)
+def test_a_handler_builds_no_route_model_while_importing(name: str) -> None:
+    """Every model is a mimi.model.Model (built on first use), and none has a builtin default_factory."""
+    probe = loaded(name)
+    assert set(probe["built"]) <= BUILT_AT_IMPORT  # type: ignore[call-overload]
+    assert probe["not_deferred"] == []
+    assert probe["builtin_factories"] == []

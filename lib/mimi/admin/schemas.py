@@ -6,7 +6,9 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import ConfigDict, Field, StrictBool
+
+from mimi.model import Model
 
 Currency = Literal["star", "free_point", "coin", "exp"]
 
@@ -19,18 +21,18 @@ def path_id(raw: str) -> UUID | None:
         return None
 
 
-class AdminMe(BaseModel):
+class AdminMe(Model):
     user_id: str
     is_admin: bool
 
 
-class UserQuery(BaseModel):
+class UserQuery(Model):
     """?q=: a LINE user id (U…), a user id (UUID) or a referral code."""
 
     q: str = Field(min_length=1, max_length=64)
 
 
-class LimitQuery(BaseModel):
+class LimitQuery(Model):
     limit: int = Field(default=50, ge=1, le=200)
 
 
@@ -47,7 +49,7 @@ class AuditQuery(LimitQuery):
     user_id: UUID | None = None
 
 
-class WalletAdmin(BaseModel):
+class WalletAdmin(Model):
     stars: int
     free_points: int
     coins: int
@@ -58,7 +60,7 @@ class WalletAdmin(BaseModel):
     clawback_debt: int
 
 
-class UserAdmin(BaseModel):
+class UserAdmin(Model):
     id: str
     line_user_id: str | None
     display_name: str | None
@@ -73,7 +75,7 @@ class UserAdmin(BaseModel):
     flagged_payments: int
 
 
-class LedgerEntryAdmin(BaseModel):
+class LedgerEntryAdmin(Model):
     id: int
     currency: str
     delta: int
@@ -83,7 +85,7 @@ class LedgerEntryAdmin(BaseModel):
     created_at: datetime
 
 
-class ReadingAdmin(BaseModel):
+class ReadingAdmin(Model):
     id: str
     user_id: str
     status: str
@@ -101,7 +103,7 @@ class ReadingAdmin(BaseModel):
     deleted_at: datetime | None = None
 
 
-class PaymentAdmin(BaseModel):
+class PaymentAdmin(Model):
     id: str
     user_id: str
     package_id: str
@@ -120,7 +122,7 @@ class PaymentAdmin(BaseModel):
     created_at: datetime
 
 
-class ReasonBody(BaseModel):
+class ReasonBody(Model):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(
@@ -136,7 +138,7 @@ class AdjustmentCreate(ReasonBody):
     clawback: bool = False
 
 
-class AdjustmentPublic(BaseModel):
+class AdjustmentPublic(Model):
     currency: Currency
     delta: int
     wallet: WalletAdmin
@@ -165,7 +167,7 @@ class SettingUpdate(ReasonBody):
     value: int = Field(ge=-(2**31), le=2**31 - 1)
 
 
-class SettingAdmin(BaseModel):
+class SettingAdmin(Model):
     key: str
     value: int
     description: str
@@ -184,7 +186,7 @@ class PackageSave(ReasonBody):
     sort: int | None = Field(default=None, ge=-9999, le=9999)
 
 
-class PackageAdmin(BaseModel):
+class PackageAdmin(Model):
     id: str
     kind: str
     title: str
@@ -211,7 +213,7 @@ class SpreadSave(ReasonBody):
     sort_order: int | None = Field(default=None, ge=-9999, le=9999)
 
 
-class SpreadAdmin(BaseModel):
+class SpreadAdmin(Model):
     id: str
     name_th: str
     name_en: str
@@ -224,13 +226,13 @@ class SpreadAdmin(BaseModel):
     sort_order: int
 
 
-class CatalogAdmin(BaseModel):
+class CatalogAdmin(Model):
     settings: list[SettingAdmin]
     packages: list[PackageAdmin]
     spreads: list[SpreadAdmin]
 
 
-class AuditEntry(BaseModel):
+class AuditEntry(Model):
     id: int
     admin_id: str | None
     actor: str

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
+
+from mimi.model import Model
 
 SCHEMA_NAME = "mimi_reading"
 LIST_SIZE = 3
@@ -29,7 +31,7 @@ def _first(n: int) -> AfterValidator:
 Short = Annotated[str, _cap(100)]
 
 
-class _Out(BaseModel):
+class _Out(Model):
     model_config = ConfigDict(extra="ignore")
 
 

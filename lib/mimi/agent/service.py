@@ -7,7 +7,7 @@ import time
 
 import openai
 from openai.types.chat import ChatCompletion
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ConfigDict, ValidationError
 
 from mimi.agent.client import complete
 from mimi.agent.prompt import PROMPT_VERSION, FollowUp, Language, Spread, build_messages
@@ -15,6 +15,7 @@ from mimi.agent.schema import Analysis, CardReading, ReadingOutput, Rejection
 from mimi.config import LlmProvider, get_settings
 from mimi.errors import ServiceUnavailable
 from mimi.logs import log
+from mimi.model import Model
 from mimi.readings.deck import DrawnCard
 
 # Bigger spreads write a card entry each and a longer reading, so they get more room to finish their JSON.
@@ -37,7 +38,7 @@ class LlmUnavailable(ServiceUnavailable):
     status, code, title = 503, "llm_unavailable", "Reading service unavailable"
 
 
-class AgentResult(BaseModel):
+class AgentResult(Model):
     """A parsed reading and where it came from: provider, model, token usage and prompt version."""
 
     model_config = ConfigDict(frozen=True)

@@ -2,32 +2,33 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from mimi.model import Model
 from mimi.profile.schemas import ProfilePublic
 
 
-class LineLogin(BaseModel):
+class LineLogin(Model):
     model_config = ConfigDict(extra="forbid")
 
     id_token: str = Field(min_length=20, max_length=8192)
     ref: str | None = Field(default=None, max_length=32, pattern=r"^[A-Za-z0-9]*$")
 
 
-class RefreshRequest(BaseModel):
+class RefreshRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     refresh_token: str = Field(min_length=20, max_length=200)
 
 
-class LoginResult(BaseModel):
+class LoginResult(Model):
     """What login_line_user did: the user's profile, and whether the account was created now."""
 
     user: ProfilePublic
     created: bool
 
 
-class TokenPair(BaseModel):
+class TokenPair(Model):
     access_token: str
     refresh_token: str
     token_type: str = "Bearer"

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BeforeValidator, ConfigDict, Field
+
+from mimi.model import Model
 
 
 def _whole(value: Any) -> Any:
@@ -16,7 +18,7 @@ def _whole(value: Any) -> Any:
 JsonInt = Annotated[int, BeforeValidator(_whole), Field(strict=True)]
 
 
-class WalletPublic(BaseModel):
+class WalletPublic(Model):
     """The caller's balances and progress, as every credit operation returns them."""
 
     stars: int = Field(description="Bought stars; a reading spends free points first, then stars.")
@@ -34,33 +36,33 @@ class WalletPublic(BaseModel):
     next_level_exp: int = Field(description="The exp at which the next level starts.")
 
 
-class Reward(BaseModel):
+class Reward(Model):
     """What an action earned."""
 
     coin: int
     exp: int
 
 
-class ExchangeCreate(BaseModel):
+class ExchangeCreate(Model):
     model_config = ConfigDict(extra="forbid")
 
     stars: JsonInt = Field(ge=1, le=100000, description="How many stars to buy with coins.")
 
 
-class ExchangePublic(BaseModel):
+class ExchangePublic(Model):
     stars_bought: int
     coins_spent: int
     wallet: WalletPublic
 
 
-class CheckInPublic(BaseModel):
+class CheckInPublic(Model):
     day: date
     streak: int
     reward: Reward
     wallet: WalletPublic
 
 
-class ReferralSummary(BaseModel):
+class ReferralSummary(Model):
     """The caller's referral code and what it has earned so far."""
 
     code: str
@@ -69,7 +71,7 @@ class ReferralSummary(BaseModel):
     coins_earned: int
 
 
-class ReferralPublic(BaseModel):
+class ReferralPublic(Model):
     code: str
     share_link: str
     invited_count: int

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
 from starlette.responses import Response
 
 from mimi import __version__
@@ -12,6 +11,7 @@ from mimi.config import get_settings
 from mimi.db import anon_client, call
 from mimi.errors import AppError
 from mimi.kv import redis
+from mimi.model import Model
 from mimi.web import Router
 
 router = Router(
@@ -26,7 +26,7 @@ router = Router(
 State = Literal["up", "down"]
 
 
-class HealthPublic(BaseModel):
+class HealthPublic(Model):
     status: Literal["ok", "degraded"]
     version: str
     stage: str

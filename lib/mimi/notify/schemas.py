@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
+
+from mimi.model import Model
 
 
-class PushTarget(BaseModel):
+class PushTarget(Model):
     """A finished reading whose owner opted in and was not pushed about it yet."""
 
     model_config = ConfigDict(frozen=True)

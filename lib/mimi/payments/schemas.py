@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import ConfigDict, Field, computed_field
+
+from mimi.model import Model
 
 
-class PackagePublic(BaseModel):
+class PackagePublic(Model):
     id: str
     title: str
     price_satang: int
@@ -34,7 +36,7 @@ class Package(PackagePublic):
 PACKAGE_IDS = ("stars_10", "stars_25", "stars_60")
 
 
-class IntentCreate(BaseModel):
+class IntentCreate(Model):
     model_config = ConfigDict(extra="forbid")
 
     package_id: str = Field(
@@ -46,7 +48,7 @@ class IntentCreate(BaseModel):
     )
 
 
-class IntentPublic(BaseModel):
+class IntentPublic(Model):
     payment_id: str
     payment_intent_id: str
     client_secret: str
@@ -56,7 +58,7 @@ class IntentPublic(BaseModel):
     stars: int
 
 
-class PaymentPublic(BaseModel):
+class PaymentPublic(Model):
     id: str
     package_id: str
     amount_satang: int
@@ -75,13 +77,13 @@ class PaymentRecord(PaymentPublic):
     seq: int
 
 
-class RecordedPayment(BaseModel):
+class RecordedPayment(Model):
     """The pending payment record_payment_intent stored (or found, for a retried call)."""
 
     id: str
 
 
-class CreatedIntent(BaseModel):
+class CreatedIntent(Model):
     """The parts of Stripe's PaymentIntent the app needs to confirm it."""
 
     id: str
@@ -90,14 +92,14 @@ class CreatedIntent(BaseModel):
     currency: str
 
 
-class EventPayment(BaseModel):
+class EventPayment(Model):
     """The payment an applied event touched, as far as the webhook reads it."""
 
     id: str
     stars: int
 
 
-class StripeEventResult(BaseModel):
+class StripeEventResult(Model):
     """What apply_stripe_event or record_invalid_stripe_event did with an event."""
 
     outcome: str = "unknown"
@@ -105,7 +107,7 @@ class StripeEventResult(BaseModel):
     payment: EventPayment | None = None  # absent for events that touched no payment
 
 
-class StripeObject(BaseModel):
+class StripeObject(Model):
     """Any Stripe API object: the fields we read, the rest kept as sent."""
 
     model_config = ConfigDict(extra="allow")
@@ -121,7 +123,7 @@ StripeAmount = Annotated[int, Field(ge=0, le=99_999_999)]
 class PaymentIntentObject(StripeObject):
     amount: StripeAmount
     currency: str
-    metadata: dict[str, str] = Field(default_factory=dict)
+    metadata: dict[str, str] = Field(default_factory=lambda: {})
     latest_charge: str | None = None
 
 
@@ -139,11 +141,11 @@ class DisputeObject(StripeObject):
     amount: StripeAmount
 
 
-class EventData(BaseModel):
+class EventData(Model):
     object: dict[str, Any]
 
 
-class StripeEvent(BaseModel):
+class StripeEvent(Model):
     """A Stripe event envelope (`object: event`)."""
 
     id: str = Field(pattern=r"^evt_[A-Za-z0-9_]{1,200}$")
@@ -154,7 +156,7 @@ class StripeEvent(BaseModel):
     data: EventData
 
 
-class WebhookReceipt(BaseModel):
+class WebhookReceipt(Model):
     received: bool = True
     event_id: str
     outcome: str

@@ -6,10 +6,11 @@ import unicodedata
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 from pydantic.config import JsonDict
 
 from mimi.credits.schemas import WalletPublic
+from mimi.model import Model
 
 # What the document states (the validators below decide): not blank, no control or line-separator characters.
 _NOT_IN_NAME = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
@@ -24,7 +25,7 @@ SOMETHING_TO_CHANGE: JsonDict = {
 }
 
 
-class ProfileUpdate(BaseModel):
+class ProfileUpdate(Model):
     """display_name, language, reversals and/or notify_line (at least one of them not null)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=SOMETHING_TO_CHANGE)
@@ -69,7 +70,7 @@ class ProfileUpdate(BaseModel):
         return self
 
 
-class ProfilePublic(BaseModel):
+class ProfilePublic(Model):
     id: str
     display_name: str
     picture_url: str | None
@@ -81,7 +82,7 @@ class ProfilePublic(BaseModel):
     wallet: WalletPublic
 
 
-class LedgerRowPublic(BaseModel):
+class LedgerRowPublic(Model):
     id: int
     currency: str
     delta: int
@@ -90,7 +91,7 @@ class LedgerRowPublic(BaseModel):
     created_at: datetime
 
 
-class AccountDeletion(BaseModel):
+class AccountDeletion(Model):
     """What delete_my_account did (a second call replays)."""
 
     deleted: bool
@@ -98,7 +99,7 @@ class AccountDeletion(BaseModel):
     replayed: bool
 
 
-class AccountExport(BaseModel):
+class AccountExport(Model):
     """Everything stored about the user (PDPA right of access), as export_my_data() builds it."""
 
     format: str

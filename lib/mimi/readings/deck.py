@@ -8,7 +8,9 @@ from functools import cache
 from importlib.resources import files
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import ConfigDict, Field, TypeAdapter
+
+from mimi.model import Model
 
 Arcana = Literal["major", "minor"]
 Orientation = Literal["upright", "reversed"]
@@ -20,7 +22,7 @@ DECK_SIZE = 78
 _rng = secrets.SystemRandom()
 
 
-class Card(BaseModel):
+class Card(Model):
     """One tarot card: names, keywords, upright and reversed meanings in Thai and English, plus its image file."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -40,7 +42,7 @@ class Card(BaseModel):
     image: str
 
 
-class DrawnCard(BaseModel):
+class DrawnCard(Model):
     """A card as it came out of the deck: upright or reversed."""
 
     model_config = ConfigDict(frozen=True)
@@ -60,14 +62,11 @@ class DrawnCard(BaseModel):
         return c.meaning_th if language == "th" else c.meaning_en
 
 
-_DECK_ADAPTER = TypeAdapter(tuple[Card, ...])
-
-
 @cache
 def load_deck() -> tuple[Card, ...]:
     """The whole deck in order: majors 0-21, then wands, cups, swords, pentacles 1-14 (read once)."""
     raw = files("mimi.readings").joinpath("deck.json").read_text(encoding="utf-8")
-    deck = _DECK_ADAPTER.validate_json(raw)
+    deck = TypeAdapter(tuple[Card, ...]).validate_json(raw)
     if len(deck) != DECK_SIZE:
         raise ValueError(f"deck.json holds {len(deck)} cards, expected {DECK_SIZE}")
     return deck

@@ -7,11 +7,12 @@ from datetime import date, datetime
 from typing import Any, Literal, NotRequired
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator, with_config
+from pydantic import ConfigDict, Field, field_validator, model_validator, with_config
 from pydantic.config import JsonDict
 from typing_extensions import TypedDict
 
 from mimi.credits.schemas import JsonInt, Reward, WalletPublic
+from mimi.model import Model
 from mimi.readings.errors import ReadingNotFound
 
 QUESTION_MIN, QUESTION_MAX = 10, 500
@@ -61,7 +62,7 @@ def visible_text(value: str) -> str:
     return " ".join("".join(ch for ch in value if unicodedata.category(ch) != "Cf").split())
 
 
-class ReadingCreate(BaseModel):
+class ReadingCreate(Model):
     """A question for Mimi, validated before any credit is spent."""
 
     # Length counts Unicode code points after NFC, removing format characters (Cf) and collapsing whitespace:
@@ -95,7 +96,7 @@ class ReadingCreate(BaseModel):
         return question_text(value)
 
 
-class FollowUpCreate(BaseModel):
+class FollowUpCreate(Model):
     """A follow-up question about a completed reading (the same rules as any question)."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -123,7 +124,7 @@ def question_text(value: str) -> str:
     return value
 
 
-class ReviewCreate(BaseModel):
+class ReviewCreate(Model):
     """How accurate a reading felt (0-100) and an optional comment."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -184,7 +185,7 @@ class ReadingResult(TypedDict):
     notice: NotRequired[str]
 
 
-class AnalysisPublic(BaseModel):
+class AnalysisPublic(Model):
     """What the question is about."""
 
     mood: str
@@ -192,14 +193,14 @@ class AnalysisPublic(BaseModel):
     period: str
 
 
-class RejectionPublic(BaseModel):
+class RejectionPublic(Model):
     """Why Mimi refused the question (its star was refunded) and a question she could read instead."""
 
     reason: str
     suggested_question: str
 
 
-class ReadingQueuedPublic(BaseModel):
+class ReadingQueuedPublic(Model):
     id: UUID
     status: Status
     wallet: WalletPublic
@@ -212,7 +213,7 @@ class ReadingQueuedPublic(BaseModel):
     )
 
 
-class DailyCardPublic(BaseModel):
+class DailyCardPublic(Model):
     """Today's free card (Bangkok day): created by the first call, the same reading on every later one."""
 
     id: UUID
@@ -222,7 +223,7 @@ class DailyCardPublic(BaseModel):
     created: bool
 
 
-class FollowUpPublic(BaseModel):
+class FollowUpPublic(Model):
     """A follow-up question, threaded under the reading it asks about."""
 
     id: UUID
@@ -237,7 +238,7 @@ class FollowUpPublic(BaseModel):
     completed_at: datetime | None
 
 
-class SpreadPublic(BaseModel):
+class SpreadPublic(Model):
     """A spread a user can ask for: names, ordered positions, card count and price in credits."""
 
     id: str
@@ -250,7 +251,7 @@ class SpreadPublic(BaseModel):
     price: int
 
 
-class ReadingPublic(BaseModel):
+class ReadingPublic(Model):
     id: UUID
     status: Status
     question: str
@@ -272,12 +273,12 @@ class ReadingPublic(BaseModel):
     updated_at: datetime
     completed_at: datetime | None
     follow_ups: list[FollowUpPublic] = Field(
-        default_factory=list,
+        default_factory=lambda: [],
         description="Its follow-up questions, oldest first (none on a follow-up).",
     )
 
 
-class ReadingSummaryPublic(BaseModel):
+class ReadingSummaryPublic(Model):
     id: UUID
     status: Status
     question: str
@@ -293,7 +294,7 @@ class ReadingSummaryPublic(BaseModel):
     completed_at: datetime | None
 
 
-class ReviewPublic(BaseModel):
+class ReviewPublic(Model):
     reading_id: UUID
     accuracy: int
     comment: str | None
@@ -302,7 +303,7 @@ class ReviewPublic(BaseModel):
     wallet: WalletPublic
 
 
-class ReadingJob(BaseModel):
+class ReadingJob(Model):
     """The body QStash delivers to the processor."""
 
     model_config = ConfigDict(extra="forbid")
@@ -310,21 +311,21 @@ class ReadingJob(BaseModel):
     reading_id: UUID
 
 
-class PositionSpec(BaseModel):
+class PositionSpec(Model):
     key: str
     th: str
     en: str
 
 
-class FollowUpContext(BaseModel):
+class FollowUpContext(Model):
     """The earlier reading a follow-up asks about, as claim_reading hands it over (never its whole text)."""
 
     question: str
-    cards: list[dict[str, Any]] = Field(default_factory=list)
+    cards: list[dict[str, Any]] = Field(default_factory=lambda: [])
     summary: str | None = None
 
 
-class FailureCallback(BaseModel):
+class FailureCallback(Model):
     """The part of QStash's failure-callback body the processor uses: the original body, base64."""
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
@@ -334,7 +335,7 @@ class FailureCallback(BaseModel):
     status: int | None = None
 
 
-class QueuedReading(BaseModel):
+class QueuedReading(Model):
     """What submit_reading or ask_follow_up stored: the queued reading, what was spent and the wallet after it."""
 
     id: UUID
@@ -347,7 +348,7 @@ class QueuedReading(BaseModel):
     parent_id: UUID | None = None  # a follow-up's reading
 
 
-class ClaimedReading(BaseModel):
+class ClaimedReading(Model):
     """A reading claimed by the processor with how to draw it; `final` when it was already finished (nothing to do)."""
 
     id: UUID
@@ -362,7 +363,7 @@ class ClaimedReading(BaseModel):
     updated_at: datetime  # this claim (both Postgres' clock: the queue delay is their difference)
     # what drawing and the agent need (only for an unfinished reading): the spread's positions in drawing order,
     # the owner's reversals choice and, for a follow-up, the earlier reading
-    positions: list[PositionSpec] = Field(default_factory=list, max_length=10)
+    positions: list[PositionSpec] = Field(default_factory=lambda: [], max_length=10)
     reversals: bool = True
     context: FollowUpContext | None = None
 
@@ -373,7 +374,7 @@ class ClaimedReading(BaseModel):
         return self
 
 
-class ReadingStepResult(BaseModel):
+class ReadingStepResult(Model):
     """A processor step's result: the reading's status after it, and whether the step had already been done."""
 
     id: UUID
@@ -383,7 +384,7 @@ class ReadingStepResult(BaseModel):
     completed_at: datetime | None  # set when the reading completed
 
 
-class JobOutcome(BaseModel):
+class JobOutcome(Model):
     """What the processor did with one delivery."""
 
     reading_id: str
@@ -391,7 +392,7 @@ class JobOutcome(BaseModel):
     replayed: bool
 
 
-class SweepOutcome(BaseModel):
+class SweepOutcome(Model):
     """What a scheduled sweep refunded."""
 
     swept: int

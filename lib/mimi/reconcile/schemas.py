@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from mimi.model import Model
 
 
-class SucceededIntent(BaseModel):
+class SucceededIntent(Model):
     """The fields of a PaymentIntent the webhook's SQL reads (nothing personal goes to the database)."""
 
     id: str
@@ -22,7 +22,7 @@ class SucceededIntent(BaseModel):
     created: int
 
 
-class ReconcileRun(BaseModel):
+class ReconcileRun(Model):
     id: int
     started_at: datetime
     finished_at: datetime

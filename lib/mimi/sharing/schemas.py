@@ -6,10 +6,12 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, StrictBool
+from pydantic import ConfigDict, StrictBool
+
+from mimi.model import Model
 
 
-class ShareCreate(BaseModel):
+class ShareCreate(Model):
     """Options of a new share link."""
 
     model_config = ConfigDict(extra="forbid")
@@ -17,7 +19,7 @@ class ShareCreate(BaseModel):
     include_question: StrictBool = False
 
 
-class SharedCard(BaseModel):
+class SharedCard(Model):
     """A drawn card as the public sees it: no text written about the question."""
 
     model_config = ConfigDict(extra="ignore")
@@ -32,7 +34,7 @@ class SharedCard(BaseModel):
     orientation: Literal["upright", "reversed"] | None = None
 
 
-class SharedReadingPublic(BaseModel):
+class SharedReadingPublic(Model):
     """The public view behind a share link: cards, header and final answer; the question only if the owner chose."""
 
     model_config = ConfigDict(extra="ignore")
@@ -52,7 +54,7 @@ class ShareRow(SharedReadingPublic):
     created_at: datetime
 
 
-class ShareCreatedPublic(BaseModel):
+class ShareCreatedPublic(Model):
     """A new link (shown once: only its hash is stored) and the Flex message for liff.shareTargetPicker."""
 
     reading_id: UUID
@@ -63,6 +65,6 @@ class ShareCreatedPublic(BaseModel):
     flex_message: dict[str, Any]
 
 
-class SharesRevokedPublic(BaseModel):
+class SharesRevokedPublic(Model):
     reading_id: UUID
     revoked: int
