@@ -34,7 +34,6 @@ def tls() -> ssl.SSLContext:
 @lru_cache(maxsize=1)
 def transport() -> httpx.HTTPTransport:
     """The process's connection pool (HTTP/1.1: h2 is never loaded)."""
-    _share_tls_with_sdks()
     return httpx.HTTPTransport(verify=tls())
 
 
@@ -62,8 +61,9 @@ def _share_tls_with_sdks() -> None:
     """Let every httpx client that SDKs build with default verification reuse the one TLS context.
 
     upstash-redis and qstash build their own httpx.Client in their constructors, and httpx reads the CA bundle
-    for each; handing them the already-built context makes that free. The context is the same one httpx would
-    build (certifi's bundle), so verification is unchanged. Without the hook (another httpx), they pay the cost.
+    for each; handing them the already-built context makes that free. The context trusts the same roots httpx
+    would (certifi's), so verification is unchanged. Without the hook (another httpx), they pay the cost.
+    Installed when this module is imported, so it is in place before any SDK client is made.
     """
     default: Any = importlib.import_module("httpx._transports.default")
     with _lock:
@@ -81,3 +81,6 @@ def _share_tls_with_sdks() -> None:
 
         create_ssl_context.shared = True  # type: ignore[attr-defined]
         default.create_ssl_context = create_ssl_context
+
+
+_share_tls_with_sdks()
