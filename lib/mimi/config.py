@@ -1,7 +1,5 @@
 """The one Settings object: every knob and secret, read from the environment once and validated at cold start."""
 
-from __future__ import annotations
-
 import json
 import os
 from collections.abc import Iterable, Mapping

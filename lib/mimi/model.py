@@ -8,8 +8,6 @@ A field's default_factory is a lambda, never a builtin such as `list`: pydantic 
 tokenizing its text, and the first time compiles tokenize's patterns (about 5 ms of a cold start).
 """
 
-from __future__ import annotations
-
 from pydantic import BaseModel, ConfigDict
 
 

@@ -1,7 +1,5 @@
 """Cursor pagination: the cursor is an opaque token wrapping the last row's id (newest first)."""
 
-from __future__ import annotations
-
 import base64
 import uuid
 from collections.abc import Callable

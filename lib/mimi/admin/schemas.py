@@ -1,7 +1,5 @@
 """Admin payloads: what admins send (each action with its reason) and what they see."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID

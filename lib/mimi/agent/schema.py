@@ -1,8 +1,6 @@
 """The reading agent's structured output: pydantic models, length caps and the strict JSON schema for the LLM."""
 
-from __future__ import annotations
-
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
@@ -93,7 +91,7 @@ class ReadingOutput(_Out):
     notice: Annotated[str, _cap(300), Field(description="A short disclaimer.")]
 
     @model_validator(mode="after")
-    def _consistent(self) -> ReadingOutput:
+    def _consistent(self) -> Self:
         """An accepted reading is complete; a refusal says why."""
         if not self.accepted:
             if self.rejection is None:

@@ -1,7 +1,5 @@
 """Run one reading through the configured LLM providers in order, falling back on any provider failure."""
 
-from __future__ import annotations
-
 import logging
 import time
 

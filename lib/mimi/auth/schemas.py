@@ -1,7 +1,5 @@
 """Auth payloads."""
 
-from __future__ import annotations
-
 from pydantic import ConfigDict, Field
 
 from mimi.model import Model

@@ -1,7 +1,5 @@
 """Credits payloads."""
 
-from __future__ import annotations
-
 from datetime import date
 from typing import Annotated, Any
 

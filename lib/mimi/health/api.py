@@ -1,7 +1,5 @@
 """Health: is this function able to reach Postgres (through PostgREST) and Redis (through Upstash REST)?"""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from starlette.responses import Response

@@ -1,7 +1,5 @@
 """Notification payloads: whom to push about which reading."""
 
-from __future__ import annotations
-
 from typing import Literal
 from uuid import UUID
 

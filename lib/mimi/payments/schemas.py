@@ -1,7 +1,5 @@
 """Payments payloads, and the narrow shapes of the Stripe objects the webhook reads."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Annotated, Any
 

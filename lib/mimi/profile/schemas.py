@@ -1,10 +1,8 @@
 """Profile payloads."""
 
-from __future__ import annotations
-
 import unicodedata
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 from pydantic.config import JsonDict
@@ -59,7 +57,7 @@ class ProfileUpdate(Model):
         return value
 
     @model_validator(mode="after")
-    def _something_to_change(self) -> ProfileUpdate:
+    def _something_to_change(self) -> Self:
         if (
             self.display_name is None
             and self.language is None

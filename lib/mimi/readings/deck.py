@@ -1,7 +1,5 @@
 """The 78-card Rider-Waite tarot deck (deck.json, mirrored in the public.cards table) and drawing from it."""
 
-from __future__ import annotations
-
 import secrets
 from collections.abc import Collection
 from functools import cache

@@ -1,10 +1,8 @@
 """Readings payloads: what the app sends, what it gets back, and the queue messages the processor accepts."""
 
-from __future__ import annotations
-
 import unicodedata
 from datetime import date, datetime
-from typing import Any, Literal, NotRequired
+from typing import Any, Literal, NotRequired, Self
 from uuid import UUID
 
 from pydantic import ConfigDict, Field, field_validator, model_validator, with_config
@@ -368,7 +366,7 @@ class ClaimedReading(Model):
     context: FollowUpContext | None = None
 
     @model_validator(mode="after")
-    def _positions_to_draw(self) -> ClaimedReading:
+    def _positions_to_draw(self) -> Self:
         if not self.final and not self.positions:
             raise ValueError("an unfinished reading needs its spread's positions")
         return self

@@ -1,7 +1,5 @@
 """What one reconciliation run checked and repaired (stored, and shown to admins)."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 

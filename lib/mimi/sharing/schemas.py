@@ -1,7 +1,5 @@
 """Sharing payloads: what the owner sends and gets back, and the public view of a shared reading."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
