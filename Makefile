@@ -62,7 +62,8 @@ bench: $(STAMP) postgres redis-server
 eval: $(STAMP)
 	$(PY) -m mimi_local.eval --out .eval
 
-# Only the cold-start bench (each function's zip in a fresh interpreter); COLDSTART_RUNS=N for more runs.
+# Only the cold-start bench (each function's zip in a fresh interpreter); COLDSTART_RUNS=N for more runs,
+# COLDSTART_INSTRUCTIONS=1 to also count instructions under valgrind (steady whatever the load).
 bench-cold: $(STAMP) postgres redis-server
 	$(PY) -m pytest -q tests/bench -p no:cacheprovider -s -k coldstart
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import statistics
 import sys
 import zipfile
@@ -22,9 +23,20 @@ import pytest
 
 from mimi_local import package
 from mimi_local.stack import LocalStack
-from tests.bench.coldstart import Events, Run, base_python, child_env, run_cold, run_floor
+from tests.bench.coldstart import (
+    Events,
+    Run,
+    base_python,
+    child_env,
+    floor_instructions,
+    run_cold,
+    run_floor,
+)
 
 RUNS = int(os.environ.get("COLDSTART_RUNS", "9"))
+# COLDSTART_INSTRUCTIONS=1 also counts each function's instructions once under valgrind (about 20 s each):
+# a figure that does not move with the machine's load, for comparing two versions of the code.
+COUNT = os.environ.get("COLDSTART_INSTRUCTIONS", "") not in ("", "0")
 WARM = 100
 RESULTS = Path(__file__).parent / "results" / "coldstart.json"
 # issue 10's targets: import + first request (ms) and peak RSS (MB), medians on the dev machine
@@ -105,9 +117,11 @@ def test_cold_start_of_every_function(
         name: run_cold(python, unzipped[name]["root"], name, events.event(name), env, WARM)
         for name in names
     }
+    counted = counts(python, unzipped, names, events, env) if COUNT else {}
     figures = {
         name: {
             **summary(cold[name]),
+            **counted.get(name, {}),
             **warm_figures(warm[name]),
             "top_level_modules": top(cold[name][0]),
             "zip_mb": unzipped[name]["zip_mb"],
@@ -137,6 +151,28 @@ def test_cold_start_of_every_function(
         assert cold[name][0].result["mimi"].startswith(str(unzipped[name]["root"]))
 
 
+def counts(
+    python: str,
+    unzipped: dict[str, dict[str, Any]],
+    names: list[str],
+    events: Events,
+    env: dict[str, str],
+) -> dict[str, dict[str, float]]:
+    """Millions of instructions for import + first request: one run under callgrind, minus the floor (the
+    interpreter with what Lambda's runtime preloads)."""
+    if shutil.which("valgrind") is None:
+        pytest.fail(
+            "COLDSTART_INSTRUCTIONS is set but valgrind is missing (apt-get install valgrind)"
+        )
+    base = floor_instructions(python, env)
+    found = {}
+    for name in names:
+        run = run_cold(python, unzipped[name]["root"], name, events.event(name), env, count=True)
+        assert run.result["status"] == 200, (name, run.result["body"])
+        found[name] = {"instructions_m": round((run.result["instructions"] - base) / 1e6, 1)}
+    return found
+
+
 def warm_figures(run: Run) -> dict[str, Any]:
     """The warm path: wall time per call (the stack's work included) and the handler's own CPU time, which
     leaves out the wait on the network and on the stand-ins (they run in the bench's process)."""
@@ -159,12 +195,14 @@ def top(run: Run) -> list[str]:
 def print_table(results: dict[str, Any]) -> None:
     fl = results["floor"]
     print(
-        f"\ncold start: each zip unzipped, fresh python -I -S -B, import handler + one event; "
+        "\ncold start: each zip unzipped, fresh python -I -S -B with what Lambda's runtime preloads, "
+        "import handler + one event; "
         f"{fl['runs']} runs; slim packages: {results['slim_packages']}; load {results['load_average']}"
     )
     print(
         f"  {'function':<18}{'import ms':>15}{'1st req ms':>14}{'import+1st':>14}{'target':>8}"
         f"{'cpu ms':>11}{'RSS MB':>9}{'target':>8}{'warm p50/p95':>15}{'cpu p50/p95':>14}{'zip MB':>8}"
+        + (f"{'M instr':>10}" if COUNT else "")
     )
     print(
         f"  {'python -c pass':<18}{'':>15}{'':>14}{_mm(fl['process_wall_ms']):>14}{'':>8}{'':>11}"
@@ -180,12 +218,18 @@ def print_table(results: dict[str, Any]) -> None:
             f"{_mm(f['peak_rss_mb']):>9}{mb:>8}"
             f"{f['warm_p50_ms']:>7.1f}/{f['warm_p95_ms']:<7.1f}{f['warm_cpu_p50_ms']:>6.1f}/"
             f"{f['warm_cpu_p95_ms']:<7.1f}{f['zip_mb']:>8}"
+            + (f"{f['instructions_m']:>10.0f}" if "instructions_m" in f else "")
         )
     print(
         "  ms and MB as min/median; cpu ms: import + first request in CPU time (steadier on a busy machine);"
         " the floor is an interpreter that imports nothing (its whole-process wall time);"
         f" warm: {WARM} more calls in the same process, wall and the handler's own CPU (network excluded),"
         f" target p95 <= {WARM_P95_TARGET_MS} ms"
+        + (
+            "; M instr: millions of instructions (valgrind), import + first request"
+            if COUNT
+            else ""
+        )
     )
 
 

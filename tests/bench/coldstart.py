@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -28,10 +29,28 @@ from mimi_local.stripe import sign_payload
 from tests.functions.conftest import line_token, login
 from tests.functions.readings_support import qstash_signature
 
-# Runs in the child. Lambda's runtime has json and the like loaded before it imports the handler, so they are
-# imported before the clock starts; everything the handler module pulls in is timed.
+# Runs in the child. Lambda's Python runtime (awslambdaric's bootstrap.py, which the managed python3.x runtimes
+# run) has these loaded before it imports the handler: its own imports and theirs (lambda_runtime_client takes a
+# ThreadPoolExecutor, the marshaller decimal and math, the log utils datetime and enum). They are imported before
+# the clock starts; everything the handler module pulls in beyond them is timed.
+RUNTIME_PRELOADED = ", ".join(
+    (
+        "importlib",
+        "json",
+        "logging",
+        "os",
+        "sys",
+        "time",
+        "traceback",
+        "datetime",
+        "enum",
+        "decimal",
+    )
+    + ("math", "concurrent.futures.thread")
+)
 CHILD = r"""
 import json, sys, time
+import RUNTIME_PRELOADED
 root, name, event_path, out_path, warm = sys.argv[1:6]
 with open(event_path) as f:
     event = json.load(f)
@@ -72,7 +91,7 @@ result = {"import_ms": (imported - started) * 1000, "first_ms": (answered - impo
           "modules": sorted({m.split(".")[0] for m in sys.modules})}
 with open(out_path, "w") as f:
     json.dump(result, f)
-"""
+""".replace("RUNTIME_PRELOADED", RUNTIME_PRELOADED)
 
 Event = dict[str, Any]
 
@@ -188,13 +207,25 @@ def child_env(stack: LocalStack) -> dict[str, str]:
     return {**stack.env(), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
 
 
+# What the runtime has run before the handler's import: the floor of an instruction count.
+PRELOADED_ONLY = f"import json, sys, time\nimport {RUNTIME_PRELOADED}"
+CALLGRIND = ("valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null")
+
+
 def run_process(
-    python: Path | str, args: list[str], env: dict[str, str], timeout: float = 120
-) -> float:
-    """Run `python -I -S -B args...` and return its wall time (ms); raises with its stderr if it fails."""
+    python: Path | str,
+    args: list[str],
+    env: dict[str, str],
+    timeout: float = 120,
+    wrapper: tuple[str, ...] = (),
+) -> tuple[float, str]:
+    """Run `python -I -S -B args...` (under wrapper, if any); return its wall time (ms) and its stderr.
+
+    Raises with the stderr if it fails.
+    """
     started = time.perf_counter()
     done = subprocess.run(
-        [str(python), "-I", "-S", "-B", *args],
+        [*wrapper, str(python), "-I", "-S", "-B", *args],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -203,32 +234,58 @@ def run_process(
         check=False,
     )
     wall = (time.perf_counter() - started) * 1000
+    stderr = done.stderr.decode(errors="replace")
     if done.returncode != 0:
-        raise AssertionError(f"child exited {done.returncode}: {done.stderr.decode()[-3000:]}")
-    return wall
+        raise AssertionError(f"child exited {done.returncode}: {stderr[-3000:]}")
+    return wall, stderr
+
+
+def instructions(stderr: str) -> int:
+    """The instruction count callgrind reports for the whole process."""
+    found = re.search(r"Collected : (\d+)", stderr)
+    if found is None:
+        raise AssertionError(f"no instruction count from valgrind: {stderr[-1000:]}")
+    return int(found.group(1))
 
 
 def run_floor(python: Path | str, env: dict[str, str]) -> Run:
     """`python -I -S -B` that does nothing: the wall time and peak RSS every function pays first."""
     with tempfile.TemporaryDirectory(prefix="coldstart-") as tmp:
         out_path = Path(tmp) / "rss"
-        wall = run_process(python, ["-c", FLOOR, str(out_path)], env)
+        wall, _ = run_process(python, ["-c", FLOOR, str(out_path)], env)
         return Run({"rss_kb": int(out_path.read_text())}, wall)
 
 
+def floor_instructions(python: Path | str, env: dict[str, str]) -> int:
+    """Instructions of an interpreter that loads only what Lambda's runtime has loaded (valgrind)."""
+    _, stderr = run_process(python, ["-c", PRELOADED_ONLY], env, wrapper=CALLGRIND)
+    return instructions(stderr)
+
+
 def run_cold(
-    python: Path | str, root: Path, name: str, event: Event, env: dict[str, str], warm: int = 0
+    python: Path | str,
+    root: Path,
+    name: str,
+    event: Event,
+    env: dict[str, str],
+    warm: int = 0,
+    count: bool = False,
 ) -> Run:
     """Import functions/<name>/handler from root in a fresh interpreter, serve event once (then `warm` times).
 
     The child also gets AWS_LAMBDA_FUNCTION_NAME, as Lambda's runtime sets it (mimi.coldstart reads it).
+    With count, it runs under valgrind's callgrind and result["instructions"] is the whole process's count:
+    the same for the same code and input, however busy the machine is (its times are then meaningless).
     """
     with tempfile.TemporaryDirectory(prefix="coldstart-") as tmp:
         event_path, out_path = Path(tmp) / "event.json", Path(tmp) / "result.json"
         event_path.write_text(json.dumps(event))
         args = ["-c", CHILD, str(root), name, str(event_path), str(out_path), str(warm)]
-        wall = run_process(python, args, {**env, "AWS_LAMBDA_FUNCTION_NAME": name})
+        child = {**env, "AWS_LAMBDA_FUNCTION_NAME": name}
+        wall, stderr = run_process(python, args, child, wrapper=CALLGRIND if count else ())
         result: dict[str, Any] = json.loads(out_path.read_text())
+    if count:
+        result["instructions"] = instructions(stderr)
     return Run(result, wall)
 
 
