@@ -1,14 +1,13 @@
 """Cold start: no garbage collection while a function's modules load, then their objects are frozen.
 
-Two more things are skipped while loading, each because nothing on a function's paths uses it:
-- pydantic's plugin scan (it reads every installed distribution's entry points when the first model is built);
-- modules in DEFERRED, which a library imports for a feature our first requests do not call. They are made
-  lazy with the standard library's importlib.util.LazyLoader: the module object exists at once and its code runs
-  on the first attribute access, so a caller that does use it still gets it, only later.
+Modules in DEFERRED, which a library imports for a feature our first requests do not call, are made lazy with
+the standard library's importlib.util.LazyLoader: the module object exists at once and its code runs on the
+first attribute access, so a caller that does use it still gets it, only later.
 
 Deferring is for Lambda's runtime only (AWS_LAMBDA_FUNCTION_NAME is set), which serves one request at a time:
 on Python 3.11 a lazy module is not safe to load from two threads at once, and the dev server runs handlers
-in threads, so there every module loads eagerly as usual.
+in threads, so there every module loads eagerly as usual. AWS_LAMBDA_FUNCTION_NAME is read here, not from the
+settings: it is a fact about the process, needed before any settings exist.
 """
 
 from __future__ import annotations
@@ -54,7 +53,6 @@ def pending(names: tuple[str, ...] = DEFERRED) -> list[str]:
 @contextmanager
 def loading() -> Iterator[None]:
     """Run a handler's imports with gc off (nothing they build is garbage), then freeze it all out of later scans."""
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")  # no pydantic plugins are used
     if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
         for name in DEFERRED:
             defer(name)

@@ -112,17 +112,3 @@ def test_defer_leaves_imported_and_missing_modules_alone() -> None:
         """
     )
     assert out == "False module"
-
-
-def test_loading_turns_pydantics_plugin_scan_off() -> None:
-    out = _fresh(
-        """
-        import os
-        os.environ.pop("PYDANTIC_DISABLE_PLUGINS", None)
-        from mimi import coldstart
-        with coldstart.loading():
-            pass
-        print(os.environ["PYDANTIC_DISABLE_PLUGINS"])
-        """
-    )
-    assert out == "__all__"
