@@ -1,6 +1,6 @@
-"""Hardening mutants (issue 11, migrations 0011-0017): limits in SQL, one refund per spend, idempotency parameters,
-frozen exchanges, the refresh reuse interval, account deletion, cursors, question cleaning, invalid Stripe events,
-least privilege and the owner-only legacy import."""
+"""Hardening mutants (issue 11, migrations 0011-0017, and 0027): limits in SQL, one refund per spend, idempotency
+parameters, frozen exchanges, the refresh reuse interval, account deletion, cursors, question cleaning (in Python and
+in SQL), invalid Stripe events, least privilege and the owner-only legacy import."""
 
 from __future__ import annotations
 
@@ -239,6 +239,23 @@ py(
     ('unicodedata.category(ch) != "Cf"', "True"),
     "zero-width characters count towards a question's length: an invisible question is charged and read",
     QUESTION_KILL,
+)
+QUESTION_SQL = "tests/sql/test_question_text.py::"
+sql(
+    "sql-question-format-characters-count",
+    "private.question_text",
+    (", '', 'g')", ", '', '')"),
+    "a direct rpc pays for a question padded with zero-width characters (only the first is removed)",
+    QUESTION_SQL
+    + "test_submit_refuses_a_question_padded_with_what_nobody_sees[zero-width-padding]",
+)
+sql(
+    "sql-submit-counts-the-raw-question",
+    "public.submit_reading",
+    ("question text := private.question_text(p_question);", "question text := trim(p_question);"),
+    "submit_reading counts invisible characters again (a direct rpc charges an unreadable question)",
+    QUESTION_SQL
+    + "test_submit_refuses_a_question_padded_with_what_nobody_sees[hidden-padding-thai]",
 )
 py(
     "question-without-letters",
