@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: dev test lint bench bench-cold eval mutate package openapi fuzz migrate deploy deploy-preflight import-legacy postgres redis-server browser clean
+.PHONY: dev test lint bench bench-cold eval mutate package openapi fuzz migrate deploy deploy-preflight import-legacy postgres redis-server browser openssl clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ redis-server:
 	  || $(call MISSING_PART,redis-server,the Redis stand-in uses its in-process fake)
 	@command -v jq >/dev/null || $(call APT_INSTALL,jq) || echo "note: jq could not be installed (README examples use it)"
 
+# openssl names the files of each zip's cacerts/ (lib/mimi_local/cacerts.py): packaging, and so its tests, need it.
+openssl:
+	@command -v openssl >/dev/null || $(call APT_INSTALL,openssl) \
+	  || { echo "openssl could not be installed: packaging the functions needs it" >&2; exit 1; }
+
 BROWSER_PKGS := chromium chromium-driver fonts-tlwg-loma-ttf fonts-noto-color-emoji
 
 browser:
@@ -45,7 +50,7 @@ DATA ?= .local
 dev: $(STAMP) postgres redis-server
 	$(PY) -m mimi_local.dev --port $(PORT) --data $(DATA)
 
-test: $(STAMP) postgres redis-server browser
+test: $(STAMP) postgres redis-server browser openssl
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
@@ -54,7 +59,7 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy --strict lib/mimi lib/mimi_local functions
 
 # Every bench; figures are printed and written to tests/bench/results/ (git-ignored).
-bench: $(STAMP) postgres redis-server
+bench: $(STAMP) postgres redis-server openssl
 	$(PY) -m pytest -q tests/bench -p no:cacheprovider -s
 
 # The reading agent's golden set (lib/mimi_local/eval): the local OpenAI stand-in, or the first of LLM_PROVIDERS
@@ -64,7 +69,7 @@ eval: $(STAMP)
 
 # Only the cold-start bench (each function's zip in a fresh interpreter); COLDSTART_RUNS=N for more runs,
 # COLDSTART_INSTRUCTIONS=1 to also count instructions under valgrind (steady whatever the load).
-bench-cold: $(STAMP) postgres redis-server
+bench-cold: $(STAMP) postgres redis-server openssl
 	$(PY) -m pytest -q tests/bench -p no:cacheprovider -s -k coldstart
 
 mutate: $(STAMP) postgres redis-server
@@ -78,7 +83,7 @@ openapi: $(STAMP)
 fuzz: $(STAMP) postgres redis-server
 	$(PY) -m mimi_local.fuzz $(FUZZ_ARGS)
 
-package: $(STAMP)
+package: $(STAMP) openssl
 	$(PY) -m mimi_local.package --out .package --compile
 
 # Apply sql/migrations to a real database (README "Migrations"). The URL carries a password: it is read from the
