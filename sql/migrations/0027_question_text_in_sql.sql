@@ -1,6 +1,7 @@
 -- 0027 questions measured in SQL as the API measures them (lib/mimi/readings/schemas.py question_text): a user
 -- calling submit_reading or ask_follow_up through PostgREST directly could pay for a question of invisible
--- characters, because SQL counted them. Now both functions store and count private.question_text(p_question):
+-- characters, because SQL counted them. Now both take their question from private.valid_question, which counts
+-- and returns private.question_text(p_question):
 -- NFC, every format character (Unicode category Cf: zero-width spaces and joiners, BOM, bidi controls, soft
 -- hyphen, tags) removed, runs of spaces (Unicode white space other than controls) collapsed to one, trimmed.
 -- Control characters (Cc, C1 included) are still refused. The Cf class below is Unicode 14.0's (Python 3.11's
@@ -19,6 +20,25 @@ comment on function private.question_text is
   'A question as stored and counted: NFC, format characters (Cf) removed, white space collapsed, trimmed.';
 revoke execute on function private.question_text(text) from public;
 
+-- The one SQL rule for a question (submit_reading and ask_follow_up): 422 invalid_question, or the text to store.
+create function private.valid_question(p_question text) returns text
+language plpgsql stable
+set search_path = ''
+as $$
+declare
+  question text := private.question_text(p_question);
+begin
+  if question is null or char_length(question) not between 10 and 500 or question ~ '[[:cntrl:]]'
+      or question ~ '[\u0080-\u009f]' then
+    perform private.fail(422, 'invalid_question', 'The question must be 10 to 500 characters, no control characters.');
+  end if;
+  return question;
+end
+$$;
+comment on function private.valid_question is
+  'The question to store (private.question_text), or 422 invalid_question: 10 to 500 characters, no controls.';
+revoke execute on function private.valid_question(text) from public;
+
 create or replace function public.submit_reading(p_question text, p_language text default null,
   p_depth text default null, p_spread text default null) returns jsonb
 language plpgsql volatile security definer
@@ -27,17 +47,14 @@ as $$
 declare
   uid uuid := private.require_uid();
   rid uuid := gen_random_uuid();
-  question text := private.question_text(p_question);
+  question text := private.valid_question(p_question);
   lang text;
   s public.spreads;
   spent jsonb;
   r public.readings;
 begin
   select coalesce(p_language, u.language) into lang from public.users u where u.id = uid;
-  if question is null or char_length(question) not between 10 and 500 or question ~ '[[:cntrl:]]'
-      or question ~ '[\u0080-\u009f]' then
-    perform private.fail(422, 'invalid_question', 'The question must be 10 to 500 characters, no control characters.');
-  elsif lang is null or lang not in ('th', 'en') then
+  if lang is null or lang not in ('th', 'en') then
     perform private.fail(422, 'invalid_language', 'The language must be th or en.');
   elsif p_depth is not null and p_depth not in ('standard', 'deep') then
     perform private.fail(422, 'invalid_depth', 'The depth must be standard or deep.');
@@ -66,16 +83,13 @@ as $$
 declare
   uid uuid := private.require_uid();
   fid uuid := gen_random_uuid();
-  question text := private.question_text(p_question);
+  question text := private.valid_question(p_question);
   parent public.readings;
   asked integer;
   spent jsonb;
   r public.readings;
 begin
-  if question is null or char_length(question) not between 10 and 500 or question ~ '[[:cntrl:]]'
-      or question ~ '[\u0080-\u009f]' then
-    perform private.fail(422, 'invalid_question', 'The question must be 10 to 500 characters, no control characters.');
-  elsif p_language is not null and p_language not in ('th', 'en') then
+  if p_language is not null and p_language not in ('th', 'en') then
     perform private.fail(422, 'invalid_language', 'The language must be th or en.');
   end if;
   select * into parent from public.readings

@@ -250,10 +250,10 @@ sql(
     + "test_submit_refuses_a_question_padded_with_what_nobody_sees[zero-width-padding]",
 )
 sql(
-    "sql-submit-counts-the-raw-question",
-    "public.submit_reading",
+    "sql-question-counted-raw",
+    "private.valid_question",
     ("question text := private.question_text(p_question);", "question text := trim(p_question);"),
-    "submit_reading counts invisible characters again (a direct rpc charges an unreadable question)",
+    "questions are counted with their invisible characters again (a direct rpc charges an unreadable one)",
     QUESTION_SQL
     + "test_submit_refuses_a_question_padded_with_what_nobody_sees[hidden-padding-thai]",
 )

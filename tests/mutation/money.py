@@ -218,14 +218,14 @@ sql(
 )
 sql(
     "submit-question-min-9",
-    "public.submit_reading",
+    "private.valid_question",
     ("char_length(question) not between 10 and 500", "char_length(question) not between 9 and 500"),
     "submit_reading accepts a 9-character question",
     SQL_READINGS + "test_submit_refuses_bad_questions_even_past_the_api[9-chars]",
 )
 sql(
     "submit-allows-control-characters",
-    "public.submit_reading",
+    "private.valid_question",
     (" or question ~ '[[:cntrl:]]'", ""),
     "submit_reading accepts control characters",
     SQL_READINGS + "test_submit_refuses_bad_questions_even_past_the_api[control-char]",
