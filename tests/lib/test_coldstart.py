@@ -3,17 +3,16 @@ uses them. Each case runs in a fresh interpreter, whose sys.modules is as a cold
 
 from __future__ import annotations
 
-import datetime
 import os
 import subprocess
 import sys
 import textwrap
 
 import jwt
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+
+from tests.certificates import certificate
 
 
 def _fresh(code: str, lambda_name: str | None = "profile") -> str:
@@ -56,19 +55,7 @@ def test_pyjwt_still_refuses_a_certificate_as_an_hmac_secret_after_the_deferral(
 
     The deferred module runs when that check asks for it, and the defence holds.
     """
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mimi")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(now)
-        .not_valid_after(now + datetime.timedelta(hours=1))
-        .sign(key, hashes.SHA256())
-    )
+    cert = certificate("mimi", ec.generate_private_key(ec.SECP256R1()))
     der = cert.public_bytes(serialization.Encoding.DER)
     token = jwt.encode({"sub": "u1"}, "a-shared-secret-of-32-bytes-or-more", algorithm="HS256")
     out = _fresh(

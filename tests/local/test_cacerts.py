@@ -6,7 +6,6 @@ only trust is a hashed directory, once with the test CA in it and once without.
 
 from __future__ import annotations
 
-import datetime
 import socket
 import ssl
 import subprocess
@@ -16,43 +15,16 @@ from pathlib import Path
 
 import certifi
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from mimi import http
 from mimi_local import cacerts
+from tests.certificates import certificate, pem
 
 
 def _der(pem: str) -> bytes:
     return ssl.PEM_cert_to_DER_cert(pem)
-
-
-def _cert(
-    subject: str, key: ec.EllipticCurvePrivateKey, issuer: tuple[str, ec.EllipticCurvePrivateKey]
-) -> x509.Certificate:
-    now = datetime.datetime.now(datetime.UTC)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
-        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer[0])]))
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(hours=1))
-    )
-    if subject == issuer[0]:
-        builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
-    else:
-        builder = builder.add_extension(
-            x509.SubjectAlternativeName([x509.DNSName("localhost")]), False
-        )
-    return builder.sign(issuer[1], hashes.SHA256())
-
-
-def _pem(cert: x509.Certificate) -> str:
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
 
 
 @pytest.fixture(scope="module")
@@ -63,9 +35,9 @@ def test_ca(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         ec.generate_private_key(ec.SECP256R1()),
         ec.generate_private_key(ec.SECP256R1()),
     )
-    ca = _cert("MiMi Test Root", ca_key, ("MiMi Test Root", ca_key))
-    server = _cert("localhost", server_key, ("MiMi Test Root", ca_key))
-    (base / "server.pem").write_text(_pem(server))
+    ca = certificate("MiMi Test Root", ca_key)
+    server = certificate("localhost", server_key, ("MiMi Test Root", ca_key))
+    (base / "server.pem").write_text(pem(server))
     key_pem = server_key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
@@ -73,7 +45,7 @@ def test_ca(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     )
     (base / "server.key").write_bytes(key_pem)
     certifi_pem = Path(certifi.where()).read_text()
-    (base / "with-ca.pem").write_text(certifi_pem + "\n" + _pem(ca))
+    (base / "with-ca.pem").write_text(certifi_pem + "\n" + pem(ca))
     (base / "without-ca.pem").write_text(certifi_pem)
     return {
         name: base / f"{name}"
