@@ -5,13 +5,11 @@ from __future__ import annotations
 import importlib
 import os
 import ssl
-import threading
 from functools import lru_cache
 from typing import Any
 
 import httpx
 
-_lock = threading.Lock()
 # In a function's zip, certifi's CA bundle also ships as an OpenSSL hashed directory beside mimi/
 # (lib/mimi_local/cacerts.py): OpenSSL then reads a root only when a handshake needs it.
 CA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "cacerts")
@@ -66,21 +64,20 @@ def _share_tls_with_sdks() -> None:
     Installed when this module is imported, so it is in place before any SDK client is made.
     """
     default: Any = importlib.import_module("httpx._transports.default")
-    with _lock:
-        original = default.create_ssl_context
-        if getattr(original, "shared", False):
-            return
+    original = default.create_ssl_context
+    if getattr(original, "shared", False):  # already installed (this module imported again)
+        return
 
-        def create_ssl_context(
-            verify: Any = True, cert: Any = None, trust_env: bool = True
-        ) -> ssl.SSLContext:
-            if verify is True and cert is None:
-                return tls()
-            made: ssl.SSLContext = original(verify=verify, cert=cert, trust_env=trust_env)
-            return made
+    def create_ssl_context(
+        verify: Any = True, cert: Any = None, trust_env: bool = True
+    ) -> ssl.SSLContext:
+        if verify is True and cert is None:
+            return tls()
+        made: ssl.SSLContext = original(verify=verify, cert=cert, trust_env=trust_env)
+        return made
 
-        create_ssl_context.shared = True  # type: ignore[attr-defined]
-        default.create_ssl_context = create_ssl_context
+    create_ssl_context.shared = True  # type: ignore[attr-defined]
+    default.create_ssl_context = create_ssl_context
 
 
 _share_tls_with_sdks()
