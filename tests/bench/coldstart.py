@@ -33,24 +33,24 @@ from tests.functions.readings_support import qstash_signature
 # run) has these loaded before it imports the handler: its own imports and theirs (lambda_runtime_client takes a
 # ThreadPoolExecutor, the marshaller decimal and math, the log utils datetime and enum). They are imported before
 # the clock starts; everything the handler module pulls in beyond them is timed.
-RUNTIME_PRELOADED = ", ".join(
-    (
-        "importlib",
-        "json",
-        "logging",
-        "os",
-        "sys",
-        "time",
-        "traceback",
-        "datetime",
-        "enum",
-        "decimal",
-    )
-    + ("math", "concurrent.futures.thread")
+RUNTIME_PRELOADED = (
+    "importlib",
+    "json",
+    "logging",
+    "os",
+    "sys",
+    "time",
+    "traceback",
+    "datetime",
+    "enum",
+    "decimal",
+    "math",
+    "concurrent.futures.thread",
 )
-CHILD = r"""
-import json, sys, time
-import RUNTIME_PRELOADED
+PRELOAD = "import " + ", ".join(RUNTIME_PRELOADED) + "\n"
+CHILD = (
+    PRELOAD
+    + r"""
 root, name, event_path, out_path, warm = sys.argv[1:6]
 with open(event_path) as f:
     event = json.load(f)
@@ -91,7 +91,8 @@ result = {"import_ms": (imported - started) * 1000, "first_ms": (answered - impo
           "modules": sorted({m.split(".")[0] for m in sys.modules})}
 with open(out_path, "w") as f:
     json.dump(result, f)
-""".replace("RUNTIME_PRELOADED", RUNTIME_PRELOADED)
+"""
+)
 
 Event = dict[str, Any]
 
@@ -207,8 +208,6 @@ def child_env(stack: LocalStack) -> dict[str, str]:
     return {**stack.env(), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
 
 
-# What the runtime has run before the handler's import: the floor of an instruction count.
-PRELOADED_ONLY = f"import json, sys, time\nimport {RUNTIME_PRELOADED}"
 CALLGRIND = ("valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null")
 
 
@@ -257,8 +256,9 @@ def run_floor(python: Path | str, env: dict[str, str]) -> Run:
 
 
 def floor_instructions(python: Path | str, env: dict[str, str]) -> int:
-    """Instructions of an interpreter that loads only what Lambda's runtime has loaded (valgrind)."""
-    _, stderr = run_process(python, ["-c", PRELOADED_ONLY], env, wrapper=CALLGRIND)
+    """Instructions of an interpreter that loads only what Lambda's runtime has loaded (valgrind): the floor of
+    an instruction count."""
+    _, stderr = run_process(python, ["-c", PRELOAD], env, wrapper=CALLGRIND)
     return instructions(stderr)
 
 
