@@ -49,8 +49,42 @@ def test_the_jobs_run_test_then_package_then_migrate_then_deploy() -> None:
     for before, after in zip(ORDER, ORDER[1:], strict=False):
         assert jobs[after]["needs"] == before, after
     assert "needs" not in jobs["test"]
-    assert [s["run"] for s in steps("test") if "run" in s] == ["make test"]
+    assert [s["run"] for s in steps("test") if "run" in s] == ["bash .ci/run"]
     assert [s["run"] for s in steps("package") if "run" in s] == ["make package"]
+
+
+# The first major of each action that runs on Node 24 (GitHub removed Node 20 from its runners in 2026-09).
+NODE24_MAJORS = {
+    "actions/checkout": 5,
+    "actions/setup-python": 6,
+    "actions/setup-node": 5,
+    "actions/upload-artifact": 6,
+    "actions/download-artifact": 7,
+    "aws-actions/configure-aws-credentials": 6,
+}
+
+
+def test_every_action_is_a_known_node24_major() -> None:
+    used = [s["uses"] for job in ORDER for s in steps(job) if "uses" in s]
+    for ref in used:
+        action, _, version = ref.partition("@")
+        assert action in NODE24_MAJORS, f"{action}: add its first Node 24 major to NODE24_MAJORS"
+        assert re.fullmatch(r"v\d+", version), ref
+        assert int(version[1:]) >= NODE24_MAJORS[action], ref
+
+
+def test_python_installs_only_through_make_and_the_lock() -> None:
+    runs = " ".join(s["run"] for job in ORDER for s in steps(job) if "run" in s)
+    assert "pip install" not in runs and "uv pip" not in runs
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert re.findall(r"^make (\w+)", ci, re.M)[:3] == ["lint", "test", "fuzz"]
+
+
+def test_dependabot_proposes_the_lock_uv_and_the_actions_weekly() -> None:
+    config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())
+    updates = {(u["package-ecosystem"], u["directory"]): u for u in config["updates"]}
+    assert {("uv", "/"), ("pip", "/tools"), ("github-actions", "/")} <= set(updates)
+    assert {u["schedule"]["interval"] for u in updates.values()} == {"weekly"}
 
 
 def test_migrations_run_with_the_runner_before_serverless_deploy() -> None:

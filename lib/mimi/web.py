@@ -94,6 +94,18 @@ class Route:
     def path_params(self) -> list[str]:
         return PATH_PARAM.findall(self.path)
 
+    def owns(self, values: dict[str, str]) -> bool:
+        """Whether a matched path's values parse as this route's typed path parameters: `/{reading_id}` (a UUID)
+        never owns `/daily`, so a 405 there does not offer its methods."""
+        for name, value in values.items():
+            parse = self.parse.get(name)
+            try:
+                if parse is not None:
+                    parse(value)
+            except AppError:
+                return False
+        return True
+
 
 def _arg_name(header: str) -> str:
     return header.lower().replace("-", "_")
@@ -151,7 +163,8 @@ class Router:
                 continue
             if route.method == method:
                 return route, found.groupdict()
-            allowed.append(route.method)
+            if route.owns(found.groupdict()):
+                allowed.append(route.method)
         if allowed:
             raise HttpError(405, "Method Not Allowed", {"Allow": ", ".join(dict.fromkeys(allowed))})
         raise HttpError(404, "Not Found")

@@ -211,6 +211,21 @@ sql(
     "a LINE account that deleted its user gets the welcome bonus again",
     PRIVACY + "test_a_returning_line_account_is_a_new_user_with_no_bonus_and_no_referral",
 )
+RACED_EDIT = PRIVACY + "test_a_profile_edit_that_waited_for_the_deletion_is_refused_as_account_deleted[{}]"
+sql(
+    "deletion-raced-by-a-notification-switch",
+    "public.set_line_notifications",
+    ("where id = uid and deleted_at is null;", "where id = uid;"),
+    "a LINE switch that waited for the deletion writes the erased row and answers a nameless profile (a 500)",
+    RACED_EDIT.format("public.set_line_notifications(false)"),
+)
+sql(
+    "deletion-raced-by-a-profile-edit",
+    "public.update_profile",
+    ("where id = uid and deleted_at is null;", "where id = uid;"),
+    "a profile edit that waited for the deletion writes the erased row and answers a nameless profile (a 500)",
+    RACED_EDIT.format("public.update_profile('Nok', 'en', false)"),
+)
 
 # --- bad input never yields a 5xx ------------------------------------------------------------------------------------
 SEQ_CURSOR = "lib/mimi/pagination.py:decode_seq_cursor"
