@@ -211,7 +211,9 @@ sql(
     "a LINE account that deleted its user gets the welcome bonus again",
     PRIVACY + "test_a_returning_line_account_is_a_new_user_with_no_bonus_and_no_referral",
 )
-RACED_EDIT = PRIVACY + "test_a_profile_edit_that_waited_for_the_deletion_is_refused_as_account_deleted[{}]"
+RACED_EDIT = (
+    PRIVACY + "test_a_profile_edit_that_waited_for_the_deletion_is_refused_as_account_deleted[{}]"
+)
 sql(
     "deletion-raced-by-a-notification-switch",
     "public.set_line_notifications",
