@@ -193,6 +193,33 @@ def errors_of(exc: ValidationError, where: str) -> list[dict[str, Any]]:
     return [{"loc": [where, *e["loc"]], "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
 
 
+UNSTORABLE = re.compile(
+    "[\x00\ud800-\udfff]"
+)  # NUL and unpaired surrogates: no Postgres text holds them
+
+
+def unstorable(value: Any, *loc: str | int) -> list[dict[str, Any]]:
+    """Errors for every string in a request value (keys too) that the database cannot store, at its location.
+
+    Postgres refuses U+0000 in text and jsonb (22P05), and an unpaired surrogate is not UTF-8 at all; both are
+    the client's input, so they answer 422 here, before anything is spent or written."""
+    if isinstance(value, str):
+        if UNSTORABLE.search(value) is None:
+            return []
+        msg = "Text must not contain NUL (U+0000) or unpaired surrogate characters."
+        return [{"loc": list(loc), "msg": msg, "type": "string_unstorable"}]
+    if isinstance(value, dict):
+        pairs = value.items()
+    elif isinstance(value, list):
+        pairs = enumerate(value)  # type: ignore[assignment]
+    else:
+        return []
+    found: list[dict[str, Any]] = []
+    for key, item in pairs:
+        found += unstorable(key, *loc, key) + unstorable(item, *loc, key)
+    return found
+
+
 def read_body(raw: bytes, content_type: str | None) -> Any:
     """The body to validate: its JSON value when sent as JSON, else the bytes (which a model refuses, as FastAPI)."""
     if not raw:

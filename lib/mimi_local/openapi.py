@@ -22,7 +22,7 @@ from pydantic import TypeAdapter
 from pydantic.json_schema import JsonSchemaMode
 
 from mimi import __version__
-from mimi.errors import TITLES, AppError
+from mimi.errors import TITLES, AppError, UnstorableInput
 from mimi.web import Route, Router
 from mimi_local.lambda_adapter import FUNCTIONS, function_names
 
@@ -113,9 +113,10 @@ def error_codes(route: Route) -> dict[int, list[str]]:
         add(401, *BEARER_CODES)
     for error in route.errors:
         add(*error_status_code(error))
-    if route.body or route.query:
-        add(422, "validation_failed")
+    if route.body or route.query or route.path_params:
+        add(422, "validation_failed")  # path and query values too: NUL or an unpaired surrogate (string_unstorable)
     if 503 not in route.also:
+        add(422, UnstorableInput.code)  # a value the database refuses (SQLSTATE class 22)
         add(503, *DATABASE_CODES)
     return dict(sorted(codes.items()))
 

@@ -249,6 +249,25 @@ py(
     CURSOR_KILL,
     CURSOR_HTTP,
 )
+ROUTING = "tests/functions/test_routing.py::"
+UNSTORABLE_KILL = (
+    ROUTING + "test_text_the_database_cannot_store_is_422_at_its_field_and_spends_nothing[{}]"
+)
+py(
+    "unstorable-text-reaches-the-database",
+    "lib/mimi/web.py:unstorable",
+    ("if UNSTORABLE.search(value) is None:", "if True:"),
+    "a NUL or an unpaired surrogate reaches Postgres or the HTTP client (503 or 500 instead of 422)",
+    UNSTORABLE_KILL.format("nul-in-the-question"),
+    UNSTORABLE_KILL.format("surrogate-in-the-question"),
+)
+py(
+    "database-data-exception-is-an-outage",
+    "lib/mimi/db.py:to_app_error",
+    ("if sqlstate.startswith(DATA_EXCEPTION):", "if False:"),
+    "a value Postgres refuses (class 22) answers 503 try again instead of 422",
+    ROUTING + "test_a_value_postgres_refuses_past_the_api_is_422_unstorable_input",
+)
 QUESTION_KILL = SCHEMAS + "test_invisible_or_letterless_questions_are_refused"
 py(
     "question-format-characters-count",
