@@ -113,8 +113,9 @@ def error_codes(route: Route) -> dict[int, list[str]]:
         add(401, *BEARER_CODES)
     for error in route.errors:
         add(*error_status_code(error))
+    # path and query values too: a NUL or an unpaired surrogate (string_unstorable)
     if route.body or route.query or route.path_params:
-        add(422, "validation_failed")  # path and query values too: NUL or an unpaired surrogate (string_unstorable)
+        add(422, "validation_failed")
     if 503 not in route.also:
         add(422, UnstorableInput.code)  # a value the database refuses (SQLSTATE class 22)
         add(503, *DATABASE_CODES)
