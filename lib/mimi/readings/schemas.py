@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Any, Literal, NotRequired, Self
 from uuid import UUID
 
-from pydantic import ConfigDict, Field, field_validator, model_validator, with_config
+from pydantic import ConfigDict, Field, StrictInt, field_validator, model_validator, with_config
 from pydantic.config import JsonDict
 from typing_extensions import TypedDict
 
@@ -329,8 +329,8 @@ class FailureCallback(Model):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
     source_body: str = Field(alias="sourceBody", min_length=1, max_length=4096)
-    retried: int | None = None
-    status: int | None = None
+    retried: StrictInt | None = None
+    status: StrictInt | None = None
 
 
 class QueuedReading(Model):
