@@ -1,0 +1,214 @@
+"""One joined topic on one socket, as RealtimeWeb.RealtimeChannel runs it: join, token refresh and expiry,
+client broadcasts, leave, and the `system` message then phx_close that end a channel the server stops."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from mimi_local.realtime.join import JoinParams
+from mimi_local.realtime.policies import AuthContext, DatabaseUnavailable, Policies, PolicyError
+from mimi_local.realtime.protocol import Message, UserBroadcast
+from mimi_local.realtime.tokens import TokenRefused
+
+if TYPE_CHECKING:
+    from mimi_local.realtime.server import Realtime
+    from mimi_local.realtime.socket import Connection
+
+log = logging.getLogger(__name__)
+
+TOPIC_PREFIX = "realtime:"
+CONFIRM_TOKEN_EVERY_S = (
+    300  # Realtime re-checks a joined channel's token every 5 minutes, and at its exp
+)
+UNREACHABLE = "Realtime was unable to connect to the project database"
+NOT_SERVED = "is not served by the local Realtime stand-in"
+
+
+class JoinRefused(Exception):
+    """A join answered with {"status": "error", "response": {"reason": ...}}."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def unauthorized(topic: str) -> str:
+    return f"You do not have permissions to read from this Channel topic: {topic}"
+
+
+class Channel:
+    """A socket's subscription to `realtime:<sub_topic>`; the hub delivers to it while it is joined."""
+
+    def __init__(
+        self, server: Realtime, conn: Connection, join: Message, params: JoinParams
+    ) -> None:
+        self.server, self.conn, self.params = server, conn, params
+        self.topic, self.join_ref = join.topic, join.join_ref
+        self.sub_topic = join.topic.removeprefix(TOPIC_PREFIX)
+        self.private = params.private
+        self.token = params.token or conn.apikey
+        self.claims: dict[str, Any] = {}
+        self.policies: Policies | None = None
+        self._confirm: asyncio.Task[None] | None = None
+
+    # --- what the hub calls ---------------------------------------------------------------------------------------
+    def may_receive_broadcasts(self) -> bool:
+        """A public join receives every broadcast; a private one only when its read was authorised."""
+        return not self.private or (
+            self.policies is not None and self.policies.broadcast_read is True
+        )
+
+    def deliver(self, broadcast: UserBroadcast | dict[str, Any]) -> None:
+        self.conn.push(Message(self.topic, "broadcast", broadcast))
+
+    # --- join -----------------------------------------------------------------------------------------------------
+    async def join(self) -> dict[str, Any]:
+        """Check the topic, the token and (private) the read policies, then subscribe; JoinRefused otherwise."""
+        if not self.sub_topic:
+            raise JoinRefused("TopicNameRequired: You must provide a topic name")
+        try:
+            self.claims = self.server.tokens.claims(self.token)
+        except TokenRefused as refused:
+            raise JoinRefused(refused.join_reason) from refused
+        if self.private:
+            await self._authorize_join()
+        self._refuse_what_is_not_served()
+        await self.server.hub.ready()
+        self.server.hub.add(self)
+        self._schedule_confirm()
+        return {"postgres_changes": []}
+
+    async def _authorize_join(self) -> None:
+        try:
+            self.policies = await self._read_policies()
+        except DatabaseUnavailable as exc:
+            raise JoinRefused(f"UnableToConnectToProject: {UNREACHABLE}") from exc
+        except PolicyError as exc:
+            log.warning("realtime RLS policy error on %s: %s", self.sub_topic, exc)
+            raise JoinRefused(f"Unauthorized: {unauthorized(self.sub_topic)}") from exc
+        if not (self.policies.broadcast_read or self.policies.presence_read):
+            raise JoinRefused(f"Unauthorized: {unauthorized(self.sub_topic)}")
+
+    def _refuse_what_is_not_served(self) -> None:
+        if self.params.replay and not self.private:
+            raise JoinRefused("UnableToReplayMessages: Replay is not allowed for public channels")
+        if self.params.replay:
+            raise JoinRefused(f"UnableToReplayMessages: broadcast replay {NOT_SERVED}")
+        if self.params.postgres_changes:
+            raise JoinRefused(f"UnsupportedConfiguration: postgres_changes {NOT_SERVED}")
+
+    async def _read_policies(self) -> Policies:
+        ctx = AuthContext(self.sub_topic, self.claims, self.conn.x_headers)
+        return await self.server.authorizer.read(ctx, presence=self.params.presence_enabled)
+
+    # --- messages from the client ---------------------------------------------------------------------------------
+    async def handle(self, message: Message) -> None:
+        """Leave, token refresh, broadcast and presence; anything else is ignored, as Realtime ignores it."""
+        if message.event == "phx_leave":
+            self.conn.reply(message, "ok", {})
+            self.close()
+        elif message.event == "access_token" and isinstance(message.payload, dict):
+            await self.refresh(message.payload.get("access_token"))
+        elif message.event == "broadcast":
+            await self._client_broadcast(message)
+        elif message.event == "presence":
+            self.conn.reply(message, "error", {})  # presence is not served (docs/architecture.md)
+
+    async def _client_broadcast(self, message: Message) -> None:
+        """Relay to the topic's other channels; a private channel needs the INSERT policy (checked once)."""
+        if self.private and not await self._may_write():
+            return  # Realtime drops it without a reply, even when the join asked for acks
+        if isinstance(message.payload, dict | UserBroadcast):
+            self.server.hub.broadcast(self, message.payload, to_self=self.params.self_broadcast)
+        if self.params.ack_broadcast:
+            self.conn.reply(message, "ok", {})
+
+    async def _may_write(self) -> bool:
+        policies = self.policies = self.policies or Policies()
+        if policies.broadcast_write is None:
+            ctx = AuthContext(self.sub_topic, self.claims, self.conn.x_headers)
+            try:
+                policies.broadcast_write = await self.server.authorizer.may_write(ctx)
+            except (DatabaseUnavailable, PolicyError) as exc:
+                log.warning("realtime write check failed on %s: %s", self.sub_topic, exc)
+                return False
+        return policies.broadcast_write
+
+    # --- the token: refresh and expiry ----------------------------------------------------------------------------
+    async def refresh(self, token: object) -> None:
+        """A new token replaces the old one only if it is valid and still allows reading, else the channel ends."""
+        if not isinstance(token, str) or token.startswith("sb_") or token == self.token:
+            return
+        previous, self.token, self.policies = self.policies, token, None
+        try:
+            self.claims = self.server.tokens.claims(token)
+        except TokenRefused as refused:
+            return self.shutdown(refused.shutdown_message)
+        if self.private and not await self._reauthorize(previous):
+            return None
+        self._schedule_confirm()
+        return None
+
+    async def _reauthorize(self, previous: Policies | None) -> bool:
+        try:
+            self.policies = await self._read_policies()
+        except (DatabaseUnavailable, PolicyError) as exc:
+            unreachable = isinstance(exc, DatabaseUnavailable)
+            self.shutdown(UNREACHABLE if unreachable else unauthorized(self.sub_topic))
+            return False
+        if not (self.policies.broadcast_read or self.policies.presence_read):
+            self.shutdown(unauthorized(self.sub_topic))
+            return False
+        if previous and previous.broadcast_read and not self.policies.broadcast_read:
+            self.shutdown(
+                f"You no longer have permission to read from this Channel topic: {self.sub_topic}"
+            )
+            return False
+        return True
+
+    def _schedule_confirm(self) -> None:
+        """Re-check the token at its exp (or in 5 minutes), as Realtime's :confirm_token timer does."""
+        self._cancel_confirm()
+        delay = min(CONFIRM_TOKEN_EVERY_S, int(self.claims["exp"]) - int(time.time()))
+        self._confirm = asyncio.create_task(self._confirm_later(max(delay, 0)))
+
+    async def _confirm_later(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        self._confirm = None
+        try:
+            self.claims = self.server.tokens.claims(self.token)
+        except TokenRefused as refused:
+            return self.shutdown(refused.shutdown_message)
+        self._schedule_confirm()
+        return None
+
+    def _cancel_confirm(self) -> None:
+        task, self._confirm = self._confirm, None
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+
+    # --- the end --------------------------------------------------------------------------------------------------
+    def shutdown(self, message: str) -> None:
+        """The server stops the channel: a `system` error naming why, then phx_close."""
+        payload = {
+            "extension": "system",
+            "status": "error",
+            "message": message,
+            "channel": self.sub_topic,
+        }
+        self.conn.push(Message(self.topic, "system", payload, join_ref=self.join_ref))
+        self.close()
+
+    def close(self) -> None:
+        """phx_close (ref and join_ref the join's), and no more deliveries."""
+        self.conn.push(Message(self.topic, "phx_close", {}, self.join_ref, self.join_ref))
+        self.detach()
+
+    def detach(self) -> None:
+        """Forget the channel without telling the client (its socket is gone)."""
+        self._cancel_confirm()
+        self.server.hub.remove(self)
+        self.conn.forget(self)
