@@ -139,35 +139,42 @@ class Channel:
 
     # --- the token: refresh and expiry ----------------------------------------------------------------------------
     async def refresh(self, token: object) -> None:
-        """A new token replaces the old one only if it is valid and still allows reading, else the channel ends."""
+        """A new token replaces the old one only if it is valid and still allows reading, else the channel ends.
+
+        Deliveries go on under the old policies until the new ones are known, as Realtime resubscribes only then.
+        """
         if not isinstance(token, str) or token.startswith("sb_") or token == self.token:
             return
-        previous, self.token, self.policies = self.policies, token, None
+        self.token = token
         try:
             self.claims = self.server.tokens.claims(token)
         except TokenRefused as refused:
             return self.shutdown(refused.shutdown_message)
-        if self.private and not await self._reauthorize(previous):
-            return None
+        if self.private:
+            policies = await self._reauthorized()
+            if policies is None:
+                return None
+            self.policies = policies  # write is unknown again: checked at the next client broadcast
         self._schedule_confirm()
         return None
 
-    async def _reauthorize(self, previous: Policies | None) -> bool:
+    async def _reauthorized(self) -> Policies | None:
+        """The new token's policies, or None once the channel has been shut down for them."""
         try:
-            self.policies = await self._read_policies()
+            policies = await self._read_policies()
         except (DatabaseUnavailable, PolicyError) as exc:
             unreachable = isinstance(exc, DatabaseUnavailable)
             self.shutdown(UNREACHABLE if unreachable else unauthorized(self.sub_topic))
-            return False
-        if not (self.policies.broadcast_read or self.policies.presence_read):
+            return None
+        if not (policies.broadcast_read or policies.presence_read):
             self.shutdown(unauthorized(self.sub_topic))
-            return False
-        if previous and previous.broadcast_read and not self.policies.broadcast_read:
+            return None
+        if self.policies and self.policies.broadcast_read and not policies.broadcast_read:
             self.shutdown(
                 f"You no longer have permission to read from this Channel topic: {self.sub_topic}"
             )
-            return False
-        return True
+            return None
+        return policies
 
     def _schedule_confirm(self) -> None:
         """Re-check the token at its exp (or in 5 minutes), as Realtime's :confirm_token timer does."""
