@@ -47,13 +47,20 @@ class Listener:
         return self.states[-1][0]
 
     async def next_broadcast(self) -> dict[str, Any]:
-        return await asyncio.wait_for(self.broadcasts.get(), WAIT_S)
+        try:
+            return await asyncio.wait_for(self.broadcasts.get(), WAIT_S)
+        except TimeoutError:
+            raise AssertionError(f"no broadcast within {WAIT_S} s; states {self.states}") from None
 
-    async def until(self, state: RealtimeSubscribeStates) -> None:
-        """Wait until the subscribe callback has reported this state."""
-        async with asyncio.timeout(WAIT_S):
-            while not self.states or self.state != state:
-                await asyncio.sleep(0.01)
+    async def reached(self, state: RealtimeSubscribeStates) -> bool:
+        """Whether the subscribe callback reports this state within WAIT_S (assert on it)."""
+        try:
+            async with asyncio.timeout(WAIT_S):
+                while not self.states or self.state != state:
+                    await asyncio.sleep(0.01)
+        except TimeoutError:
+            return False
+        return True
 
     async def close(self) -> None:
         await self.client.remove_all_channels()

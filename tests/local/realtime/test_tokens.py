@@ -112,7 +112,7 @@ def test_a_refreshed_token_the_policy_refuses_ends_the_subscription(
     async def scenario() -> None:
         listener = await subscribe(stack, topic, app_token(owner))
         await listener.client.set_auth(app_token(new_user()))
-        await listener.until(CLOSED)
+        assert await listener.reached(CLOSED), listener.states
         message = f"You do not have permissions to read from this Channel topic: {topic}"
         assert [state for state, _ in listener.states] == [SUBSCRIBED, ERROR, CLOSED]
         assert json.loads(listener.states[1][1] or "{}") == system_error(topic, message)
@@ -128,7 +128,7 @@ def test_an_expired_refresh_ends_the_subscription(stack: LocalStack, probe: Own)
     async def scenario() -> None:
         listener = await subscribe(stack, topic, app_token(user))
         await listener.client.set_auth(app_token(user, expires_in=-5))
-        await listener.until(CLOSED)
+        assert await listener.reached(CLOSED), listener.states
         error = json.loads(listener.states[1][1] or "{}")
         assert error["message"].startswith("Token has expired ")
         await listener.close()
@@ -145,7 +145,9 @@ def test_a_token_that_expires_while_joined_ends_the_subscription(
     async def scenario() -> None:
         listener = await subscribe(stack, topic, app_token(user, expires_in=3))
         assert listener.states == [(SUBSCRIBED, None)]
-        await listener.until(CLOSED)  # at the token's exp, as Realtime's confirm-token timer
+        assert await listener.reached(CLOSED), (
+            listener.states
+        )  # at exp, as Realtime's confirm-token timer
         error = json.loads(listener.states[1][1] or "{}")
         assert error["message"].startswith("Token has expired ")
         await listener.close()

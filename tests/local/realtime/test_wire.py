@@ -53,7 +53,10 @@ class Wire:
             await self.ws.send(json.dumps([join_ref, ref, topic, event, payload]))
 
     async def recv(self) -> Any:
-        frame = await asyncio.wait_for(self.ws.recv(), WAIT_S)
+        try:
+            frame = await asyncio.wait_for(self.ws.recv(), WAIT_S)
+        except TimeoutError:
+            raise AssertionError(f"nothing received within {WAIT_S} s") from None
         return frame if isinstance(frame, bytes) else json.loads(frame)
 
     async def join(self, topic: str, token: str, config: dict[str, Any], ref: str = "1") -> Any:
