@@ -544,8 +544,8 @@ py(
 )
 py(
     "realtime-expiry-not-enforced-while-joined",
-    RT + "channel.py:Channel._schedule_confirm",
-    ('int(self.claims["exp"]) - int(time.time())', "CONFIRM_TOKEN_EVERY_S"),
+    RT + "tokens.py:ExpiryTimer.schedule",
+    ("exp - int(time.time())", "CONFIRM_TOKEN_EVERY_S"),
     "a joined channel keeps receiving after its token expired (until a 5-minute re-check)",
     RT_TOKENS + "test_a_token_that_expires_while_joined_ends_the_subscription",
 )

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import TYPE_CHECKING, Any
 
-from mimi_local.realtime.join import JoinParams
+from mimi_local.realtime.join import JoinParams, JoinRefused, refuse_what_is_not_served
 from mimi_local.realtime.policies import AuthContext, DatabaseUnavailable, Policies, PolicyError
 from mimi_local.realtime.protocol import Message, UserBroadcast
-from mimi_local.realtime.tokens import TokenRefused
+from mimi_local.realtime.tokens import ExpiryTimer, TokenRefused
 
 if TYPE_CHECKING:
     from mimi_local.realtime.server import Realtime
@@ -20,19 +19,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TOPIC_PREFIX = "realtime:"
-CONFIRM_TOKEN_EVERY_S = (
-    300  # Realtime re-checks a joined channel's token every 5 minutes, and at its exp
-)
+LISTEN_WAIT_S = 10
 UNREACHABLE = "Realtime was unable to connect to the project database"
-NOT_SERVED = "is not served by the local Realtime stand-in"
-
-
-class JoinRefused(Exception):
-    """A join answered with {"status": "error", "response": {"reason": ...}}."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def unauthorized(topic: str) -> str:
@@ -52,7 +40,8 @@ class Channel:
         self.token = params.token or conn.apikey
         self.claims: dict[str, Any] = {}
         self.policies: Policies | None = None
-        self._confirm: asyncio.Task[None] | None = None
+        self._expiry = ExpiryTimer(self._confirm_token)
+        self.closed = False
 
     # --- what the hub calls ---------------------------------------------------------------------------------------
     def may_receive_broadcasts(self) -> bool:
@@ -75,8 +64,11 @@ class Channel:
             raise JoinRefused(refused.join_reason) from refused
         if self.private:
             await self._authorize_join()
-        self._refuse_what_is_not_served()
-        await self.server.hub.ready()
+        refuse_what_is_not_served(self.params)
+        try:
+            await asyncio.wait_for(self.server.hub.ready(), LISTEN_WAIT_S)
+        except TimeoutError:
+            raise JoinRefused(f"UnableToConnectToProject: {UNREACHABLE}") from None
         self.server.hub.add(self)
         self._schedule_confirm()
         return {"postgres_changes": []}
@@ -91,14 +83,6 @@ class Channel:
             raise JoinRefused(f"Unauthorized: {unauthorized(self.sub_topic)}") from exc
         if not (self.policies.broadcast_read or self.policies.presence_read):
             raise JoinRefused(f"Unauthorized: {unauthorized(self.sub_topic)}")
-
-    def _refuse_what_is_not_served(self) -> None:
-        if self.params.replay and not self.private:
-            raise JoinRefused("UnableToReplayMessages: Replay is not allowed for public channels")
-        if self.params.replay:
-            raise JoinRefused(f"UnableToReplayMessages: broadcast replay {NOT_SERVED}")
-        if self.params.postgres_changes:
-            raise JoinRefused(f"UnsupportedConfiguration: postgres_changes {NOT_SERVED}")
 
     async def _read_policies(self) -> Policies:
         ctx = AuthContext(self.sub_topic, self.claims, self.conn.x_headers)
@@ -152,7 +136,7 @@ class Channel:
             return self.shutdown(refused.shutdown_message)
         if self.private:
             policies = await self._reauthorized()
-            if policies is None:
+            if policies is None or self.closed:
                 return None
             self.policies = policies  # write is unknown again: checked at the next client broadcast
         self._schedule_confirm()
@@ -166,6 +150,8 @@ class Channel:
             unreachable = isinstance(exc, DatabaseUnavailable)
             self.shutdown(UNREACHABLE if unreachable else unauthorized(self.sub_topic))
             return None
+        if self.closed:
+            return None
         if not (policies.broadcast_read or policies.presence_read):
             self.shutdown(unauthorized(self.sub_topic))
             return None
@@ -177,14 +163,11 @@ class Channel:
         return policies
 
     def _schedule_confirm(self) -> None:
-        """Re-check the token at its exp (or in 5 minutes), as Realtime's :confirm_token timer does."""
-        self._cancel_confirm()
-        delay = min(CONFIRM_TOKEN_EVERY_S, int(self.claims["exp"]) - int(time.time()))
-        self._confirm = asyncio.create_task(self._confirm_later(max(delay, 0)))
+        if not self.closed:
+            self._expiry.schedule(int(self.claims["exp"]))
 
-    async def _confirm_later(self, delay: float) -> None:
-        await asyncio.sleep(delay)
-        self._confirm = None
+    async def _confirm_token(self) -> None:
+        """At the token's exp (or every 5 minutes): still valid, or the channel ends saying why."""
         try:
             self.claims = self.server.tokens.claims(self.token)
         except TokenRefused as refused:
@@ -192,14 +175,11 @@ class Channel:
         self._schedule_confirm()
         return None
 
-    def _cancel_confirm(self) -> None:
-        task, self._confirm = self._confirm, None
-        if task is not None and task is not asyncio.current_task():
-            task.cancel()
-
     # --- the end --------------------------------------------------------------------------------------------------
     def shutdown(self, message: str) -> None:
         """The server stops the channel: a `system` error naming why, then phx_close."""
+        if self.closed:
+            return
         payload = {
             "extension": "system",
             "status": "error",
@@ -211,11 +191,14 @@ class Channel:
 
     def close(self) -> None:
         """phx_close (ref and join_ref the join's), and no more deliveries."""
+        if self.closed:
+            return
         self.conn.push(Message(self.topic, "phx_close", {}, self.join_ref, self.join_ref))
         self.detach()
 
     def detach(self) -> None:
         """Forget the channel without telling the client (its socket is gone)."""
-        self._cancel_confirm()
+        self.closed = True
+        self._expiry.cancel()
         self.server.hub.remove(self)
         self.conn.forget(self)

@@ -5,6 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+NOT_SERVED = "is not served by the local Realtime stand-in"
+
+
+class JoinRefused(Exception):
+    """A join answered with {"status": "error", "response": {"reason": ...}}."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
 
 @dataclass(frozen=True)
 class JoinParams:
@@ -60,3 +70,13 @@ def channel_token(params: dict[str, Any], apikey: str) -> str:
         if isinstance(params.get(name), str):
             return str(params[name])
     return apikey
+
+
+def refuse_what_is_not_served(params: JoinParams) -> None:
+    """Replay on a public channel is refused as Realtime refuses it; replay and postgres_changes are not served."""
+    if params.replay and not params.private:
+        raise JoinRefused("UnableToReplayMessages: Replay is not allowed for public channels")
+    if params.replay:
+        raise JoinRefused(f"UnableToReplayMessages: broadcast replay {NOT_SERVED}")
+    if params.postgres_changes:
+        raise JoinRefused(f"UnsupportedConfiguration: postgres_changes {NOT_SERVED}")

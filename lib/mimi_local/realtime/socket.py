@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from mimi_local.realtime.channel import TOPIC_PREFIX, Channel, JoinRefused
-from mimi_local.realtime.join import parse_join
+from mimi_local.realtime.channel import TOPIC_PREFIX, Channel
+from mimi_local.realtime.join import JoinRefused, parse_join
 from mimi_local.realtime.protocol import Frame, MalformedMessage, Message, Serializer
 
 if TYPE_CHECKING:
@@ -70,8 +70,8 @@ class Connection:
             for channel in list(self.channels.values()):
                 channel.detach()
             writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await writer
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await writer  # a writer that failed (the client went away first) has nothing left to say
 
     async def _write(self) -> None:
         while True:

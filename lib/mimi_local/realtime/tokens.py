@@ -8,7 +8,9 @@ gateway checks it, as a Realtime configured with an audience validator would.
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +20,9 @@ from mimi_local.gateway.auth import NO_SUITABLE_KEY, UNSUPPORTED_ALG, JwtVerifie
 from mimi_local.gateway.errors import GatewayError
 
 UNKNOWN_ERROR = "Unknown Error on Channel"
+CONFIRM_TOKEN_EVERY_S = (
+    300  # Realtime re-checks a joined channel's token every 5 minutes, and at its exp
+)
 
 
 @dataclass
@@ -112,3 +117,26 @@ def _check_expiry(claims: dict[str, Any], now: int) -> None:
         raise other_error("The token's `exp` is not a number")
     if exp <= now:
         raise expired(now - round(exp))
+
+
+class ExpiryTimer:
+    """Realtime's :confirm_token timer: calls back at the token's exp, or in 5 minutes when that comes first."""
+
+    def __init__(self, callback: Callable[[], Awaitable[None]]) -> None:
+        self._callback = callback
+        self._task: asyncio.Task[None] | None = None
+
+    def schedule(self, exp: int) -> None:
+        self.cancel()
+        delay = min(CONFIRM_TOKEN_EVERY_S, exp - int(time.time()))
+        self._task = asyncio.create_task(self._fire(max(delay, 0)))
+
+    def cancel(self) -> None:
+        task, self._task = self._task, None
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+
+    async def _fire(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        self._task = None
+        await self._callback()
