@@ -70,8 +70,9 @@ class Connection:
             for channel in list(self.channels.values()):
                 channel.detach()
             writer.cancel()
+            # a writer that failed (the client went away first) has nothing left to say
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await writer  # a writer that failed (the client went away first) has nothing left to say
+                await writer
 
     async def _write(self) -> None:
         while True:
