@@ -558,6 +558,13 @@ py(
     RT_WIRE + "test_a_channel_the_server_ended_receives_nothing_more",
 )
 py(
+    "realtime-refresh-ignored",
+    RT + "channel.py:Channel.handle",
+    ('message.event == "access_token"', 'message.event == "access-token"'),
+    "the access_token message is ignored: a refreshed app loses its reading at the first token's exp",
+    RT_TOKENS + "test_a_refreshed_token_keeps_the_subscription_past_the_first_tokens_expiry",
+)
+py(
     "realtime-client-broadcast-without-insert-policy",
     RT + "channel.py:Channel._client_broadcast",
     ("if self.private and not await self._may_write():", "if False:"),

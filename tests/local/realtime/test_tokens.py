@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Callable
 
+import jwt
 import pytest
 from realtime import RealtimeSubscribeStates
 from websockets.exceptions import InvalidStatus
@@ -88,13 +90,20 @@ def test_a_token_for_another_audience_cannot_join(stack: LocalStack, probe: Own)
     asyncio.run(scenario())
 
 
-def test_a_refreshed_token_keeps_the_subscription(stack: LocalStack, probe: Own) -> None:
+def test_a_refreshed_token_keeps_the_subscription_past_the_first_tokens_expiry(
+    stack: LocalStack, probe: Own
+) -> None:
     user = new_user()
     topic = probe(user)
 
     async def scenario() -> None:
-        listener = await subscribe(stack, topic, app_token(user, expires_in=60))
+        first = app_token(user, expires_in=2)
+        listener = await subscribe(stack, topic, first)
         await listener.client.set_auth(app_token(user))
+        # the clock, not a race: once the first token's exp has passed, its expiry would have ended the channel
+        await asyncio.sleep(
+            jwt.decode(first, options={"verify_signature": False})["exp"] + 1.5 - time.time()
+        )
         send(stack, topic, {"n": "after refresh"})
         assert (await listener.next_broadcast())["payload"]["n"] == "after refresh"
         assert listener.states == [(SUBSCRIBED, None)]
