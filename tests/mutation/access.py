@@ -477,3 +477,97 @@ py(
     "the Stripe idempotency key is not scoped to the user: two users' taps collide",
     PAYMENTS + "test_the_same_idempotency_key_returns_the_same_intent",
 )
+
+# --- the local Realtime stand-in: who may join and hear a private topic (lib/mimi_local/realtime) ------------------
+RT = "lib/mimi_local/realtime/"
+RT_DELIVERY = "tests/local/realtime/test_delivery.py::"
+RT_TOKENS = "tests/local/realtime/test_tokens.py::"
+RT_WIRE = "tests/local/realtime/test_wire.py::"
+py(
+    "realtime-read-check-as-the-server",
+    RT + "policies.py:Authorizer.read",
+    ("            await conn.execute(_AS_USER_SQL, ctx.settings())\n", ""),
+    "the probe rows are read back as the server, not the joining user: RLS never applies and anyone joins",
+    RT_DELIVERY + "test_a_user_the_policy_does_not_allow_cannot_join_nor_receive",
+)
+py(
+    "realtime-read-check-result-ignored",
+    RT + "policies.py:Authorizer.read",
+    ("probe_id in seen for", "True for"),
+    "a private join is allowed whatever the SELECT policies say",
+    RT_DELIVERY + "test_a_user_the_policy_does_not_allow_cannot_join_nor_receive",
+    RT_DELIVERY + "test_the_anon_key_alone_cannot_join_a_private_topic",
+)
+py(
+    "realtime-private-rows-to-public-joins",
+    RT + "hub.py:Hub._dispatch",
+    (
+        "self._audience(topic, private)",
+        "[*self._audience(topic, True), *self._audience(topic, False)]",
+    ),
+    "a private broadcast (a reading's text) reaches anyone who joins the topic without `private`",
+    RT_DELIVERY + "test_a_public_join_needs_no_policy_and_gets_only_public_broadcasts",
+)
+py(
+    "realtime-rows-to-every-topic",
+    RT + "hub.py:Hub._dispatch",
+    (
+        "self._audience(topic, private)",
+        "[s for key in list(self._joined) if key[1] == private for s in self._audience(*key)]",
+    ),
+    "a broadcast reaches the authorised joins of every topic, not only its own",
+    RT_DELIVERY + "test_broadcasts_of_another_topic_are_not_received",
+)
+py(
+    "realtime-expired-token-joins",
+    RT + "tokens.py:_check_expiry",
+    ("if exp <= now:", "if exp <= now - 3600:"),
+    "an expired access token can still join",
+    RT_TOKENS + "test_an_expired_token_cannot_join",
+)
+py(
+    "realtime-unsigned-token-joins",
+    RT + "tokens.py:TokenChecker._verify",
+    (
+        "return self._verifier.verified_claims(token)",
+        'return dict(jwt.decode(token, options={"verify_signature": False}))',
+    ),
+    "a token's signature is not verified: anyone can claim to be the reading's owner",
+    RT_TOKENS + "test_a_token_with_a_bad_signature_cannot_join",
+)
+py(
+    "realtime-any-audience",
+    RT + "tokens.py:TokenChecker.claims",
+    ("check_claims(claims, now, self._audience)", "check_claims(claims, now, None)"),
+    "a token minted for another audience joins",
+    RT_TOKENS + "test_a_token_for_another_audience_cannot_join",
+)
+py(
+    "realtime-expiry-not-enforced-while-joined",
+    RT + "tokens.py:ExpiryTimer.schedule",
+    ("exp - int(time.time())", "CONFIRM_TOKEN_EVERY_S"),
+    "a joined channel keeps receiving after its token expired (until a 5-minute re-check)",
+    RT_TOKENS + "test_a_token_that_expires_while_joined_ends_the_subscription",
+)
+py(
+    "realtime-refresh-not-reauthorised",
+    RT + "channel.py:Channel.refresh",
+    ("        if self.private:\n", "        if False:\n"),
+    "a refreshed token for another user keeps the channel and its broadcasts",
+    RT_TOKENS + "test_a_refreshed_token_the_policy_refuses_ends_the_subscription",
+    RT_WIRE + "test_a_channel_the_server_ended_receives_nothing_more",
+)
+py(
+    "realtime-refresh-ignored",
+    RT + "channel.py:Channel.handle",
+    ('message.event == "access_token"', 'message.event == "access-token"'),
+    "the access_token message is ignored: a refreshed app loses its reading at the first token's exp",
+    RT_TOKENS + "test_a_refreshed_token_keeps_the_subscription_past_the_first_tokens_expiry",
+)
+py(
+    "realtime-client-broadcast-without-insert-policy",
+    RT + "channel.py:Channel._client_broadcast",
+    ("if self.private and not await self._may_write():", "if False:"),
+    "a client may send on a private topic (e.g. fake a reading's text) without the INSERT policy",
+    RT_WIRE + "test_a_private_client_broadcast_without_the_insert_policy_is_dropped_without_an_ack",
+)
