@@ -250,7 +250,14 @@ class LocalStack:
         self._server.start()
 
     def stop(self) -> None:
-        if self._server:
-            self._server.stop()
-        self.redis.stop()
-        self.pg.stop()
+        """Stop what started, in reverse; safe after a start that failed part way (each part is tried)."""
+        parts = [self._server, getattr(self, "redis", None), self.pg]
+        errors = []
+        for part in parts:
+            try:
+                if part is not None:
+                    part.stop()
+            except Exception as exc:  # noqa: BLE001 - the next part must still be stopped
+                errors.append(exc)
+        if errors:
+            raise errors[0]

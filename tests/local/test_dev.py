@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
+import socket
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from mimi_local.dev import banner, try_this
+from mimi_local.pg import free_port
+from mimi_local.redis.server import RedisBackend
 from mimi_local.stack import LocalStack
+from tests.conftest import _open_to_postgres as open_to_postgres
 from tests.parts import in_ci
 
 
@@ -37,3 +45,69 @@ def test_try_this_lines_log_in_and_get_a_reading_when_pasted(stack: LocalStack) 
         check=False,
     )
     assert run.stdout.strip().splitlines()[-1:] == ["completed"], run.stdout + run.stderr
+
+
+def dev(data: Path, port: int) -> subprocess.CompletedProcess[str]:
+    """`make dev`'s command on a port and data folder, as make runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "mimi_local.dev", "--port", str(port), "--data", str(data)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def processes_on(data: Path) -> list[str]:
+    """Command lines of running processes that name this data folder (a Postgres or redis-server)."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if str(data) in cmdline and int(proc.name) != os.getpid():
+            found.append(cmdline)
+    return found
+
+
+def test_a_taken_port_is_one_line_and_stops_the_leftovers_of_a_killed_make_dev(
+    tmp_path: Path,
+) -> None:
+    open_to_postgres(tmp_path)
+    data = tmp_path / "data"
+    left = LocalStack(data, port=free_port(), persist=True)  # what a killed make dev leaves running
+    left.pg.start()
+    left.redis = RedisBackend(data / "redis", persist=True)
+    left.redis.start()
+    assert processes_on(data)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = dev(data, port)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines() == [
+        f"make dev: port {port} on 127.0.0.1 is in use: stop what holds it "
+        f"(ss -ltnp 'sport = :{port}') or choose another, e.g. make dev PORT=8100"
+    ]
+    assert processes_on(data) == []
+
+
+def test_a_data_folder_another_make_dev_holds_is_one_line_and_starts_nothing(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    with (data / ".dev.lock").open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        held.write("4242")
+        held.flush()
+        done = dev(data, free_port())
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines() == [
+        f"make dev: {data} is in use by another make dev (pid 4242): stop it, or use another "
+        "folder, e.g. make dev DATA=/tmp/mimi-2 PORT=8100"
+    ]
+    assert not (data / "postgres").exists()
+    assert processes_on(data) == []
