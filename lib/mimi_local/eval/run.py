@@ -25,7 +25,7 @@ from mimi.agent.schema import READING_JSON_SCHEMA
 from mimi.agent.service import token_cap
 from mimi.config import LlmProvider, get_settings
 from mimi.readings.deck import DrawnCard, draw_oriented
-from mimi_local.eval import tokens
+from mimi_local.openai import tokens
 from mimi_local.eval.checks import Verdict, judge
 from mimi_local.eval.cost import cached_tokens, prefix_tokens, usd
 from mimi_local.eval.report import write_report

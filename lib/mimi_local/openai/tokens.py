@@ -1,7 +1,11 @@
-"""Token counts with OpenAI's real o200k_base tokenizer (PyPI's bpe-openai bundles it: no download at run time)."""
+"""Token counts with OpenAI's real o200k_base tokenizer (PyPI's bpe-openai bundles it: no download at run time).
+
+The stand-in reports its usage and paces its streams in these tokens; `make eval` and the cost bench count with them.
+"""
 
 from __future__ import annotations
 
+import codecs
 import json
 from functools import cache
 from typing import Any
@@ -37,3 +41,21 @@ def messages_tokens(messages: list[dict[str, str]]) -> int:
 def output_tokens(content: str) -> int:
     """A reply's tokens (its JSON text as the model wrote it)."""
     return count(content)
+
+
+def pieces(text: str, per_piece: int) -> list[tuple[str, int]]:
+    """The text cut after every `per_piece` tokens, each piece with its token count. A character whose bytes span
+    two tokens goes whole into the piece that completes it (as OpenAI never sends half a character)."""
+    ids = _encoding().encode(text)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    out: list[tuple[str, int]] = []
+    owed = 0
+    for start in range(0, len(ids), per_piece):
+        group = ids[start : start + per_piece]
+        piece, owed = decoder.decode(_encoding().decode_bytes(group)), owed + len(group)
+        if piece:
+            out.append((piece, owed))
+            owed = 0
+    if owed:  # never for valid text: the last token completes the last character
+        out.append((decoder.decode(b"", final=True), owed))
+    return out
