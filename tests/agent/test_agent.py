@@ -241,6 +241,45 @@ def test_schema_is_strict_everywhere() -> None:
     assert set(READING_JSON_SCHEMA["properties"]) == set(ReadingOutput.model_fields)
 
 
+# what OpenAI's strict structured outputs accept (guides/structured-outputs, "Supported schemas")
+STRICT_KEYWORDS = {
+    "type", "properties", "required", "additionalProperties", "items", "anyOf", "enum", "const",
+    "description", "$ref", "$defs", "pattern", "format", "minimum", "maximum", "exclusiveMinimum",
+    "exclusiveMaximum", "multipleOf", "minItems", "maxItems",
+}  # fmt: skip
+
+
+def schema_nodes(node: dict[str, Any], depth: int = 1) -> Iterator[tuple[dict[str, Any], int]]:
+    """Every subschema with its object nesting depth (property names are not subschemas)."""
+    yield node, depth
+    deeper = depth + (node.get("type") == "object")
+    children = [*node.get("properties", {}).values(), *node.get("anyOf", [])]
+    children += [node["items"]] if "items" in node else []
+    for child in children:
+        yield from schema_nodes(child, deeper)
+
+
+def test_schema_uses_only_what_openai_strict_mode_supports() -> None:
+    nodes = list(schema_nodes(READING_JSON_SCHEMA))
+    used = {key for node, _ in nodes for key in node}
+    assert used <= STRICT_KEYWORDS, used - STRICT_KEYWORDS
+    assert READING_JSON_SCHEMA["type"] == "object"  # the root is an object, not anyOf
+    assert max(depth for _, depth in nodes) <= 5
+    assert sum(len(node.get("properties", {})) for node, _ in nodes) <= 100
+
+
+def test_schema_order_puts_the_decision_first_and_what_is_read_first_early() -> None:
+    order = list(READING_JSON_SCHEMA["properties"])
+    assert order[:2] == ["accepted", "rejection"]  # a refusal is known before any reading text
+    assert order.index("header") < order.index("cards") < order.index("reading")
+    assert order.index("reading") < min(
+        order.index(name) for name in ("suggestions", "next_questions", "final", "analysis")
+    )
+    card = READING_JSON_SCHEMA["properties"]["cards"]["items"]["properties"]
+    assert list(card)[-1] == "meaning"  # a card's id and orientation are known before its words
+    assert list(READING_JSON_SCHEMA["properties"]) == list(ReadingOutput.model_fields)
+
+
 def test_accepted_reading_needs_three_suggestions_and_refusal_needs_a_reason() -> None:
     example = schema_example(READING_JSON_SCHEMA)
     with pytest.raises(ValueError, match="3 suggestions"):

@@ -7,7 +7,8 @@ import subprocess
 
 import pytest
 
-from mimi_local.dev import banner, try_this
+from mimi_local.dev import banner, pace_label, try_this
+from mimi_local.openai import Pace
 from mimi_local.stack import LocalStack
 from tests.parts import in_ci
 
@@ -16,6 +17,7 @@ def test_banner_lists_the_console_every_function_and_the_openai_base(stack: Loca
     text = banner(stack)
     assert f"dev console (the LIFF app's part): {stack.url}/" in text
     assert f"{stack.url}/openai/v1" in text
+    assert "openai pace: instant (MIMI_OPENAI_PACE)" in text  # the tests' stack answers at once
     for name in stack.functions:
         assert f"{stack.url}/functions/{name}/" in text
 
@@ -37,3 +39,8 @@ def test_try_this_lines_log_in_and_get_a_reading_when_pasted(stack: LocalStack) 
         check=False,
     )
     assert run.stdout.strip().splitlines()[-1:] == ["completed"], run.stdout + run.stderr
+
+
+def test_the_banner_says_the_pace_make_dev_was_given() -> None:
+    assert pace_label(Pace.parse("0.5,70")) == "0.5 s to the first token, then 70 tokens a second"
+    assert pace_label(Pace.parse("")) == "instant"
