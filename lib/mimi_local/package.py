@@ -76,7 +76,7 @@ BASE_REQUIREMENTS = (
 FUNCTION_REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "payments": ("stripe",),
     "stripe_webhook": ("stripe",),
-    "reading_processor": ("openai",),
+    "reading_processor": ("openai", "jiter"),
     "reconcile": ("stripe",),
 }
 # Pulled in by a dependency but never imported: postgrest asks for httpx[http2], our one httpx client is HTTP/1.1.
