@@ -46,7 +46,7 @@ def provider(name: str, base_url: str, key: str, **extra: Any) -> dict[str, Any]
         "base_url": base_url,
         "api_key": key,
         "model": "gpt-4o-mini",
-        "timeout_s": 5,
+        "timeout_s": 20,  # a bound for a hung stand-in on a busy machine; fault tests set their own
         **extra,
     }
 

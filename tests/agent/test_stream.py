@@ -142,7 +142,7 @@ def test_usage_comes_from_the_streams_last_chunk_and_is_priced(stubs: Stubs) -> 
 
 @pytest.mark.parametrize(
     ("kind", "options"),
-    [("cut", {}), ("invalid_json", {}), ("stall", {"stall_s": 5, "after_tokens": 60})],
+    [("cut", {}), ("invalid_json", {}), ("stall", {"stall_s": 30, "after_tokens": 60})],
 )
 def test_a_broken_stream_falls_back_to_the_second_provider_as_attempt_two(
     stubs: Stubs, monkeypatch: pytest.MonkeyPatch, kind: str, options: dict[str, Any]
@@ -150,7 +150,7 @@ def test_a_broken_stream_falls_back_to_the_second_provider_as_attempt_two(
     use_providers(
         monkeypatch,
         [
-            provider("first", f"{stubs.url}/a/v1", KEY_A, timeout_s=0.5),
+            provider("first", f"{stubs.url}/a/v1", KEY_A, timeout_s=2),
             provider("second", f"{stubs.url}/b/v1", KEY_B),
         ],
     )
@@ -219,7 +219,7 @@ def test_a_provider_whose_timeout_does_not_fit_the_deadline_is_skipped(
 
 def test_no_time_left_for_any_provider_is_llm_unavailable_without_a_call(stubs: Stubs) -> None:
     with pytest.raises(LlmUnavailable):
-        events(deadline=time.monotonic() + 1)  # both providers allow 5 s
+        events(deadline=time.monotonic() + 1)  # both providers allow longer to answer
     assert stubs.first.calls == stubs.second.calls == []
 
 
@@ -229,8 +229,8 @@ def test_a_stream_still_running_at_the_deadline_is_abandoned(
     use_providers(
         monkeypatch,
         [
-            provider("first", f"{stubs.url}/a/v1", KEY_A, timeout_s=1),
-            provider("second", f"{stubs.url}/b/v1", KEY_B, timeout_s=1),
+            provider("first", f"{stubs.url}/a/v1", KEY_A, timeout_s=3),
+            provider("second", f"{stubs.url}/b/v1", KEY_B, timeout_s=3),
         ],
     )
     stubs.first.fault_stream("stall", stall_s=0.4, times=None)  # a chunk, then the rest 0.4 s late
@@ -238,6 +238,6 @@ def test_a_stream_still_running_at_the_deadline_is_abandoned(
         0.0, 5.0
     )  # and 5 tokens a second: minutes of reply
     with pytest.raises(LlmUnavailable):
-        events(deadline=time.monotonic() + 1.2)
+        events(deadline=time.monotonic() + 3.5)
     assert len(stubs.first.calls) == 1
     assert stubs.second.calls == []  # past the deadline: no time left for it

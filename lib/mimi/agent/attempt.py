@@ -60,9 +60,11 @@ def attempt(
     with provider_errors():
         chunks = stream(provider, job.messages, max_tokens)
     with chunks:
-        for chunk in _until_done(chunks, job.deadline):
+        for chunk in _chunks(chunks):
             if not reply.add(chunk) or reply.refused:
                 continue
+            if job.deadline is not None and time.monotonic() > job.deadline:
+                raise ProviderFailed("deadline")  # still writing past it (a finished reply is kept)
             draft = reading_draft(partial_reply(reply.content), shown, job.cards, job.spread)
             if draft != shown:
                 shown = draft
@@ -70,18 +72,14 @@ def attempt(
     return _result(reply, job, provider, number)
 
 
-def _until_done(
-    chunks: Stream[ChatCompletionChunk], deadline: float | None
-) -> Iterator[ChatCompletionChunk]:
-    """The stream's chunks, with the SDK's errors as ProviderFailed; stops the attempt past the deadline."""
+def _chunks(chunks: Stream[ChatCompletionChunk]) -> Iterator[ChatCompletionChunk]:
+    """The stream's chunks, with what the SDK raises while reading them as ProviderFailed."""
     iterator = iter(chunks)
     while True:
         with provider_errors():
             chunk = next(iterator, None)
         if chunk is None:
             return
-        if deadline is not None and time.monotonic() > deadline:
-            raise ProviderFailed("deadline")
         yield chunk
 
 

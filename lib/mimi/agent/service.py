@@ -45,8 +45,9 @@ def stream_reading(
 
     Each attempt begins with an empty draft. A provider's `timeout_s` bounds every wait for it (to connect, for
     the first chunk, between two chunks). `deadline` (a time.monotonic() value) bounds the whole: a provider is
-    not tried with less than its timeout_s left, and an attempt ends at its first chunk past the deadline.
-    max_tokens caps the output below the provider's own cap (the daily card's smaller budget)."""
+    not tried with less than its timeout_s left, and an attempt still writing past the deadline ends at its
+    next chunk; so this returns or raises by the deadline plus, at worst, one timeout_s (a provider falling
+    silent just before it). max_tokens caps the output below the provider's own cap (the daily card's budget)."""
     if len(cards) != len(spread.positions):
         raise ValueError(
             f"a {spread.id} reading takes {len(spread.positions)} cards, not {len(cards)}"

@@ -99,10 +99,8 @@ async def _request_body(request: Request, controls: StubControls) -> dict[str, A
 def build_app(api_key: str, pace: Pace | None = None) -> Starlette:
     """The stand-in for one provider: POST /v1/chat/completions with bearer `api_key`, streamed at `pace`."""
     controls = StubControls(api_key=api_key, pace=pace or Pace())
-    if (
-        controls.pace.tokens_per_s is not None
-    ):  # load the tokenizer now, not in the first paced reply's time
-        threading.Thread(target=tokens.count, args=("",), daemon=True).start()
+    # load the tokenizer (a second or more) now, not within the first request's time to its first token
+    threading.Thread(target=tokens.count, args=("",), daemon=True).start()
 
     async def chat_completions(request: Request) -> Response:
         body = await _request_body(request, controls)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import codecs
 import json
-from functools import cache
+import threading
 from typing import Any
 
 # Chat framing per message (<|im_start|>role ... <|im_end|>) and the reply's primer, as OpenAI's cookbook counts.
@@ -15,11 +15,19 @@ PER_MESSAGE = 3
 REPLY_PRIMER = 3
 
 
-@cache
-def _encoding() -> Any:
-    import bpe_openai
+_loaded: list[Any] = []
+_loading = threading.Lock()
 
-    return bpe_openai.get_encoding("o200k_base")
+
+def _encoding() -> Any:
+    """The o200k_base encoding, loaded once (a second or more) however many threads ask at first."""
+    if not _loaded:
+        with _loading:
+            if not _loaded:
+                import bpe_openai
+
+                _loaded.append(bpe_openai.get_encoding("o200k_base"))
+    return _loaded[0]
 
 
 def count(text: str) -> int:
