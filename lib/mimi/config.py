@@ -26,7 +26,9 @@ class LlmProvider(Model):
     base_url: str
     api_key: SecretStr
     model: str
-    timeout_s: float = 25.0
+    timeout_s: float = (
+        25.0  # the longest wait: to connect, for the first streamed chunk, between two chunks
+    )
     max_tokens: int = 1600
 
 

@@ -1,4 +1,8 @@
-"""`make dev [PORT=8000] [DATA=.local]`: the whole local stack on 127.0.0.1:PORT until Ctrl-C; data kept in DATA."""
+"""`make dev [PORT=8000] [DATA=.local]`: the whole local stack on 127.0.0.1:PORT until Ctrl-C; data kept in DATA.
+
+`MIMI_OPENAI_PACE=<seconds to the first token>,<tokens a second>` (e.g. 0.5,70) makes the OpenAI stand-in write its
+replies at a real model's pace; unset, it answers at once.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from subprocess import CalledProcessError
 
+from mimi_local.openai import Pace
 from mimi_local.redis.server import RedisBackend
 from mimi_local.stack import ROOT_DIR, STAND_INS, LocalStack
 
@@ -40,9 +45,19 @@ def banner(stack: LocalStack) -> str:
     lines += [f"  {name:<18} {stack.url}/functions/{name}/" for name in sorted(stack.functions)]
     lines += ["", "stand-ins:"]
     lines += [f"  {label:<18} {stack.url}{prefix}" for label, prefix in STAND_INS]
+    lines += [f"  openai pace: {pace_label(stack.openai_pace)} (MIMI_OPENAI_PACE)"]
     lines += ["", "client env:"] + [f"  {k}={env[k]}" for k in CLIENT_ENV if k in env]
     lines += ["", f"data: {stack.data_dir} (kept across restarts)", "Ctrl-C stops everything.", ""]
     return "\n".join(lines + try_this(stack.url))
+
+
+def pace_label(pace: Pace) -> str:
+    """How fast the OpenAI stand-in writes, in words."""
+    if pace.tokens_per_s is None:
+        return "instant"
+    return (
+        f"{pace.first_token_s:g} s to the first token, then {pace.tokens_per_s:g} tokens a second"
+    )
 
 
 def try_this(url: str) -> list[str]:
@@ -136,11 +151,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--data", type=Path, default=ROOT_DIR / ".local")
+    parser.add_argument(
+        "--openai-pace",
+        type=Pace.parse,
+        default=os.environ.get("MIMI_OPENAI_PACE", ""),
+        help="<seconds to the first token>,<tokens a second>, e.g. 0.5,70 (default: instant)",
+    )
     args = parser.parse_args()
     data = args.data.resolve()
     try:
         with holding(data):
-            stack = LocalStack(data, port=args.port, persist=True)
+            stack = LocalStack(data, port=args.port, persist=True, openai_pace=args.openai_pace)
             stop_leftovers(stack)
             check_port(stack.host, args.port)
             serve(stack)

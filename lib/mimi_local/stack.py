@@ -67,6 +67,7 @@ class LocalStack:
     extra_env: dict[str, str] = field(default_factory=dict)
     channel_id: str = "1656000000"
     persist: bool = False
+    openai_pace: openai.Pace = field(default_factory=lambda: openai.Pace())  # instant unless asked
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir).resolve()
@@ -202,7 +203,7 @@ class LocalStack:
 
     def _openai_app(self) -> Starlette:
         """The OpenAI stand-in with the stack's key (providers use <stack url>/openai/v1)."""
-        app = openai.build_app(self.secrets["openai_api_key"])
+        app = openai.build_app(self.secrets["openai_api_key"], self.openai_pace)
         self.state["openai"] = app.state.openai
         return app
 

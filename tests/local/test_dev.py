@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from mimi_local.dev import banner, try_this
+from mimi_local.dev import banner, pace_label, try_this
+from mimi_local.openai import Pace
 from mimi_local.pg import free_port
 from mimi_local.redis.server import RedisBackend
 from mimi_local.stack import LocalStack
@@ -24,6 +25,7 @@ def test_banner_lists_the_console_every_function_and_the_openai_base(stack: Loca
     text = banner(stack)
     assert f"dev console (the LIFF app's part): {stack.url}/" in text
     assert f"{stack.url}/openai/v1" in text
+    assert "openai pace: instant (MIMI_OPENAI_PACE)" in text  # the tests' stack answers at once
     for name in stack.functions:
         assert f"{stack.url}/functions/{name}/" in text
 
@@ -111,3 +113,8 @@ def test_a_data_folder_another_make_dev_holds_is_one_line_and_starts_nothing(
     ]
     assert not (data / "postgres").exists()
     assert processes_on(data) == []
+
+
+def test_the_banner_says_the_pace_make_dev_was_given() -> None:
+    assert pace_label(Pace.parse("0.5,70")) == "0.5 s to the first token, then 70 tokens a second"
+    assert pace_label(Pace.parse("")) == "instant"
