@@ -12,7 +12,8 @@
 --   replays     submit_reading and ask_follow_up take the client's Idempotency-Key (p_idempotency_key, optional):
 --               the same key again answers the same reading with the same cards (nothing spent or drawn again);
 --               the key with another question, spread, language or reading answers 422 idempotency_key_reused.
---               The key's op row stores the reading id and a SHA-256 of the question, never its text.
+--               The key's op row holds the reading id, spread and language: the question is compared with the
+--               reading's own (erased with it), so nothing of it outlives an account deletion.
 --   processor   claim_reading hands over the stored cards; it draws only for a reading that has none of its
 --               spread's (queued before this migration, or an old-app reading an admin retries). complete_reading
 --               and reject_reading no longer take cards: the stored ones are the reading's. A processor deployed
@@ -73,8 +74,9 @@ as $$
 $$;
 
 -- A request with the client's Idempotency-Key: null the first time (the key is taken), else the reading the
--- key already made; 422 when the key is malformed or was used with other parameters. No key, no replay.
-create function private.earlier_reading(p_user uuid, p_key text, p_params jsonb) returns public.readings
+-- key already made; 422 when the key is malformed or was used for another question or p_params. No key, no replay.
+create function private.earlier_reading(p_user uuid, p_key text, p_question text, p_params jsonb)
+returns public.readings
 language plpgsql
 set search_path = ''
 as $$
@@ -94,6 +96,9 @@ begin
   select * into r from public.readings where id = (prev ->> 'reading_id')::uuid and user_id = p_user;
   if not found then
     perform private.fail(404, 'reading_not_found', 'No such reading.');
+  elsif r.question is distinct from p_question then
+    perform private.fail(422, 'idempotency_key_reused',
+      'This idempotency key was already used with other parameters; use a new key for a new request.');
   end if;
   return r;
 end
@@ -107,12 +112,6 @@ as $$
   select private.finish_op('reading_request:' || p_user || ':' || p_key, jsonb_build_object('reading_id', p_reading))
   where p_key is not null
 $$;
-
--- The SHA-256 of a question: what an idempotency key's parameters hold instead of its text.
-create function private.question_digest(p_question text) returns text
-language sql immutable
-set search_path = ''
-as $$ select encode(sha256(convert_to(p_question, 'UTF8')), 'hex') $$;
 
 drop function public.submit_reading(text, text, text, text);
 create function public.submit_reading(p_question text, p_language text default null,
@@ -135,8 +134,8 @@ begin
     perform private.fail(422, 'invalid_depth', 'The depth must be standard or deep.');
   end if;
   s := private.active_spread(coalesce(p_spread, case p_depth when 'deep' then 'five' else 'three' end));
-  r := private.earlier_reading(uid, p_idempotency_key, jsonb_build_object('question',
-    private.question_digest(question), 'language', lang, 'spread', s.id));
+  r := private.earlier_reading(uid, p_idempotency_key, question,
+    jsonb_build_object('language', lang, 'spread', s.id));
   if r.id is not null then
     return private.queued_json(r) || '{"replayed": true}'::jsonb;
   end if;
@@ -180,8 +179,8 @@ begin
   if not found then
     perform private.fail(404, 'reading_not_found', 'No such reading.');
   end if;
-  r := private.earlier_reading(uid, p_idempotency_key, jsonb_build_object('question',
-    private.question_digest(question), 'language', p_language, 'reading', parent.id));
+  r := private.earlier_reading(uid, p_idempotency_key, question,
+    jsonb_build_object('language', p_language, 'reading', parent.id));
   if r.id is not null then
     return private.queued_json(r) || '{"replayed": true}'::jsonb;
   elsif parent.status <> 'completed' then
@@ -326,8 +325,8 @@ $$;
 comment on function public.reject_reading is 'Processor: the question was refused; marks it rejected and refunds once.';
 
 revoke execute on function private.draw_cards(uuid, text, text, text[]), private.card_ids(jsonb),
-  private.queued_json(public.readings), private.earlier_reading(uuid, text, jsonb),
-  private.remember_reading(uuid, text, uuid), private.question_digest(text) from public;
+  private.queued_json(public.readings), private.earlier_reading(uuid, text, text, jsonb),
+  private.remember_reading(uuid, text, uuid) from public;
 revoke execute on function public.submit_reading(text, text, text, text, text),
   public.ask_follow_up(uuid, text, text, text) from public, anon, service_role;
 revoke execute on function public.complete_reading(uuid, jsonb, jsonb, jsonb),

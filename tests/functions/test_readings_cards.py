@@ -45,7 +45,9 @@ def test_submit_answers_the_cards_the_agent_reads_and_the_reading_shows(stack: L
     cards = response.json()["cards"]
     assert [c["position"] for c in cards] == ["past", "present", "future"]
     assert all(SHOWN | {"short_meaning"} == set(c) for c in cards)
-    first_look = httpx.get(readings_url(stack, f"/{response.json()['id']}"), headers=bearer(session))
+    first_look = httpx.get(
+        readings_url(stack, f"/{response.json()['id']}"), headers=bearer(session)
+    )
     assert first_look.json()["cards"] == cards
     reading = wait_final(stack, session, response.json()["id"])
     assert reading["cards"] == cards

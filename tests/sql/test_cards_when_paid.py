@@ -96,9 +96,16 @@ def test_the_same_idempotency_key_answers_the_same_reading_and_cards_once_paid(d
     assert (again["price"], again["spent"]) == (1, "free_point")
     assert readings_of(db, uid) == 1
     assert sum(1 for k in keys(db, uid) if ":spend:" in k) == 1
-    other = login(db)["user"][
-        "id"
-    ]  # a key is the user's own: another user's same key is a new reading
+    op = db.execute(
+        "select params, result from private.credit_ops where key = %s",
+        (f"reading_request:{uid}:{KEY}",),
+    ).fetchone()  # the question is compared with the reading's own: none of it stays with the key
+    assert (op["params"], op["result"]) == (
+        {"language": "th", "spread": "three"},
+        {"reading_id": first["id"]},
+    )
+    # a key is the user's own: another user's same key is a new reading
+    other = login(db)["user"]["id"]
     assert submit_with_key(db, other, KEY)["id"] != first["id"]
 
 
