@@ -79,6 +79,13 @@ sql(
     "a follow-up retried with its Idempotency-Key pays again and re-rolls its card",
     SQL_CARDS + "test_a_follow_up_replayed_with_its_key_is_the_same_follow_up",
 )
+sql(
+    "replay-ignores-the-question",
+    "private.earlier_reading",
+    ("elsif r.question is distinct from p_question then", "elsif false then"),
+    "an Idempotency-Key reused for another question answers the first reading instead of 422",
+    SQL_CARDS + "test_a_key_reused_for_another_request_is_refused_and_changes_nothing",
+)
 
 # --- free readings pay nothing that buys stars ---------------------------------------------------------------------
 sql(

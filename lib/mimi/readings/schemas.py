@@ -160,9 +160,8 @@ class DrawnCard(TypedDict):
     orientation: NotRequired[
         Literal["upright", "reversed"]
     ]  # absent on readings drawn before reversed cards
-    short_meaning: NotRequired[
-        str
-    ]  # the deck's meaning for its orientation, in the reading's language (absent before 0028)
+    # the deck's meaning for its orientation, in the reading's language (absent on readings drawn before 0028)
+    short_meaning: NotRequired[str]
 
 
 class ResultCard(DrawnCard, total=False):
@@ -351,9 +350,8 @@ class QueuedReading(Model):
     depth: Depth | None = None  # a submitted reading's size (not sent for a follow-up)
     price: int | None = None
     parent_id: UUID | None = None  # a follow-up's reading
-    replayed: bool = (
-        False  # the Idempotency-Key's earlier reading (nothing spent or drawn this time)
-    )
+    # the Idempotency-Key's earlier reading: nothing was spent or drawn this time
+    replayed: bool = False
 
 
 class ClaimedReading(Model):
