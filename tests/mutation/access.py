@@ -114,12 +114,24 @@ for fn in SERVER_ONLY:
         f"{fn} (server only) is callable with a user's token",
         PRIVILEGE.format(f"user:{fn}"),
     )
-for fn in ["claim_reading", "complete_reading", "reject_reading", "fail_reading"]:
+for fn in ["claim_reading", "fail_reading"]:
     statement(
         f"privilege-{fn}-for-users",
         f"revoke execute on function public.{fn}(",
         ("from public, anon, authenticated", "from public, anon"),
         f"the processor's {fn} is callable with a user's token",
+        SQL_READINGS + "test_processor_functions_are_service_role_only",
+    )
+# recreated after 0012 without their cards parameter (0028), so they start closed: the bug is a grant back
+for fn, signature in [
+    ("complete_reading", "uuid, jsonb, jsonb, jsonb"),
+    ("reject_reading", "uuid, jsonb, jsonb"),
+]:
+    append(
+        f"privilege-{fn}-for-users",
+        f"public.{fn}",
+        f"grant execute on function public.{fn}({signature}) to authenticated;",
+        f"a later migration makes the processor's {fn} callable with a user's token",
         SQL_READINGS + "test_processor_functions_are_service_role_only",
     )
 # the function's own revoke (0012's later revoke from service_role also starts "public.exchange_coins(")
@@ -144,7 +156,8 @@ for fn, arguments in [
 # Recreated after 0012 with a new signature, these start closed (0012's default privileges): the bug is a grant back.
 for fn, signature in [
     ("update_profile", "text, text, boolean"),
-    ("submit_reading", "text, text, text, text"),
+    ("submit_reading", "text, text, text, text, text"),
+    ("ask_follow_up", "uuid, text, text, text"),
 ]:
     append(
         f"privilege-{fn}-for-anon",
@@ -255,11 +268,12 @@ statement(
     "the service role may use the private schema, past the public functions",
     PRIVATE,
 )
-# submit_reading was recreated after 0012 with a fourth argument and starts closed: the bug is a grant back
+# submit_reading was recreated after 0012 (a spread, then an idempotency key) and starts closed: the bug is a
+# grant back
 append(
     "privilege-user-functions-for-the-server",
     "public.submit_reading",
-    "grant execute on function public.submit_reading(text, text, text, text) to service_role;",
+    "grant execute on function public.submit_reading(text, text, text, text, text) to service_role;",
     "the service role (no user of its own) can submit and pay for readings as any user it names",
     PRIVILEGE.format("service:submit_reading"),
 )
