@@ -38,9 +38,8 @@ HTTP_CODES = {
     415: "unsupported_media_type",
 }
 Authenticate = Callable[[str | None], Any]
-ROUTE_KEY = (
-    "mimi.route"  # where the matched route's template is kept in the ASGI scope, for the access log
-)
+# the matched route's template, kept in the ASGI scope for the access log: a path can carry a secret (a share token)
+ROUTE_KEY = "mimi.route"
 
 
 def problem_response(
@@ -121,9 +120,7 @@ class Api:
             log(
                 "request",
                 method=request.method,
-                route=scope.get(
-                    ROUTE_KEY, "-"
-                ),  # the template: a path can carry a secret (a share token)
+                route=scope.get(ROUTE_KEY, "-"),
                 status=response.status_code,
                 duration_ms=round((time.perf_counter() - started) * 1000, 2),
             )

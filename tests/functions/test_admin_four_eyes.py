@@ -16,7 +16,7 @@ WHY = {"reason": "checked ticket 81"}
 def test_an_admin_cannot_adjust_their_own_wallet(stack: LocalStack, sql: Any) -> None:
     admin = new_admin(stack)
     refused = adjust(stack, admin, admin["user"]["id"], delta=50)
-    assert (refused.status_code, refused.json()["code"]) == (403, "own_wallet")
+    assert (refused.status_code, refused.json().get("code")) == (403, "own_wallet")
     assert wallet(stack, admin)["stars"] == 0
     assert audit_rows(sql, admin["user"]["id"], "adjust_credits") == []
 
@@ -32,7 +32,7 @@ def test_a_large_adjustment_is_applied_only_when_another_admin_approves_it(
     listed = ok(call(stack, approver, "GET", "/adjustments"))
     assert request in [r["id"] for r in listed]
     own = call(stack, asker, "POST", f"/adjustments/{request}/approve", json=WHY)
-    assert (own.status_code, own.json()["code"]) == (403, "second_admin_required")
+    assert (own.status_code, own.json().get("code")) == (403, "second_admin_required")
     assert wallet(stack, user)["stars"] == 0
     approved = ok(call(stack, approver, "POST", f"/adjustments/{request}/approve", json=WHY))
     assert (approved["status"], approved["decided_by"]) == ("approved", approver["user"]["id"])
@@ -56,10 +56,13 @@ def test_a_rejected_adjustment_changes_nothing(stack: LocalStack) -> None:
     rejected = ok(call(stack, other, "POST", f"/adjustments/{request}/reject", json=WHY))
     assert rejected["status"] == "rejected"
     late = call(stack, other, "POST", f"/adjustments/{request}/approve", json=WHY)
-    assert (late.status_code, late.json()["code"]) == (409, "adjustment_request_decided")
+    assert (late.status_code, late.json().get("code")) == (409, "adjustment_request_decided")
     assert wallet(stack, user)["stars"] == 0
     unknown = call(stack, other, "POST", "/adjustments/not-a-uuid/approve", json=WHY)
-    assert (unknown.status_code, unknown.json()["code"]) == (404, "adjustment_request_not_found")
+    assert (unknown.status_code, unknown.json().get("code")) == (
+        404,
+        "adjustment_request_not_found",
+    )
 
 
 def test_looking_at_a_users_questions_leaves_a_trace_without_them(

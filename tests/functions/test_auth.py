@@ -127,9 +127,9 @@ def test_a_refresh_token_two_rotations_old_is_refused_even_inside_the_reuse_inte
         (hashlib.sha256(session["refresh_token"].encode()).hexdigest(),),
     )  # well inside the 10 s a second tab may repeat a refresh in
     replay = post(stack, "/refresh", {"refresh_token": session["refresh_token"]})
-    assert (replay.status_code, replay.json()["code"]) == (401, "refresh_token_reused")
+    assert (replay.status_code, replay.json().get("code")) == (401, "refresh_token_reused")
     live = post(stack, "/refresh", {"refresh_token": third.json()["refresh_token"]})
-    assert (live.status_code, live.json()["code"]) == (401, "refresh_token_invalid")
+    assert (live.status_code, live.json().get("code")) == (401, "refresh_token_invalid")
 
 
 def test_an_expired_refresh_token_is_401_refresh_token_expired(stack: LocalStack, sql: Any) -> None:

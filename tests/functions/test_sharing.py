@@ -213,8 +213,10 @@ def test_only_the_raw_token_opens_the_view_which_no_one_may_cache(
     token = share(stack, owner, completed["id"]).json()["token"]
     view = public(stack, token)
     assert view.status_code == 200, view.text
-    assert view.headers["cache-control"] == "no-store"
-    assert view.headers["referrer-policy"] == "no-referrer"
+    assert (view.headers.get("cache-control"), view.headers.get("referrer-policy")) == (
+        "no-store",
+        "no-referrer",
+    )
     stored = hashlib.sha256(token.encode()).hexdigest()
     direct = httpx.post(
         f"{stack.url}/rest/v1/rpc/shared_reading",
@@ -254,7 +256,7 @@ def test_revoking_and_recreating_links_is_limited_per_reading(
         httpx.delete(readings_url(stack, f"/{completed['id']}/share"), headers=bearer(owner))
     assert answers == [201] * 5 + [429]
     refused = share(stack, owner, completed["id"])
-    assert (refused.status_code, refused.json()["code"]) == (429, "rate_limited")
+    assert (refused.status_code, refused.json().get("code")) == (429, "rate_limited")
 
 
 def test_a_user_making_links_is_limited_in_redis_first(
@@ -266,5 +268,5 @@ def test_a_user_making_links_is_limited_in_redis_first(
     env(SHARES_PER_HOUR="2")
     assert [share(stack, owner, completed["id"]).status_code for _ in range(2)] == [201, 201]
     refused = share(stack, owner, completed["id"])
-    assert (refused.status_code, refused.json()["code"]) == (429, "rate_limited")
+    assert (refused.status_code, refused.json().get("code")) == (429, "rate_limited")
     assert int(refused.headers["retry-after"]) > 0

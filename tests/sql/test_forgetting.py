@@ -70,7 +70,7 @@ def test_stripe_events_arriving_after_deletion_are_stored_redacted(db: Conn) -> 
     apply(db, "charge.dispute.created", opened)
     payloads = stored_events(db, pay["payment_intent_id"])
     assert len(payloads) == 3
-    assert all(p["redacted"] is True for p in payloads)
+    assert [p.get("redacted") for p in payloads] == [True] * 3
     text = json.dumps(payloads)
     assert not any(value in text for value in BILLING.values())
     assert '"amount_refunded": 5000' in text
@@ -86,7 +86,7 @@ def test_an_intent_the_reconciliation_applies_after_deletion_is_stored_redacted(
     )
     assert run["payments_repaired"] == 1
     [payload] = stored_events(db, pay["payment_intent_id"])
-    assert payload["redacted"] is True
+    assert payload.get("redacted") is True
     assert not any(value in json.dumps(payload) for value in BILLING.values())
 
 
