@@ -100,6 +100,7 @@ def unsigned_document(target: Path) -> Path:
         for operation in operations.values():
             params = operation.get("parameters", [])
             operation["parameters"] = [p for p in params if p["name"] not in SIGNATURE_HEADERS]
+    target.parent.mkdir(parents=True, exist_ok=True)  # a fresh checkout has no .fuzz/ yet
     target.write_text(json.dumps(document))
     return target
 
