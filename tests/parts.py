@@ -1,4 +1,4 @@
-"""The real parts the tests need (Postgres, redis-server, Chromium, Node): required in CI, announced fallbacks elsewhere.
+"""The real parts the tests need (Postgres, redis-server, Chromium, Node): required in CI, fallbacks elsewhere.
 
 When `CI` is set, a missing part fails the run at once with a clear message; it is never a skip or a fallback.
 On a developer's machine the tests fall back (Redis: in-process fakeredis; Chromium: browser tests skipped; Node:
@@ -36,7 +36,9 @@ def missing_parts() -> list[str]:
     if not CHROMIUM.exists():
         missing.append(f"Chromium ({CHROMIUM}): browser tests are skipped")
     if not node_ready():
-        missing.append("Node.js/npm (or clients/mimi-api's npm ci): the typed client's tests are skipped")
+        missing.append(
+            "Node.js/npm (or clients/mimi-api's npm ci): the typed client's tests are skipped"
+        )
     return missing
 
 
@@ -55,8 +57,12 @@ def node_or_skip() -> None:
 
     if not node_ready():
         if in_ci():
-            pytest.fail("Node.js/npm or the client's packages are missing on CI (" + INSTALL_HINT + ")")
-        pytest.skip("Node.js/npm or clients/mimi-api/node_modules missing: the client's tests are skipped")
+            pytest.fail(
+                "Node.js/npm or the client's packages are missing on CI (" + INSTALL_HINT + ")"
+            )
+        pytest.skip(
+            "Node.js/npm or clients/mimi-api/node_modules missing: the client's tests are skipped"
+        )
 
 
 def redis_server_or_skip() -> None:

@@ -427,7 +427,8 @@ class TestConsoleJourney:
         expect(page.get_by_test_id("tab-history")).to_have_text("History")
         expect(page.get_by_test_id("daily-button")).to_have_text("Check in today")
         expect(toast(page, "Language changed")).to_be_visible()
-        page.get_by_test_id("daily-button").click()  # the refreshed token names English: so do its problems
+        # the refreshed token names English: so do the problems it gets
+        page.get_by_test_id("daily-button").click()
         expect(toast(page, "You've already checked in today.", "error")).to_be_visible()
         page.get_by_test_id("tab-ask").click()
         expect(page.get_by_test_id("ask-button")).to_have_text("Ask Mimi")

@@ -46,7 +46,8 @@ export async function ask(question: string, spread = "three"): Promise<Schemas["
     showMessage(error.detail);
     return null;
   }
-  return data; // { id, status: "queued", wallet, spread, price }
+  showCards(data.cards); // drawn when the reading was paid for: shown at once, face down, then turned over
+  return data; // { id, status: "queued", cards, wallet, spread, price }
 }
 
 // ---- Live updates: follows the reading-stream contract (issue 21; docs/architecture.md) ---------------------
@@ -99,5 +100,6 @@ export async function exchange(stars: number): Promise<void> {
   else if (error) showMessage(error.detail);
 }
 
+declare function showCards(cards: Schemas["ReadingQueuedPublic"]["cards"]): void;
 declare function offerShop(message: string, creditsShort: number, stars: number): void;
 declare function showMessage(message: string, retryAfterS?: number, next?: string): void;

@@ -746,8 +746,8 @@ export interface paths {
         get: operations["readings.history"];
         put?: never;
         /**
-         * Ask a question: the spread's price is spent and the reading is queued.
-         * @description Ask a question: the spread's price is spent and the reading is queued. Needs the caller's access token (`Authorization: Bearer`).
+         * Ask a question: its price is spent, its cards are drawn and shown, and the reading is queued.
+         * @description Ask a question: its price is spent, its cards are drawn and shown, and the reading is queued. Needs the caller's access token (`Authorization: Bearer`). Send an `Idempotency-Key` so a retried tap applies once.
          */
         post: operations["readings.submit"];
         delete?: never;
@@ -807,7 +807,7 @@ export interface paths {
         put?: never;
         /**
          * Ask a follow-up question about a completed reading: one clarifying card, priced by the settings.
-         * @description Ask a follow-up question about a completed reading: one clarifying card, priced by the settings. Needs the caller's access token (`Authorization: Bearer`).
+         * @description Ask a follow-up question about a completed reading: one clarifying card, priced by the settings. Needs the caller's access token (`Authorization: Bearer`). Send an `Idempotency-Key` so a retried tap applies once.
          */
         post: operations["readings.ask_follow_up"];
         delete?: never;
@@ -850,8 +850,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Say how accurate a reading felt (rewarded once).
-         * @description Say how accurate a reading felt (rewarded once). Needs the caller's access token (`Authorization: Bearer`).
+         * Say how accurate a reading felt (once; a paid reading's review is rewarded).
+         * @description Say how accurate a reading felt (once; a paid reading's review is rewarded). Needs the caller's access token (`Authorization: Bearer`).
          */
         post: operations["readings.review"];
         delete?: never;
@@ -1131,12 +1131,17 @@ export interface components {
              * Format: date
              */
             daily_on: string;
+            /**
+             * Cards
+             * @description Today's card.
+             */
+            cards: components["schemas"]["DrawnCard"][];
             /** Created */
             created: boolean;
         };
         /**
          * DrawnCard
-         * @description One drawn card in its spread position.
+         * @description One drawn card in its spread position (drawn in SQL when the reading was paid for).
          */
         DrawnCard: {
             /** Id */
@@ -1158,6 +1163,8 @@ export interface components {
              * @enum {string}
              */
             orientation?: "upright" | "reversed";
+            /** Short Meaning */
+            short_meaning?: string;
         };
         /** EventData */
         EventData: {
@@ -1786,7 +1793,7 @@ export interface components {
             daily_on?: string | null;
             /**
              * Cards
-             * @description The drawn cards, once drawn.
+             * @description The cards drawn when it was paid for, in position order (set from submit on).
              */
             cards: components["schemas"]["DrawnCard"][] | null;
             /** @description Set when status is completed. */
@@ -1829,6 +1836,11 @@ export interface components {
              * @enum {string}
              */
             status: "queued" | "processing" | "completed" | "rejected" | "failed";
+            /**
+             * Cards
+             * @description The cards drawn for it, in position order.
+             */
+            cards: components["schemas"]["DrawnCard"][];
             wallet: components["schemas"]["WalletPublic"];
             /**
              * Spread
@@ -5739,7 +5751,10 @@ export interface operations {
     "readings.submit": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Optional. 8 to 100 printable ASCII characters (anything else answers 422 `invalid_idempotency_key`). A retry with the same key applies the change once and answers as the first call did; without a key every call is a new operation. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5817,7 +5832,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["InsufficientCreditsProblem"];
                 };
             };
-            /** @description Validation failed. Codes: `spread_unknown`, `validation_failed`, `unstorable_input`. */
+            /** @description Validation failed. Codes: `spread_unknown`, `invalid_idempotency_key`, `idempotency_key_reused`, `validation_failed`, `unstorable_input`. */
             422: {
                 headers: {
                     /** @description The request's id (the caller's X-Request-Id, or a new one); in every log line. */
@@ -5959,7 +5974,10 @@ export interface operations {
     "readings.ask_follow_up": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Optional. 8 to 100 printable ASCII characters (anything else answers 422 `invalid_idempotency_key`). A retry with the same key applies the change once and answers as the first call did; without a key every call is a new operation. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description A reading id (a UUID); any other value answers 404. */
                 reading_id: string;
@@ -6043,7 +6061,7 @@ export interface operations {
                     });
                 };
             };
-            /** @description Validation failed. Codes: `validation_failed`, `unstorable_input`. */
+            /** @description Validation failed. Codes: `invalid_idempotency_key`, `idempotency_key_reused`, `validation_failed`, `unstorable_input`. */
             422: {
                 headers: {
                     /** @description The request's id (the caller's X-Request-Id, or a new one); in every log line. */
