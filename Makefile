@@ -68,7 +68,7 @@ browser:
 # The typed TypeScript client for the LIFF app (clients/mimi-api, README there). Node and npm from apt when missing;
 # every install is `npm ci` from its package-lock.json, redone when the lock changes.
 CLIENT := clients/mimi-api
-NPM_STAMP := $(CLIENT)/node_modules/.ci-$(shell cksum < $(CLIENT)/package-lock.json 2>/dev/null | cut -d' ' -f1)
+NPM_STAMP := $(CLIENT)/node_modules/.ci-$(shell cat $(CLIENT)/package-lock.json 2>/dev/null | cksum | cut -d' ' -f1)
 
 node:
 	@( command -v node && command -v npm ) >/dev/null || $(call APT_INSTALL,nodejs npm) \
