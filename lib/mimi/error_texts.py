@@ -320,6 +320,30 @@ TEXTS: dict[str, dict[str, str]] = {
         "th": "เรียกคืนได้เฉพาะการหักดาวเท่านั้นค่ะ",
         "en": "Only a star deduction can be a clawback.",
     },
+    "own_wallet": {
+        "th": "ผู้ดูแลปรับยอดบัญชีของตัวเองไม่ได้ค่ะ ขอให้ผู้ดูแลคนอื่นทำรายการนี้นะคะ",
+        "en": "Admins can't adjust their own wallet. Ask another admin to do it.",
+    },
+    "second_admin_required": {
+        "th": "รายการนี้ต้องให้ผู้ดูแลอีกคนอนุมัติค่ะ ส่งต่อให้ผู้ดูแลคนอื่นนะคะ",
+        "en": "Another admin must approve this. Pass it on to a second admin.",
+    },
+    "adjustment_request_not_found": {
+        "th": "ไม่พบคำขอปรับยอดนี้ค่ะ",
+        "en": "No such adjustment request.",
+    },
+    "adjustment_request_decided": {
+        "th": "คำขอปรับยอดนี้ได้รับการตัดสินไปแล้วค่ะ รีเฟรชรายการเพื่อดูสถานะล่าสุดนะคะ",
+        "en": "This adjustment request was already decided. Refresh the list to see it.",
+    },
+    "invalid_decision": {
+        "th": "เลือกได้แค่อนุมัติหรือปฏิเสธค่ะ",
+        "en": "Choose approve or reject.",
+    },
+    "invalid_request_status": {
+        "th": "สถานะคำขอที่เลือกไม่ถูกต้องค่ะ",
+        "en": "That request status isn't valid.",
+    },
     "balance_would_go_negative": {
         "th": "ปรับยอดนี้ไม่ได้ค่ะ ยอดคงเหลือจะติดลบ ลองใช้จำนวนที่น้อยลงนะคะ",
         "en": "This would make the balance negative. Try a smaller amount.",

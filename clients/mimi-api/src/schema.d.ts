@@ -134,10 +134,70 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Add or deduct credits with a reason (an `adjustment` ledger row), once per Idempotency-Key.
-         * @description Add or deduct credits with a reason (an `adjustment` ledger row), once per Idempotency-Key. Needs the caller's access token (`Authorization: Bearer`). Send an `Idempotency-Key` so a retried tap applies once.
+         * Add or deduct credits of another user with a reason, once per Idempotency-Key (above the threshold: pending).
+         * @description Add or deduct credits of another user with a reason, once per Idempotency-Key (above the threshold: pending). Needs the caller's access token (`Authorization: Bearer`). Send an `Idempotency-Key` so a retried tap applies once.
          */
         post: operations["admin.adjust"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/functions/admin/adjustments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Adjustments above the approval threshold, by status (pending first), newest first.
+         * @description Adjustments above the approval threshold, by status (pending first), newest first. Needs the caller's access token (`Authorization: Bearer`).
+         */
+        get: operations["admin.adjustment_requests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/functions/admin/adjustments/{request_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve another admin's adjustment: it is applied, once (a repeat answers the same).
+         * @description Approve another admin's adjustment: it is applied, once (a repeat answers the same). Needs the caller's access token (`Authorization: Bearer`).
+         */
+        post: operations["admin.approve_adjustment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/functions/admin/adjustments/{request_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a pending adjustment: nothing changes (a repeat answers the same).
+         * @description Reject a pending adjustment: nothing changes (a repeat answers the same). Needs the caller's access token (`Authorization: Bearer`).
+         */
+        post: operations["admin.reject_adjustment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -996,6 +1056,18 @@ export interface components {
             sessions: {
                 [key: string]: unknown;
             }[];
+            /** Share Links */
+            share_links: {
+                [key: string]: unknown;
+            }[];
+            /** Admin Actions */
+            admin_actions: {
+                [key: string]: unknown;
+            }[];
+            /** Old App User Id */
+            old_app_user_id: string | null;
+            /** Exports */
+            exports: string[];
         };
         /**
          * AdjustmentCreate
@@ -1017,8 +1089,23 @@ export interface components {
              */
             clawback?: boolean;
         };
-        /** AdjustmentPublic */
+        /**
+         * AdjustmentPublic
+         * @description An adjustment applied, or (above the approval threshold) waiting for a second admin: then the wallet is
+         *     as it was and `request_id` names the pending request.
+         */
         AdjustmentPublic: {
+            /**
+             * Status
+             * @default applied
+             * @enum {string}
+             */
+            status?: "applied" | "pending_approval";
+            /**
+             * Request Id
+             * @default null
+             */
+            request_id?: string | null;
             /**
              * Currency
              * @enum {string}
@@ -1029,6 +1116,77 @@ export interface components {
             wallet: components["schemas"]["WalletAdmin"];
             /** Replayed */
             replayed: boolean;
+        };
+        /**
+         * AdjustmentRequestAdmin
+         * @description An adjustment above the threshold: who asked, and who approved or rejected it (never the one who asked).
+         */
+        AdjustmentRequestAdmin: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * User Id
+             * Format: uuid
+             */
+            user_id: string;
+            /**
+             * Currency
+             * @enum {string}
+             */
+            currency: "star" | "free_point" | "coin" | "exp";
+            /** Delta */
+            delta: number;
+            /** Clawback */
+            clawback: boolean;
+            /** Reason */
+            reason: string;
+            /**
+             * Requested By
+             * Format: uuid
+             */
+            requested_by: string;
+            /**
+             * Requested At
+             * Format: date-time
+             */
+            requested_at: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "rejected";
+            /** Decided By */
+            decided_by: string | null;
+            /** Decided At */
+            decided_at: string | null;
+            /** Decision Reason */
+            decision_reason: string | null;
+            /** Result */
+            result: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Replayed
+             * @default false
+             */
+            replayed?: boolean;
+        };
+        /** AdjustmentRequestsQuery */
+        AdjustmentRequestsQuery: {
+            /**
+             * Limit
+             * @default 50
+             */
+            limit?: number;
+            /**
+             * Status
+             * @default pending
+             * @enum {string}
+             */
+            status?: "pending" | "approved" | "rejected";
         };
         /** AdminMe */
         AdminMe: {
@@ -3242,7 +3400,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden. Codes: `not_admin`. */
+            /** @description Forbidden. Codes: `not_admin`, `own_wallet`. */
             403: {
                 headers: {
                     /** @description The request's id (the caller's X-Request-Id, or a new one); in every log line. */
@@ -3276,6 +3434,293 @@ export interface operations {
                 };
             };
             /** @description Validation failed. Codes: `reason_required`, `idempotency_key_required`, `invalid_idempotency_key`, `idempotency_key_reused`, `invalid_amount`, `invalid_clawback`, `validation_failed`, `unstorable_input`. */
+            422: {
+                headers: {
+                    /** @description The request's id (the caller's X-Request-Id, or a new one); in every log line. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service unavailable. Codes: `database_unavailable`, `database_error`. */
+            503: {
+                headers: {
+                    /** @description The request's id (the caller's X-Request-Id, or a new one); in every log line. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "admin.adjustment_requests": {
+        parameters: {
+            query?: {
+                limit?: number;
+                status?: "pending" | "approved" | "rejected";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The request's id (the caller's X-Request-Id, or a new one); in every log line. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdjustmentRequestAdmin"][];
+                };
+            };
+            /** @description Unauthorized. Codes: `auth_required`, `token_invalid`, `token_expired`. */
+            401: {
+                headers: {
+                    /** @description The request's id (the caller's X-Request-Id, or a new one); in every log line. */
+                    "X-Request-Id": string;
+                    /** @description `Bearer` when the token is missing. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden. Codes: `not_admin`. */
+            403: {
+                headers: {
+                    /** @description The request's id (the caller's X-Request-Id, or a new one); in every log line. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed. Codes: `validation_failed`, `unstorable_input`. */
+            422: {
+                headers: {
+                    /** @description The request's id (the caller's X-Request-Id, or a new one); in every log line. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service unavailable. Codes: `database_unavailable`, `database_error`. */
+            503: {
+                headers: {
+                    /** @description The request's id (the caller's X-Request-Id, or a new one); in every log line. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "admin.approve_adjustment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A request id (a UUID); any other value answers 404. */
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The request's id (the caller's X-Request-Id, or a new one); in every log line. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdjustmentRequestAdmin"];
+                };
+            };
+            /** @description Bad request. Codes: `malformed_json`. */
+            400: {
+                headers: {
+                    /** @description The request's id (the caller's X-Request-Id, or a new one); in every log line. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized. Codes: `auth_required`, `token_invalid`, `token_expired`. */
+            401: {
+                headers: {
+                    /** @description The request's id (the caller's X-Request-Id, or a new one); in every log line. */
+                    "X-Request-Id": string;
+                    /** @description `Bearer` when the token is missing. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden. Codes: `not_admin`, `own_wallet`, `second_admin_required`. */
+            403: {
+                headers: {
+                    /** @description The request's id (the caller's X-Request-Id, or a new one); in every log line. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found. Codes: `adjustment_request_not_found`. */
+            404: {
+                headers: {
+                    /** @description The request's id (the caller's X-Request-Id, or a new one); in every log line. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict. Codes: `adjustment_request_decided`, `balance_would_go_negative`. */
+            409: {
+                headers: {
+                    /** @description The request's id (the caller's X-Request-Id, or a new one); in every log line. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed. Codes: `reason_required`, `validation_failed`, `unstorable_input`. */
+            422: {
+                headers: {
+                    /** @description The request's id (the caller's X-Request-Id, or a new one); in every log line. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service unavailable. Codes: `database_unavailable`, `database_error`. */
+            503: {
+                headers: {
+                    /** @description The request's id (the caller's X-Request-Id, or a new one); in every log line. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "admin.reject_adjustment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A request id (a UUID); any other value answers 404. */
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The request's id (the caller's X-Request-Id, or a new one); in every log line. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdjustmentRequestAdmin"];
+                };
+            };
+            /** @description Bad request. Codes: `malformed_json`. */
+            400: {
+                headers: {
+                    /** @description The request's id (the caller's X-Request-Id, or a new one); in every log line. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized. Codes: `auth_required`, `token_invalid`, `token_expired`. */
+            401: {
+                headers: {
+                    /** @description The request's id (the caller's X-Request-Id, or a new one); in every log line. */
+                    "X-Request-Id": string;
+                    /** @description `Bearer` when the token is missing. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden. Codes: `not_admin`, `own_wallet`. */
+            403: {
+                headers: {
+                    /** @description The request's id (the caller's X-Request-Id, or a new one); in every log line. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found. Codes: `adjustment_request_not_found`. */
+            404: {
+                headers: {
+                    /** @description The request's id (the caller's X-Request-Id, or a new one); in every log line. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict. Codes: `adjustment_request_decided`. */
+            409: {
+                headers: {
+                    /** @description The request's id (the caller's X-Request-Id, or a new one); in every log line. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed. Codes: `reason_required`, `validation_failed`, `unstorable_input`. */
             422: {
                 headers: {
                     /** @description The request's id (the caller's X-Request-Id, or a new one); in every log line. */
@@ -5423,6 +5868,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
+            /** @description Too many requests. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description The request's id (the caller's X-Request-Id, or a new one); in every log line. */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
             /** @description Service unavailable. Codes: `database_unavailable`, `database_error`. */
             503: {
                 headers: {
@@ -6419,6 +6877,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
+            /** @description Too many requests. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description The request's id (the caller's X-Request-Id, or a new one); in every log line. */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
             /** @description Service unavailable. Codes: `database_unavailable`, `database_error`. */
             503: {
                 headers: {
@@ -6520,6 +6991,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (the caller's X-Request-Id, or a new one); in every log line. */
                     "X-Request-Id": string;
+                    "Cache-Control": "no-store";
+                    "Referrer-Policy": "no-referrer";
                     [name: string]: unknown;
                 };
                 content: {
