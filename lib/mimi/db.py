@@ -137,14 +137,16 @@ class DatabaseUnavailable(ServiceUnavailable):
     code = "database_unavailable"
 
 
-def _client(key: str, token: str) -> SyncPostgrestClient:
+def _client(key: str, token: str | None = None) -> SyncPostgrestClient:
+    """A PostgREST client sending the API key as `apikey` and, for a user, their JWT as the Bearer.
+
+    An API key is never a Bearer: Supabase refuses a publishable or secret key there (not a JWT) and maps the
+    `apikey` header alone to its role.
+    """
     s = get_settings()
-    headers = {
-        "apikey": key,
-        "Authorization": f"Bearer {token}",
-        "Accept": "application/json",
-        "Content-Type": "application/json",
-    }
+    headers = {"apikey": key, "Accept": "application/json", "Content-Type": "application/json"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
     return SyncPostgrestClient(
         f"{s.supabase_url}/rest/v1", headers=headers, http_client=http.client(s.db_timeout_s)
     )
@@ -153,8 +155,7 @@ def _client(key: str, token: str) -> SyncPostgrestClient:
 @lru_cache(maxsize=1)
 def service_client() -> SyncPostgrestClient:
     """The service-role PostgREST client (bypasses RLS): for signed server-only callers."""
-    key = get_settings().supabase_service_role_key.get_secret_value()
-    return _client(key, key)
+    return _client(get_settings().supabase_service_role_key.get_secret_value())
 
 
 def user_client(access_token: str) -> SyncPostgrestClient:
@@ -163,8 +164,8 @@ def user_client(access_token: str) -> SyncPostgrestClient:
 
 
 def anon_client() -> SyncPostgrestClient:
-    """A PostgREST client with only the anon key (public data, health probe)."""
-    return user_client(get_settings().supabase_anon_key.get_secret_value())
+    """A PostgREST client with only the publishable (anon) key: public data, the health probe."""
+    return _client(get_settings().supabase_anon_key.get_secret_value())
 
 
 def to_app_error(err: APIError) -> AppError:

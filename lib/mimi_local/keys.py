@@ -37,8 +37,9 @@ def fresh_secrets() -> dict[str, Any]:
     jwt_secret = secrets.token_urlsafe(48)
     return {
         "jwt_secret": jwt_secret,
-        "anon_key": project_key(jwt_secret, "anon"),
-        "service_role_key": project_key(jwt_secret, "service_role"),
+        # Supabase's publishable and secret API keys (not JWTs: sent only as `apikey`, never as a Bearer)
+        "anon_key": "sb_publishable_" + secrets.token_urlsafe(24),
+        "service_role_key": "sb_secret_" + secrets.token_urlsafe(24),
         "app_jwt_keys": [es256_jwk(f"app-{secrets.token_hex(4)}")],
         "line_keys": [es256_jwk(f"line-{secrets.token_hex(4)}")],
         "redis_token": secrets.token_urlsafe(32),
