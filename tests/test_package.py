@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from mimi_ops.deploy_check import expected
 
 from mimi import coldstart
 from mimi_local import cacerts, package
@@ -230,6 +231,19 @@ def test_zip_serves_its_function_from_a_clean_interpreter(
     # where a QStash signature (HS256) is checked: pyjwt then asks x509 whether the secret is a certificate.
     qstash_signed = name in ("reading_processor", "reconcile")
     assert run.result["never_run"] == ([] if qstash_signed else list(coldstart.DEFERRED))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_zip_reads_its_secrets_through_the_extension_at_its_first_request(
+    clean_python: Path, extract: Extract, stack: LocalStack, name: str
+) -> None:
+    """Deployed, a function's secrets are not in its environment: it reads the ones serverless.yml names
+    (its router's needs that are secrets) from the extension at its first request, then answers as usual."""
+    secrets = sorted(expected.functions()[name].secrets)
+    env = child_env(stack, secrets)
+    assert not {s.upper() for s in secrets} & set(env)
+    run = run_cold(clean_python, extract(name), name, Events(stack).event(name), env)
+    assert run.result["status"] == 200, run.result["body"]
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -51,6 +51,8 @@ def fresh_secrets() -> dict[str, Any]:
         "openai_api_key": "sk-local-" + secrets.token_hex(12),
         "refresh_token_secret": secrets.token_urlsafe(32),
         "line_channel_access_token": secrets.token_urlsafe(32),
+        # what Lambda gives a function as AWS_SESSION_TOKEN: the secrets extension stand-in checks it
+        "aws_session_token": secrets.token_urlsafe(32),
     }
 
 

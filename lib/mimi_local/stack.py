@@ -15,7 +15,7 @@ import anyio
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 
-from mimi_local import console, keys, openai, stripe
+from mimi_local import console, keys, openai, secrets_extension, stripe
 from mimi_local.gateway import GatewayConfig
 from mimi_local.gateway import build_app as gateway_app
 from mimi_local.keys import public_jwk
@@ -40,7 +40,9 @@ STAND_INS = [
     ("line (login, push)", "/line"),
     ("openai", "/openai/v1"),
     ("stripe", "/stripe"),
+    ("secrets extension (Parameter Store)", "/systemsmanager/parameters/get"),
 ]
+SECRETS_PATH = "/mimivibes/local"
 
 
 class FunctionMount(Mount):
@@ -170,8 +172,30 @@ class LocalStack:
         for name in function_names():
             self.functions[name] = FunctionApp(name, limiter=limiter)
             routes.append(FunctionMount(f"/functions/{name}", app=self.functions[name]))
+        routes += secrets_extension.build_app(self.parameter_store())
         routes += console.routes()  # the dev console page at / (plays the LIFF app's part)
         return routes
+
+    def parameter_store(self) -> secrets_extension.ParameterStore:
+        """Every secret setting of env(), as the SecureString parameters a deployed function reads them from."""
+        from mimi.config import SECRET_SETTINGS
+
+        env = self.env()
+        parameters = {
+            f"{SECRETS_PATH}/{name}": env[name.upper()] for name in sorted(SECRET_SETTINGS)
+        }
+        return secrets_extension.ParameterStore(self.secrets["aws_session_token"], parameters)
+
+    def secrets_env(self, secrets: list[str]) -> dict[str, str]:
+        """env() as a deployed function gets it: these secrets named in SECRETS, read through the extension."""
+        env = {k: v for k, v in self.env().items() if k.lower() not in secrets}
+        return {
+            **env,
+            "SECRETS": ",".join(secrets),
+            "SECRETS_PATH": SECRETS_PATH,
+            "AWS_SESSION_TOKEN": self.secrets["aws_session_token"],
+            "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": str(self.port),
+        }
 
     def _line_app(self) -> Starlette:
         """LINE Login and Messaging with the stack's keys; the pushes it records are on state["line"]."""

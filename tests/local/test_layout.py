@@ -10,7 +10,16 @@ import pytest
 
 import mimi_local
 
-STAND_INS = ["gateway", "redis", "qstash", "stripe", "line", "openai", "console"]
+STAND_INS = [
+    "gateway",
+    "redis",
+    "qstash",
+    "stripe",
+    "line",
+    "openai",
+    "console",
+    "secrets_extension",
+]
 ROOT = Path(mimi_local.__file__).parent
 
 

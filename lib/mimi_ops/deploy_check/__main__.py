@@ -34,8 +34,12 @@ def lint(command: list[str]) -> list[str]:
 
 def run(stage: str, out: Path) -> list[str]:
     """Every problem the check finds for this stage."""
-    render.stand_in_zips(sorted(expected.functions()), render.ROOT / ".package")
-    template = render.render(stage, out)
+    made = render.stand_in_zips(sorted(expected.functions()), render.ROOT / ".package")
+    try:
+        template = render.render(stage, out)
+    finally:  # never leave an empty zip where `make deploy-stack` would ship it
+        for path in made:
+            path.unlink()
     print(f"rendered {len(template['Resources'])} resources for stage {stage} with osls (no AWS)")
     bin_dir = Path(sys.executable).parent
     problems = lint(

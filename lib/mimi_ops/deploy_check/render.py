@@ -26,14 +26,18 @@ class RenderFailed(RuntimeError):
     """osls could not package the stack (its output says why)."""
 
 
-def stand_in_zips(names: list[str], package_dir: Path) -> None:
-    """An empty zip for each function whose `make package` zip is missing (rendering reads only their names)."""
+def stand_in_zips(names: list[str], package_dir: Path) -> list[Path]:
+    """An empty zip for each function whose `make package` zip is missing (rendering reads only their names);
+    returns the ones it made, for the caller to remove."""
     package_dir.mkdir(parents=True, exist_ok=True)
+    made = []
     for name in names:
         path = package_dir / f"{name}.zip"
         if not path.exists():
             with zipfile.ZipFile(path, "w") as zf:
                 zf.writestr(f"functions/{name}/handler.py", "")
+            made.append(path)
+    return made
 
 
 def render(stage: str, out: Path, region: str = "ap-southeast-1") -> dict[str, Any]:
