@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -16,6 +17,15 @@ from mimi_local.lambda_adapter import function_names
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW = ROOT / ".github" / "workflows" / "deploy.yml"
 ORDER = ["test", "package", "migrate", "deploy"]
+# chosen 2026-12 (README "Deploying"): each action's newest major, all on Node 24
+CURRENT_ACTIONS = {
+    "actions/checkout": "v7",
+    "actions/setup-python": "v7",
+    "actions/setup-node": "v7",
+    "actions/upload-artifact": "v7",
+    "actions/download-artifact": "v8",
+    "aws-actions/configure-aws-credentials": "v6",
+}
 
 
 def workflow() -> dict[Any, Any]:
@@ -49,7 +59,10 @@ def test_the_jobs_run_test_then_package_then_migrate_then_deploy() -> None:
     for before, after in zip(ORDER, ORDER[1:], strict=False):
         assert jobs[after]["needs"] == before, after
     assert "needs" not in jobs["test"]
-    assert [s["run"] for s in steps("test") if "run" in s] == ["make test"]
+    assert [s["run"] for s in steps("test") if "run" in s] == [
+        "make test",
+        'make deploy-check CHECK_STAGE="$STAGE"',
+    ]
     assert [s["run"] for s in steps("package") if "run" in s] == ["make package"]
 
 
@@ -59,11 +72,36 @@ def test_migrations_run_with_the_runner_before_serverless_deploy() -> None:
     assert migrate["env"]["DATABASE_URL"] == "${{ secrets.DATABASE_URL }}"
     makefile = (ROOT / "Makefile").read_text()
     assert '$(PY) -m mimi_local.migrate "$$DATABASE_URL"' in makefile
-    [deploy] = [s for s in steps("deploy") if "run" in s]
-    assert re.fullmatch(
-        r'npx --yes serverless@3 deploy --stage "\$STAGE" --region "\$AWS_REGION"', deploy["run"]
-    )
+    assert [s["run"] for s in steps("deploy") if "run" in s] == [
+        'make deploy-stack STAGE="$STAGE"',
+        'make schedules STAGE="$STAGE"',
+        'make smoke STAGE="$STAGE"',
+    ]
     assert any(s.get("uses", "").startswith("actions/download-artifact@") for s in steps("deploy"))
+
+
+def test_every_tool_installs_from_a_lock_never_an_unpinned_npx() -> None:
+    text = WORKFLOW.read_text() + (ROOT / "Makefile").read_text()
+    assert not re.search(r"npx (--yes|serverless)", text)
+    assert "SERVERLESS := node_modules/.bin/serverless" in text
+    assert "npm ci --no-audit --no-fund" in text
+    package = json.loads((ROOT / "package.json").read_text())
+    lock = json.loads((ROOT / "package-lock.json").read_text())
+    assert lock["lockfileVersion"] == 3
+    [(tool, version)] = package["devDependencies"].items()
+    assert tool == "osls" and re.fullmatch(r"\d+\.\d+\.\d+", version)  # exact, never a range
+    assert lock["packages"][f"node_modules/{tool}"]["version"] == version
+    assert all("integrity" in p for name, p in lock["packages"].items() if name)
+
+
+def test_every_action_is_on_a_current_major() -> None:
+    uses = {
+        s["uses"].split("@")[0]: s["uses"].split("@")[1]
+        for j in ORDER
+        for s in steps(j)
+        if "uses" in s
+    }
+    assert uses == CURRENT_ACTIONS
 
 
 def test_aws_is_reached_only_through_an_oidc_role() -> None:
