@@ -159,7 +159,7 @@ def test_every_alarm_notifies_the_sns_topic_whose_email_comes_from_ssm() -> None
 def test_each_function_has_errors_throttles_and_p95_duration_alarms() -> None:
     by_target: dict[tuple[str, str], dict[str, Any]] = {}
     for props in alarms().values():
-        if props.get("Namespace") == "AWS/Lambda":
+        if props.get("Namespace") == "AWS/Lambda" and "Dimensions" in props:
             [dimension] = props["Dimensions"]
             assert dimension["Name"] == "FunctionName"
             by_target[(dimension["Value"], props["MetricName"])] = props
