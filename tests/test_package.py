@@ -17,13 +17,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from mimi_ops.deploy_check import expected
 
 from mimi import coldstart
 from mimi_local import cacerts, package
 from mimi_local.lambda_adapter import build_event
 from mimi_local.pg import free_port
 from mimi_local.stack import LocalStack
+from mimi_ops.deploy_check import expected
 from tests.bench.coldstart import Events, child_env, run_cold
 
 NAMES = package.function_names()

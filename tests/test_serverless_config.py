@@ -3,10 +3,10 @@
 from pathlib import Path
 
 import yaml
-from mimi_ops.deploy_check import expected
 
 from mimi.config import SECRET_SETTINGS, Settings
 from mimi_local.lambda_adapter import function_names
+from mimi_ops.deploy_check import expected
 
 ROOT = Path(__file__).resolve().parents[1]
 

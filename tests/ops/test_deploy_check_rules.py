@@ -6,9 +6,9 @@ import copy
 from typing import Any
 
 import pytest
+
 from mimi_ops.deploy_check import limits, rules
 from mimi_ops.deploy_check.ssm_stub import SECRET_MARKER, placeholder
-
 from tests.ops.template_support import STAGE, changed, good_template
 
 ALL = (

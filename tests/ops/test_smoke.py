@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import secrets
 
-from mimi_ops.smoke import check_health, check_signed_no_op
-
 from mimi_local.stack import LocalStack
+from mimi_ops.smoke import check_health, check_signed_no_op
 
 
 def test_the_smoke_test_passes_against_a_working_stack(stack: LocalStack) -> None:
