@@ -359,6 +359,13 @@ py(
     "a QStash signature made for another URL is accepted",
     QSTASH_KILL,
 )
+py(
+    "qstash-own-url-without-its-path",
+    "lib/mimi/app.py:own_url",
+    ('path = event.get("rawPath") or _route_path(request.scope)', 'path = "/"'),
+    "a function verifies QStash against its URL without the path: a job's signature opens /failed and /sweep",
+    QSTASH_KILL,
+)
 # No QStash tolerance mutant: our code has no knob for it. The SDK's clock_tolerance is inert (it passes leeway
 # inside PyJWT's options, which PyJWT ignores), and an expired signature fails the current key, then the next
 # key with a plain signature error. The expired forgery stays in the kill test.
