@@ -20,6 +20,7 @@ SECRET_SETTINGS = frozenset(
     {
         "supabase_service_role_key",
         "upstash_redis_rest_token",
+        "upstash_redis_rest_readonly_token",
         "qstash_token",
         "qstash_current_signing_key",
         "qstash_next_signing_key",
@@ -70,6 +71,8 @@ class Settings(Model):
 
     upstash_redis_rest_url: str = "http://127.0.0.1:8000/upstash/redis"
     upstash_redis_rest_token: SecretStr = SecretStr("")
+    # Upstash's read-only token: health only needs PING (issue 23: least privilege)
+    upstash_redis_rest_readonly_token: SecretStr = SecretStr("")
 
     qstash_url: str = "http://127.0.0.1:8000/qstash"
     qstash_token: SecretStr = SecretStr("")

@@ -43,6 +43,7 @@ def fresh_secrets() -> dict[str, Any]:
         "app_jwt_keys": [es256_jwk(f"app-{secrets.token_hex(4)}")],
         "line_keys": [es256_jwk(f"line-{secrets.token_hex(4)}")],
         "redis_token": secrets.token_urlsafe(32),
+        "redis_readonly_token": secrets.token_urlsafe(32),
         "qstash_token": secrets.token_urlsafe(32),
         "qstash_current_signing_key": "sig_" + secrets.token_urlsafe(24),
         "qstash_next_signing_key": "sig_" + secrets.token_urlsafe(24),

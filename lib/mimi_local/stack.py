@@ -111,6 +111,7 @@ class LocalStack:
             "SUPABASE_SERVICE_ROLE_KEY": s["service_role_key"],
             "UPSTASH_REDIS_REST_URL": f"{u}/upstash/redis",
             "UPSTASH_REDIS_REST_TOKEN": s["redis_token"],
+            "UPSTASH_REDIS_REST_READONLY_TOKEN": s["redis_readonly_token"],
             "QSTASH_URL": f"{u}/qstash",
             "QSTASH_TOKEN": s["qstash_token"],
             "QSTASH_CURRENT_SIGNING_KEY": s["qstash_current_signing_key"],
@@ -163,7 +164,9 @@ class LocalStack:
         routes: list[BaseRoute] = [
             Mount("/rest/v1", app=gateway),
             Mount("/qstash", app=qstash),
-            *upstash_routes("/upstash/redis", s["redis_token"], self.redis),
+            *upstash_routes(
+                "/upstash/redis", s["redis_token"], self.redis, s["redis_readonly_token"]
+            ),
             Mount("/line", app=self._line_app()),
             Mount("/openai", app=self._openai_app()),
             Mount("/stripe", app=self._stripe_app()),
