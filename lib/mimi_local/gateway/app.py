@@ -18,17 +18,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mimi_local.gateway.auth import (
-    JwtVerifier,
-    api_key_role,
-    bearer_token,
-    check_api_key,
-    check_key_use,
-    minted,
-)
+from mimi_local.gateway.auth import JwtVerifier, bearer_token
 from mimi_local.gateway.db import Database, RequestContext
 from mimi_local.gateway.errors import GatewayError, error_response, not_supported
 from mimi_local.gateway.http import Page, negotiate_singular, page_response, wants_count
+from mimi_local.gateway.keys import api_key_role, check_api_key, check_key_use, minted
 from mimi_local.gateway.query import apply_range_header, parse_read_query
 from mimi_local.gateway.rpc import SCHEMA, call_source, find_routine
 from mimi_local.gateway.sql import Shape, compile_read

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,11 +15,6 @@ from mimi_local.gateway.errors import GatewayError
 ANON_ROLE = "anon"
 API_ROLES = frozenset({"anon", "authenticated", "service_role"})
 CLOCK_SKEW_SECONDS = 30  # PostgREST's allowed skew for exp / nbf / iat
-SECRET_KEY_PREFIX = "sb_secret_"
-# Supabase's publishable and secret API keys (not JWTs): the gateway maps each to a role
-API_KEY_ROLES = {"sb_publishable_": ANON_ROLE, SECRET_KEY_PREFIX: "service_role"}
-# how Supabase tells a browser (its check matches on the User-Agent)
-BROWSER = re.compile(r"Mozilla/|Chrome/|Safari/|Firefox/")
 
 
 @dataclass(frozen=True)
@@ -55,64 +49,12 @@ def _invalid_token_header(message: str) -> dict[str, str]:
     }
 
 
-def check_api_key(apikey: str | None, api_keys: frozenset[str]) -> None:
-    """Supabase's API gateway: no request reaches PostgREST without one of the project's API keys."""
-    if not apikey:
-        raise GatewayError(
-            401,
-            "401",
-            "No API key found in request",
-            hint="No `apikey` request header or url param was found.",
-        )
-    if apikey not in api_keys:
-        raise GatewayError(
-            401,
-            "401",
-            "Invalid API key",
-            hint="Double check your Supabase `anon` or `service_role` API key.",
-        )
-
-
-def api_key_role(apikey: str) -> str | None:
-    """The role a publishable (`sb_publishable_...`) or secret (`sb_secret_...`) key stands for; None: a JWT key."""
-    for prefix, role in API_KEY_ROLES.items():
-        if apikey.startswith(prefix):
-            return role
-    return None
-
-
-def check_key_use(apikey: str, authorization: str | None, user_agent: str | None) -> None:
-    """Supabase's gateway on the new API keys: a secret key never from a browser, no API key as a Bearer.
-
-    A Bearer that is an `sb_` key other than the apikey is refused here; one equal to the apikey goes on to
-    PostgREST, which refuses it as not a JWT (PGRST301), as Supabase documents ("API keys": known limitations).
-    """
-    if apikey.startswith(SECRET_KEY_PREFIX) and BROWSER.search(user_agent or ""):
-        raise GatewayError(
-            401, "401", "Secret API keys can only be used in a protected environment"
-        )
-    token = bearer_token(authorization, None)
-    if token and api_key_role(token) is not None and token != apikey:
-        raise GatewayError(
-            401,
-            "401",
-            "Invalid Authorization header",
-            hint="An API key is sent in the `apikey` header only; a Bearer token must be a JWT.",
-        )
-
-
 def bearer_token(authorization: str | None, apikey: str | None) -> str | None:
     """The bearer token; Supabase's gateway falls back to the apikey header when Authorization is absent."""
     if authorization is None:
         return apikey
     scheme, _, token = authorization.strip().partition(" ")
     return token.strip() if scheme.lower() == "bearer" else None
-
-
-def minted(role: str) -> AuthResult:
-    """What the gateway forwards for a new API key without a Bearer: a short-lived JWT naming the key's role."""
-    now = int(time.time())
-    return AuthResult(role, {"role": role, "iss": "supabase", "iat": now, "exp": now + 60})
 
 
 class JwtVerifier:
