@@ -5,17 +5,37 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: dev test lint bench bench-cold eval mutate package openapi fuzz migrate deploy deploy-preflight import-legacy postgres redis-server browser openssl clean
-.PHONY: aws-preflight deploy-stack deploy-check schedules smoke rollback supabase-keys
+# Every install comes from uv.lock (hashes of every runtime and dev package), with the uv pinned in
+# tools/uv-requirements.txt. `uv sync --frozen` makes .venv exactly the lock's dev set (extras local + dev);
+# `make lock` upgrades everything on purpose; README "Dependencies" says how to move one package.
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+export UV_PYTHON := $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+STAMP := $(VENV)/.synced-$(shell cat pyproject.toml uv.lock 2>/dev/null | cksum | cut -d' ' -f1)
+SYNC := $(UV) sync --frozen --all-extras --quiet
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -e '.[dev]'
-	rm -f $(VENV)/.installed-* && touch $(STAMP)
+$(UV): tools/uv-requirements.txt
+	rm -rf $(TOOLS) && $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install -q --disable-pip-version-check --require-hashes --no-deps -r tools/uv-requirements.txt
+
+# A lock that no longer satisfies pyproject.toml stops every target that installs, with one line.
+check-lock: | $(UV)
+	@$(UV) lock --check --offline --quiet 2>/dev/null \
+	  || { echo "uv.lock is out of date with pyproject.toml: run 'make lock' (or '$(UV) lock') and commit uv.lock" >&2; exit 1; }
+
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	@$(MAKE) -s check-lock
+	$(SYNC)
+	rm -f $(VENV)/.installed-* $(VENV)/.synced-* && touch $(STAMP)
+
+# Upgrade every locked package to the newest release pyproject allows, in one commit of its own (README).
+lock: | $(UV)
+	$(UV) lock --upgrade
 
 # apt waits up to 2 min for another apt's lock and shows its errors. Without CI a missing part is a fallback the
 # tests announce; with CI set (.ci/run) it fails the run here.
@@ -25,7 +45,7 @@ MISSING_PART = { if [ -n "$$CI" ]; then echo "CI: $(1) could not be installed (a
 
 postgres: $(STAMP)
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null \
-	  || $(VENV)/bin/pip install -q pgserver \
+	  || $(SYNC) --group embedded-postgres \
 	  || $(call MISSING_PART,Postgres (no binaries; pgserver),no database test can run)
 
 redis-server:

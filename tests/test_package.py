@@ -1,9 +1,9 @@
 """The Lambda zips: within AWS size limits, nothing local inside, each holding only what its function imports,
 and each handler serving its function from its zip alone.
 
-The zips `make package` ships (package.SLIM_PACKAGES decides which sets) are built once per session, and the slim
-ones once more; the runtime deps come from <repo>/.local/package-cache, so only the very first run installs them
-from PyPI (a minute or so). Each zip is then run in a clean venv against the session's local stack.
+The zips `make package` ships are built once per session, each from its function's dependency group exported from
+uv.lock; the runtime deps come from <repo>/.local/package-cache, so only the very first run installs them from
+PyPI (a minute or so). Each zip is then run in a clean venv against the session's local stack.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -33,12 +34,6 @@ Extract = Callable[[str], Path]
 @pytest.fixture(scope="session")
 def zips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return package.build(tmp_path_factory.mktemp("package"))
-
-
-@pytest.fixture(scope="session")
-def slim_zips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The per-function zips (package.FUNCTION_REQUIREMENTS), whatever SLIM_PACKAGES ships today."""
-    return package.build(tmp_path_factory.mktemp("slim"), slim=True)
 
 
 @pytest.fixture(scope="session")
@@ -173,49 +168,74 @@ def _top_level(zip_path: Path) -> set[str]:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_slim_zip_holds_no_package_its_function_does_not_import(
-    slim_zips: dict[str, Path], name: str
+def test_zip_holds_no_package_its_function_does_not_import(
+    zips: dict[str, Path], name: str
 ) -> None:
-    held = _top_level(slim_zips[name])
+    held = _top_level(zips[name])
     assert {"mimi", "functions", "pydantic", "postgrest", "httpx", "jwt"} <= held
     assert held & package.forbidden(name) == set()
-    sdks = {
-        package.SDK_PACKAGES[d]
-        for d in package.FUNCTION_REQUIREMENTS.get(name, ())
-        if d in package.SDK_PACKAGES
-    }
+    own = package.group_names(package.group_of(name))
+    sdks = {pkg for dist, pkg in package.SDK_PACKAGES.items() if dist in own}
     assert sdks <= held
 
 
 def test_stripe_and_openai_ship_only_with_the_functions_that_call_them(
-    slim_zips: dict[str, Path],
+    zips: dict[str, Path],
 ) -> None:
-    with_stripe = sorted(n for n, z in slim_zips.items() if "stripe" in _top_level(z))
-    with_openai = sorted(n for n, z in slim_zips.items() if "openai" in _top_level(z))
+    with_stripe = sorted(n for n, z in zips.items() if "stripe" in _top_level(z))
+    with_openai = sorted(n for n, z in zips.items() if "openai" in _top_level(z))
     assert with_stripe == ["payments", "reconcile", "stripe_webhook"]
     assert with_openai == ["reading_processor"]
 
 
-def test_slim_requirements_take_their_constraints_from_pyproject() -> None:
-    declared = {package.canonical(d): d for d in package.runtime_dependencies()}
-    health = package.requirements("health", slim=True)
-    assert "pydantic" in declared
-    assert declared["pydantic"] in health
-    assert not {"stripe", "openai", "supabase", "fastapi"} & {package.canonical(r) for r in health}
-    assert declared["stripe"] in package.requirements("payments", slim=True)
-    assert package.requirements("health", slim=False) == package.runtime_dependencies()
+def _lock_versions() -> dict[str, str]:
+    """{distribution: version} of every package uv.lock resolves."""
+    with package.LOCK.open("rb") as f:
+        return {package.canonical(p["name"]): p["version"] for p in tomllib.load(f)["package"]}
 
 
-def test_pruned_distributions_are_removed_with_their_files(tmp_path: Path) -> None:
-    (tmp_path / "h2").mkdir()
-    (tmp_path / "h2" / "__init__.py").write_text("")
-    (tmp_path / "h2-4.1.0.dist-info").mkdir()
-    (tmp_path / "h2-4.1.0.dist-info" / "RECORD").write_text(
-        "h2/__init__.py,,\nh2-4.1.0.dist-info/RECORD,,\n"
-    )
-    (tmp_path / "httpx").mkdir()
-    package._uninstall(tmp_path, ["H2"])
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["httpx"]
+def _dist_infos(zip_path: Path) -> dict[str, str]:
+    """{distribution: version} of every *.dist-info folder a zip holds."""
+    with zipfile.ZipFile(zip_path) as zf:
+        heads = {n.split("/", 1)[0] for n in zf.namelist() if ".dist-info/" in n}
+    found = [h.removesuffix(".dist-info").rsplit("-", 1) for h in heads]
+    return {package.canonical(dist): version for dist, version in found}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_zip_holds_exactly_the_locked_versions_of_its_group(
+    zips: dict[str, Path], name: str
+) -> None:
+    held = _dist_infos(zips[name])
+    exported = package.pinned_versions(package.locked_requirements(package.group_of(name)))
+    locked = _lock_versions()
+    assert held == exported
+    assert {dist: locked[dist] for dist in held} == held
+    assert not set(package.PRUNED_DISTRIBUTIONS) & set(held)
+
+
+def test_the_lambda_groups_name_exactly_the_runtime_dependencies() -> None:
+    declared = {package.canonical(d) for d in package.runtime_dependencies()}
+    groups = {package.group_of(n) for n in NAMES} | {package.BASE_GROUP}
+    assert set().union(*(package.group_names(g) for g in groups)) == declared
+    assert not {"stripe", "openai"} & package.group_names(package.BASE_GROUP)
+
+
+def test_a_lock_out_of_date_with_pyproject_stops_make_with_one_line(tmp_path: Path) -> None:
+    for name in ("Makefile", "pyproject.toml", "uv.lock", "tools/uv-requirements.txt"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes((package.ROOT / name).read_bytes())
+    (tmp_path / ".tools").symlink_to(Path(package.uv_binary()).parents[1])
+    check = ["make", "-s", "check-lock"]
+    assert subprocess.run(check, cwd=tmp_path, capture_output=True).returncode == 0
+    text = (tmp_path / "pyproject.toml").read_text().replace('"httpx>=0.27"', '"httpx>=0.27.1"')
+    (tmp_path / "pyproject.toml").write_text(text)
+    done = subprocess.run(check, cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode != 0
+    assert done.stderr.splitlines()[0].startswith("uv.lock is out of date with pyproject.toml")
+    # the one line, then make's own "make: *** [Makefile:NN: check-lock] Error 1"
+    assert len(done.stderr.splitlines()) == 2
+    assert "*** [Makefile" in done.stderr.splitlines()[-1]
 
 
 @pytest.mark.parametrize("name", NAMES)

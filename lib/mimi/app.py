@@ -19,7 +19,16 @@ from mimi import config, error_reporting, metrics
 from mimi.config import get_settings
 from mimi.errors import AppError, problem
 from mimi.logs import configure, log, request_id_var
-from mimi.web import HttpError, InvalidInput, MalformedJson, Route, Router, read_body, validate
+from mimi.web import (
+    HttpError,
+    InvalidInput,
+    MalformedJson,
+    Route,
+    Router,
+    read_body,
+    unstorable,
+    validate,
+)
 
 PROBLEM_JSON = "application/problem+json"
 HTTP_CODES = {
@@ -40,7 +49,9 @@ def problem_response(
 
 
 def _dumps(body: Any) -> bytes:
-    return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    """UTF-8 JSON; an unpaired surrogate (echoed in an error's loc) is written as its JSON escape, \\udXXX."""
+    text = json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return text.encode("utf-8", "backslashreplace")
 
 
 def _app_error(exc: AppError) -> Response:
@@ -161,7 +172,12 @@ class Api:
             assert self._authenticate is not None
             values["caller"] = self._authenticate(request.headers.get("authorization"))
         values.update({h.lower().replace("-", "_"): request.headers.get(h) for h in route.headers})
-        errors: list[dict[str, Any]] = []
+        query = {key: request.query_params.getlist(key) for key in request.query_params}
+        errors = unstorable(path_params, "path") + unstorable(query, "query")
+        if route.body:
+            errors += unstorable(body, "body")
+        if errors:
+            raise InvalidInput(errors)
         if route.query:
             values["query"], bad = validate(route.query, dict(request.query_params), "query")
             errors += bad

@@ -23,6 +23,7 @@ from mimi.errors import (
     RateLimited,
     ServiceUnavailable,
     Unauthorized,
+    UnstorableInput,
 )
 from mimi.idempotency import IdempotencyKeyReused, InvalidIdempotencyKey
 from mimi.payments import errors as payments
@@ -41,11 +42,10 @@ SQLSTATE_STATUS = {
     "23514": 400,
     "42501": 403,
     "PGRST116": 404,
-    "22P02": 400,
-    "22023": 400,
     "40001": 503,
     "57014": 503,
 }
+DATA_EXCEPTION = "22"  # SQLSTATE class 22: a value Postgres cannot take (UnstorableInput, 422)
 # what the client is told when the database refuses without one of our codes (its own text names our schema)
 GENERIC_DETAIL = {
     401: "The database did not accept these credentials.",
@@ -181,6 +181,8 @@ def to_app_error(err: APIError) -> AppError:
     )
     message = err.message or ""
     detail = str(err.details or err.hint or "") or message
+    if sqlstate.startswith(DATA_EXCEPTION):
+        return UnstorableInput("The database cannot store a value of this request.")
     if MACHINE_CODE.match(message) and status < 500:
         return coded_error(message, status, detail)
     by_status: dict[int, type[AppError]] = {

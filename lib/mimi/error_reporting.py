@@ -8,9 +8,25 @@ integration costs 62-75 ms (min) of cold start; with sentry's default auto-enabl
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sentry_sdk._types import DataCollectionUserOptions
 
 _state: dict[str, Any] = {"sdk": None}  # the sentry_sdk module, once enabled
+
+# sentry-sdk 3.x's data_collection (it replaced send_default_pii and include_local_variables): an event carries the
+# exception and stack, never who the user is, a header, cookie, query, body, local variable or model text.
+NO_PERSONAL_DATA: DataCollectionUserOptions = {
+    "user_info": False,
+    "cookies": {"mode": "off"},
+    "http_headers": {"request": {"mode": "off"}},
+    "http_bodies": [],
+    "url_query_params": {"mode": "off"},
+    "gen_ai": {"inputs": False, "outputs": False},
+    "database_query_data": False,
+    "stack_frame_variables": False,
+}
 
 
 def enable(dsn: str, *, stage: str, release: str) -> None:
@@ -25,8 +41,7 @@ def enable(dsn: str, *, stage: str, release: str) -> None:
         integrations=[AwsLambdaIntegration()],
         default_integrations=False,
         auto_enabling_integrations=False,
-        send_default_pii=False,
-        include_local_variables=False,
+        data_collection=NO_PERSONAL_DATA,
         max_request_body_size="never",
     )
     _state["sdk"] = sentry_sdk

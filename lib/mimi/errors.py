@@ -53,6 +53,13 @@ class ValidationFailed(AppError):
     status, code, title = 422, "validation_failed", "Validation failed"
 
 
+class UnstorableInput(ValidationFailed):
+    """Postgres refused a value of the request itself (SQLSTATE class 22, data exception): text it cannot store,
+    a number or date out of its range. The client's input, so 422, and nothing was written."""
+
+    code = "unstorable_input"
+
+
 class RateLimited(AppError):
     status, code, title = 429, "rate_limited", "Too many requests"
 

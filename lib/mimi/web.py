@@ -94,6 +94,18 @@ class Route:
     def path_params(self) -> list[str]:
         return PATH_PARAM.findall(self.path)
 
+    def owns(self, values: dict[str, str]) -> bool:
+        """Whether a matched path's values parse as this route's typed path parameters: `/{reading_id}` (a UUID)
+        never owns `/daily`, so a 405 there does not offer its methods."""
+        for name, value in values.items():
+            parse = self.parse.get(name)
+            try:
+                if parse is not None:
+                    parse(value)
+            except AppError:
+                return False
+        return True
+
 
 def _arg_name(header: str) -> str:
     return header.lower().replace("-", "_")
@@ -151,7 +163,8 @@ class Router:
                 continue
             if route.method == method:
                 return route, found.groupdict()
-            allowed.append(route.method)
+            if route.owns(found.groupdict()):
+                allowed.append(route.method)
         if allowed:
             raise HttpError(405, "Method Not Allowed", {"Allow": ", ".join(dict.fromkeys(allowed))})
         raise HttpError(404, "Not Found")
@@ -178,6 +191,33 @@ def is_json(content_type: str | None) -> bool:
 def errors_of(exc: ValidationError, where: str) -> list[dict[str, Any]]:
     """Pydantic's errors as {loc, msg, type}, loc starting with where (body, query, path or header)."""
     return [{"loc": [where, *e["loc"]], "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+
+
+UNSTORABLE = re.compile(
+    "[\x00\ud800-\udfff]"
+)  # NUL and unpaired surrogates: no Postgres text holds them
+
+
+def unstorable(value: Any, *loc: str | int) -> list[dict[str, Any]]:
+    """Errors for every string in a request value (keys too) that the database cannot store, at its location.
+
+    Postgres refuses U+0000 in text and jsonb (22P05), and an unpaired surrogate is not UTF-8 at all; both are
+    the client's input, so they answer 422 here, before anything is spent or written."""
+    if isinstance(value, str):
+        if UNSTORABLE.search(value) is None:
+            return []
+        msg = "Text must not contain NUL (U+0000) or unpaired surrogate characters."
+        return [{"loc": list(loc), "msg": msg, "type": "string_unstorable"}]
+    if isinstance(value, dict):
+        pairs = value.items()
+    elif isinstance(value, list):
+        pairs = enumerate(value)  # type: ignore[assignment]
+    else:
+        return []
+    found: list[dict[str, Any]] = []
+    for key, item in pairs:
+        found += unstorable(key, *loc, key) + unstorable(item, *loc, key)
+    return found
 
 
 def read_body(raw: bytes, content_type: str | None) -> Any:

@@ -15,13 +15,14 @@ import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_type_hints
+from uuid import UUID
 
 from pydantic import TypeAdapter
 from pydantic.json_schema import JsonSchemaMode
 
 from mimi import __version__
-from mimi.errors import TITLES, AppError
+from mimi.errors import TITLES, AppError, UnstorableInput
 from mimi.web import Route, Router
 from mimi_local.lambda_adapter import FUNCTIONS, function_names
 
@@ -47,6 +48,21 @@ IDEMPOTENCY_KEY = (
     "A retry with the same key applies the change once and answers as the first call did; without a key "
     "every call is a new operation."
 )
+IDEMPOTENCY_KEY_REQUIRED = (
+    "idempotency_key_required"  # the code of a route that refuses a call without a key
+)
+IDEMPOTENCY_KEY_MUST = (
+    "Required (without one: 422 `idempotency_key_required`). 8 to 100 printable ASCII characters (anything else "
+    "answers 422 `invalid_idempotency_key`). A retry with the same key applies the change once and answers as "
+    "the first call did; the same key with another body answers 409 `idempotency_key_reused`."
+)
+# Path parameters that are not ids (ids are UUIDs: their route parses them, and any other value answers 404).
+PATH_NAMES = {
+    "token": "A share link's token, exactly as the link carries it.",
+    "key": "An app setting's key (GET /catalog lists them).",
+    "package_id": "A package id, e.g. `stars_10` (GET /catalog lists them).",
+    "spread_id": "A spread id, e.g. `three` (GET /catalog lists them).",
+}
 INFO = """The MiMiVibes backend: one AWS Lambda per function, each behind its own function URL. In this
 document each function's routes sit under `/functions/<name>/`, as the dev server (`make dev`) mounts them;
 in production that prefix is the function's own URL.
@@ -97,9 +113,11 @@ def error_codes(route: Route) -> dict[int, list[str]]:
         add(401, *BEARER_CODES)
     for error in route.errors:
         add(*error_status_code(error))
-    if route.body or route.query:
+    # path and query values too: a NUL or an unpaired surrogate (string_unstorable)
+    if route.body or route.query or route.path_params:
         add(422, "validation_failed")
     if 503 not in route.also:
+        add(422, UnstorableInput.code)  # a value the database refuses (SQLSTATE class 22)
         add(503, *DATABASE_CODES)
     return dict(sorted(codes.items()))
 
@@ -279,16 +297,7 @@ class Operation:
         return " ".join(notes)
 
     def parameters(self, defs: dict[str, Any]) -> list[dict[str, Any]]:
-        params: list[dict[str, Any]] = [
-            {
-                "name": name,
-                "in": "path",
-                "required": True,
-                "description": "A reading id (a UUID); any other value answers 404.",
-                "schema": {"type": "string", "format": "uuid"},
-            }
-            for name in self.route.path_params
-        ]
+        params = [path_parameter(self.route, name) for name in self.route.path_params]
         if self.query:
             params += _query_parameters(self.builder.refs[self.query], defs)
         for header in self.route.headers:
@@ -303,12 +312,13 @@ class Operation:
                     }
                 )
             elif header == "Idempotency-Key":
+                required = any(e.code == IDEMPOTENCY_KEY_REQUIRED for e in self.route.errors)
                 params.append(
                     {
                         "name": header,
                         "in": "header",
-                        "required": False,
-                        "description": IDEMPOTENCY_KEY,
+                        "required": required,
+                        "description": IDEMPOTENCY_KEY_MUST if required else IDEMPOTENCY_KEY,
                         "schema": {
                             "type": "string",
                             "minLength": 8,
@@ -352,6 +362,26 @@ class Operation:
         for status, codes in error_codes(route).items():
             out[str(status)] = _problem_response(status, codes)
         return out
+
+
+def path_parameter(route: Route, name: str) -> dict[str, Any]:
+    """A path parameter as its route types it: a UUID when its parse function returns one, else a string."""
+    parse = route.parse.get(name)
+    returns = get_type_hints(parse).get("return") if parse is not None else None
+    if UUID in (returns, *get_args(returns)):
+        noun = name.removesuffix("_id").replace("_", " ")
+        description = f"A {noun} id (a UUID); any other value answers 404."
+        schema: dict[str, Any] = {"type": "string", "format": "uuid"}
+    else:
+        description = PATH_NAMES.get(name, f"The {name.replace('_', ' ')}.")
+        schema = {"type": "string", "minLength": 1}
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": schema,
+    }
 
 
 def _problem_response(status: int, codes: list[str]) -> dict[str, Any]:

@@ -1,18 +1,17 @@
-"""Build one reproducible Lambda zip per function: its runtime deps + lib/mimi + functions/<name>, nothing local.
+"""Build one reproducible Lambda zip per function: its locked runtime deps + lib/mimi + functions/<name>.
 
-Run as `python -m mimi_local.package [--out .package] [--functions a,b] [--refresh] [--compile] [--slim]`.
-Each function's dependencies (BASE_REQUIREMENTS + FUNCTION_REQUIREMENTS below) are installed once for Lambda's
-platform into a cache keyed by their hash, so later builds need no network; functions with the same list share
-one cache entry.
+Run as `python -m mimi_local.package [--out .package] [--functions a,b] [--refresh] [--compile]`.
+What a zip installs is its function's dependency group in pyproject.toml (FUNCTION_GROUPS), exported from uv.lock
+with every version pinned and every wheel hashed (`uv export --frozen --only-group <group>`), installed for
+Lambda's platform with `uv pip install --require-hashes --no-deps`: exactly the lock's versions, nothing resolved
+anew. Each exported set is installed once into a cache keyed by its text, so later builds need no network.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import hashlib
 import importlib.util
-import json
 import marshal
 import os
 import re
@@ -28,21 +27,24 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.markers import Marker
+
 from mimi_local import cacerts
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = ROOT / "functions"
 MIMI = ROOT / "lib" / "mimi"
+PYPROJECT = ROOT / "pyproject.toml"
+LOCK = ROOT / "uv.lock"
 DEFAULT_OUT = ROOT / ".package"
 DEFAULT_CACHE = ROOT / ".local" / "package-cache"
-PIP_PLATFORM = [
-    "--platform",
-    "manylinux2014_x86_64",
-    "--implementation",
-    "cp",
+UV_TARGET = [
+    "--python-platform",
+    "x86_64-manylinux2014",
     "--python-version",
     "3.11",
-    "--only-binary=:all:",
+    "--only-binary",
+    ":all:",
 ]
 MB = 1024 * 1024
 ZIP_LIMIT = 50 * MB
@@ -51,35 +53,37 @@ ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 SKIP_NAMES = {"__pycache__", ".DS_Store"}
 SKIP_SUFFIXES = (".pyc", ".pyo")
 TEST_DIRS = {"tests", "_tests"}  # a dependency's own test suite, never imported at runtime
-DEPS_FORMAT = 3  # bump when the pruning or layout of the deps cache changes (3: cacerts/)
+DEPS_FORMAT = (
+    4  # bump when the pruning or layout of the deps cache changes (4: installed from uv.lock)
+)
 LAMBDA_PYTHON = (3, 11)
 CA_DIR = "cacerts"  # certifi's CA bundle as a hashed directory, beside mimi/ (mimi.http.CA_DIR)
 CACHE_TAG = "cpython-311"
-
-# What each function's zip installs, by distribution name: the base set every function's lib/mimi imports, plus
-# the SDK a function alone calls. The version constraints come from pyproject's [project] dependencies when they
-# name the package. Edit here when a function starts or stops needing a package.
-# sentry-sdk is in every zip but imported only when SENTRY_DSN is set (mimi.error_reporting): shipping it costs zip
-# size, never cold start.
-BASE_REQUIREMENTS = (
-    "mangum",
-    "starlette",
-    "pydantic",
-    "postgrest",
-    "httpx",
-    "upstash-redis",
-    "upstash-ratelimit",
-    "qstash",
-    "pyjwt[crypto]",
-    "sentry-sdk",
-)
-FUNCTION_REQUIREMENTS: dict[str, tuple[str, ...]] = {
-    "payments": ("stripe",),
-    "stripe_webhook": ("stripe",),
-    "reading_processor": ("openai",),
-    "reconcile": ("stripe",),
+# Lambda's python3.11 runtime as environment markers see it (PEP 508).
+LAMBDA_MARKERS = {
+    "python_version": "3.11",
+    "python_full_version": "3.11.14",
+    "sys_platform": "linux",
+    "platform_system": "Linux",
+    "platform_machine": "x86_64",
+    "os_name": "posix",
+    "implementation_name": "cpython",
+    "platform_python_implementation": "CPython",
 }
-# Pulled in by a dependency but never imported: postgrest asks for httpx[http2], our one httpx client is HTTP/1.1.
+
+# Each function's dependency group ([dependency-groups] in pyproject.toml): `lambda` is what lib/mimi imports, and
+# a function whose SDK it alone calls has a group adding it. Edit pyproject (then `make lock`) when a function
+# starts or stops needing a package. sentry-sdk is in every zip but imported only when SENTRY_DSN is set
+# (mimi.error_reporting): shipping it costs zip size, never cold start.
+BASE_GROUP = "lambda"
+FUNCTION_GROUPS: dict[str, str] = {
+    "payments": "lambda-stripe",
+    "stripe_webhook": "lambda-stripe",
+    "reconcile": "lambda-stripe",
+    "reading_processor": "lambda-openai",
+}
+# Locked (a dependency asks for them) but never imported, so never exported into a zip: postgrest asks for
+# httpx[http2], and our one httpx client is HTTP/1.1.
 PRUNED_DISTRIBUTIONS = ("h2", "hpack", "hyperframe")
 # Top-level packages no zip may hold: the full supabase client and what only it (or HTTP/2) uses.
 FORBIDDEN_PACKAGES = (
@@ -95,15 +99,12 @@ FORBIDDEN_PACKAGES = (
     "hpack",
     "hyperframe",
 )
-# SDK distribution -> its top-level package: absent from the zip of every function that does not list it.
+# SDK distribution -> its top-level package: absent from the zip of every function whose group lacks it.
 SDK_PACKAGES = {"stripe": "stripe", "openai": "openai"}
-# The switch: False ships every zip with all of pyproject's dependencies (needed while lib/mimi still imports
-# fastapi, pydantic-settings and the full supabase client at its top); True ships the per-function sets above.
-SLIM_PACKAGES = True
 
 
 class PackageError(Exception):
-    """Packaging cannot go on: bad function name, pip failure or a name clash in the zip."""
+    """Packaging cannot go on: bad function name, a stale lock, an install failure or a name clash in the zip."""
 
 
 @dataclass(frozen=True)
@@ -127,13 +128,6 @@ class ZipReport:
         return found
 
 
-def runtime_dependencies(pyproject: Path = ROOT / "pyproject.toml") -> list[str]:
-    """The `[project] dependencies` of pyproject.toml, as written."""
-    with pyproject.open("rb") as f:
-        deps: list[str] = tomllib.load(f)["project"]["dependencies"]
-    return deps
-
-
 def canonical(requirement: str) -> str:
     """The normalised distribution name of a requirement (PEP 503): `PyJWT[crypto]>=2` -> `pyjwt`."""
     match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement.strip())
@@ -142,34 +136,76 @@ def canonical(requirement: str) -> str:
     return re.sub(r"[-_.]+", "-", match.group(0)).lower()
 
 
-def requirements(name: str, slim: bool | None = None) -> list[str]:
-    """What function `name`'s zip installs: its slim set (constrained as pyproject says) or all of pyproject's."""
-    declared = runtime_dependencies()
-    if not (SLIM_PACKAGES if slim is None else slim):
-        return declared
-    pinned = {canonical(d): d for d in declared}
-    wanted = BASE_REQUIREMENTS + FUNCTION_REQUIREMENTS.get(name, ())
-    return [pinned.get(canonical(w), w) for w in wanted]
+def _pyproject() -> dict[str, object]:
+    with PYPROJECT.open("rb") as f:
+        return tomllib.load(f)
 
 
-def pruned(slim: bool | None = None) -> tuple[str, ...]:
-    """The distributions removed after install (only from slim zips: the full supabase client uses HTTP/2)."""
-    return PRUNED_DISTRIBUTIONS if (SLIM_PACKAGES if slim is None else slim) else ()
+def runtime_dependencies() -> list[str]:
+    """The `[project] dependencies` of pyproject.toml, as written."""
+    deps: list[str] = _pyproject()["project"]["dependencies"]  # type: ignore[index]
+    return deps
+
+
+def group_of(name: str) -> str:
+    """The dependency group function `name`'s zip installs."""
+    return FUNCTION_GROUPS.get(name, BASE_GROUP)
+
+
+def group_names(group: str) -> set[str]:
+    """The distributions a dependency group names directly (included groups followed), canonicalised."""
+    groups: dict[str, list[object]] = _pyproject()["dependency-groups"]  # type: ignore[assignment]
+    names: set[str] = set()
+    for item in groups[group]:
+        names |= (
+            group_names(item["include-group"]) if isinstance(item, dict) else {canonical(str(item))}
+        )
+    return names
+
+
+def uv_binary() -> str:
+    """The uv that `make` bootstraps (tools/uv-requirements.txt), else one on PATH."""
+    local = ROOT / ".tools" / "bin" / "uv"
+    found = str(local) if local.is_file() else shutil.which("uv")
+    if found is None:
+        raise PackageError("uv is not installed: run make (it installs the pinned uv into .tools/)")
+    return found
+
+
+def locked_requirements(group: str) -> str:
+    """The group's dependency closure from uv.lock as a requirements file: exact versions, every wheel's hash."""
+    cmd = [uv_binary(), "export", "--frozen", "--only-group", group, "--no-emit-project"]
+    cmd += ["--no-header", "--no-annotate", "--format", "requirements.txt"]
+    cmd += [arg for d in PRUNED_DISTRIBUTIONS for arg in ("--no-emit-package", d)]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise PackageError(f"uv export failed for group {group}: {done.stderr.strip()}")
+    return done.stdout
+
+
+def pinned_versions(requirements: str) -> dict[str, str]:
+    """{distribution: version} of every `name==version` line of an exported requirements file that applies on
+    Lambda (python3.11 on x86_64 Linux): a line whose marker is false there installs nothing."""
+    found = re.findall(
+        r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)(?: ; ([^\\]+))?", requirements, re.M
+    )
+    return {
+        canonical(name): version
+        for name, version, marker in found
+        if not marker or Marker(marker.strip()).evaluate(LAMBDA_MARKERS)
+    }
 
 
 def forbidden(name: str) -> set[str]:
-    """Top-level packages function `name`'s slim zip must not hold."""
-    own = {canonical(r) for r in BASE_REQUIREMENTS + FUNCTION_REQUIREMENTS.get(name, ())}
+    """Top-level packages function `name`'s zip must not hold."""
+    own = group_names(group_of(name))
     return set(FORBIDDEN_PACKAGES) | {pkg for dist, pkg in SDK_PACKAGES.items() if dist not in own}
 
 
-def deps_key(deps: Sequence[str], drop: Sequence[str] = ()) -> str:
-    """A short hash of the dependency list, what is pruned and the target platform: the cache directory's name."""
-    plan = {"deps": sorted(deps), "pip": PIP_PLATFORM, "format": DEPS_FORMAT}
-    if drop:
-        plan["pruned"] = sorted(drop)
-    blob = json.dumps(plan, sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+def deps_key(requirements: str) -> str:
+    """A short hash of the exported requirements and the target platform: the cache directory's name."""
+    plan = "\n".join([requirements, *UV_TARGET, str(DEPS_FORMAT)])
+    return hashlib.sha256(plan.encode()).hexdigest()[:16]
 
 
 def function_names() -> list[str]:
@@ -187,46 +223,15 @@ def _files(base: Path) -> Iterator[Path]:
     yield from sorted(found, key=lambda p: p.relative_to(base).as_posix())
 
 
-def _pip_install(deps: Sequence[str], target: Path) -> None:
-    """Install deps for Lambda's platform into target with the running interpreter's pip."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "--disable-pip-version-check",
-        "--no-compile",
-        "--target",
-        str(target),
-        *PIP_PLATFORM,
-        "--upgrade",
-        *deps,
-    ]
+def _install(requirements: Path, target: Path) -> None:
+    """Install exactly the exported, hashed requirements for Lambda's platform into target."""
+    cmd = [uv_binary(), "pip", "install", "--quiet", "--target", str(target), *UV_TARGET]
+    cmd += ["--python", sys.executable, "--no-deps", "--require-hashes", "--link-mode", "copy"]
+    cmd += ["--no-config", "-r", str(requirements)]
     if subprocess.run(cmd, check=False).returncode != 0:
-        raise PackageError("pip could not install the runtime dependencies (is PyPI reachable?)")
-
-
-def _dist_name(dist_info: Path) -> str:
-    return canonical(dist_info.name.removesuffix(".dist-info").rsplit("-", 1)[0])
-
-
-def _uninstall(deps_dir: Path, drop: Sequence[str]) -> None:
-    """Remove installed distributions by name: every file their RECORD lists, then empty folders."""
-    wanted = {canonical(d) for d in drop}
-    for dist_info in sorted(deps_dir.glob("*.dist-info")):
-        if _dist_name(dist_info) not in wanted:
-            continue
-        with (dist_info / "RECORD").open(newline="") as f:
-            files = [
-                deps_dir / row[0] for row in csv.reader(f) if row and not row[0].startswith("..")
-            ]
-        for path in files:
-            path.unlink(missing_ok=True)
-        for folder in sorted({p.parent for p in files}, key=lambda p: len(p.parts), reverse=True):
-            if folder != deps_dir and folder.is_dir() and not any(folder.iterdir()):
-                folder.rmdir()
-        shutil.rmtree(dist_info, ignore_errors=True)
+        raise PackageError(
+            "uv could not install the locked runtime dependencies (is PyPI reachable?)"
+        )
 
 
 def _prune(deps_dir: Path) -> None:
@@ -306,18 +311,17 @@ def _hash_ca_bundle(deps_dir: Path) -> None:
         raise PackageError(str(exc)) from None
 
 
-def _install_deps(deps: Sequence[str], drop: Sequence[str], final: Path) -> None:
-    """Install, prune and zip the deps into a temp dir, then move it into place atomically."""
+def _install_deps(requirements: str, final: Path) -> None:
+    """Install, prune and zip the locked deps into a temp dir, then move it into place atomically."""
     final.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
     try:
-        _pip_install(deps, work / "deps")
-        _uninstall(work / "deps", drop)
+        (work / "requirements.txt").write_text(requirements)
+        _install(work / "requirements.txt", work / "deps")
         _prune(work / "deps")
         _hash_ca_bundle(work / "deps")
         with zipfile.ZipFile(work / "deps.zip", "w") as zf:
             _write_tree(zf, work / "deps")
-        (work / "requirements.json").write_text(json.dumps(list(deps), indent=1) + "\n")
         shutil.rmtree(work / "deps")
         os.rename(work, final)
     except OSError:
@@ -328,19 +332,16 @@ def _install_deps(deps: Sequence[str], drop: Sequence[str], final: Path) -> None
 
 
 def _drop_stale(cache: Path, keep: set[str]) -> None:
-    """Remove cached deps that no function's current list (slim or not) uses any more."""
+    """Remove cached deps that no function's current locked set uses any more."""
     for entry in cache.iterdir():
         if entry.name not in keep and entry.is_dir() and (entry / "deps.zip").exists():
             shutil.rmtree(entry, ignore_errors=True)
 
 
 def _current_keys() -> set[str]:
-    """The cache keys of every function's dependency list, slim and not."""
-    return {
-        deps_key(requirements(n, slim), pruned(slim))
-        for n in function_names()
-        for slim in (False, True)
-    }
+    """The cache keys of every function's locked dependency set."""
+    groups = {group_of(n) for n in function_names()}
+    return {deps_key(locked_requirements(g)) for g in groups}
 
 
 def _compiled(deps_zip: Path) -> Path:
@@ -363,19 +364,15 @@ def _compiled(deps_zip: Path) -> Path:
 
 
 def dependencies_zip(
-    deps: Sequence[str],
-    drop: Sequence[str] = (),
-    cache: Path = DEFAULT_CACHE,
-    refresh: bool = False,
-    pyc: bool = False,
+    requirements: str, cache: Path = DEFAULT_CACHE, refresh: bool = False, pyc: bool = False
 ) -> Path:
-    """The zip of these runtime deps for Lambda, built once per dependency list and reused from the cache."""
-    final = cache / deps_key(deps, drop)
+    """The zip of these locked runtime deps for Lambda, built once per exported set and reused from the cache."""
+    final = cache / deps_key(requirements)
     if refresh:
         shutil.rmtree(final, ignore_errors=True)
     if not (final / "deps.zip").exists():
         print(f"installing runtime dependencies into {final} ...", file=sys.stderr)
-        _install_deps(deps, drop, final)
+        _install_deps(requirements, final)
         _drop_stale(cache, _current_keys() | {final.name})
     return _compiled(final / "deps.zip") if pyc else final / "deps.zip"
 
@@ -432,7 +429,6 @@ def build_reports(
     cache: Path = DEFAULT_CACHE,
     refresh: bool = False,
     pyc: bool = False,
-    slim: bool | None = None,
 ) -> list[ZipReport]:
     """Build the zips of the selected functions and report their sizes (limits are not enforced here)."""
     names = _selected(functions)
@@ -441,21 +437,19 @@ def build_reports(
             f"--compile needs Python {LAMBDA_PYTHON}: bytecode is tied to the minor version"
         )
     out.mkdir(parents=True, exist_ok=True)
+    exported = {g: locked_requirements(g) for g in sorted({group_of(n) for n in names})}
     reports, refreshed = [], set()
     for name in names:
-        deps, drop = requirements(name, slim), pruned(slim)
-        key = deps_key(deps, drop)
-        deps_zip = dependencies_zip(deps, drop, cache, refresh and key not in refreshed, pyc)
-        refreshed.add(key)
+        group = group_of(name)
+        deps_zip = dependencies_zip(exported[group], cache, refresh and group not in refreshed, pyc)
+        refreshed.add(group)
         reports.append(build_function(name, deps_zip, out, pyc))
     return reports
 
 
-def build(
-    out: Path, functions: list[str] | None = None, pyc: bool = False, slim: bool | None = None
-) -> dict[str, Path]:
+def build(out: Path, functions: list[str] | None = None, pyc: bool = False) -> dict[str, Path]:
     """Build <out>/<name>.zip for the selected functions (all when None) and return their paths by name."""
-    return {r.name: r.path for r in build_reports(out, functions, pyc=pyc, slim=slim)}
+    return {r.name: r.path for r in build_reports(out, functions, pyc=pyc)}
 
 
 def table(reports: Sequence[ZipReport]) -> str:
@@ -486,12 +480,6 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="add bytecode: bigger zips, faster cold start (/var/task is read-only)",
     )
-    parser.add_argument(
-        "--slim",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help=f"per-function dependency sets (default: {SLIM_PACKAGES}, see SLIM_PACKAGES)",
-    )
     return parser.parse_args(argv)
 
 
@@ -500,7 +488,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parse(argv)
     names = [n.strip() for n in args.functions.split(",") if n.strip()] or None
     try:
-        reports = build_reports(args.out, names, args.cache, args.refresh, args.compile, args.slim)
+        reports = build_reports(args.out, names, args.cache, args.refresh, args.compile)
     except PackageError as exc:
         print(f"package: {exc}", file=sys.stderr)
         return 2

@@ -144,7 +144,6 @@ def test_cold_start_of_every_function(
     results = {
         "floor": floor(envs[names[0]]),
         "functions": figures,
-        "slim_packages": package.SLIM_PACKAGES,
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "load_average": [round(x, 1) for x in os.getloadavg()],
@@ -210,7 +209,7 @@ def print_table(results: dict[str, Any]) -> None:
     print(
         "\ncold start: each zip unzipped, fresh python -I -S -B with what Lambda's runtime preloads, "
         "import handler + one event; "
-        f"{fl['runs']} runs; slim packages: {results['slim_packages']}; load {results['load_average']}"
+        f"{fl['runs']} runs; load {results['load_average']}"
     )
     print(
         f"  {'function':<18}{'import ms':>15}{'1st req ms':>14}{'import+1st':>14}{'target':>8}"

@@ -98,3 +98,22 @@ def test_transactions_are_paginated_newest_first(stack: LocalStack, sql: Any) ->
         httpx.get(profile_url(stack, "/transactions?limit=0"), headers=bearer(session)).status_code
         == 422
     )
+
+
+def test_turning_line_notifications_off_alone_with_nulls_beside_it_answers_the_profile(
+    stack: LocalStack,
+) -> None:
+    session = login(stack)
+    body = {"display_name": None, "language": None, "notify_line": False, "reversals": None}
+    response = httpx.patch(profile_url(stack), json=body, headers=bearer(session))
+    assert response.status_code == 200, response.text
+    assert response.json()["notify_line"] is False
+
+
+def test_after_deletion_a_profile_edit_is_401_account_deleted(stack: LocalStack) -> None:
+    session = login(stack)
+    assert httpx.delete(profile_url(stack), headers=bearer(session)).status_code == 204
+    for body in ({"notify_line": False}, {"language": "en"}):
+        response = httpx.patch(profile_url(stack), json=body, headers=bearer(session))
+        assert response.status_code == 401, response.text
+        assert response.json()["code"] == "account_deleted"

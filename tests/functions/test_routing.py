@@ -21,6 +21,9 @@ def url(stack: LocalStack, function: str, path: str = "/") -> str:
         ("readings", "/", "PATCH", {"GET", "POST"}),
         ("profile", "/", "POST", {"GET", "PATCH", "DELETE"}),
         ("readings", "/0b6f1a9e-8d7c-4f5e-9a3b-2c1d0e9f8a7b", "PATCH", {"GET", "DELETE"}),
+        # /daily and /spreads also match /{reading_id}, whose id is a UUID: its methods are not theirs
+        ("readings", "/daily", "OPTIONS", {"POST"}),
+        ("readings", "/spreads", "OPTIONS", {"GET"}),
     ],
 )
 def test_405_allow_lists_every_method_of_the_path(
@@ -101,3 +104,69 @@ def test_an_uncoded_database_refusal_gets_a_generic_detail(stack: LocalStack) ->
     assert refused.value.detail == "You are not allowed to do this."
     assert "permission" not in refused.value.detail
     assert "claim_reading" not in refused.value.detail
+
+
+UNSTORABLE = [
+    pytest.param(
+        "POST",
+        "readings",
+        "/",
+        b'{"question": "love and work this month \\u0000 please"}',
+        ["body", "question"],
+        id="nul-in-the-question",
+    ),
+    pytest.param(
+        "POST",
+        "readings",
+        "/",
+        b'{"question": "love and work this month \\ud800 please"}',
+        ["body", "question"],
+        id="surrogate-in-the-question",
+    ),
+    pytest.param(
+        "PATCH",
+        "profile",
+        "/",
+        b'{"display_name": "Nok\\u0000"}',
+        ["body", "display_name"],
+        id="nul-in-the-name",
+    ),
+    pytest.param(
+        "POST",
+        "readings",
+        "/",
+        b'{"question": "love and work", "\\udfff": 1}',
+        ["body", "\udfff"],
+        id="surrogate-as-a-key",
+    ),
+    pytest.param(
+        "GET", "readings", "/?cursor=%00", b"", ["query", "cursor", 0], id="nul-in-a-query"
+    ),
+    pytest.param(
+        "GET", "readings", "/shared/abc%00def", b"", ["path", "token"], id="nul-in-a-path"
+    ),
+]
+
+
+@pytest.mark.parametrize(("method", "function", "path", "body", "loc"), UNSTORABLE)
+def test_text_the_database_cannot_store_is_422_at_its_field_and_spends_nothing(
+    stack: LocalStack, method: str, function: str, path: str, body: bytes, loc: list[object]
+) -> None:
+    session = login(stack)
+    headers = {**bearer(session), "content-type": "application/json"}
+    response = httpx.request(method, url(stack, function, path), content=body, headers=headers)
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["code"] == "validation_failed"
+    assert {"loc": loc, "type": "string_unstorable"}.items() <= problem["errors"][0].items()
+    profile = httpx.get(url(stack, "profile"), headers=bearer(session)).json()
+    assert profile["wallet"]["free_points"] == 3
+    assert profile["display_name"] == session["user"]["display_name"]
+
+
+def test_a_value_postgres_refuses_past_the_api_is_422_unstorable_input(stack: LocalStack) -> None:
+    """The database's own refusal (SQLSTATE class 22) is the client's input, not an outage (was 503)."""
+    session = login(stack)
+    with pytest.raises(AppError) as refused:
+        call(user_client(session["access_token"]), "update_profile", {"p_display_name": "a\x00b"})
+    assert (refused.value.status, refused.value.code) == (422, "unstorable_input")

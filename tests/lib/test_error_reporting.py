@@ -31,7 +31,11 @@ def boom() -> None:
     raise RuntimeError("boom " + str(len(secret_local)))
 
 handler = Mangum(create_app("probe", router), lifespan="off")
-status = handler(build_event("GET", "/", "", {}, b""), LambdaContext("probe", "test", 1e12))["statusCode"]
+event = build_event(
+    "GET", "/", "ref=query-secret-value",
+    {"authorization": "Bearer header-secret-value", "cookie": "sid=cookie-secret-value"}, b"",
+)
+status = handler(event, LambdaContext("probe", "test", 1e12))["statusCode"]
 loaded = "sentry_sdk" in sys.modules
 if loaded:
     import sentry_sdk
@@ -110,3 +114,5 @@ def test_with_a_dsn_an_unhandled_exception_is_reported_without_local_variables(s
     assert "boom 19" in envelope
     assert '"environment":"local"' in envelope
     assert "hunter2" not in envelope  # no local variables, no request bodies, no PII
+    for secret in ("header-secret-value", "cookie-secret-value", "query-secret-value"):
+        assert secret not in envelope  # no headers, cookies or query strings either

@@ -98,6 +98,7 @@ def test_error_codes_come_from_the_declared_classes_their_own_or_their_bases() -
     assert openapi.error_codes(router.routes[0]) == {
         404: ["reading_gone"],
         409: ["conflict"],
+        422: ["unstorable_input"],  # every route that reaches the database
         503: list(openapi.DATABASE_CODES),
     }
 
@@ -131,6 +132,38 @@ def test_idempotency_key_and_signature_headers_are_documented() -> None:
     )
     assert header("/functions/reading_processor/", "Upstash-Signature")["required"] is True
     assert header("/functions/stripe_webhook/", "Stripe-Signature")["required"] is True
+    adjust = header("/functions/admin/users/{user_id}/adjustments", "Idempotency-Key")
+    assert adjust["required"] is True  # the route answers 422 idempotency_key_required without one
+
+
+def _path_params() -> dict[str, list[dict[str, Any]]]:
+    found: dict[str, list[dict[str, Any]]] = {}
+    for ops in DOC["paths"].values():
+        for op in ops.values():
+            for param in op.get("parameters", []):
+                if param["in"] == "path":
+                    found.setdefault(param["name"], []).append(param["schema"])
+    return found
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("token", "hb2X-k9_Q1"),
+        ("key", "welcome_bonus"),
+        ("package_id", "stars_10"),
+        ("spread_id", "three"),
+    ],
+)
+def test_path_parameters_that_are_not_ids_accept_their_real_values(name: str, value: str) -> None:
+    for schema in _path_params()[name]:
+        assert "format" not in schema
+        Draft202012Validator(schema).validate(value)
+
+
+@pytest.mark.parametrize("name", ["reading_id", "user_id", "payment_id"])
+def test_ids_in_paths_are_uuids(name: str) -> None:
+    assert {s.get("format") for s in _path_params()[name]} == {"uuid"}
 
 
 @pytest.mark.parametrize("name", ["WalletPublic", "ReadingResult", "DrawnCard", "AnalysisPublic"])

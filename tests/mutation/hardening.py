@@ -211,6 +211,23 @@ sql(
     "a LINE account that deleted its user gets the welcome bonus again",
     PRIVACY + "test_a_returning_line_account_is_a_new_user_with_no_bonus_and_no_referral",
 )
+RACED_EDIT = (
+    PRIVACY + "test_a_profile_edit_that_waited_for_the_deletion_is_refused_as_account_deleted[{}]"
+)
+sql(
+    "deletion-raced-by-a-notification-switch",
+    "public.set_line_notifications",
+    ("where id = uid and deleted_at is null;", "where id = uid;"),
+    "a LINE switch that waited for the deletion writes the erased row and answers a nameless profile (a 500)",
+    RACED_EDIT.format("public.set_line_notifications(false)"),
+)
+sql(
+    "deletion-raced-by-a-profile-edit",
+    "public.update_profile",
+    ("where id = uid and deleted_at is null;", "where id = uid;"),
+    "a profile edit that waited for the deletion writes the erased row and answers a nameless profile (a 500)",
+    RACED_EDIT.format("public.update_profile('Nok', 'en', false)"),
+)
 
 # --- bad input never yields a 5xx ------------------------------------------------------------------------------------
 SEQ_CURSOR = "lib/mimi/pagination.py:decode_seq_cursor"
@@ -231,6 +248,25 @@ py(
     "a cursor above 2^63-1 reaches Postgres (503 try again instead of 422)",
     CURSOR_KILL,
     CURSOR_HTTP,
+)
+ROUTING = "tests/functions/test_routing.py::"
+UNSTORABLE_KILL = (
+    ROUTING + "test_text_the_database_cannot_store_is_422_at_its_field_and_spends_nothing[{}]"
+)
+py(
+    "unstorable-text-reaches-the-database",
+    "lib/mimi/web.py:unstorable",
+    ("if UNSTORABLE.search(value) is None:", "if True:"),
+    "a NUL or an unpaired surrogate reaches Postgres or the HTTP client (503 or 500 instead of 422)",
+    UNSTORABLE_KILL.format("nul-in-the-question"),
+    UNSTORABLE_KILL.format("surrogate-in-the-question"),
+)
+py(
+    "database-data-exception-is-an-outage",
+    "lib/mimi/db.py:to_app_error",
+    ("if sqlstate.startswith(DATA_EXCEPTION):", "if False:"),
+    "a value Postgres refuses (class 22) answers 503 try again instead of 422",
+    ROUTING + "test_a_value_postgres_refuses_past_the_api_is_422_unstorable_input",
 )
 QUESTION_KILL = SCHEMAS + "test_invisible_or_letterless_questions_are_refused"
 py(

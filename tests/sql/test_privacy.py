@@ -15,7 +15,7 @@ import pytest
 from psycopg.rows import dict_row
 
 from mimi_local.pg import PgCluster
-from tests.sql.conftest import call_as, line_id, login
+from tests.sql.conftest import call_as, line_id, login, outcome
 from tests.sql.test_payments_sql import apply, intent, record
 from tests.sql.test_readings import claim, complete, submit
 
@@ -442,3 +442,46 @@ def test_deletion_racing_submits_and_refreshes_leaves_no_reading_or_session_behi
         assert ends[("refreshes", uid)] in {"refresh_token_invalid", "account_deleted"}
     for table in ("public.readings", "private.refresh_tokens"):
         assert count(db, f"{table} where user_id = any(%s::uuid[])", (uids,)) == 0, table
+
+
+def wait_until_blocked(db: Conn, pid: int) -> None:
+    """Until the backend `pid` waits for a lock (the lock-step point of a race test)."""
+    for _ in range(500):
+        row = db.execute(
+            "select wait_event_type from pg_stat_activity where pid = %s", (pid,)
+        ).fetchone()
+        if row and row["wait_event_type"] == "Lock":
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"backend {pid} never waited for a lock")
+
+
+@pytest.mark.parametrize(
+    "edit", ["public.set_line_notifications(false)", "public.update_profile('Nok', 'en', false)"]
+)
+def test_a_profile_edit_that_waited_for_the_deletion_is_refused_as_account_deleted(
+    db: Conn, pg: PgCluster, edit: str
+) -> None:
+    uid = login(db)["user"]["id"]
+    with (
+        psycopg.connect(pg.dsn(), row_factory=dict_row) as deleter,
+        psycopg.connect(pg.dsn(), autocommit=True, row_factory=dict_row) as editor,
+    ):
+        deleter.execute("set local role authenticated")
+        claims = json.dumps({"role": "authenticated", "sub": uid})
+        deleter.execute("select set_config('request.jwt.claims', %s, true)", (claims,))
+        deleter.execute("select public.delete_my_account()")  # holds the user row until commit
+        pid = editor.info.backend_pid
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            edited = pool.submit(
+                outcome, editor, f"select {edit} as r", role="authenticated", sub=uid
+            )
+            wait_until_blocked(db, pid)
+            deleter.commit()
+            assert edited.result(timeout=30) == {"error": "PT401", "code": "account_deleted"}
+    row = db.execute(
+        "select language, updated_at, deleted_at from public.users where id = %s", (uid,)
+    )
+    user = row.fetchone()
+    assert user and user["deleted_at"] is not None
+    assert user["updated_at"] == user["deleted_at"]  # nothing wrote the row after its erasure
