@@ -104,7 +104,9 @@ def test_zip_holds_the_function_and_nothing_local(zips: dict[str, Path], name: s
     assert {"mimi/__init__.py", "functions/__init__.py", f"functions/{name}/handler.py"} <= set(
         names
     )
-    assert not [n for n in names if n.startswith(("mimi_local/", "tests/", ".venv/", "lib/"))]
+    assert not [
+        n for n in names if n.startswith(("mimi_local/", "mimi_ops/", "tests/", ".venv/", "lib/"))
+    ]
     assert not [n for n in names if "mimi_local" in n or "__pycache__" in n or n.endswith(".pyc")]
     others = {n.split("/")[1] for n in names if n.startswith("functions/") and n.count("/") > 1}
     assert others == {name}
