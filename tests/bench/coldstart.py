@@ -291,7 +291,10 @@ def run_cold(
         event_path.write_text(json.dumps(event))
         args = ["-c", CHILD, str(root), name, str(event_path), str(out_path), str(warm)]
         child = {**env, "AWS_LAMBDA_FUNCTION_NAME": name}
-        wall, stderr = run_process(python, args, child, wrapper=CALLGRIND if count else ())
+        wrapper, timeout = (
+            (CALLGRIND, 900.0) if count else ((), 120.0)
+        )  # valgrind on a busy machine: minutes
+        wall, stderr = run_process(python, args, child, timeout=timeout, wrapper=wrapper)
         result: dict[str, Any] = json.loads(out_path.read_text())
     if count:
         result["instructions"] = instructions(stderr)
