@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from mimi import metrics
@@ -264,3 +265,31 @@ def test_make_deploy_refuses_clearly_without_a_stage_or_aws_credentials(tmp_path
     assert no_credentials.returncode != 0
     assert "no usable AWS credentials" in no_credentials.stderr
     assert "pytest" not in no_credentials.stdout  # refused before testing anything
+
+
+@pytest.mark.parametrize("target", ["deploy-stack", "schedules", "smoke", "rollback"])
+def test_each_step_against_aws_refuses_without_a_stage_or_credentials(
+    tmp_path: Path, target: str
+) -> None:
+    fake_aws = tmp_path / "aws"
+    fake_aws.write_text("#!/bin/sh\necho 'Unable to locate credentials' >&2\nexit 255\n")
+    fake_aws.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env["PATH"] = f"{tmp_path}:{env['PATH']}"
+
+    def make(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["make", "--no-print-directory", target, *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    no_stage = make()
+    assert no_stage.returncode != 0
+    assert f"usage: make {target} STAGE=" in no_stage.stderr
+    no_credentials = make("STAGE=dev")
+    assert no_credentials.returncode != 0
+    assert "no usable AWS credentials" in no_credentials.stderr
