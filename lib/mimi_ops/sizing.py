@@ -64,12 +64,14 @@ def cost_per_million(m: Measured, memory_mb: int) -> float:
     return 1_000_000 * (PRICE_REQUEST + memory_mb / 1024 * seconds * PRICE_GB_S)
 
 
-def smallest_memory(m: Measured, budget_ms: float) -> int:
-    """The smallest memory (a multiple of STEP_MB) whose throttled cold start fits the budget, else 1769+."""
-    for memory_mb in range(128, VCPU_MB + STEP_MB, STEP_MB):
+def smallest_memory(m: Measured, budget_ms: float) -> int | None:
+    """The smallest memory (a multiple of STEP_MB, or a whole vCPU) whose throttled cold start fits the budget;
+    None when not even a whole vCPU does (more memory than that adds no speed to one thread)."""
+    candidates: list[int] = [*range(128, VCPU_MB, STEP_MB), VCPU_MB]
+    for memory_mb in candidates:
         if throttled_ms(m.cold_cpu_ms, memory_mb) <= budget_ms:
             return memory_mb
-    return VCPU_MB
+    return None
 
 
 def chosen(serverless_yml: Path) -> dict[str, int]:
@@ -92,7 +94,7 @@ def rows(results: dict[str, Any], memory: dict[str, int]) -> list[str]:
         lines.append(
             f"| {name} | {m.cold_cpu_ms:.0f} | {mb} "
             f"| {throttled_ms(m.cold_cpu_ms, mb):.0f} / {burst_ms(m.cold_cpu_ms):.0f} "
-            f"| {smallest_memory(m, FIRST_TAP_MS)} | {cost_per_million(m, mb):.2f} |"
+            f"| {smallest_memory(m, FIRST_TAP_MS) or 'none'} | {cost_per_million(m, mb):.2f} |"
         )
     return lines
 

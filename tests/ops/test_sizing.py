@@ -33,9 +33,10 @@ def test_a_full_vcpu_runs_as_fast_as_the_bench_and_half_of_one_twice_as_slow() -
 
 def test_the_smallest_size_for_a_300_ms_first_tap() -> None:
     memory = smallest_memory(USER, 300)
-    assert memory % 64 == 0
+    assert memory is not None and memory % 64 == 0
     assert throttled_ms(200, memory) <= 300 < throttled_ms(200, memory - 64)
-    assert smallest_memory(Measured(5000, 1), 300) == VCPU_MB  # never fits: a full vCPU
+    assert smallest_memory(Measured(279, 1), 300) == VCPU_MB  # only a whole vCPU: 279 + 20
+    assert smallest_memory(Measured(5000, 1), 300) is None  # nothing fits
 
 
 def test_cost_counts_requests_warm_duration_and_a_share_of_cold_starts() -> None:
