@@ -100,10 +100,12 @@ mutate: $(STAMP) postgres redis-server
 openapi: $(STAMP)
 	$(PY) -m mimi_local.openapi
 
-# Schemathesis against a throwaway stack on a free port, with and without a token; report in .fuzz/ (README).
+# Schemathesis against a throwaway stack on a free port: four passes (user, admin, nobody, signed), two at a time;
+# reports in .fuzz/ (README "Routes and the API contract"). FUZZ_ARGS="--only admin" runs one pass.
 fuzz: $(STAMP) postgres redis-server
 	$(PY) -m mimi_local.fuzz $(FUZZ_ARGS)
 
+# One zip per function in .package/, its dependencies exactly as uv.lock pins them (README "Dependencies").
 package: $(STAMP) openssl
 	$(PY) -m mimi_local.package --out .package --compile
 

@@ -34,3 +34,13 @@ def missing_parts() -> list[str]:
     if not CHROMIUM.exists():
         missing.append(f"Chromium ({CHROMIUM}): browser tests are skipped")
     return missing
+
+
+def redis_server_or_skip() -> None:
+    """A test of the real redis-server: skipped, as the fallback promises, when it is missing outside CI."""
+    import pytest
+
+    if shutil.which("redis-server") is None:
+        if in_ci():
+            pytest.fail("redis-server is missing on CI (" + INSTALL_HINT + ")")
+        pytest.skip("redis-server is not installed: the Redis tests run on fakeredis only")

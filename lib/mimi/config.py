@@ -47,7 +47,9 @@ class LlmProvider(Model):
     base_url: str
     api_key: SecretStr
     model: str
-    timeout_s: float = 25.0
+    timeout_s: float = (
+        25.0  # the longest wait: to connect, for the first streamed chunk, between two chunks
+    )
     max_tokens: int = 1600
 
 
@@ -106,6 +108,9 @@ class Settings(Model):
 
     readings_per_minute: int = 5
     readings_per_day: int = 60
+    # first lines in Redis before the SQL limits (app_settings shares_per_user_per_hour, exports_per_hour)
+    shares_per_hour: int = 20
+    exports_per_hour: int = 3
     llm_providers: list[LlmProvider] = Field(default_factory=lambda: [])
     daily_card_max_tokens: int = (
         900  # the free daily card's output budget (below any provider's own cap)

@@ -112,11 +112,17 @@ def _arg_name(header: str) -> str:
 
 
 class Router:
-    """A function's route table; `routes` is the declaration, `needs` the settings its routes read."""
+    """A function's route table; `routes` is the declaration, `needs` the settings its routes read.
 
-    def __init__(self, needs: Iterable[str] = ()) -> None:
+    `guard`, when given, is called with the caller of every route that has one, right after the token is verified
+    and before anything of the request is read or validated: who may use these routes at all (the admin's 403)."""
+
+    def __init__(
+        self, needs: Iterable[str] = (), guard: Callable[[Any], None] | None = None
+    ) -> None:
         self.routes: list[Route] = []
         self.needs = tuple(needs)
+        self.guard = guard
 
     def route(self, method: str, path: str, **options: Any) -> Callable[[Handler], Handler]:
         """Declare the decorated handler as one route (see Route for the options)."""
@@ -155,18 +161,20 @@ class Router:
         return self.route("DELETE", path, **options)
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
-        """The route for a request; 404 when no path matches, 405 listing every method the path accepts."""
-        allowed: list[str] = []
-        for route in self.routes:
-            found = route.pattern.match(path)
-            if found is None:
-                continue
+        """The route for a request: among the routes whose typed path parameters own the path, the one of this
+        method, else 405 listing theirs; else a route whose parameter does not parse (it answers its own 404,
+        e.g. reading_not_found); else 404."""
+        matched = [(r, m.groupdict()) for r in self.routes if (m := r.pattern.match(path))]
+        owners = [(route, values) for route, values in matched if route.owns(values)]
+        candidates = (
+            owners or matched
+        )  # no owner: a route whose parameter does not parse answers its 404
+        for route, values in candidates:
             if route.method == method:
-                return route, found.groupdict()
-            if route.owns(found.groupdict()):
-                allowed.append(route.method)
-        if allowed:
-            raise HttpError(405, "Method Not Allowed", {"Allow": ", ".join(dict.fromkeys(allowed))})
+                return route, values
+        if owners:
+            allowed = ", ".join(dict.fromkeys(route.method for route, _ in owners))
+            raise HttpError(405, "Method Not Allowed", {"Allow": allowed})
         raise HttpError(404, "Not Found")
 
 

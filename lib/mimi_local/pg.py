@@ -128,3 +128,10 @@ class PgCluster:
     def stop(self) -> None:
         if (self.datadir / "postmaster.pid").exists():
             self._run("pg_ctl", "-D", str(self.datadir), "-m", "fast", "-w", "stop")
+
+    def running(self) -> bool:
+        """Whether a server runs on this data dir (pg_ctl status: 0 running, 3 not, 4 no data dir)."""
+        if not (self.datadir / "PG_VERSION").exists():
+            return False
+        status = _as_owner([str(self.bin / "pg_ctl"), "-D", str(self.datadir), "status"])
+        return subprocess.run(status, capture_output=True, check=False).returncode == 0

@@ -26,6 +26,8 @@ from mimi_local.pg import PgCluster, free_port
 from mimi_local.qstash import QStashConfig
 from mimi_local.qstash import build_app as qstash_app
 from mimi_local.qstash.persist import restore_pending, save_pending
+from mimi_local.realtime import RealtimeConfig
+from mimi_local.realtime import build_app as realtime_app
 from mimi_local.redis.rest import upstash_routes
 from mimi_local.redis.server import RedisBackend
 from mimi_local.serve import ThreadedServer
@@ -35,6 +37,7 @@ ROOT_DIR = Path(__file__).resolve().parents[2]
 # (label, prefix) of every stand-in the dev server mounts
 STAND_INS = [
     ("postgrest", "/rest/v1"),
+    ("realtime", "/realtime/v1"),
     ("upstash redis", "/upstash/redis"),
     ("qstash", "/qstash"),
     ("line (login, push)", "/line"),
@@ -66,6 +69,7 @@ class LocalStack:
     extra_env: dict[str, str] = field(default_factory=dict)
     channel_id: str = "1656000000"
     persist: bool = False
+    openai_pace: openai.Pace = field(default_factory=lambda: openai.Pace())  # instant unless asked
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir).resolve()
@@ -163,6 +167,7 @@ class LocalStack:
         self.state["gateway"] = gateway
         routes: list[BaseRoute] = [
             Mount("/rest/v1", app=gateway),
+            Mount("/realtime/v1", app=self._realtime_app(app_jwks)),
             Mount("/qstash", app=qstash),
             *upstash_routes(
                 "/upstash/redis", s["redis_token"], self.redis, s["redis_readonly_token"]
@@ -200,6 +205,21 @@ class LocalStack:
             "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": str(self.port),
         }
 
+    def _realtime_app(self, app_jwks: list[dict[str, Any]]) -> Starlette:
+        """The Realtime stand-in: same database role, API keys and token keys as the gateway."""
+        s = self.secrets
+        app = realtime_app(
+            RealtimeConfig(
+                dsn=self.pg.dsn(user="authenticator", password="authenticator"),
+                jwt_secret=s["jwt_secret"],
+                api_keys=frozenset({s["anon_key"], s["service_role_key"]}),
+                jwks=app_jwks,
+                jwt_aud="authenticated",
+            )
+        )
+        self.state["realtime"] = app
+        return app
+
     def _line_app(self) -> Starlette:
         """LINE Login and Messaging with the stack's keys; the pushes it records are on state["line"]."""
         app = line_app(
@@ -210,7 +230,7 @@ class LocalStack:
 
     def _openai_app(self) -> Starlette:
         """The OpenAI stand-in with the stack's key (providers use <stack url>/openai/v1)."""
-        app = openai.build_app(self.secrets["openai_api_key"])
+        app = openai.build_app(self.secrets["openai_api_key"], self.openai_pace)
         self.state["openai"] = app.state.openai
         return app
 
@@ -231,9 +251,13 @@ class LocalStack:
     @contextlib.asynccontextmanager
     async def _lifespan(self, _: Starlette) -> AsyncIterator[None]:
         """Mounted apps get no lifespan of their own: open and close theirs here, and keep QStash's queue."""
-        gateway, dispatcher = self.state["gateway"], self.state["qstash"].state.qstash
+        gateway, realtime = self.state["gateway"], self.state["realtime"]
+        dispatcher = self.state["qstash"].state.qstash
         pending = self.data_dir / "qstash-pending.json"
-        async with gateway.router.lifespan_context(gateway):
+        async with (
+            gateway.router.lifespan_context(gateway),
+            realtime.router.lifespan_context(realtime),
+        ):
             if self.persist:
                 restore_pending(dispatcher, pending)
             yield
@@ -254,7 +278,14 @@ class LocalStack:
         self._server.start()
 
     def stop(self) -> None:
-        if self._server:
-            self._server.stop()
-        self.redis.stop()
-        self.pg.stop()
+        """Stop what started, in reverse; safe after a start that failed part way (each part is tried)."""
+        parts = [self._server, getattr(self, "redis", None), self.pg]
+        errors = []
+        for part in parts:
+            try:
+                if part is not None:
+                    part.stop()
+            except Exception as exc:  # noqa: BLE001 - the next part must still be stopped
+                errors.append(exc)
+        if errors:
+            raise errors[0]

@@ -5,101 +5,42 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-from starlette.applications import Starlette
-from starlette.routing import Mount
 
 from mimi.agent import (
     PROMPT_VERSION,
     FollowUp,
     LlmUnavailable,
-    Position,
     ReadingOutput,
-    Spread,
     cost_usd,
     run_reading,
 )
 from mimi.agent.client import clear_clients, client_for
+from mimi.agent.output import align_cards
 from mimi.agent.prompt import user_prompt
 from mimi.agent.schema import READING_JSON_SCHEMA
-from mimi.agent.service import _align_cards
 from mimi.config import get_settings
-from mimi.readings.deck import DrawnCard, draw_oriented, load_deck
-from mimi_local.openai import REJECT_MARKER, StubControls, build_app, schema_example
+from mimi.readings.deck import DrawnCard, load_deck
+from mimi_local.openai import REJECT_MARKER, schema_example
 from mimi_local.pg import free_port
-from mimi_local.serve import serving
-
-KEY_A, KEY_B = "sk-test-first", "sk-test-second"
-QUESTION_TH = "ความรักของฉันกับแฟนจะไปต่อได้ไหมในปีนี้"
-QUESTION_EN = "Will I get the new job I applied for this month?"
-
-
-def spread_of(spread_id: str, *keys: str) -> Spread:
-    return Spread(spread_id, tuple(Position(key, key, key.title()) for key in keys))
-
-
-THREE = spread_of("three", "past", "present", "future")
-FIVE = spread_of("five", "situation", "obstacle", "hidden_influence", "advice", "outcome")
-TEN = spread_of("celtic_cross", *(f"p{i}" for i in range(10)))
-DAILY = spread_of("daily", "today")
-
-
-def draw(n: int, *, reversals: bool = False) -> list[DrawnCard]:
-    return draw_oriented(n, reversals=reversals)
-
-
-@dataclass
-class Stubs:
-    url: str
-    first: StubControls
-    second: StubControls
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Stubs]:
-    """Two independent stand-in providers under /a and /b of one local server."""
-    first, second = build_app(KEY_A), build_app(KEY_B)
-    root = Starlette(routes=[Mount("/a", app=first), Mount("/b", app=second)])
-    with serving(root, free_port(), lifespan="off") as srv:
-        yield Stubs(srv.url, first.state.openai, second.state.openai)
-
-
-def provider(name: str, base_url: str, key: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "name": name,
-        "base_url": base_url,
-        "api_key": key,
-        "model": "gpt-4o-mini",
-        "timeout_s": 5,
-        **extra,
-    }
-
-
-def use_providers(monkeypatch: pytest.MonkeyPatch, providers: list[dict[str, Any]]) -> None:
-    monkeypatch.setenv("LLM_PROVIDERS", json.dumps(providers))
-    get_settings.cache_clear()
-    clear_clients()
-
-
-@pytest.fixture
-def stubs(server: Stubs, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stubs]:
-    """Both stand-ins healthy and configured as providers `first`, then `second`."""
-    server.first.reset()
-    server.second.reset()
-    use_providers(
-        monkeypatch,
-        [
-            provider("first", f"{server.url}/a/v1", KEY_A),
-            provider("second", f"{server.url}/b/v1", KEY_B),
-        ],
-    )
-    yield server
-    get_settings.cache_clear()
-    clear_clients()
+from tests.agent.support import (
+    DAILY,
+    FIVE,
+    KEY_A,
+    KEY_B,
+    QUESTION_EN,
+    QUESTION_TH,
+    TEN,
+    THREE,
+    Stubs,
+    draw,
+    provider,
+    spread_of,
+    use_providers,
+)
 
 
 def test_thai_reading_is_parsed_with_the_drawn_cards(stubs: Stubs) -> None:
@@ -300,6 +241,45 @@ def test_schema_is_strict_everywhere() -> None:
     assert set(READING_JSON_SCHEMA["properties"]) == set(ReadingOutput.model_fields)
 
 
+# what OpenAI's strict structured outputs accept (guides/structured-outputs, "Supported schemas")
+STRICT_KEYWORDS = {
+    "type", "properties", "required", "additionalProperties", "items", "anyOf", "enum", "const",
+    "description", "$ref", "$defs", "pattern", "format", "minimum", "maximum", "exclusiveMinimum",
+    "exclusiveMaximum", "multipleOf", "minItems", "maxItems",
+}  # fmt: skip
+
+
+def schema_nodes(node: dict[str, Any], depth: int = 1) -> Iterator[tuple[dict[str, Any], int]]:
+    """Every subschema with its object nesting depth (property names are not subschemas)."""
+    yield node, depth
+    deeper = depth + (node.get("type") == "object")
+    children = [*node.get("properties", {}).values(), *node.get("anyOf", [])]
+    children += [node["items"]] if "items" in node else []
+    for child in children:
+        yield from schema_nodes(child, deeper)
+
+
+def test_schema_uses_only_what_openai_strict_mode_supports() -> None:
+    nodes = list(schema_nodes(READING_JSON_SCHEMA))
+    used = {key for node, _ in nodes for key in node}
+    assert used <= STRICT_KEYWORDS, used - STRICT_KEYWORDS
+    assert READING_JSON_SCHEMA["type"] == "object"  # the root is an object, not anyOf
+    assert max(depth for _, depth in nodes) <= 5
+    assert sum(len(node.get("properties", {})) for node, _ in nodes) <= 100
+
+
+def test_schema_order_puts_the_decision_first_and_what_is_read_first_early() -> None:
+    order = list(READING_JSON_SCHEMA["properties"])
+    assert order[:2] == ["accepted", "rejection"]  # a refusal is known before any reading text
+    assert order.index("header") < order.index("cards") < order.index("reading")
+    assert order.index("reading") < min(
+        order.index(name) for name in ("suggestions", "next_questions", "final", "analysis")
+    )
+    card = READING_JSON_SCHEMA["properties"]["cards"]["items"]["properties"]
+    assert list(card)[-1] == "meaning"  # a card's id and orientation are known before its words
+    assert list(READING_JSON_SCHEMA["properties"]) == list(ReadingOutput.model_fields)
+
+
 def test_accepted_reading_needs_three_suggestions_and_refusal_needs_a_reason() -> None:
     example = schema_example(READING_JSON_SCHEMA)
     with pytest.raises(ValueError, match="3 suggestions"):
@@ -332,7 +312,7 @@ def test_misnamed_cards_are_realigned_to_the_drawn_cards() -> None:
             ],
         }
     )
-    out = _align_cards(said, cards, THREE, "th")
+    out = align_cards(said, cards, THREE, "th")
     assert [(c.card_id, c.position) for c in out.cards] == [
         (c.card.id, p) for c, p in zip(cards, ["past", "present", "future"], strict=True)
     ]
@@ -368,7 +348,7 @@ def test_a_card_read_the_wrong_way_up_gets_the_meaning_of_its_drawn_orientation(
             ],
         }
     )
-    out = _align_cards(said, cards, spread_of("two", "a", "b"), "en")
+    out = align_cards(said, cards, spread_of("two", "a", "b"), "en")
     assert [(c.orientation, c.meaning) for c in out.cards] == [
         ("reversed", fool.meaning_reversed_en),
         ("upright", "skill"),

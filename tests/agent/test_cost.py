@@ -6,9 +6,9 @@ import pytest
 
 from mimi.agent.prompt import FollowUp, Language, build_messages, template
 from mimi.readings.deck import draw_oriented
-from mimi_local.eval import tokens
 from mimi_local.eval.cost import CACHE_MIN, CACHE_STEP, cached_tokens, prefix_tokens, reading_cost
 from mimi_local.eval.spreads import SPREADS
+from mimi_local.openai import tokens
 
 BUDGET_USD = 0.0005  # a Thai three-card reading at gpt-4o-mini prices
 KINDS: list[tuple[str, Language]] = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -103,6 +104,24 @@ def test_schemathesis_smoke_finds_nothing_with_a_token(stack: LocalStack, tmp_pa
     assert done.returncode == 0, done.stdout[-4000:]
     operations = sum(len(item) for item in contract_support.DOC["paths"].values())
     assert f"Tested: {operations}" in done.stdout, done.stdout[-2000:]
+
+
+def test_schemathesis_smoke_signs_qstash_and_stripe_deliveries_as_they_do(
+    stack: LocalStack, tmp_path: Path
+) -> None:
+    """make fuzz's signed pass: with the hooks signing each body, generated jobs reach the processor's parsing
+    (a signature refusal would be 401, which this pass's positive-data check does not accept)."""
+    signed = next(p for p in fuzz.PASSES if p.caller == "signed")
+    args = fuzz.pass_command(stack, signed, ["--max-examples", "2", "--phases", "examples,fuzzing"])
+    args[args.index("--report-dir") + 1] = str(tmp_path)
+    done = subprocess.run(  # noqa: S603
+        args, env=fuzz.hook_env(stack, signed), capture_output=True, text=True, timeout=180
+    )
+    assert done.returncode == 0, done.stdout[-4000:]
+    assert "Tested: 5" in done.stdout, done.stdout[-2000:]
+    events = "".join(p.read_text() for p in tmp_path.glob("ndjson-*.ndjson"))
+    statuses = {int(code) for code in re.findall(r'"response":\{"status_code":(\d+)', events)}
+    assert 200 in statuses  # signed deliveries got past the signature check (unsigned: 401 only)
 
 
 def test_a_reading_imported_from_the_old_app_is_served_as_stored(

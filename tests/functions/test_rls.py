@@ -56,7 +56,7 @@ def alice(stack: LocalStack, sql: Any) -> dict[str, Any]:
     )
     sql.execute("select public.claim_reading(%s)", (reading["id"],))
     sql.execute(
-        "select public.complete_reading(%s, '[]', %s::jsonb, '{}')",
+        "select public.complete_reading(%s, %s::jsonb, '{}')",
         (reading["id"], json.dumps(RESULT)),
     )
     rpc(stack, session, "review_reading", {"p_id": reading["id"], "p_accuracy": 90})

@@ -23,7 +23,8 @@ def url(stack: LocalStack, function: str, path: str = "/") -> str:
         ("readings", "/0b6f1a9e-8d7c-4f5e-9a3b-2c1d0e9f8a7b", "PATCH", {"GET", "DELETE"}),
         # /daily and /spreads also match /{reading_id}, whose id is a UUID: its methods are not theirs
         ("readings", "/daily", "OPTIONS", {"POST"}),
-        ("readings", "/spreads", "OPTIONS", {"GET"}),
+        ("readings", "/daily", "GET", {"POST"}),
+        ("readings", "/spreads", "DELETE", {"GET"}),
     ],
 )
 def test_405_allow_lists_every_method_of_the_path(

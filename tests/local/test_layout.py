@@ -17,6 +17,7 @@ STAND_INS = [
     "stripe",
     "line",
     "openai",
+    "realtime",
     "console",
     "secrets_extension",
 ]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import pytest
 from jsonschema import Draft202012Validator
+from pydantic import ValidationError
 
 from mimi.errors import Conflict, NotFound
 from mimi.web import Router
@@ -188,3 +190,41 @@ def _validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(
         {"$ref": f"#/components/schemas/{name}", "components": DOC["components"]}
     )
+
+
+def _scalar_fields() -> list[tuple[str, type, str, type]]:
+    """(route, body model, field, int or bool) for every int and bool field of every request body."""
+    found = []
+    for function, router in openapi.routers().items():
+        for route in router.routes:
+            model = route.body or route.raw_model  # a signed raw body is parsed by its model too
+            for name, field in (model.model_fields if model else {}).items():
+                for kind in {int, bool} & _types(field.annotation):
+                    found.append((f"{function} {route.method} {route.path}", model, name, kind))
+    return found
+
+
+def _types(annotation: Any) -> set[Any]:
+    """The types an annotation admits, Optional and Annotated unwrapped."""
+    if get_origin(annotation) is Annotated:
+        return _types(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, UnionType):
+        return set().union(*(_types(arg) for arg in get_args(annotation)))
+    return {annotation}
+
+
+@pytest.mark.parametrize(
+    ("route", "model", "name", "kind"), _scalar_fields(), ids=lambda v: str(v)[:40]
+)
+def test_numbers_and_booleans_in_bodies_are_strict(
+    route: str, model: type, name: str, kind: type
+) -> None:
+    """false is not 0 and 1 is not true: a body field takes only its own JSON type (found by make fuzz)."""
+    wrong = {int: [True, False, "5"], bool: [1, 0, "true"]}[kind]
+    for value in wrong:
+        errors = []
+        try:
+            model.model_validate({name: value, "reason": "a reason here"})  # type: ignore[attr-defined]
+        except ValidationError as exc:
+            errors = [e for e in exc.errors() if e["loc"][:1] == (name,)]
+        assert errors, (route, name, value)

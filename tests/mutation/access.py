@@ -114,12 +114,24 @@ for fn in SERVER_ONLY:
         f"{fn} (server only) is callable with a user's token",
         PRIVILEGE.format(f"user:{fn}"),
     )
-for fn in ["claim_reading", "complete_reading", "reject_reading", "fail_reading"]:
+for fn in ["claim_reading", "fail_reading"]:
     statement(
         f"privilege-{fn}-for-users",
         f"revoke execute on function public.{fn}(",
         ("from public, anon, authenticated", "from public, anon"),
         f"the processor's {fn} is callable with a user's token",
+        SQL_READINGS + "test_processor_functions_are_service_role_only",
+    )
+# recreated after 0012 without their cards parameter (0028), so they start closed: the bug is a grant back
+for fn, signature in [
+    ("complete_reading", "uuid, jsonb, jsonb, jsonb"),
+    ("reject_reading", "uuid, jsonb, jsonb"),
+]:
+    append(
+        f"privilege-{fn}-for-users",
+        f"public.{fn}",
+        f"grant execute on function public.{fn}({signature}) to authenticated;",
+        f"a later migration makes the processor's {fn} callable with a user's token",
         SQL_READINGS + "test_processor_functions_are_service_role_only",
     )
 # the function's own revoke (0012's later revoke from service_role also starts "public.exchange_coins(")
@@ -144,7 +156,8 @@ for fn, arguments in [
 # Recreated after 0012 with a new signature, these start closed (0012's default privileges): the bug is a grant back.
 for fn, signature in [
     ("update_profile", "text, text, boolean"),
-    ("submit_reading", "text, text, text, text"),
+    ("submit_reading", "text, text, text, text, text"),
+    ("ask_follow_up", "uuid, text, text, text"),
 ]:
     append(
         f"privilege-{fn}-for-anon",
@@ -255,11 +268,12 @@ statement(
     "the service role may use the private schema, past the public functions",
     PRIVATE,
 )
-# submit_reading was recreated after 0012 with a fourth argument and starts closed: the bug is a grant back
+# submit_reading was recreated after 0012 (a spread, then an idempotency key) and starts closed: the bug is a
+# grant back
 append(
     "privilege-user-functions-for-the-server",
     "public.submit_reading",
-    "grant execute on function public.submit_reading(text, text, text, text) to service_role;",
+    "grant execute on function public.submit_reading(text, text, text, text, text) to service_role;",
     "the service role (no user of its own) can submit and pay for readings as any user it names",
     PRIVILEGE.format("service:submit_reading"),
 )
@@ -483,4 +497,155 @@ py(
     ('f"mimi-intent:{caller.user_id}:{', 'f"mimi-intent:{'),
     "the Stripe idempotency key is not scoped to the user: two users' taps collide",
     PAYMENTS + "test_the_same_idempotency_key_returns_the_same_intent",
+)
+
+# --- the local Realtime stand-in: who may join and hear a private topic (lib/mimi_local/realtime) ------------------
+RT = "lib/mimi_local/realtime/"
+RT_DELIVERY = "tests/local/realtime/test_delivery.py::"
+RT_TOKENS = "tests/local/realtime/test_tokens.py::"
+RT_WIRE = "tests/local/realtime/test_wire.py::"
+py(
+    "realtime-read-check-as-the-server",
+    RT + "policies.py:Authorizer.read",
+    ("            await conn.execute(_AS_USER_SQL, ctx.settings())\n", ""),
+    "the probe rows are read back as the server, not the joining user: RLS never applies and anyone joins",
+    RT_DELIVERY + "test_a_user_the_policy_does_not_allow_cannot_join_nor_receive",
+)
+py(
+    "realtime-read-check-result-ignored",
+    RT + "policies.py:Authorizer.read",
+    ("probe_id in seen for", "True for"),
+    "a private join is allowed whatever the SELECT policies say",
+    RT_DELIVERY + "test_a_user_the_policy_does_not_allow_cannot_join_nor_receive",
+    RT_DELIVERY + "test_the_anon_key_alone_cannot_join_a_private_topic",
+)
+py(
+    "realtime-private-rows-to-public-joins",
+    RT + "hub.py:Hub._dispatch",
+    (
+        "self._audience(topic, private)",
+        "[*self._audience(topic, True), *self._audience(topic, False)]",
+    ),
+    "a private broadcast (a reading's text) reaches anyone who joins the topic without `private`",
+    RT_DELIVERY + "test_a_public_join_needs_no_policy_and_gets_only_public_broadcasts",
+)
+py(
+    "realtime-rows-to-every-topic",
+    RT + "hub.py:Hub._dispatch",
+    (
+        "self._audience(topic, private)",
+        "[s for key in list(self._joined) if key[1] == private for s in self._audience(*key)]",
+    ),
+    "a broadcast reaches the authorised joins of every topic, not only its own",
+    RT_DELIVERY + "test_broadcasts_of_another_topic_are_not_received",
+)
+py(
+    "realtime-expired-token-joins",
+    RT + "tokens.py:_check_expiry",
+    ("if exp <= now:", "if exp <= now - 3600:"),
+    "an expired access token can still join",
+    RT_TOKENS + "test_an_expired_token_cannot_join",
+)
+py(
+    "realtime-unsigned-token-joins",
+    RT + "tokens.py:TokenChecker._verify",
+    (
+        "return self._verifier.verified_claims(token)",
+        'return dict(jwt.decode(token, options={"verify_signature": False}))',
+    ),
+    "a token's signature is not verified: anyone can claim to be the reading's owner",
+    RT_TOKENS + "test_a_token_with_a_bad_signature_cannot_join",
+)
+py(
+    "realtime-any-audience",
+    RT + "tokens.py:TokenChecker.claims",
+    ("check_claims(claims, now, self._audience)", "check_claims(claims, now, None)"),
+    "a token minted for another audience joins",
+    RT_TOKENS + "test_a_token_for_another_audience_cannot_join",
+)
+py(
+    "realtime-expiry-not-enforced-while-joined",
+    RT + "tokens.py:ExpiryTimer.schedule",
+    ("exp - int(time.time())", "CONFIRM_TOKEN_EVERY_S"),
+    "a joined channel keeps receiving after its token expired (until a 5-minute re-check)",
+    RT_TOKENS + "test_a_token_that_expires_while_joined_ends_the_subscription",
+)
+py(
+    "realtime-refresh-not-reauthorised",
+    RT + "channel.py:Channel.refresh",
+    ("        if self.private:\n", "        if False:\n"),
+    "a refreshed token for another user keeps the channel and its broadcasts",
+    RT_TOKENS + "test_a_refreshed_token_the_policy_refuses_ends_the_subscription",
+    RT_WIRE + "test_a_channel_the_server_ended_receives_nothing_more",
+)
+py(
+    "realtime-refresh-ignored",
+    RT + "channel.py:Channel.handle",
+    ('message.event == "access_token"', 'message.event == "access-token"'),
+    "the access_token message is ignored: a refreshed app loses its reading at the first token's exp",
+    RT_TOKENS + "test_a_refreshed_token_keeps_the_subscription_past_the_first_tokens_expiry",
+)
+py(
+    "realtime-client-broadcast-without-insert-policy",
+    RT + "channel.py:Channel._client_broadcast",
+    ("if self.private and not await self._may_write():", "if False:"),
+    "a client may send on a private topic (e.g. fake a reading's text) without the INSERT policy",
+    RT_WIRE + "test_a_private_client_broadcast_without_the_insert_policy_is_dropped_without_an_ack",
+)
+
+# --- an admin who cannot deal for themselves, and leaves a trace (issue 22, 0034) ------------------------------------
+FOUR_EYES = "tests/sql/test_admin_four_eyes.py::"
+ADJUST_FN = "public.admin_adjust_credits"
+sql(
+    "admin-adjusts-own-wallet",
+    ADJUST_FN,
+    ("elsif p_user_id = admin then", "elsif false then"),
+    "an admin adds stars to their own wallet",
+    FOUR_EYES + "test_an_admin_cannot_adjust_their_own_wallet",
+)
+sql(
+    "admin-large-adjustment-without-approval",
+    ADJUST_FN,
+    ("> private.setting('admin_adjustment_approval_stars')", "> 1000000"),
+    "one admin alone applies an adjustment of any size",
+    FOUR_EYES + "test_a_large_adjustment_waits_for_a_second_admin_who_applies_it_once",
+)
+sql(
+    "admin-approves-own-request",
+    "public.admin_decide_adjustment",
+    ("elsif p_approve and r.requested_by = admin then", "elsif false then"),
+    "the admin who asked for an adjustment approves it themselves",
+    FOUR_EYES + "test_a_large_adjustment_waits_for_a_second_admin_who_applies_it_once",
+)
+sql(
+    "admin-approval-without-row-lock",
+    "public.admin_decide_adjustment",
+    ("where id = p_request_id for update;", "where id = p_request_id;"),
+    "two admins approving at once both go through (the second is not told it was already approved)",
+    FOUR_EYES + "test_two_admins_approving_at_once_apply_it_once",
+)
+sql(
+    "admin-user-readings-untraced",
+    "public.admin_user_readings",
+    ("if exists (select 1 from public.users where id = p_user_id) then", "if false then"),
+    "an admin reads a user's questions and leaves no trace",
+    FOUR_EYES + "test_reading_a_users_questions_leaves_an_audit_row_without_content",
+)
+sql(
+    "admin-reading-lists-untraced",
+    "public.admin_readings",
+    (
+        "from jsonb_array_elements(shown) e) s;",
+        "from jsonb_array_elements(shown) e where false) s;",
+    ),
+    "the stuck and failed lists show questions and leave no trace",
+    FOUR_EYES + "test_reading_a_users_questions_leaves_an_audit_row_without_content",
+)
+py(
+    "admin-guard-after-validation",
+    "lib/mimi/app.py:Api._inputs",
+    ("guarded = route.auth and self.router.guard is not None", "guarded = False"),
+    "a non-admin hears 400/422 about their input before 403 (the admin routes' shapes leak)",
+    "tests/functions/test_admin_access.py::test_a_non_admin_gets_403_before_anything_of_the_request_is_read"
+    "[POST /users/{user_id}/adjustments]",
 )

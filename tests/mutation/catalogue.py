@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from tests.mutation import access, hardening, money  # noqa: F401 - importing registers their mutants
+from tests.mutation import (  # noqa: F401 - importing registers their mutants
+    access,
+    hardening,
+    money,
+    readings,
+)
 from tests.mutation.rules import MUTANTS
 
 __all__ = ["MUTANTS"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -94,11 +95,28 @@ CLAIMED = {
 }
 
 
-def test_a_claimed_reading_to_draw_needs_its_spreads_positions() -> None:
-    with pytest.raises(ValidationError, match="positions"):
-        ClaimedReading.model_validate({**CLAIMED, "final": False})
+POSITIONS = [{"key": k, "th": k, "en": k} for k in ("past", "present", "future")]
+CARD = {
+    "id": "the-sun",
+    "name": "The Sun",
+    "name_th": "พระอาทิตย์",
+    "image": "major_19_the_sun.jpg",
+    "position": "past",
+    "position_th": "อดีต",
+    "position_en": "Past",
+}
 
 
-def test_a_finished_claim_needs_no_positions() -> None:
+@pytest.mark.parametrize(
+    "drawn",
+    [{}, {"positions": POSITIONS}, {"positions": POSITIONS, "cards": [CARD, CARD]}],
+    ids=["nothing", "no-cards", "a-card-short"],
+)
+def test_a_claimed_reading_to_read_needs_a_card_in_each_position(drawn: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError, match="cards"):
+        ClaimedReading.model_validate({**CLAIMED, "final": False, **drawn})
+
+
+def test_a_finished_claim_needs_no_positions_or_cards() -> None:
     claim = ClaimedReading.model_validate({**CLAIMED, "status": "completed", "final": True})
-    assert claim.positions == []
+    assert (claim.positions, claim.cards) == ([], None)

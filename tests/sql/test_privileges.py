@@ -50,6 +50,10 @@ REFUSED = {
         "anon",
         "select public.submit_reading('a question of mine', null, 'standard')",
     ),
+    "anon:ask_follow_up": (
+        "anon",
+        "select public.ask_follow_up(gen_random_uuid(), 'a question of mine')",
+    ),
     "anon:cancel_reading": ("anon", "select public.cancel_reading(gen_random_uuid())"),
     "anon:delete_reading": ("anon", "select public.delete_reading(gen_random_uuid())"),
     "anon:review_reading": ("anon", "select public.review_reading(gen_random_uuid(), 50, null)"),

@@ -50,7 +50,7 @@ def claim(db: Conn, rid: str) -> dict[str, Any]:
 def complete(db: Conn, rid: str) -> dict[str, Any]:
     return service(
         db,
-        "public.complete_reading(%s, '[]', %s::jsonb, '{}', %s::jsonb)",
+        "public.complete_reading(%s, %s::jsonb, '{}', %s::jsonb)",
         (
             rid,
             RESULT,
@@ -248,7 +248,7 @@ def test_the_llm_bookkeeping_is_not_readable_by_users(db: Conn) -> None:
     [
         "claim_reading(gen_random_uuid())",
         "fail_reading(gen_random_uuid(), 'x')",
-        "complete_reading(gen_random_uuid(), '[]', '{}', '{}', '{}')",
+        "complete_reading(gen_random_uuid(), '{}', '{}', '{}')",
         "reject_reading(gen_random_uuid(), '{}')",
     ],
 )

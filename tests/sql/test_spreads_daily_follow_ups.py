@@ -54,11 +54,7 @@ def wallet(db: Conn, uid: str) -> dict[str, Any]:
 def completed(db: Conn, uid: str, final: str = "คำตอบคือ ใช่ค่ะ") -> str:
     """A completed three-card reading of this user, its result's `final` as given."""
     rid = str(submit(db, uid, "three")["id"])
-    claim(db, rid)
-    cards = [
-        {"id": cid, "name": cid, "position": pos, "orientation": "reversed"}
-        for cid, pos in (("the-sun", "past"), ("the-moon", "present"), ("the-star", "future"))
-    ]
+    cards = claim(db, rid)["cards"]
     result = {
         "header": "h",
         "cards": cards,
@@ -69,11 +65,7 @@ def completed(db: Conn, uid: str, final: str = "คำตอบคือ ใช�
         "end": "e",
         "notice": "n",
     }
-    service(
-        db,
-        "public.complete_reading(%s, %s::jsonb, %s::jsonb, '{}', '{}')",
-        (rid, json.dumps(cards), json.dumps(result)),
-    )
+    service(db, "public.complete_reading(%s, %s::jsonb, '{}', '{}')", (rid, json.dumps(result)))
     return rid
 
 
@@ -158,10 +150,12 @@ def test_internal_and_unknown_spreads_cannot_be_submitted(db: Conn, spread: str)
     assert wallet(db, uid)["free_points"] == 3
 
 
-def test_claim_hands_over_the_positions_and_the_owners_reversals_choice(db: Conn) -> None:
+def test_claim_hands_over_the_cards_drawn_at_submit_and_the_positions(db: Conn) -> None:
     uid = login(db)["user"]["id"]
-    rid = submit(db, uid, "love")["id"]
-    claimed = claim(db, rid)
+    queued = submit(db, uid, "love")
+    claimed = claim(db, queued["id"])
+    assert claimed["cards"] == queued["cards"]
+    assert [c["position"] for c in claimed["cards"]] == [p["key"] for p in claimed["positions"]]
     assert [p["key"] for p in claimed["positions"]] == [
         "you",
         "them",
@@ -174,10 +168,10 @@ def test_claim_hands_over_the_positions_and_the_owners_reversals_choice(db: Conn
         "th": "ทิศทางข้างหน้า",
         "en": "Where it goes",
     }
-    assert claimed["reversals"] is True
     assert claimed["context"] is None
-    assert user_call(db, uid, "public.update_profile(null, null, false)")["reversals"] is False
-    assert claim(db, submit(db, uid)["id"])["reversals"] is False
+    assert (
+        claim(db, queued["id"])["cards"] == queued["cards"]
+    )  # a second claim (a retry) keeps them
 
 
 def daily_at(db: Conn, uid: str, at: str) -> dict[str, Any]:
@@ -245,7 +239,8 @@ def test_follow_up_is_priced_by_the_setting_and_claims_with_a_short_context(db: 
     context = claimed["context"]
     assert context["question"] == QUESTION
     assert context["summary"] == "คำตอบคือ ใช่ค่ะ"
-    assert [c["id"] for c in context["cards"]] == ["the-sun", "the-moon", "the-star"]
+    parent = db.execute("select cards from public.readings where id = %s", (rid,)).fetchone()
+    assert context["cards"] == parent["cards"]
     assert "THE WHOLE LONG READING" not in json.dumps(claimed, ensure_ascii=False)
 
 

@@ -6,9 +6,16 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field, StrictBool
 
-from mimi.model import Model
+from mimi.model import Model, one_change_at_least
 
 Currency = Literal["star", "free_point", "coin", "exp"]
+
+
+# what admin_find_user looks up (the SQL decides; this pattern only documents it)
+USER_QUERY_PATTERN = (
+    r"^(U[0-9a-f]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"|[A-Za-z0-9]{8})$"
+)
 
 
 def path_id(raw: str) -> UUID | None:
@@ -27,7 +34,12 @@ class AdminMe(Model):
 class UserQuery(Model):
     """?q=: a LINE user id (U…), a user id (UUID) or a referral code."""
 
-    q: str = Field(min_length=1, max_length=64)
+    q: str = Field(
+        min_length=1,
+        max_length=64,
+        json_schema_extra={"pattern": USER_QUERY_PATTERN},
+        description="Anything else answers 422 invalid_user_query.",
+    )
 
 
 class LimitQuery(Model):
@@ -132,15 +144,45 @@ class AdjustmentCreate(ReasonBody):
     """Add to (delta > 0) or deduct from one balance; `clawback` lets a star deduction go below zero."""
 
     currency: Currency
-    delta: int = Field(ge=-100_000, le=100_000)
-    clawback: bool = False
+    delta: int = Field(
+        ge=-100_000, le=100_000, strict=True, json_schema_extra={"not": {"const": 0}}
+    )
+    clawback: StrictBool = False
 
 
 class AdjustmentPublic(Model):
+    """An adjustment applied, or (above the approval threshold) waiting for a second admin: then the wallet is
+    as it was and `request_id` names the pending request."""
+
+    status: Literal["applied", "pending_approval"] = "applied"
+    request_id: UUID | None = None
     currency: Currency
     delta: int
     wallet: WalletAdmin
     replayed: bool
+
+
+class AdjustmentRequestsQuery(LimitQuery):
+    status: Literal["pending", "approved", "rejected"] = "pending"
+
+
+class AdjustmentRequestAdmin(Model):
+    """An adjustment above the threshold: who asked, and who approved or rejected it (never the one who asked)."""
+
+    id: UUID
+    user_id: UUID
+    currency: Currency
+    delta: int
+    clawback: bool
+    reason: str
+    requested_by: UUID
+    requested_at: datetime
+    status: Literal["pending", "approved", "rejected"]
+    decided_by: UUID | None
+    decided_at: datetime | None
+    decision_reason: str | None
+    result: dict[str, Any] | None
+    replayed: bool = False
 
 
 class PaymentResolution(ReasonBody):
@@ -162,7 +204,7 @@ class ReadingRefunded(ReadingAdmin):
 
 
 class SettingUpdate(ReasonBody):
-    value: int = Field(ge=-(2**31), le=2**31 - 1)
+    value: int = Field(ge=-(2**31), le=2**31 - 1, strict=True)
 
 
 class SettingAdmin(Model):
@@ -177,11 +219,11 @@ class PackageSave(ReasonBody):
     """A new package (title, price_satang and stars required) or the fields of one to change."""
 
     title: str | None = Field(default=None, min_length=1, max_length=100)
-    price_satang: int | None = Field(default=None, ge=1000, le=10_000_000)
-    stars: int | None = Field(default=None, ge=1, le=100_000)
-    popular: bool | None = None
-    active: bool | None = None
-    sort: int | None = Field(default=None, ge=-9999, le=9999)
+    price_satang: int | None = Field(default=None, ge=1000, le=10_000_000, strict=True)
+    stars: int | None = Field(default=None, ge=1, le=100_000, strict=True)
+    popular: StrictBool | None = None
+    active: StrictBool | None = None
+    sort: int | None = Field(default=None, ge=-9999, le=9999, strict=True)
 
 
 class PackageAdmin(Model):
@@ -197,18 +239,22 @@ class PackageAdmin(Model):
 
 
 class SpreadSave(ReasonBody):
-    """The fields of a spread to change; the three position arrays must end up card_count long (checked in SQL).
-    `active` is strict: "yes" is not a boolean here."""
+    """The fields of a spread to change (at least one); the three position arrays must end up card_count long
+    (checked in SQL). Numbers and `active` are strict: "yes" is not a boolean, false is not 0."""
+
+    model_config = ConfigDict(json_schema_extra=one_change_at_least)
 
     name_th: str | None = Field(default=None, min_length=1, max_length=100)
     name_en: str | None = Field(default=None, min_length=1, max_length=100)
     position_keys: list[str] | None = Field(default=None, min_length=1, max_length=10)
     positions_th: list[str] | None = Field(default=None, min_length=1, max_length=10)
     positions_en: list[str] | None = Field(default=None, min_length=1, max_length=10)
-    card_count: int | None = Field(default=None, ge=1, le=10)
-    price: int | None = Field(default=None, ge=0, le=100, description="In credits; 0 is free.")
+    card_count: int | None = Field(default=None, ge=1, le=10, strict=True)
+    price: int | None = Field(
+        default=None, ge=0, le=100, strict=True, description="In credits; 0 is free."
+    )
     active: StrictBool | None = None
-    sort_order: int | None = Field(default=None, ge=-9999, le=9999)
+    sort_order: int | None = Field(default=None, ge=-9999, le=9999, strict=True)
 
 
 class SpreadAdmin(Model):

@@ -1,9 +1,11 @@
-"""Mimi's reading agent: one structured LLM call that vets the question, analyses it and writes the reading."""
+"""Mimi's reading agent: one structured LLM call, streamed, that vets the question and writes the reading."""
 
 from mimi.agent.cost import cost_usd
+from mimi.agent.draft import ReadingDraft
+from mimi.agent.output import AgentResult
 from mimi.agent.prompt import PROMPT_VERSION, FollowUp, Position, Spread
 from mimi.agent.schema import ReadingOutput
-from mimi.agent.service import AgentResult, LlmUnavailable, run_reading
+from mimi.agent.service import LlmUnavailable, run_reading, stream_reading
 
 __all__ = [
     "PROMPT_VERSION",
@@ -11,8 +13,10 @@ __all__ = [
     "FollowUp",
     "LlmUnavailable",
     "Position",
+    "ReadingDraft",
     "ReadingOutput",
     "Spread",
     "cost_usd",
     "run_reading",
+    "stream_reading",
 ]

@@ -14,7 +14,7 @@ from typing import Literal, NamedTuple
 
 from mimi.readings.deck import DrawnCard
 
-PROMPT_VERSION = "reading_v2"
+PROMPT_VERSION = "reading_v3"
 
 Language = Literal["th", "en"]
 

@@ -64,11 +64,14 @@ class CardReading(_Out):
 
 
 class ReadingOutput(_Out):
-    """One LLM reply: the accept/refuse decision, the analysis and the reading itself."""
+    """One LLM reply: the accept/refuse decision, the reading itself, then the analysis.
+
+    The fields are in the order the model writes them and a streamed reply arrives: the decision first (so a
+    refusal never shows reading text), then what the user reads first (the header, each card, the reading), then
+    the rest."""
 
     accepted: Annotated[bool, Field(description="False when the question must be refused.")]
     rejection: Annotated[Rejection | None, Field(description="Null when accepted.")]
-    analysis: Analysis
     header: Annotated[str, _cap(200), Field(description="A short warm opening line.")]
     cards: Annotated[
         list[CardReading],
@@ -89,6 +92,7 @@ class ReadingOutput(_Out):
     final: Annotated[str, _cap(600), Field(description="One or two sentences summing up.")]
     end: Annotated[str, _cap(300), Field(description="A short warm closing.")]
     notice: Annotated[str, _cap(300), Field(description="A short disclaimer.")]
+    analysis: Analysis
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

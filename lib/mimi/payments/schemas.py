@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field, computed_field
+from pydantic import ConfigDict, Field, StrictBool, StrictInt, computed_field
 
 from mimi.model import Model
 
@@ -149,8 +149,8 @@ class StripeEvent(Model):
     id: str = Field(pattern=r"^evt_[A-Za-z0-9_]{1,200}$")
     object: str = Field(pattern=r"^event$")
     type: str = Field(min_length=1, max_length=100)
-    created: int
-    livemode: bool = False
+    created: StrictInt
+    livemode: StrictBool = False
     data: EventData
 
 

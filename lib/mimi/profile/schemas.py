@@ -5,28 +5,19 @@ from datetime import datetime
 from typing import Any, Literal, Self
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
-from pydantic.config import JsonDict
 
 from mimi.credits.schemas import WalletPublic
-from mimi.model import Model
+from mimi.model import Model, one_change_at_least
 
 # What the document states (the validators below decide): not blank, no control or line-separator characters.
 _NOT_IN_NAME = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
 NAME_PATTERN = rf"^[^{_NOT_IN_NAME}]*[^\s{_NOT_IN_NAME}][^{_NOT_IN_NAME}]*$"
-SOMETHING_TO_CHANGE: JsonDict = {
-    "anyOf": [
-        {"required": ["display_name"], "properties": {"display_name": {"type": "string"}}},
-        {"required": ["language"], "properties": {"language": {"type": "string"}}},
-        {"required": ["reversals"], "properties": {"reversals": {"type": "boolean"}}},
-        {"required": ["notify_line"], "properties": {"notify_line": {"type": "boolean"}}},
-    ]
-}
 
 
 class ProfileUpdate(Model):
     """display_name, language, reversals and/or notify_line (at least one of them not null)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra=SOMETHING_TO_CHANGE)
+    model_config = ConfigDict(extra="forbid", json_schema_extra=one_change_at_least)
 
     display_name: str | None = Field(
         default=None,
@@ -111,3 +102,7 @@ class AccountExport(Model):
     stripe_events: list[dict[str, Any]]
     referrals: dict[str, Any]
     sessions: list[dict[str, Any]]
+    share_links: list[dict[str, Any]]  # a hash prefix each, never the token or its hash
+    admin_actions: list[dict[str, Any]]  # what, on what, when and why; never which admin
+    old_app_user_id: str | None
+    exports: list[datetime]

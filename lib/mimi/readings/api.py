@@ -8,6 +8,7 @@ from uuid import UUID
 
 from mimi.credits.errors import AccountFrozen, InsufficientCredits, WalletNotFound
 from mimi.errors import RateLimited, RateLimitUnavailable, ValidationFailed
+from mimi.idempotency import IdempotencyKeyReused, InvalidIdempotencyKey, client_key
 from mimi.pagination import InvalidCursor, Page, PageQuery
 from mimi.readings import service
 from mimi.readings.errors import (
@@ -64,6 +65,8 @@ READING_ID = {"reading_id": parse_reading_id}
     response=ReadingQueuedPublic,
     status=202,
     auth=True,
+    headers=("Idempotency-Key",),
+    parse={"idempotency_key": client_key},
     errors=(
         SpreadUnknown,
         InsufficientCredits,
@@ -72,11 +75,13 @@ READING_ID = {"reading_id": parse_reading_id}
         RateLimited,
         RateLimitUnavailable,
         QueueUnavailable,
+        InvalidIdempotencyKey,
+        IdempotencyKeyReused,
     ),
 )
-def submit(body: ReadingCreate, caller: Caller) -> ReadingQueuedPublic:
-    """Ask a question: the spread's price is spent and the reading is queued."""
-    return queued_public(service.submit(caller, body))
+def submit(body: ReadingCreate, caller: Caller, idempotency_key: str | None) -> ReadingQueuedPublic:
+    """Ask a question: its price is spent, its cards are drawn and shown, and the reading is queued."""
+    return queued_public(service.submit(caller, body, idempotency_key))
 
 
 @router.get(
@@ -109,11 +114,12 @@ def daily_card(caller: Caller) -> DailyCardPublic:
 
 @router.post(
     "/{reading_id}/follow-ups",
-    parse=READING_ID,
+    parse={**READING_ID, "idempotency_key": client_key},
     body=FollowUpCreate,
     response=ReadingQueuedPublic,
     status=202,
     auth=True,
+    headers=("Idempotency-Key",),
     errors=(
         ReadingNotFound,
         ReadingNotCompleted,
@@ -124,11 +130,15 @@ def daily_card(caller: Caller) -> DailyCardPublic:
         RateLimited,
         RateLimitUnavailable,
         QueueUnavailable,
+        InvalidIdempotencyKey,
+        IdempotencyKeyReused,
     ),
 )
-def ask_follow_up(reading_id: UUID, body: FollowUpCreate, caller: Caller) -> ReadingQueuedPublic:
+def ask_follow_up(
+    reading_id: UUID, body: FollowUpCreate, caller: Caller, idempotency_key: str | None
+) -> ReadingQueuedPublic:
     """Ask a follow-up question about a completed reading: one clarifying card, priced by the settings."""
-    return queued_public(service.ask_follow_up(caller, reading_id, body))
+    return queued_public(service.ask_follow_up(caller, reading_id, body, idempotency_key))
 
 
 @router.get(
@@ -154,7 +164,7 @@ def delete_reading(reading_id: UUID, caller: Caller) -> None:
     errors=(ReadingNotFound, ReadingNotCompleted, AlreadyReviewed),
 )
 def review(reading_id: UUID, body: ReviewCreate, caller: Caller) -> ReviewPublic:
-    """Say how accurate a reading felt (rewarded once)."""
+    """Say how accurate a reading felt (once; a paid reading's review is rewarded)."""
     return service.review(caller, reading_id, body)
 
 
@@ -165,7 +175,7 @@ def review(reading_id: UUID, body: ReviewCreate, caller: Caller) -> ReviewPublic
     response=ShareCreatedPublic,
     status=201,
     auth=True,
-    errors=(ReadingNotFound, ReadingNotCompleted, TooManyShares),
+    errors=(ReadingNotFound, ReadingNotCompleted, TooManyShares, RateLimited),
 )
 def share(reading_id: UUID, body: ShareCreate, caller: Caller) -> ShareCreatedPublic:
     """A new revocable link to a completed reading, and a LINE Flex message for liff.shareTargetPicker."""
@@ -184,7 +194,12 @@ def revoke_shares(reading_id: UUID, caller: Caller) -> SharesRevokedPublic:
     return sharing.revoke(caller, reading_id)
 
 
-@router.get("/shared/{token}", response=SharedReadingPublic, errors=(ShareNotFound,))
+@router.get(
+    "/shared/{token}",
+    response=SharedReadingPublic,
+    errors=(ShareNotFound,),
+    response_headers=(("Cache-Control", "no-store"), ("Referrer-Policy", "no-referrer")),
+)
 def shared_reading(token: str) -> SharedReadingPublic:
     """Public (no login): the minimal view behind a share link."""
     return sharing.shared(token)
@@ -195,6 +210,7 @@ def queued_public(queued: QueuedReading) -> ReadingQueuedPublic:
     return ReadingQueuedPublic(
         id=queued.id,
         status=queued.status,
+        cards=queued.cards,
         wallet=queued.wallet,
         spread=queued.spread,
         price=queued.price,

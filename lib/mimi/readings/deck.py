@@ -1,4 +1,8 @@
-"""The 78-card Rider-Waite tarot deck (deck.json, mirrored in the public.cards table) and drawing from it."""
+"""The 78-card Rider-Waite tarot deck (deck.json, mirrored in the public.cards table).
+
+A reading's cards are drawn in SQL when it is paid for (private.draw_cards, migration 0028); draw() and
+draw_oriented() here only serve `make eval`, the cost bench and the agent's tests, which need cards without a
+reading."""
 
 import secrets
 from collections.abc import Collection

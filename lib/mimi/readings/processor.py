@@ -1,4 +1,5 @@
-"""The reading job: claim, draw the cards, one LLM call, then complete (reward) or reject (refund), idempotently."""
+"""The reading job: claim (with the cards drawn when it was paid for), one LLM call, then complete (reward) or
+reject (refund), idempotently."""
 
 from __future__ import annotations
 
@@ -11,12 +12,11 @@ from uuid import UUID
 from pydantic import ValidationError
 
 from mimi.agent import AgentResult, FollowUp, Position, Spread, run_reading
-from mimi.agent.prompt import Language
 from mimi.config import get_settings
 from mimi.logs import log
 from mimi.notify import service as notify
 from mimi.readings import repository, telemetry
-from mimi.readings.deck import DrawnCard, draw_oriented
+from mimi.readings.deck import DrawnCard, load_deck
 from mimi.readings.errors import InvalidCallback, InvalidJob, ReadingNotFound
 from mimi.readings.schemas import (
     ClaimedReading,
@@ -26,6 +26,7 @@ from mimi.readings.schemas import (
     ReadingStepResult,
     SweepOutcome,
 )
+from mimi.readings.schemas import DrawnCard as StoredCard
 
 DELIVERY_FAILED = "delivery_failed"
 DAILY = "daily"
@@ -48,36 +49,21 @@ def parse_failure(body: bytes) -> ReadingJob:
         raise InvalidCallback("body: expected a QStash failure callback") from None
 
 
-def drawn_cards(cards: list[DrawnCard], spread: Spread) -> list[dict[str, Any]]:
-    """The drawn cards as stored: names, image, orientation and position (both labels), in drawing order."""
+def deck_cards(cards: list[StoredCard]) -> list[DrawnCard]:
+    """The stored cards as the agent reads them: each the deck's card, upright or reversed."""
+    by_id = {card.id: card for card in load_deck()}
     return [
-        {
-            "id": d.card.id,
-            "name": d.card.name_en,
-            "name_th": d.card.name_th,
-            "image": d.card.image,
-            "orientation": d.orientation,
-            "position": pos.key,
-            "position_th": pos.th,
-            "position_en": pos.en,
-        }
-        for d, pos in zip(cards, spread.positions, strict=True)
+        DrawnCard(card=by_id[c["id"]], reversed=c.get("orientation") == "reversed") for c in cards
     ]
 
 
-def result_json(
-    agent: AgentResult, cards: list[DrawnCard], spread: Spread, language: Language
-) -> dict[str, Any]:
-    """The finished reading the app shows: the LLM's text around our cards (short meanings from the deck)."""
+def result_json(agent: AgentResult, cards: list[StoredCard]) -> dict[str, Any]:
+    """The finished reading the app shows: the LLM's text around the drawn cards (and what each means there)."""
     out = agent.output
     said = {entry.card_id: entry.meaning for entry in out.cards}
-    shown = [
-        {**stored, "short_meaning": d.meaning(language), "meaning": said.get(d.card.id, "")}
-        for stored, d in zip(drawn_cards(cards, spread), cards, strict=True)
-    ]
     return {
         "header": out.header,
-        "cards": shown,
+        "cards": [{**card, "meaning": said.get(card["id"], "")} for card in cards],
         "reading": out.reading,
         "suggestions": out.suggestions,
         "next_questions": out.next_questions,
@@ -97,22 +83,16 @@ def _meta(agent: AgentResult) -> dict[str, Any]:
     }
 
 
-def _store(
-    reading_id: UUID, agent: AgentResult, cards: list[DrawnCard], spread: Spread, language: Language
-) -> ReadingStepResult:
+def _store(reading_id: UUID, agent: AgentResult, cards: list[StoredCard]) -> ReadingStepResult:
     """One rpc: complete (reward once) or reject (refund once)."""
-    out, drawn = agent.output, drawn_cards(cards, spread)
+    out = agent.output
     analysis = out.analysis.model_dump()
     if out.accepted or out.rejection is None:
         return repository.complete_reading(
-            reading_id,
-            cards=drawn,
-            result=result_json(agent, cards, spread, language),
-            analysis=analysis,
-            meta=_meta(agent),
+            reading_id, result=result_json(agent, cards), analysis=analysis, meta=_meta(agent)
         )
     return repository.reject_reading(
-        reading_id, rejection=out.rejection.model_dump(), cards=drawn, analysis=analysis
+        reading_id, rejection=out.rejection.model_dump(), analysis=analysis
     )
 
 
@@ -125,16 +105,9 @@ def process(job: ReadingJob) -> JobOutcome:
         log("reading_job_noop", reading_id=reading_id, status=status)
         return JobOutcome(reading_id=reading_id, status=status, replayed=True)
     telemetry.claimed(claim)
-    spread, follow_up = spread_of(claim), follow_up_of(claim)
-    earlier = {str(card.get("id")) for card in claim.context.cards} if claim.context else set()
-    cards = draw_oriented(len(spread.positions), reversals=claim.reversals, exclude=earlier)
-    cap = get_settings().daily_card_max_tokens if spread.id == DAILY else None
-    started = time.perf_counter()
-    agent = run_reading(
-        claim.question, claim.language, cards, spread, follow_up=follow_up, max_tokens=cap
-    )
-    telemetry.answered(agent, round((time.perf_counter() - started) * 1000, 1))
-    stored = _store(job.reading_id, agent, cards, spread, claim.language)
+    cards = claim.cards or []  # an unfinished claim always has them (ClaimedReading checks)
+    agent = _read(claim, cards)
+    stored = _store(job.reading_id, agent, cards)
     telemetry.stored(stored)
     log(
         "reading_job_done",
@@ -143,10 +116,27 @@ def process(job: ReadingJob) -> JobOutcome:
         attempts=claim.attempts,
         replayed=stored.replayed,
         provider=agent.provider,
-        spread=spread.id,
+        spread=claim.spread,
     )
     notify.reading_finished(reading_id)
     return JobOutcome(reading_id=reading_id, status=stored.status, replayed=stored.replayed)
+
+
+def _read(claim: ClaimedReading, cards: list[StoredCard]) -> AgentResult:
+    """The one LLM call of a claimed reading: its question, its stored cards in its spread's positions."""
+    spread = spread_of(claim)
+    cap = get_settings().daily_card_max_tokens if spread.id == DAILY else None
+    started = time.perf_counter()
+    agent = run_reading(
+        claim.question,
+        claim.language,
+        deck_cards(cards),
+        spread,
+        follow_up=follow_up_of(claim),
+        max_tokens=cap,
+    )
+    telemetry.answered(agent, round((time.perf_counter() - started) * 1000, 1))
+    return agent
 
 
 def spread_of(claim: ClaimedReading) -> Spread:

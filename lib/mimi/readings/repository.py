@@ -34,10 +34,23 @@ SPREAD_COLUMNS = "id,name_th,name_en,position_keys,positions_th,positions_en,car
 
 
 def submit_reading(
-    caller: Caller, *, question: str, language: str | None, depth: str | None, spread: str | None
+    caller: Caller,
+    *,
+    question: str,
+    language: str | None,
+    depth: str | None,
+    spread: str | None,
+    idempotency_key: str | None,
 ) -> QueuedReading:
-    """Spend the spread's price and queue the reading, in one transaction (within the user's reading limits)."""
-    params = {"p_question": question, "p_language": language, "p_depth": depth, "p_spread": spread}
+    """Spend the spread's price, draw the cards and queue the reading, in one transaction (within the user's
+    reading limits); the key's earlier reading when the key was used."""
+    params = {
+        "p_question": question,
+        "p_language": language,
+        "p_depth": depth,
+        "p_spread": spread,
+        "p_idempotency_key": idempotency_key,
+    }
     return call_as(QueuedReading, caller.db(), "submit_reading", params)
 
 
@@ -59,10 +72,21 @@ def get_or_create_daily_card(caller: Caller) -> DailyCardPublic:
 
 
 def ask_follow_up(
-    caller: Caller, reading_id: UUID, *, question: str, language: str | None
+    caller: Caller,
+    reading_id: UUID,
+    *,
+    question: str,
+    language: str | None,
+    idempotency_key: str | None,
 ) -> QueuedReading:
-    """Spend the follow-up price and queue a follow-up question about one of the caller's completed readings."""
-    params = {"p_reading": str(reading_id), "p_question": question, "p_language": language}
+    """Spend the follow-up price, draw its card and queue a follow-up question about one of the caller's
+    completed readings; the key's earlier follow-up when the key was used."""
+    params = {
+        "p_reading": str(reading_id),
+        "p_question": question,
+        "p_language": language,
+        "p_idempotency_key": idempotency_key,
+    }
     return call_as(QueuedReading, caller.db(), "ask_follow_up", params)
 
 
@@ -97,7 +121,7 @@ def delete_reading(caller: Caller, reading_id: UUID) -> None:
 def review_reading(
     caller: Caller, reading_id: UUID, *, accuracy: int, comment: str | None
 ) -> ReviewPublic:
-    """Store the caller's review of a completed reading and reward it once."""
+    """Store the caller's review of a completed reading, rewarded once when it was paid for."""
     params = {"p_id": str(reading_id), "p_accuracy": accuracy, "p_comment": comment}
     return call_as(ReviewPublic, caller.db(), "review_reading", params)
 
@@ -107,38 +131,18 @@ def claim_reading(reading_id: UUID) -> ClaimedReading:
 
 
 def complete_reading(
-    reading_id: UUID,
-    *,
-    cards: list[dict[str, Any]],
-    result: dict[str, Any],
-    analysis: dict[str, Any],
-    meta: dict[str, Any],
+    reading_id: UUID, *, result: dict[str, Any], analysis: dict[str, Any], meta: dict[str, Any]
 ) -> ReadingStepResult:
-    """Store the finished reading and award its exp and coins, once."""
-    params = {
-        "p_id": str(reading_id),
-        "p_cards": cards,
-        "p_result": result,
-        "p_analysis": analysis,
-        "p_meta": meta,
-    }
+    """Store the finished reading (its cards stay those drawn when it was paid for) and award its reward, once."""
+    params = {"p_id": str(reading_id), "p_result": result, "p_analysis": analysis, "p_meta": meta}
     return call_as(ReadingStepResult, service_client(), "complete_reading", params)
 
 
 def reject_reading(
-    reading_id: UUID,
-    *,
-    rejection: dict[str, Any],
-    cards: list[dict[str, Any]],
-    analysis: dict[str, Any],
+    reading_id: UUID, *, rejection: dict[str, Any], analysis: dict[str, Any]
 ) -> ReadingStepResult:
-    """Store why the question was refused and refund its star, once."""
-    params = {
-        "p_id": str(reading_id),
-        "p_rejection": rejection,
-        "p_cards": cards,
-        "p_analysis": analysis,
-    }
+    """Store why the question was refused and refund what it spent, once."""
+    params = {"p_id": str(reading_id), "p_rejection": rejection, "p_analysis": analysis}
     return call_as(ReadingStepResult, service_client(), "reject_reading", params)
 
 

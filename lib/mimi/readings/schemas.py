@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Any, Literal, NotRequired, Self
 from uuid import UUID
 
-from pydantic import ConfigDict, Field, field_validator, model_validator, with_config
+from pydantic import ConfigDict, Field, StrictInt, field_validator, model_validator, with_config
 from pydantic.config import JsonDict
 from typing_extensions import TypedDict
 
@@ -148,7 +148,7 @@ class ReviewCreate(Model):
 
 
 class DrawnCard(TypedDict):
-    """One drawn card in its spread position."""
+    """One drawn card in its spread position (drawn in SQL when the reading was paid for)."""
 
     id: str
     name: str
@@ -160,12 +160,13 @@ class DrawnCard(TypedDict):
     orientation: NotRequired[
         Literal["upright", "reversed"]
     ]  # absent on readings drawn before reversed cards
+    # the deck's meaning for its orientation, in the reading's language (absent on readings drawn before 0028)
+    short_meaning: NotRequired[str]
 
 
 class ResultCard(DrawnCard, total=False):
     """A card of a finished reading with what it means there (absent on readings imported from the old app)."""
 
-    short_meaning: str
     meaning: str
 
 
@@ -201,6 +202,7 @@ class RejectionPublic(Model):
 class ReadingQueuedPublic(Model):
     id: UUID
     status: Status
+    cards: list[DrawnCard] = Field(description="The cards drawn for it, in position order.")
     wallet: WalletPublic
     spread: str | None = None
     price: int | None = Field(
@@ -218,6 +220,7 @@ class DailyCardPublic(Model):
     status: Status
     spread: str
     daily_on: date
+    cards: list[DrawnCard] = Field(description="Today's card.")
     created: bool
 
 
@@ -262,7 +265,9 @@ class ReadingPublic(Model):
     daily_on: date | None = Field(
         default=None, description="For a card of the day: its Bangkok day."
     )
-    cards: list[DrawnCard] | None = Field(description="The drawn cards, once drawn.")
+    cards: list[DrawnCard] | None = Field(
+        description="The cards drawn when it was paid for, in position order (set from submit on)."
+    )
     result: ReadingResult | None = Field(description="Set when status is completed.")
     analysis: AnalysisPublic | None
     rejection: RejectionPublic | None = Field(description="Set when status is rejected.")
@@ -329,8 +334,8 @@ class FailureCallback(Model):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
     source_body: str = Field(alias="sourceBody", min_length=1, max_length=4096)
-    retried: int | None = None
-    status: int | None = None
+    retried: StrictInt | None = None
+    status: StrictInt | None = None
 
 
 class QueuedReading(Model):
@@ -338,16 +343,19 @@ class QueuedReading(Model):
 
     id: UUID
     status: Status
+    cards: list[DrawnCard]
     spent: str | None = None
     wallet: WalletPublic
     spread: str | None = None
     depth: Depth | None = None  # a submitted reading's size (not sent for a follow-up)
     price: int | None = None
     parent_id: UUID | None = None  # a follow-up's reading
+    # the Idempotency-Key's earlier reading: nothing was spent or drawn this time
+    replayed: bool = False
 
 
 class ClaimedReading(Model):
-    """A reading claimed by the processor with how to draw it; `final` when it was already finished (nothing to do)."""
+    """A reading claimed by the processor with its cards; `final` when it was already finished (nothing to do)."""
 
     id: UUID
     status: Status
@@ -359,16 +367,16 @@ class ClaimedReading(Model):
     attempts: int
     created_at: datetime  # submitted
     updated_at: datetime  # this claim (both Postgres' clock: the queue delay is their difference)
-    # what drawing and the agent need (only for an unfinished reading): the spread's positions in drawing order,
-    # the owner's reversals choice and, for a follow-up, the earlier reading
+    # what the agent needs (only for an unfinished reading): the cards drawn when it was paid for, the spread's
+    # positions in drawing order and, for a follow-up, the earlier reading
+    cards: list[DrawnCard] | None = Field(default=None, max_length=10)
     positions: list[PositionSpec] = Field(default_factory=lambda: [], max_length=10)
-    reversals: bool = True
     context: FollowUpContext | None = None
 
     @model_validator(mode="after")
-    def _positions_to_draw(self) -> Self:
-        if not self.final and not self.positions:
-            raise ValueError("an unfinished reading needs its spread's positions")
+    def _cards_in_their_positions(self) -> Self:
+        if not self.final and (not self.cards or len(self.cards) != len(self.positions)):
+            raise ValueError("an unfinished reading needs its cards, one for each position")
         return self
 
 

@@ -39,27 +39,49 @@ def check_rate_limits(user_id: str) -> None:
     ratelimit.enforce("readings_day", user_id, s.readings_per_day, DAY_S, fail_open=False)
 
 
-def submit(caller: Caller, body: ReadingCreate) -> QueuedReading:
-    """Spend and queue in one rpc, then publish; when the publish fails, refund and answer 503."""
+def submit(
+    caller: Caller, body: ReadingCreate, idempotency_key: str | None = None
+) -> QueuedReading:
+    """Spend, draw the cards and queue in one rpc, then publish; when the publish fails, refund and answer 503."""
     check_rate_limits(caller.user_id)
     reading = repository.submit_reading(
-        caller, question=body.question, language=body.language, depth=body.depth, spread=body.spread
+        caller,
+        question=body.question,
+        language=body.language,
+        depth=body.depth,
+        spread=body.spread,
+        idempotency_key=idempotency_key,
     )
-    _publish_or_refund(caller, reading.id)
-    log("reading_queued", reading_id=str(reading.id), spread=reading.spread, spent=reading.spent)
-    telemetry.submitted(reading)
+    _queue(caller, reading)
+    log(
+        "reading_queued",
+        reading_id=str(reading.id),
+        spread=reading.spread,
+        spent=reading.spent,
+        replayed=reading.replayed,
+    )
     return reading
 
 
-def ask_follow_up(caller: Caller, reading_id: UUID, body: FollowUpCreate) -> QueuedReading:
-    """Spend the follow-up price and queue it like any reading (refunded when the queue cannot take it)."""
+def ask_follow_up(
+    caller: Caller, reading_id: UUID, body: FollowUpCreate, idempotency_key: str | None = None
+) -> QueuedReading:
+    """Spend the follow-up price, draw its card and queue it like any reading (refunded if the queue fails)."""
     check_rate_limits(caller.user_id)
     queued = repository.ask_follow_up(
-        caller, reading_id, question=body.question, language=body.language
+        caller,
+        reading_id,
+        question=body.question,
+        language=body.language,
+        idempotency_key=idempotency_key,
     )
-    _publish_or_refund(caller, queued.id)
-    log("follow_up_queued", reading_id=str(queued.id), parent_id=str(queued.parent_id))
-    telemetry.submitted(queued)
+    _queue(caller, queued)
+    log(
+        "follow_up_queued",
+        reading_id=str(queued.id),
+        parent_id=str(queued.parent_id),
+        replayed=queued.replayed,
+    )
     return queued
 
 
@@ -80,6 +102,14 @@ def daily_card(caller: Caller) -> DailyCardPublic:
     if card.created:
         telemetry.submitted_free(card.spread)
     return card
+
+
+def _queue(caller: Caller, reading: QueuedReading) -> None:
+    """Publish a paid reading while it waits (a replay's again: QStash deduplicates by id); count a new one."""
+    if reading.status == "queued":
+        _publish_or_refund(caller, reading.id)
+    if not reading.replayed:
+        telemetry.submitted(reading)
 
 
 def _publish_or_refund(caller: Caller, queued_id: UUID) -> None:
@@ -126,7 +156,7 @@ def delete(caller: Caller, reading_id: UUID) -> None:
 
 
 def review(caller: Caller, reading_id: UUID, body: ReviewCreate) -> ReviewPublic:
-    """Review a completed reading of the caller's (rewarded once)."""
+    """Review a completed reading of the caller's, once (rewarded when it was paid for)."""
     return repository.review_reading(
         caller, reading_id, accuracy=body.accuracy, comment=body.comment
     )

@@ -14,8 +14,8 @@ from typing import Any
 from mimi.agent.prompt import Language, build_messages, template
 from mimi.agent.schema import READING_JSON_SCHEMA
 from mimi.readings.deck import draw_oriented
-from mimi_local.eval import tokens
 from mimi_local.eval.spreads import SPREADS
+from mimi_local.openai import tokens
 from mimi_local.openai.reading import mimi_reading
 
 CACHE_MIN, CACHE_STEP = 1024, 128

@@ -25,11 +25,11 @@ from mimi.agent.schema import READING_JSON_SCHEMA
 from mimi.agent.service import token_cap
 from mimi.config import LlmProvider, get_settings
 from mimi.readings.deck import DrawnCard, draw_oriented
-from mimi_local.eval import tokens
 from mimi_local.eval.checks import Verdict, judge
 from mimi_local.eval.cost import cached_tokens, prefix_tokens, usd
 from mimi_local.eval.report import write_report
 from mimi_local.eval.spreads import SPREADS
+from mimi_local.openai import tokens
 
 STAND_IN_BLIND = frozenset({"refusal", "crisis_line", "injection", "no_advice"})
 

@@ -15,6 +15,8 @@ from mimi_local.gateway.errors import GatewayError
 ANON_ROLE = "anon"
 API_ROLES = frozenset({"anon", "authenticated", "service_role"})
 CLOCK_SKEW_SECONDS = 30  # PostgREST's allowed skew for exp / nbf / iat
+UNSUPPORTED_ALG = "Wrong or unsupported encoding algorithm"
+NO_SUITABLE_KEY = "No suitable key or wrong key type"
 
 
 @dataclass(frozen=True)
@@ -69,14 +71,17 @@ class JwtVerifier:
         """The role and claims for a request; no token means the anonymous role."""
         if token is None:
             return AuthResult(ANON_ROLE, {"role": ANON_ROLE})
-        claims = self._verified_claims(token)
+        claims = self.verified_claims(token)
         check_claims(claims, time.time(), self._audience)
         role = claims.get("role", ANON_ROLE)
         role = role if isinstance(role, str) else json.dumps(role)
         return AuthResult(role, {**claims, "role": role})
 
-    def _verified_claims(self, token: str) -> dict[str, Any]:
-        """The claims of a token whose signature verifies with a key pinned to its algorithm."""
+    def verified_claims(self, token: str) -> dict[str, Any]:
+        """The claims of a token whose signature verifies with a key pinned to its algorithm (none checked yet).
+
+        The Realtime stand-in verifies with this too, then checks the claims the way Realtime does.
+        """
         if not token:
             raise decode_error("Empty JWT is sent in Authorization header")
         parts = token.count(".") + 1
@@ -109,14 +114,10 @@ class JwtVerifier:
     def _candidate_keys(self, alg: object, kid: object) -> list[Any]:
         """The keys allowed to verify a token with this alg and kid (never an ES key as an HMAC secret)."""
         if alg not in ("HS256", "ES256"):
-            raise decode_error(
-                "Wrong or unsupported encoding algorithm", f"The JWT alg {alg!r} is not accepted"
-            )
+            raise decode_error(UNSUPPORTED_ALG, f"The JWT alg {alg!r} is not accepted")
         if alg == "HS256":
             if kid in self._ec_keys or not self._secret:
-                raise decode_error(
-                    "No suitable key or wrong key type", f"No HS256 key for kid {kid!r}"
-                )
+                raise decode_error(NO_SUITABLE_KEY, f"No HS256 key for kid {kid!r}")
             return [self._secret]
         if kid is None:
             candidates = list(self._ec_keys.values())
@@ -125,7 +126,7 @@ class JwtVerifier:
                 [self._ec_keys[kid]] if isinstance(kid, str) and kid in self._ec_keys else []
             )
         if not candidates:
-            raise decode_error("No suitable key or wrong key type", f"No ES256 key for kid {kid!r}")
+            raise decode_error(NO_SUITABLE_KEY, f"No ES256 key for kid {kid!r}")
         return candidates
 
 

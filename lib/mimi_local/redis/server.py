@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 import shutil
+import signal
 import subprocess
 import time
 import weakref
@@ -99,6 +101,27 @@ class RedisBackend:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+            self.pid_file.unlink(missing_ok=True)
+
+    @property
+    def pid_file(self) -> Path:
+        """Where the running redis-server's pid is kept, so a later start can stop one left behind."""
+        return self.data_dir / "redis-server.pid"
+
+    def stop_leftover(self) -> bool:
+        """Stop a redis-server an earlier process started here and never stopped (it was killed); True if one ran."""
+        try:
+            pid = int(self.pid_file.read_text())
+            if "redis-server" not in Path(f"/proc/{pid}/cmdline").read_bytes().decode(
+                errors="replace"
+            ):
+                raise ProcessLookupError(pid)
+            os.kill(pid, signal.SIGTERM)
+        except (OSError, ValueError):
+            self.pid_file.unlink(missing_ok=True)
+            return False
+        self.pid_file.unlink(missing_ok=True)
+        return True
 
     async def client(self, readonly: bool = False) -> aredis.Redis:
         """A raw async client bound to the running loop, renewed after each stop/start; `readonly` runs as
@@ -166,6 +189,7 @@ class RedisBackend:
         log = (self.data_dir / "redis.log").open("ab")
         self._proc = subprocess.Popen(self._command_line(), stdout=log, stderr=subprocess.STDOUT)
         log.close()
+        self.pid_file.write_text(str(self._proc.pid))
         self._wait_ready()
         with redis.Redis(host="127.0.0.1", port=self.port) as admin:
             admin.execute_command(

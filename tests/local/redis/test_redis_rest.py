@@ -23,6 +23,7 @@ from upstash_redis.errors import UpstashError
 from mimi_local.pg import free_port
 from mimi_local.redis.rest import RedisBackend, _strip_upstash_flags, upstash_routes
 from mimi_local.serve import serving
+from tests.parts import redis_server_or_skip
 
 READONLY_TOKEN = "readonly-test-token"
 TOKEN = "local-test-token"
@@ -51,6 +52,8 @@ def _host_app(backend: RedisBackend) -> Starlette:
 def rest(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RestServer]:
+    if request.param == "redis-server":
+        redis_server_or_skip()
     backend = RedisBackend(
         Path(tmp_path_factory.mktemp("redis")), fake=request.param == "fakeredis"
     )
@@ -246,6 +249,7 @@ def test_upstash_only_script_flags_are_dropped() -> None:
 
 
 def test_persistent_backend_keeps_data_across_restart(tmp_path: Path) -> None:
+    redis_server_or_skip()
     backend = RedisBackend(tmp_path, persist=True, fake=False)
     backend.start()
     try:
