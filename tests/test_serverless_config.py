@@ -80,7 +80,7 @@ def test_secrets_stay_with_the_functions_that_use_them() -> None:
     }
     assert holders["qstash_token"] == {"readings", "admin"}
     assert holders["upstash_redis_rest_readonly_token"] == {"health"}
-    assert holders["upstash_redis_rest_token"] == {"auth", "readings", "payments"}
+    assert holders["upstash_redis_rest_token"] == {"auth", "profile", "readings", "payments"}
     assert holders["qstash_current_signing_key"] == {"reading_processor", "reconcile"}
 
 

@@ -18,8 +18,8 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
 from mimi_local.gateway.auth import JwtVerifier
-from mimi_local.gateway.keys import check_api_key
 from mimi_local.gateway.errors import GatewayError, error_response
+from mimi_local.gateway.keys import check_api_key
 from mimi_local.realtime.hub import Hub
 from mimi_local.realtime.policies import Authorizer
 from mimi_local.realtime.protocol import serializer_for
