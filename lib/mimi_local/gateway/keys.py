@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import time
 
+import jwt
+
 from mimi_local.gateway.auth import ANON_ROLE, AuthResult, bearer_token
 from mimi_local.gateway.errors import GatewayError
 
@@ -65,3 +67,10 @@ def minted(role: str) -> AuthResult:
     """What the gateway forwards for a new API key without a Bearer: a short-lived JWT naming the key's role."""
     now = int(time.time())
     return AuthResult(role, {"role": role, "iss": "supabase", "iat": now, "exp": now + 60})
+
+
+def minted_jwt(role: str, secret: str, lifetime_s: int) -> str:
+    """The short-lived JWT Supabase's gateway forwards in place of a publishable or secret key (to Realtime)."""
+    now = int(time.time())
+    claims = {"role": role, "iss": "supabase", "iat": now, "exp": now + lifetime_s}
+    return jwt.encode(claims, secret, algorithm="HS256")
