@@ -229,6 +229,14 @@ sql(
     RACED_EDIT.format("public.update_profile('Nok', 'en', false)"),
 )
 
+py(
+    "sentry-keeps-the-request-url",
+    "lib/mimi/error_reporting.py:without_request",
+    ('event["request"] = {"method": request.get("method")}', "pass"),
+    "a 500 on /shared/{token} sends the share link's token to Sentry in the request URL",
+    "tests/lib/test_error_reporting.py::test_an_event_keeps_only_its_requests_method",
+)
+
 # --- bad input never yields a 5xx ------------------------------------------------------------------------------------
 SEQ_CURSOR = "lib/mimi/pagination.py:decode_seq_cursor"
 CURSOR_KILL = "tests/lib/test_pagination.py::test_a_seq_cursor_is_ascii_digits_within_a_bigint"
