@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from mimi_local.stack import LocalStack
+from tests.functions.admin_support import adjust, new_admin, ok
 from tests.functions.conftest import bearer, login
 
 
@@ -117,3 +118,20 @@ def test_after_deletion_a_profile_edit_is_401_account_deleted(stack: LocalStack)
         response = httpx.patch(profile_url(stack), json=body, headers=bearer(session))
         assert response.status_code == 401, response.text
         assert response.json()["code"] == "account_deleted"
+
+
+def test_transactions_show_that_an_admin_adjusted_never_which_admin(stack: LocalStack) -> None:
+    session, boss = login(stack), new_admin(stack)
+    ok(adjust(stack, boss, session["user"]["id"], currency="coin", delta=5))
+    page = httpx.get(profile_url(stack, "/transactions"), headers=bearer(session))
+    assert page.status_code == 200, page.text
+    assert [(r["reason"], r["delta"], r["ref"]) for r in page.json()["items"]] == [
+        ("adjustment", 5, "admin"),
+        ("welcome_bonus", 3, None),
+    ]
+    assert boss["user"]["id"] not in page.text
+    direct = httpx.get(
+        f"{stack.url}/rest/v1/ledger?select=ref",
+        headers={**bearer(session), "apikey": stack.secrets["anon_key"]},
+    )  # the stored ref, past the function: refused to a user's token
+    assert (direct.status_code, boss["user"]["id"] in direct.text) == (403, False)
