@@ -90,3 +90,13 @@ def test_a_follow_up_refused_by_the_model_is_refunded_and_still_counts(db: Conn)
     for _ in range(3):
         submit(db, uid, QUESTION)
     assert ask(db, uid, rid, 2) == {"error": "PT429", "code": "rate_limited"}
+
+
+def test_a_follow_up_the_model_refused_does_not_use_up_one_of_the_three(db: Conn) -> None:
+    uid = funded_user(db)
+    rid = reading_in(db, uid, "completed")
+    refused = ask(db, uid, rid)["id"]
+    claim(db, refused)
+    service(db, 'public.reject_reading(%s, \'{"reason": "r"}\')', (refused,))
+    asked = [ask(db, uid, rid, n) for n in range(2, 6)]
+    assert [a.get("status", a.get("code")) for a in asked] == ["queued"] * 3 + ["follow_up_limit"]
