@@ -66,11 +66,12 @@ for table, policy, owner in [
     ("ledger", "Users can read their own ledger rows", "(select auth.uid()) = user_id"),
     ("readings", "Users can read their own readings", "(select auth.uid()) = user_id and "),
     ("reading_reviews", "Users can read their own reviews", "(select auth.uid()) = user_id"),
-    ("payments", "Users can read their own payments", "(select auth.uid()) = user_id"),
+    # 0036 rewrote this policy's USING with `alter policy`: the mutant applies there (it survived on the create)
+    ("payments", "Users can read their own payments", "(select auth.uid()) = user_id and "),
 ]:
     statement(
         f"rls-{table}-readable-by-everyone",
-        f'create policy "{policy}"',
+        f'{"alter" if table == "payments" else "create"} policy "{policy}"',
         (owner, "true" if "and" not in owner else ""),
         f"the {table} policy lets any user read every user's rows",
         RLS.format(table),
