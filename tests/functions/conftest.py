@@ -13,6 +13,8 @@ from psycopg.rows import dict_row
 from mimi_local.line import issue_id_token
 
 if TYPE_CHECKING:  # annotations only: SQL-only test sessions need not import the stack
+    import httpx
+
     from mimi_local.stack import LocalStack
 
 
@@ -45,6 +47,25 @@ def login(
 
 def bearer(session: dict[str, Any]) -> dict[str, str]:
     return {"Authorization": f"Bearer {session['access_token']}"}
+
+
+def refusal(response: httpx.Response) -> tuple[int, str | None]:
+    """(status, problem code), read so that it never raises: a refusal test compares both first, and a success's
+    body (or one that is not JSON) fails that comparison instead of dying on a missing key."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.status_code, None
+    return response.status_code, body.get("code") if isinstance(body, dict) else None
+
+
+def rpc_refusal(response: httpx.Response) -> tuple[int, str | None]:
+    """(status, our code) of a direct /rest/v1/rpc call, read as safely: PostgREST puts the code in `message`."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.status_code, None
+    return response.status_code, body.get("message") if isinstance(body, dict) else None
 
 
 @pytest.fixture(scope="module", autouse=True)

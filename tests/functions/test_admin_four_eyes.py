@@ -7,7 +7,7 @@ from typing import Any
 
 from mimi_local.stack import LocalStack
 from tests.functions.admin_support import adjust, audit_rows, call, new_admin, ok
-from tests.functions.conftest import login
+from tests.functions.conftest import login, refusal
 from tests.functions.readings_support import queued_reading, wallet
 
 WHY = {"reason": "checked ticket 81"}
@@ -84,3 +84,24 @@ def test_looking_at_a_users_questions_leaves_a_trace_without_them(
     ]
     assert shown[0]["question"] not in str(trail)
     ok(call(stack, admin, "POST", f"/readings/{reading}/refund", json=WHY))  # nothing left queued
+
+
+def test_an_admin_cannot_unfreeze_their_own_wallet_or_refund_their_own_reading(
+    stack: LocalStack, sql: Any
+) -> None:
+    admin, other = new_admin(stack), new_admin(stack)
+    own = admin["user"]["id"]
+    ok(call(stack, other, "POST", f"/users/{own}/freeze", json=WHY))
+    unfrozen = call(stack, admin, "POST", f"/users/{own}/unfreeze", json=WHY)
+    assert refusal(unfrozen) == (403, "own_wallet")
+    assert wallet(stack, admin)["frozen"] is True
+    ok(call(stack, other, "POST", f"/users/{own}/unfreeze", json=WHY))
+    rid = queued_reading(stack, admin)
+    refunded = call(stack, admin, "POST", f"/readings/{rid}/refund", json=WHY)
+    assert refusal(refunded) == (403, "own_wallet")
+    assert wallet(stack, admin)["free_points"] == 2
+    assert [r["action"] for r in audit_rows(sql, own)] == [
+        "add_admin",
+        "freeze_wallet",
+        "unfreeze_wallet",
+    ]

@@ -8,7 +8,7 @@ import httpx
 
 from mimi_local.stack import LocalStack
 from tests.functions.admin_support import audit_rows, call, new_admin, ok
-from tests.functions.conftest import bearer, login
+from tests.functions.conftest import bearer, login, refusal, rpc_refusal
 from tests.functions.readings_support import (
     dispatcher,
     ledger_keys,
@@ -70,9 +70,9 @@ def test_a_failed_reading_is_retried_through_qstash_and_completes(
         wallet(stack, user)["free_points"] == 3
     )  # the retry is on the house: the refund stands, once
     again = call(stack, admin, "POST", f"/readings/{reading}/retry", json=WHY)
-    assert (again.status_code, again.json()["code"]) == (409, "reading_not_retryable")
+    assert refusal(again) == (409, "reading_not_retryable")
     refund = call(stack, admin, "POST", f"/readings/{reading}/refund", json=WHY)
-    assert (refund.status_code, refund.json()["code"]) == (409, "reading_not_refundable")
+    assert refusal(refund) == (409, "reading_not_refundable")
     [entry] = audit_rows(sql, user["user"]["id"], "retry_reading")
     assert (entry["before"]["status"], entry["after"]["status"], entry["reason"]) == (
         "failed",
@@ -106,7 +106,7 @@ def test_a_stuck_reading_is_failed_and_refunded_at_most_once(stack: LocalStack, 
     missing = call(
         stack, admin, "POST", "/readings/00000000-0000-0000-0000-000000000000/refund", json=WHY
     )
-    assert missing.json()["code"] == "reading_not_found"
+    assert refusal(missing) == (404, "reading_not_found")
 
 
 def test_settings_are_edited_within_their_bounds(stack: LocalStack, sql: Any) -> None:
@@ -120,9 +120,9 @@ def test_settings_are_edited_within_their_bounds(stack: LocalStack, sql: Any) ->
     )
     assert changed["value"] == 4
     zero = call(stack, admin, "PATCH", "/settings/coins_per_star", json={"value": 0, **WHY})
-    assert (zero.status_code, zero.json()["code"]) == (422, "invalid_setting_value")
+    assert refusal(zero) == (422, "invalid_setting_value")
     unknown = call(stack, admin, "PATCH", "/settings/free_money", json={"value": 1, **WHY})
-    assert (unknown.status_code, unknown.json()["code"]) == (404, "setting_not_found")
+    assert refusal(unknown) == (404, "setting_not_found")
     ok(call(stack, admin, "PATCH", "/settings/review_reward_coins", json={"value": 2, **WHY}))
     rows = audit_rows(sql, action="update_setting")
     assert [(r["before"], r["after"]) for r in rows if r["target"] == "review_reward_coins"][
@@ -155,7 +155,7 @@ def test_packages_are_created_and_edited_validated(stack: LocalStack) -> None:
     )
     assert (edited["stars"], edited["title"], edited["active"]) == (210, "200 Stars", False)
     incomplete = call(stack, admin, "PUT", "/packages/stars_new_test", json={"title": "New", **WHY})
-    assert incomplete.json()["code"] == "invalid_package"
+    assert refusal(incomplete) == (422, "invalid_package")
     assert (
         call(
             stack, admin, "PUT", "/packages/stars_10", json={"price_satang": 50, **WHY}
@@ -168,7 +168,7 @@ def test_packages_are_created_and_edited_validated(stack: LocalStack) -> None:
         headers={**bearer(admin), "apikey": stack.secrets["anon_key"]},
         json={"p_id": "stars_10", "p_changes": {"price_satang": 50}, "p_reason": "typo"},
     )
-    assert (direct.status_code, direct.json()["message"]) == (422, "invalid_package")
+    assert rpc_refusal(direct) == (422, "invalid_package")
     bad_type = httpx.post(
         f"{stack.url}/rest/v1/rpc/admin_save_package",
         headers={**bearer(admin), "apikey": stack.secrets["anon_key"]},
@@ -196,4 +196,4 @@ def test_the_audit_trail_lists_who_did_what_to_whom(stack: LocalStack) -> None:
 def test_the_audit_trail_of_a_malformed_user_id_is_a_validation_error(stack: LocalStack) -> None:
     admin = new_admin(stack)
     response = call(stack, admin, "GET", "/audit", params={"user_id": "not-a-uuid"})
-    assert (response.status_code, response.json()["code"]) == (422, "validation_failed")
+    assert refusal(response) == (422, "validation_failed")

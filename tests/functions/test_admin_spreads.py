@@ -10,7 +10,7 @@ import pytest
 
 from mimi_local.stack import LocalStack
 from tests.functions.admin_support import audit_rows, call, new_admin, ok
-from tests.functions.conftest import bearer, login
+from tests.functions.conftest import bearer, login, refusal, rpc_refusal
 from tests.functions.invoke_support import invoke
 from tests.functions.readings_support import submit, wallet
 
@@ -69,7 +69,7 @@ def test_a_spread_is_deactivated_and_names_positions_and_count_change_together(
     admin, user = new_admin(stack), login(stack)
     ok(call(stack, admin, "PUT", "/spreads/love", json={"active": False, **WHY}))
     refused = submit(stack, user, spread="love")
-    assert (refused.status_code, refused.json()["code"]) == (422, "spread_unknown")
+    assert refusal(refused) == (422, "spread_unknown")
     ok(call(stack, admin, "PUT", "/spreads/love", json={"active": True, **WHY}))
     single = spread(sql, "single")
     try:
@@ -126,7 +126,7 @@ def test_invalid_fields_are_422_and_change_nothing(
     before = spread(sql, spread_id)
     audits = len(audit_rows(sql, action="update_spread"))
     response = call(stack, admin, "PUT", f"/spreads/{spread_id}", json={**fields, **WHY})
-    assert (response.status_code, response.json()["code"]) == (422, code), response.text
+    assert refusal(response) == (422, code), response.text
     assert spread(sql, spread_id) == before
     assert len(audit_rows(sql, action="update_spread")) == audits
 
@@ -140,10 +140,10 @@ def test_the_sql_function_validates_on_its_own(stack: LocalStack, sql: Any) -> N
             headers={**bearer(admin), "apikey": stack.secrets["anon_key"]},
             json={"p_id": "love", "p_fields": fields, "p_reason": "typo"},
         )
-        assert (direct.status_code, direct.json()["message"]) == (422, "invalid_spread"), fields
+        assert rpc_refusal(direct) == (422, "invalid_spread"), fields
     assert spread(sql, "love") == before
     missing = call(stack, admin, "PUT", "/spreads/tarot_of_doom", json={"price": 1, **WHY})
-    assert (missing.status_code, missing.json()["code"]) == (404, "spread_not_found")
+    assert refusal(missing) == (404, "spread_not_found")
 
 
 def test_a_non_admin_gets_403_and_changes_nothing(stack: LocalStack, sql: Any) -> None:
@@ -158,11 +158,11 @@ def test_a_non_admin_gets_403_and_changes_nothing(stack: LocalStack, sql: Any) -
     )
     assert (status, problem["code"]) == (403, "not_admin")
     gateway = call(stack, user, "PUT", "/spreads/love", json={"price": 0, "reason": "free for me"})
-    assert (gateway.status_code, gateway.json()["code"]) == (403, "not_admin")
+    assert refusal(gateway) == (403, "not_admin")
     direct = httpx.post(
         f"{stack.url}/rest/v1/rpc/admin_save_spread",
         headers={**bearer(user), "apikey": stack.secrets["anon_key"]},
         json={"p_id": "love", "p_fields": {"price": 0}, "p_reason": "free for me"},
     )
-    assert (direct.status_code, direct.json()["message"]) == (403, "not_admin")
+    assert rpc_refusal(direct) == (403, "not_admin")
     assert spread(sql, "love") == before

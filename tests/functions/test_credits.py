@@ -10,7 +10,7 @@ import httpx
 
 from mimi_local.lambda_adapter import LambdaContext, load_handler
 from mimi_local.stack import LocalStack
-from tests.functions.conftest import bearer, login
+from tests.functions.conftest import bearer, login, refusal
 from tests.functions.test_events import load_event
 
 
@@ -72,8 +72,7 @@ def test_exchange_is_403_while_the_wallet_is_frozen(stack: LocalStack, sql: Any)
         "update public.wallets set frozen = true where user_id = %s", (session["user"]["id"],)
     )
     response = httpx.post(url(stack, "/exchange"), headers=bearer(session), json={"stars": 1})
-    assert response.status_code == 403
-    assert response.json()["code"] == "account_frozen"
+    assert refusal(response) == (403, "account_frozen")
     sql.execute(
         "update public.wallets set frozen = false where user_id = %s", (session["user"]["id"],)
     )
@@ -82,8 +81,7 @@ def test_exchange_is_403_while_the_wallet_is_frozen(stack: LocalStack, sql: Any)
 def test_exchange_without_coins_is_409_and_nothing_changes(stack: LocalStack, sql: Any) -> None:
     session = login(stack)
     response = httpx.post(url(stack, "/exchange"), headers=bearer(session), json={"stars": 1})
-    assert response.status_code == 409
-    assert response.json()["code"] == "insufficient_coins"
+    assert refusal(response) == (409, "insufficient_coins")
     rows = sql.execute(
         "select count(*) as n from public.ledger where user_id = %s", (session["user"]["id"],)
     ).fetchone()
@@ -100,8 +98,7 @@ def test_exchange_validates_its_input(stack: LocalStack) -> None:
         headers={**bearer(session), "content-type": "application/json"},
         content=b"{not json",
     )
-    assert malformed.status_code == 400
-    assert malformed.json()["code"] == "malformed_json"
+    assert refusal(malformed) == (400, "malformed_json")
 
 
 def test_daily_check_in_once_a_day(stack: LocalStack) -> None:
@@ -111,8 +108,7 @@ def test_daily_check_in_once_a_day(stack: LocalStack) -> None:
     assert first.status_code == 200
     assert first.json()["streak"] == 1
     assert first.json()["reward"] == {"coin": 5, "exp": 10}
-    assert second.status_code == 409
-    assert second.json()["code"] == "already_checked_in"
+    assert refusal(second) == (409, "already_checked_in")
 
 
 def test_referral_summary_and_share_link(stack: LocalStack) -> None:

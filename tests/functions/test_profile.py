@@ -7,7 +7,8 @@ from typing import Any
 import httpx
 
 from mimi_local.stack import LocalStack
-from tests.functions.conftest import bearer, login
+from tests.functions.admin_support import adjust, new_admin, ok
+from tests.functions.conftest import bearer, login, refusal
 
 
 def profile_url(stack: LocalStack, path: str = "/") -> str:
@@ -68,9 +69,8 @@ def test_patch_with_bad_input_is_422_and_changes_nothing(stack: LocalStack) -> N
     ]
     for body in bad:
         response = httpx.patch(profile_url(stack), headers=bearer(session), json=body)
-        assert response.status_code == 422, body
+        assert refusal(response) == (422, "validation_failed"), body
         assert response.headers["content-type"].startswith("application/problem+json")
-        assert response.json()["code"] == "validation_failed"
     after = httpx.get(profile_url(stack), headers=bearer(session)).json()
     assert after["display_name"] == "Keep"
     assert after["language"] == "th"
@@ -115,5 +115,21 @@ def test_after_deletion_a_profile_edit_is_401_account_deleted(stack: LocalStack)
     assert httpx.delete(profile_url(stack), headers=bearer(session)).status_code == 204
     for body in ({"notify_line": False}, {"language": "en"}):
         response = httpx.patch(profile_url(stack), json=body, headers=bearer(session))
-        assert response.status_code == 401, response.text
-        assert response.json()["code"] == "account_deleted"
+        assert refusal(response) == (401, "account_deleted"), response.text
+
+
+def test_transactions_show_that_an_admin_adjusted_never_which_admin(stack: LocalStack) -> None:
+    session, boss = login(stack), new_admin(stack)
+    ok(adjust(stack, boss, session["user"]["id"], currency="coin", delta=5))
+    page = httpx.get(profile_url(stack, "/transactions"), headers=bearer(session))
+    assert page.status_code == 200, page.text
+    assert [(r["reason"], r["delta"], r["ref"]) for r in page.json()["items"]] == [
+        ("adjustment", 5, "admin"),
+        ("welcome_bonus", 3, None),
+    ]
+    assert boss["user"]["id"] not in page.text
+    direct = httpx.get(
+        f"{stack.url}/rest/v1/ledger?select=ref",
+        headers={**bearer(session), "apikey": stack.secrets["anon_key"]},
+    )  # the stored ref, past the function: refused to a user's token
+    assert (direct.status_code, boss["user"]["id"] in direct.text) == (403, False)

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from mimi_local.stack import LocalStack
-from tests.functions.conftest import bearer, login
+from tests.functions.conftest import bearer, login, refusal
 from tests.functions.readings_support import (
     ledger_keys,
     queued_reading,
@@ -93,8 +93,7 @@ def test_a_key_reused_for_another_question_is_refused_and_spends_nothing(
     wait_final(stack, session, first.json()["id"])
     before = ledger_keys(sql, session["user"]["id"])
     response = with_key(stack, session, "tap-reused-001", unique_question())
-    assert response.status_code == 422
-    assert response.json()["code"] == "idempotency_key_reused"
+    assert refusal(response) == (422, "idempotency_key_reused")
     assert ledger_keys(sql, session["user"]["id"]) == before
 
 
@@ -103,8 +102,7 @@ def test_a_malformed_idempotency_key_is_refused_before_anything_is_spent(
 ) -> None:
     session = login(stack)
     response = with_key(stack, session, "short", unique_question())
-    assert response.status_code == 422
-    assert response.json()["code"] == "invalid_idempotency_key"
+    assert refusal(response) == (422, "invalid_idempotency_key")
     assert wallet(stack, session)["free_points"] == 3
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from mimi_local.openai import REJECT_MARKER
 from mimi_local.stack import LocalStack
-from tests.functions.conftest import bearer, login
+from tests.functions.conftest import bearer, login, refusal
 from tests.functions.readings_support import (
     grant_stars,
     ledger_keys,
@@ -141,8 +141,7 @@ def test_unknown_spread_is_422_and_spends_nothing(stack: LocalStack) -> None:
         ("Bad-Id", "validation_failed"),
     ):
         response = submit(stack, session, spread=spread)
-        assert response.status_code == 422
-        assert response.json()["code"] == code
+        assert refusal(response) == (422, code)
     assert wallet(stack, session)["free_points"] == 3
 
 
@@ -240,8 +239,7 @@ def test_a_fourth_follow_up_is_refused_and_spends_nothing(stack: LocalStack, sql
         )
     before = wallet(stack, session)
     fourth = httpx.post(url, headers=bearer(session), json={"question": unique_question()})
-    assert fourth.status_code == 409
-    assert fourth.json()["code"] == "follow_up_limit"
+    assert refusal(fourth) == (409, "follow_up_limit")
     assert wallet(stack, session)["stars"] == before["stars"]
 
 
@@ -254,8 +252,7 @@ def test_follow_up_on_an_unfinished_or_someone_elses_reading_is_refused(stack: L
         headers=bearer(other),
         json={"question": unique_question()},
     )
-    assert theirs.status_code == 404
-    assert theirs.json()["code"] == "reading_not_found"
+    assert refusal(theirs) == (404, "reading_not_found")
     bad = httpx.post(
         readings_url(stack, "/not-a-uuid/follow-ups"),
         headers=bearer(session),

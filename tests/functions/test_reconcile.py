@@ -14,7 +14,7 @@ from mimi.config import get_settings
 from mimi.readings import queue
 from mimi_local.stack import LocalStack
 from tests.functions.admin_support import call, new_admin, ok
-from tests.functions.conftest import login
+from tests.functions.conftest import login, refusal
 from tests.functions.payments_support import buy, dev_action, stub, wallet
 from tests.functions.readings_support import (
     dispatcher,
@@ -149,13 +149,13 @@ def test_ledger_mismatches_are_counted(stack: LocalStack, sql: Any) -> None:
 
 def test_only_a_signed_delivery_for_this_url_runs_it(stack: LocalStack, sql: Any) -> None:
     before = runs(sql)
-    assert run(stack, signature=None).json()["code"] == "invalid_signature"
+    assert refusal(run(stack, signature=None)) == (401, "invalid_signature")
     other_url = qstash_signature(
         stack.secrets["qstash_current_signing_key"], get_settings().reading_processor_url, b"{}"
     )
-    assert run(stack, signature=other_url).status_code == 401
+    assert refusal(run(stack, signature=other_url)) == (401, "invalid_signature")
     wrong_key = qstash_signature(secrets.token_hex(16), stack.env()["RECONCILE_URL"], b"{}")
-    assert run(stack, signature=wrong_key).status_code == 401
+    assert refusal(run(stack, signature=wrong_key)) == (401, "invalid_signature")
     assert runs(sql) == before
 
 

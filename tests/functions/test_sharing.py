@@ -11,7 +11,7 @@ import pytest
 
 from mimi.config import get_settings
 from mimi_local.stack import LocalStack
-from tests.functions.conftest import bearer, login
+from tests.functions.conftest import bearer, login, refusal, rpc_refusal
 from tests.functions.readings_support import (
     queued_reading,
     readings_url,
@@ -127,8 +127,7 @@ def test_revoking_kills_every_link_of_the_reading(
     assert revoked.json()["revoked"] == 2
     for token in tokens:
         gone = public(stack, token)
-        assert gone.status_code == 404
-        assert gone.json()["code"] == "share_not_found"
+        assert refusal(gone) == (404, "share_not_found")
 
 
 def test_deleting_the_reading_kills_the_link(
@@ -163,8 +162,7 @@ def test_deleting_the_account_kills_the_link(stack: LocalStack, sql: Any) -> Non
 def test_unknown_or_malformed_tokens_are_404(stack: LocalStack) -> None:
     for token in ("x" * 43, "short", "a" * 44, "%20" * 15):
         response = public(stack, token)
-        assert response.status_code == 404, token
-        assert response.json()["code"] == "share_not_found", token
+        assert refusal(response) == (404, "share_not_found"), token
 
 
 def test_only_the_owner_can_share_or_revoke_and_only_a_completed_reading(
@@ -181,8 +179,7 @@ def test_only_the_owner_can_share_or_revoke_and_only_a_completed_reading(
     assert share(stack, owner, "not-a-uuid").status_code == 404
     pending = queued_reading(stack, owner)
     refused = share(stack, owner, pending)
-    assert refused.status_code == 409
-    assert refused.json()["code"] == "reading_not_completed"
+    assert refusal(refused) == (409, "reading_not_completed")
     assert share(stack, owner, completed["id"], include_question="yes").status_code == 422
     assert httpx.post(readings_url(stack, f"/{completed['id']}/share"), json={}).status_code == 401
 
@@ -223,13 +220,41 @@ def test_only_the_raw_token_opens_the_view_which_no_one_may_cache(
         headers={"apikey": stack.secrets["anon_key"]},
         json={"p_token": stored},
     )  # anon at PostgREST with the hash a database dump would show
-    assert (direct.status_code, direct.json()["message"]) == (404, "share_not_found")
+    assert rpc_refusal(direct) == (404, "share_not_found")
     old_way = httpx.post(
         f"{stack.url}/rest/v1/rpc/shared_reading",
         headers={"apikey": stack.secrets["anon_key"]},
         json={"p_token_hash": stored},
     )
     assert old_way.status_code == 404
+
+
+def test_the_public_view_at_postgrest_as_anon_holds_nothing_about_the_owner(
+    stack: LocalStack, sql: Any
+) -> None:
+    owner = login(stack, name="Somsri Kittikun")
+    rid = submitted(stack, owner, QUESTION)
+    assert wait_final(stack, owner, rid)["status"] == "completed"
+    token = share(stack, owner, rid, include_question=True).json()["token"]
+    direct = httpx.post(
+        f"{stack.url}/rest/v1/rpc/shared_reading",
+        headers={"apikey": stack.secrets["anon_key"]},
+        json={"p_token": token},
+    )  # what anyone holding the public anon key gets, past the function's response model
+    assert direct.status_code == 200, direct.text
+    assert set(direct.json()) == PUBLIC_KEYS
+    assert direct.json()["question"] == QUESTION
+    stored = sql.execute(
+        "select * from public.users where id = %s", (owner["user"]["id"],)
+    ).fetchone()
+    for about_the_owner in (
+        owner["user"]["id"],
+        rid,
+        stored["line_user_id"],
+        stored["display_name"],
+        stored["referral_code"],
+    ):
+        assert about_the_owner not in direct.text, about_the_owner
 
 
 def test_opening_a_link_never_writes_its_token_to_the_log(

@@ -18,7 +18,7 @@ import pytest
 from mimi_local.lambda_adapter import build_event
 from mimi_local.stack import LocalStack
 from mimi_local.stripe import sign_payload
-from tests.functions.conftest import bearer, login
+from tests.functions.conftest import bearer, login, refusal
 from tests.functions.payments_support import (
     buy,
     dev_action,
@@ -167,8 +167,7 @@ def test_bad_signatures_and_bodies_are_rejected_and_nothing_is_stored(
         httpx.post(webhook_url(stack), content=payload.encode()),
     ]
     for response in attempts:
-        assert response.status_code == 400, response.text
-        assert response.json()["code"] == "invalid_signature"
+        assert refusal(response) == (400, "invalid_signature"), response.text
     assert stored(sql, event["id"]) == 0
     assert wallet(stack, session)["stars"] == 0
     assert (
@@ -179,8 +178,7 @@ def test_bad_signatures_and_bodies_are_rejected_and_nothing_is_stored(
 def test_a_signed_body_that_is_not_an_event_is_an_invalid_payload(stack: LocalStack) -> None:
     for body in ("not json", "[]", "null", json.dumps({"id": "evt_1", "object": "charge"})):
         response = send(stack, body)
-        assert response.status_code == 400, body
-        assert response.json()["code"] == "invalid_payload", body
+        assert refusal(response) == (400, "invalid_payload"), body
 
 
 def test_other_event_types_are_acknowledged_and_not_stored(stack: LocalStack, sql: Any) -> None:
@@ -226,8 +224,7 @@ def test_a_failure_inside_answers_5xx_and_the_retry_applies(
     event = paid_but_undelivered(stack, session)
     crash_first_update(event["data"]["object"]["id"])
     broken = send(stack, event)
-    assert broken.status_code == 503
-    assert broken.json()["code"] == "webhook_failed"
+    assert refusal(broken) == (503, "webhook_failed")
     assert stored(sql, event["id"]) == 0  # rolled back with the failure
     retry = send(stack, event)
     assert retry.status_code == 200
@@ -273,8 +270,7 @@ def test_a_dispute_freezes_spending_until_it_is_won(stack: LocalStack, sql: Any)
         headers=bearer(session),
         json={"question": "ความรักของฉันจะเป็นอย่างไรในปีนี้"},
     )
-    assert reading.status_code == 403
-    assert reading.json()["code"] == "account_frozen"
+    assert refusal(reading) == (403, "account_frozen")
     dev_action(stack, intent["payment_intent_id"], "dispute", outcome="won")
     after = wallet(stack, session)
     assert (after["frozen"], after["stars"]) == (False, 25)

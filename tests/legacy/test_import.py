@@ -11,6 +11,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from psycopg.conninfo import make_conninfo
 
 from mimi_local.legacy_import.cli import run
 from mimi_local.pg import PgCluster
@@ -28,8 +29,27 @@ select (select count(*) from public.users) as users, (select count(*) from publi
 """
 
 
-def imported(pg: PgCluster, legacy_dsn: str, *, dry_run: bool = False) -> dict[str, Any]:
-    return run(legacy_dsn, pg.dsn(), dry_run=dry_run)
+# Two session time zones 26 hours apart: at any instant the import's session dates (current_date, now()::date,
+# to_char(now(), ...)) differ by a day or two, so a second run in the other one runs "on another day".
+TODAY, ANOTHER_DAY = "Etc/GMT-14", "Etc/GMT+12"
+
+
+def imported(
+    pg: PgCluster, legacy_dsn: str, *, dry_run: bool = False, time_zone: str | None = None
+) -> dict[str, Any]:
+    dsn = (
+        pg.dsn()
+        if time_zone is None
+        else make_conninfo(pg.dsn(), options=f"-c TimeZone={time_zone}")
+    )
+    return run(legacy_dsn, dsn, dry_run=dry_run)
+
+
+def session_date(pg: PgCluster, time_zone: str) -> Any:
+    with psycopg.connect(make_conninfo(pg.dsn(), options=f"-c TimeZone={time_zone}")) as conn:
+        row = conn.execute("select current_date").fetchone()
+    assert row
+    return row[0]
 
 
 def user_of(db: Conn, line: str | None) -> dict[str, Any]:
@@ -120,11 +140,14 @@ def test_users_without_a_line_id_are_kept_aside_and_listed(
     assert found["n"] == 0
 
 
-def test_a_second_run_changes_nothing(pg: PgCluster, db: Conn, legacy: tuple[str, Seeded]) -> None:
+def test_a_second_run_on_another_day_changes_nothing(
+    pg: PgCluster, db: Conn, legacy: tuple[str, Seeded]
+) -> None:
     dsn, _ = legacy
-    first = imported(pg, dsn)
+    assert session_date(pg, TODAY) != session_date(pg, ANOTHER_DAY)
+    first = imported(pg, dsn, time_zone=TODAY)
     before = db.execute(SNAPSHOT).fetchone()
-    again = imported(pg, dsn)
+    again = imported(pg, dsn, time_zone=ANOTHER_DAY)
     assert db.execute(SNAPSHOT).fetchone() == before
     assert first["openings"] == {"applied": 4}
     assert again["openings"] == {"replayed": 4}

@@ -619,7 +619,7 @@ ADJUST_FN = "public.admin_adjust_credits"
 sql(
     "admin-adjusts-own-wallet",
     ADJUST_FN,
-    ("elsif p_user_id = admin then", "elsif false then"),
+    ("  perform private.refuse_own_wallet(admin, p_user_id);\n", ""),
     "an admin adds stars to their own wallet",
     FOUR_EYES + "test_an_admin_cannot_adjust_their_own_wallet",
 )
@@ -633,7 +633,7 @@ sql(
 sql(
     "admin-approves-own-request",
     "public.admin_decide_adjustment",
-    ("elsif p_approve and r.requested_by = admin then", "elsif false then"),
+    ("  if p_approve and r.requested_by = admin then", "  if false then"),
     "the admin who asked for an adjustment approves it themselves",
     FOUR_EYES + "test_a_large_adjustment_waits_for_a_second_admin_who_applies_it_once",
 )

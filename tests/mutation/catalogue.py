@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from tests.mutation import (  # noqa: F401 - importing registers their mutants
     access,
+    exposure,
     hardening,
     money,
+    operations,
+    reading_rules,
     readings,
 )
 from tests.mutation.rules import MUTANTS

@@ -16,6 +16,7 @@ from psycopg.rows import dict_row
 
 from mimi_local.pg import PgCluster
 from tests.sql.conftest import call_as, login, outcome
+from tests.sql.test_privacy import wait_until_blocked
 
 Conn = psycopg.Connection[dict[str, Any]]
 
@@ -236,18 +237,36 @@ def test_a_spend_is_refunded_once_whatever_the_refund_key(db: Conn) -> None:
 def test_concurrent_refunds_of_one_spend_under_different_keys_refund_once(
     db: Conn, pg: PgCluster
 ) -> None:
+    """Lock-step: the second refund starts while the first is not committed, and must wait for it."""
     uid = login(db)["user"]["id"]
     spend(db, uid, f"conc:{uid}")
-
-    def attempt(i: int) -> None:
-        with psycopg.connect(pg.dsn(), autocommit=True) as conn:
-            conn.execute(
-                "select public.refund_credit(%s, %s, %s)", (uid, f"conc:{uid}", f"conc:{uid}:{i}")
-            )
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(attempt, range(8)))
+    refund = "select public.refund_credit(%s, %s, %s) as r"
+    with (
+        psycopg.connect(pg.dsn(), row_factory=dict_row) as first,
+        psycopg.connect(pg.dsn(), autocommit=True, row_factory=dict_row) as second,
+        ThreadPoolExecutor(max_workers=1) as pool,
+    ):
+        held = first.execute(refund, (uid, f"conc:{uid}", f"conc:{uid}:a")).fetchone()["r"]
+        later = pool.submit(
+            lambda: second.execute(refund, (uid, f"conc:{uid}", f"conc:{uid}:b")).fetchone()["r"]
+        )
+        wait_until_blocked(db, second.info.backend_pid)  # past any check it makes before the lock
+        first.commit()
+        result = later.result(timeout=30)
+    assert (
+        held.get("refunded"),
+        held.get("replayed"),
+        result.get("refunded"),
+        result.get("replayed"),
+    ) == (
+        True,
+        None,
+        True,
+        True,
+    )
     assert wallet(db, uid)["free_points"] == 3
+    refunds = [r for r in ledger_rows(db, uid) if r["delta"] > 0 and r["reason"] == "refund"]
+    assert [r["idempotency_key"] for r in refunds] == [f"conc:{uid}:a:free_point"]
 
 
 def test_exchange_is_refused_while_the_wallet_is_frozen(db: Conn) -> None:

@@ -85,6 +85,37 @@ def test_the_daily_limit_counts_the_last_24_hours(db: Conn) -> None:
     assert submit(db, uid)["status"] == "queued"
 
 
+def test_the_daily_limit_counts_every_reading_whatever_became_of_it(db: Conn) -> None:
+    uid = funded_user(db)
+    db.execute(
+        "insert into public.readings (user_id, question, language, depth, status, result, deleted_at,"
+        " created_at) select %s, %s, 'th', 'standard', s.status,"
+        " case when s.status = 'completed' then '{}'::jsonb end, case when i %% 2 = 0 then now() end,"
+        " now() - interval '23 hours' from generate_series(1, 60) i"
+        " join (values (0, 'queued'), (1, 'processing'), (2, 'completed'), (3, 'rejected'), (4, 'failed'))"
+        " s(n, status) on s.n = i %% 5",
+        (uid, QUESTION),
+    )
+    statuses = db.execute(
+        "select status, count(*) as n from public.readings where user_id = %s group by 1 order by 1",
+        (uid,),
+    ).fetchall()
+    assert [(r["status"], r["n"]) for r in statuses] == [
+        ("completed", 12),
+        ("failed", 12),
+        ("processing", 12),
+        ("queued", 12),
+        ("rejected", 12),
+    ]
+    stars = db.execute("select stars from public.wallets where user_id = %s", (uid,)).fetchone()
+    assert refused(lambda: submit(db, uid)) == ("PT429", "rate_limited")
+    assert readings_of(db, uid) == 60
+    assert (
+        db.execute("select stars from public.wallets where user_id = %s", (uid,)).fetchone()
+        == stars
+    )
+
+
 def test_concurrent_submissions_cannot_beat_the_limit(db: Conn, pg: PgCluster) -> None:
     uid = funded_user(db)
 

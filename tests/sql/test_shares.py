@@ -4,6 +4,7 @@ user (revoked ones count), and revoked rows are purged a while after their revoc
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from collections.abc import Iterator
 from typing import Any
@@ -13,7 +14,7 @@ import pytest
 
 from tests.sql.conftest import call_as, login, outcome
 from tests.sql.test_limits import funded_user
-from tests.sql.test_readings import claim, complete, submit
+from tests.sql.test_readings import QUESTION, claim, complete, submit
 
 Conn = psycopg.Connection[dict[str, Any]]
 
@@ -105,3 +106,44 @@ def test_revoked_links_are_purged_a_day_after_their_revocation(db: Conn) -> None
     )
     share(db, uid, live)
     assert (shares_of(db, old), shares_of(db, recent), shares_of(db, live)) == (0, 1, 1)
+
+
+def test_the_public_view_as_anon_holds_nothing_about_the_owner(db: Conn) -> None:
+    owner = login(db, name="Somchai Owner")["user"]
+    rid = completed(db, owner["id"])
+    token = secrets.token_urlsafe(32)
+    shared = call_as(
+        db,
+        "authenticated",
+        "select public.share_reading(%s, %s, true) as r",
+        (rid, hashlib.sha256(token.encode()).hexdigest()),
+        sub=owner["id"],
+    )["r"]
+    assert shared["reading_id"] == rid
+    view = outcome(db, "select public.shared_reading(%s) as r", (token,), "anon")
+    assert set(view) == {"language", "header", "final", "cards", "question"}
+    assert (view["header"], view["final"], view["question"]) == ("h", "f", QUESTION)
+    stored = db.execute("select * from public.users where id = %s", (owner["id"],)).fetchone()
+    text = json.dumps(view, ensure_ascii=False)
+    for about_the_owner in (
+        owner["id"],
+        rid,
+        stored["line_user_id"],
+        stored["display_name"],
+        stored["picture_url"],
+        stored["referral_code"],
+    ):
+        assert about_the_owner not in text, about_the_owner
+
+
+def test_a_revoked_link_opens_nothing(db: Conn) -> None:
+    uid = login(db)["user"]["id"]
+    rid = completed(db, uid)
+    token = secrets.token_urlsafe(32)
+    share(db, uid, rid, hashlib.sha256(token.encode()).hexdigest())
+    assert "header" in outcome(db, "select public.shared_reading(%s) as r", (token,), "anon")
+    revoke(db, uid, rid)
+    assert outcome(db, "select public.shared_reading(%s) as r", (token,), "anon") == {
+        "error": "PT404",
+        "code": "share_not_found",
+    }

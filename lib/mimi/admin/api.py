@@ -56,7 +56,7 @@ PAYMENT_ID = {"payment_id": path_id}
 READING_ID = {"reading_id": path_id}
 REQUEST_ID = {"request_id": path_id}
 USER = (errors.NotAdmin, errors.UserNotFound)
-READING = (errors.NotAdmin, ReadingNotFound, errors.ReasonRequired)
+READING = (errors.NotAdmin, ReadingNotFound, errors.OwnWallet, errors.ReasonRequired)
 
 
 @router.get("/me", response=AdminMe, **ADMIN, errors=(errors.NotAdmin,))
@@ -207,10 +207,10 @@ def reject_adjustment(
     body=ReasonBody,
     response=WalletAdmin,
     **ADMIN,
-    errors=(*USER, errors.ReasonRequired),
+    errors=(*USER, errors.OwnWallet, errors.ReasonRequired),
 )
 def freeze(user_id: UUID | None, body: ReasonBody, caller: Caller) -> WalletAdmin:
-    """Freeze a wallet's spending (holds until an admin unfreezes it)."""
+    """Freeze another user's wallet (holds until an admin unfreezes it); never the admin's own."""
     return service.set_frozen(caller, user_id, frozen=True, reason=body.reason)
 
 
@@ -220,10 +220,10 @@ def freeze(user_id: UUID | None, body: ReasonBody, caller: Caller) -> WalletAdmi
     body=ReasonBody,
     response=WalletAdmin,
     **ADMIN,
-    errors=(*USER, errors.ReasonRequired, errors.DisputeOpen),
+    errors=(*USER, errors.OwnWallet, errors.ReasonRequired, errors.DisputeOpen),
 )
 def unfreeze(user_id: UUID | None, body: ReasonBody, caller: Caller) -> WalletAdmin:
-    """Unfreeze a wallet (refused while a payment dispute is open)."""
+    """Unfreeze another user's wallet (refused while a payment dispute is open); never the admin's own."""
     return service.set_frozen(caller, user_id, frozen=False, reason=body.reason)
 
 
@@ -248,6 +248,7 @@ def flagged_payments(query: LimitQuery, caller: Caller) -> list[PaymentAdmin]:
     errors=(
         errors.NotAdmin,
         errors.PaymentNotFound,
+        errors.OwnWallet,
         errors.PaymentNotFlagged,
         errors.PaymentNotCreditable,
         errors.ReasonRequired,
@@ -256,7 +257,7 @@ def flagged_payments(query: LimitQuery, caller: Caller) -> list[PaymentAdmin]:
 def resolve_payment(
     payment_id: UUID | None, body: PaymentResolution, caller: Caller
 ) -> PaymentAdmin:
-    """Settle a flagged payment: credit its stars once (as the webhook would) or dismiss the flag."""
+    """Settle another user's flagged payment: credit its stars once (as the webhook would) or dismiss the flag."""
     return service.resolve_payment(caller, payment_id, body)
 
 
@@ -281,7 +282,7 @@ def readings(query: ReadingsQuery, caller: Caller) -> list[ReadingAdmin]:
     errors=(*READING, errors.ReadingNotRetryable, errors.ReadingDeleted, QueueUnavailable),
 )
 def retry_reading(reading_id: UUID | None, body: ReasonBody, caller: Caller) -> ReadingRetried:
-    """Queue a failed reading again and publish it to QStash."""
+    """Queue another user's failed reading again and publish it to QStash."""
     return service.retry(caller, reading_id, body.reason)
 
 
@@ -294,7 +295,7 @@ def retry_reading(reading_id: UUID | None, body: ReasonBody, caller: Caller) -> 
     errors=(*READING, errors.ReadingNotRefundable),
 )
 def refund_reading(reading_id: UUID | None, body: ReasonBody, caller: Caller) -> ReadingRefunded:
-    """Fail a stuck reading and refund it, or refund a failed one: at most once."""
+    """Fail another user's stuck reading and refund it, or refund a failed one: at most once."""
     return service.refund(caller, reading_id, body.reason)
 
 

@@ -16,7 +16,8 @@ class UserNotFound(NotFound):
 
 
 class OwnWallet(Forbidden):
-    """An admin adjusting (or deciding on an adjustment of) their own wallet: another admin must."""
+    """An admin acting on their own account (an adjustment or its decision, a freeze or unfreeze, a flagged payment,
+    a reading's retry or refund): another admin must."""
 
     code = "own_wallet"
 

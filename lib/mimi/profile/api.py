@@ -54,5 +54,5 @@ def export(caller: Caller) -> AccountExport:
     errors=(InvalidCursor, ValidationFailed),
 )
 def transactions(query: PageQuery, caller: Caller) -> Page[LedgerRowPublic]:
-    """The caller's ledger rows, newest first, a page at a time."""
+    """The caller's ledger rows, newest first, a page at a time; a ref never names another person."""
     return service.transactions(caller, query.by_seq())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mimi.db import call_as, select
+from mimi.db import call_as, call_list
 from mimi.pagination import PageRequest
 from mimi.profile.schemas import AccountDeletion, AccountExport, LedgerRowPublic, ProfilePublic
 
@@ -29,11 +29,11 @@ def set_line_notifications(caller: Caller, *, enabled: bool) -> ProfilePublic:
 
 
 def list_ledger_page_for_user(caller: Caller, page: PageRequest) -> list[LedgerRowPublic]:
-    """Up to limit+1 of the caller's ledger rows, newest first, after the row with id page.after."""
-    query = caller.db().table("ledger").select("id,currency,delta,reason,ref,created_at")
-    if page.after is not None:
-        query = query.lt("id", page.after)
-    return select(LedgerRowPublic, query.order("id", desc=True).limit(page.limit + 1))
+    """Up to limit+1 of the caller's ledger rows, newest first, after the row with id page.after.
+
+    Through my_ledger, not the table: a row's ref never names another person (an admin, an invitee)."""
+    params = {"p_limit": page.limit + 1, "p_before": page.after}
+    return call_list(LedgerRowPublic, caller.db(), "my_ledger", params)
 
 
 def delete_my_account(caller: Caller) -> AccountDeletion:
