@@ -87,6 +87,12 @@ def _route_path(scope: Scope) -> str:
     return path[len(root) :] or "/" if root and path.startswith(root) else path
 
 
+def lambda_deadline(scope: Scope) -> float | None:
+    """When Lambda ends this invocation, as a time.monotonic() value: from the context Mangum puts in the scope."""
+    remaining = getattr(scope.get("aws.context"), "get_remaining_time_in_millis", None)
+    return time.monotonic() + remaining() / 1000 if callable(remaining) else None
+
+
 class Api:
     """The ASGI app of one function: route, read inputs, call the handler, render its result or its error."""
 
@@ -152,6 +158,7 @@ class Api:
         values: dict[str, Any] = {
             **path_params,
             "client_ip": request.client.host if request.client else "unknown",
+            "deadline": lambda_deadline(request.scope),
         }
         if route.auth:
             assert self._authenticate is not None

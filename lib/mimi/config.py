@@ -13,6 +13,8 @@ from mimi.model import Model
 LOCAL = "local"
 # settings given as JSON in the environment (as pydantic-settings read them)
 JSON_FIELDS = ("cors_origins", "llm_providers")
+# a delivery tries each provider once, numbering its attempts inside the block of 100 claim_reading hands it (0030)
+MAX_LLM_PROVIDERS = 10
 
 
 class ConfigError(RuntimeError):
@@ -88,7 +90,9 @@ class Settings(Model):
 
     readings_per_minute: int = 5
     readings_per_day: int = 60
-    llm_providers: list[LlmProvider] = Field(default_factory=lambda: [])
+    llm_providers: list[LlmProvider] = Field(
+        default_factory=lambda: [], max_length=MAX_LLM_PROVIDERS
+    )
     daily_card_max_tokens: int = (
         900  # the free daily card's output budget (below any provider's own cap)
     )

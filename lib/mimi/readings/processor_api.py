@@ -30,10 +30,10 @@ SIGNED = {"raw_body": True, "headers": ("Upstash-Signature",)}
     response=JobOutcome,
     errors=(QStashSignatureInvalid, InvalidJob),
 )
-def run_job(body: bytes, upstash_signature: str | None) -> JobOutcome:
-    """A reading job: claim, draw, one LLM call, complete or reject (idempotent by reading id)."""
+def run_job(body: bytes, upstash_signature: str | None, deadline: float | None) -> JobOutcome:
+    """A reading job: claim, one streamed LLM call stored as it writes, complete or reject (idempotent)."""
     queue.verify(body, upstash_signature, url=queue.processor_url())
-    return processor.process(processor.parse_job(body))
+    return processor.process(processor.parse_job(body), deadline)
 
 
 @router.post(
