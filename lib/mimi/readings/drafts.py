@@ -19,29 +19,30 @@ if TYPE_CHECKING:
     from mimi.agent import ReadingDraft
 
 INTERVAL_S = 0.3  # while text arrives, a draft at least this often
-MIN_GAP_S = 0.25  # and never two closer than this (at most 4 writes a second), whatever is due
+MIN_GAP_S = 0.25  # and never two of one attempt closer than this (at most 4 writes a second)
 FINAL = frozenset({"completed", "rejected", "failed"})
 SHOWN = {"writing", "accepted", "rejection", "header", "reading", "suggestions", "next_questions"}
 SHOWN |= {"final", "end", "notice"}
 
 
 class Throttle:
-    """Decides when a draft is due: at once when an attempt begins or the field being written moves on (the one
+    """Decides when a draft is due. A new attempt at once (its empty draft clears the last attempt's text for the
+    user; once per provider tried). Then, while it writes: as soon as the field being written moves on (the one
     before it is complete), else once INTERVAL_S has passed; never sooner than MIN_GAP_S after the last write."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
         self.written_at = -math.inf
         self.urgent = False
-        self.seen: tuple[int, str | None] | None = None  # the last draft's attempt and field
+        self.seen: tuple[int, str | None] = (0, None)  # the last draft's attempt and field
 
     def due(self, draft: ReadingDraft) -> bool:
         """Whether to store this draft now (the newest always holds everything an earlier one held)."""
-        place = (draft.attempt, draft.writing)
-        self.urgent = self.urgent or place != self.seen
-        self.seen = place
+        attempt, _ = self.seen
+        self.urgent = self.urgent or (draft.attempt, draft.writing) != self.seen
+        self.seen = (draft.attempt, draft.writing)
         gap = self.clock() - self.written_at
-        return gap >= MIN_GAP_S and (self.urgent or gap >= INTERVAL_S)
+        return draft.attempt != attempt or (gap >= MIN_GAP_S and (self.urgent or gap >= INTERVAL_S))
 
     def written(self) -> None:
         self.written_at, self.urgent = self.clock(), False
