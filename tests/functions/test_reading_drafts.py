@@ -17,12 +17,15 @@ import httpx
 import pytest
 
 from mimi.config import get_settings
+from mimi.readings.processor import FINAL_RESERVE_S
+from mimi_local.lambda_adapter import FunctionApp, build_event, to_response
 from mimi_local.openai.controls import Pace
 from mimi_local.stack import LocalStack
 from tests.functions.conftest import bearer, login
 from tests.functions.readings_support import (
     deliver_signed,
     dispatcher,
+    failure_body,
     job_body,
     ledger_keys,
     llm_calls,
@@ -166,6 +169,10 @@ def test_every_provider_failing_on_every_delivery_ends_in_one_refund(
     ]
     assert [m["event"] for m in sent].count("failed") == 1 and sent[-1]["event"] == "failed"
     assert deliver_signed(stack, "/", job_body(rid)).json()["replayed"] is True
+    assert (
+        deliver_signed(stack, "/failed", failure_body(rid)).json()["replayed"] is True
+    )  # redelivered
+    assert [m["event"] for m in broadcasts(sql, rid)].count("failed") == 1
     charged_once(sql, session["user"]["id"], rid, refunded=True)
 
 
@@ -215,3 +222,26 @@ def test_a_reading_refunded_while_written_stops_the_stream_and_is_not_rewarded(
     assert (row["status"], row["result"], row["draft"]) == ("failed", None, None)
     assert llm_calls(stack, question) == 1
     charged_once(sql, session["user"]["id"], rid, refunded=True)
+
+
+def test_the_processor_takes_its_deadline_from_the_lambda_context(
+    stack: LocalStack, sql: Any, env: Callable[..., None]
+) -> None:
+    two_providers(stack, env, primary_timeout_s=5)  # the fallback waits up to 20 s
+    session = login(stack)
+    question = unique_question()
+    rid = queued_reading(stack, session, question)
+    url, body = get_settings().reading_processor_url, job_body(rid)
+    signature = qstash_signature(stack.secrets["qstash_current_signing_key"], url, body)
+    headers = {"content-type": "application/json", "upstash-signature": signature}
+    short = FunctionApp(
+        "reading_processor", timeout_s=FINAL_RESERVE_S + 2
+    )  # 2 s for the model: none fits
+    answer = to_response(short.invoke(build_event("POST", "/", "", headers, body)))
+    assert (answer.status_code, json.loads(answer.body).get("code")) == (503, "llm_unavailable")
+    assert llm_calls(stack, question) == 0
+    assert reading_row(sql, rid)["status"] == "processing"
+    assert (
+        deliver_signed(stack, "/", body).json()["status"] == "completed"
+    )  # a whole minute is enough
+    charged_once(sql, session["user"]["id"], rid, refunded=False)

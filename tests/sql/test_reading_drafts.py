@@ -119,7 +119,7 @@ def test_a_finished_or_unclaimed_reading_takes_no_draft(db: Conn) -> None:
     save(db, rid, 1, 10)
     complete(db, rid)
     late = save(db, rid, 1, 20)
-    assert (late["status"], late["stored"]) == ("completed", False)
+    assert late == {"id": rid, "status": "completed", "stored": False, "attempt": 1, "received": 10}
     assert stored(db, rid)["draft"] is None
     assert [m["event"] for m in messages(db, rid)] == ["draft", "completed"]
     assert stored(db, queued)["status"] == "queued"
