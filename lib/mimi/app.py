@@ -38,6 +38,8 @@ HTTP_CODES = {
     415: "unsupported_media_type",
 }
 Authenticate = Callable[[str | None], Any]
+# the matched route's template, kept in the ASGI scope for the access log: a path can carry a secret (a share token)
+ROUTE_KEY = "mimi.route"
 
 
 def problem_response(
@@ -124,7 +126,7 @@ class Api:
             log(
                 "request",
                 method=request.method,
-                path=request.url.path,
+                route=scope.get(ROUTE_KEY, "-"),
                 status=response.status_code,
                 duration_ms=round((time.perf_counter() - started) * 1000, 2),
             )
@@ -136,6 +138,7 @@ class Api:
     async def _respond(self, request: Request) -> Response:
         try:
             route, path_params = self.router.match(request.method, _route_path(request.scope))
+            request.scope[ROUTE_KEY] = route.path
             kwargs = await self._inputs(route, request, path_params)
             return self._render(route, route.handler(**kwargs))
         except AppError as exc:
@@ -149,10 +152,22 @@ class Api:
                 exc.status, HTTP_CODES.get(exc.status, "http_error"), exc.detail, exc.headers
             )
 
+    def _caller(self, request: Request) -> Any:
+        """The verified caller (401 without one), past the router's guard (its 403) when it has one."""
+        assert self._authenticate is not None
+        caller = self._authenticate(request.headers.get("authorization"))
+        if self.router.guard is not None:
+            self.router.guard(caller)
+        return caller
+
     async def _inputs(
         self, route: Route, request: Request, path_params: dict[str, str]
     ) -> dict[str, Any]:
-        """The handler's arguments, in FastAPI's order: body JSON (400), then the user (401), then models (422)."""
+        """The handler's arguments, in FastAPI's order: body JSON (400), then the user (401), then models (422).
+
+        A guarded router checks its caller first (401, then 403): nothing is read or validated for a stranger."""
+        guarded = route.auth and self.router.guard is not None
+        caller = self._caller(request) if guarded else None
         raw = await request.body() if route.body or route.raw_body else b""
         body = read_body(raw, request.headers.get("content-type")) if route.body else raw
         values: dict[str, Any] = {
@@ -161,8 +176,7 @@ class Api:
             "deadline": lambda_deadline(request.scope),
         }
         if route.auth:
-            assert self._authenticate is not None
-            values["caller"] = self._authenticate(request.headers.get("authorization"))
+            values["caller"] = caller if guarded else self._caller(request)
         values.update({h.lower().replace("-", "_"): request.headers.get(h) for h in route.headers})
         query = {key: request.query_params.getlist(key) for key in request.query_params}
         errors = unstorable(path_params, "path") + unstorable(query, "query")

@@ -90,6 +90,9 @@ class Settings(Model):
 
     readings_per_minute: int = 5
     readings_per_day: int = 60
+    # first lines in Redis before the SQL limits (app_settings shares_per_user_per_hour, exports_per_hour)
+    shares_per_hour: int = 20
+    exports_per_hour: int = 3
     llm_providers: list[LlmProvider] = Field(
         default_factory=lambda: [], max_length=MAX_LLM_PROVIDERS
     )

@@ -43,8 +43,17 @@ def enable(dsn: str, *, stage: str, release: str) -> None:
         auto_enabling_integrations=False,
         data_collection=NO_PERSONAL_DATA,
         max_request_body_size="never",
+        before_send=without_request,
     )
     _state["sdk"] = sentry_sdk
+
+
+def without_request(event: Any, hint: Any) -> Any:
+    """An event keeps its request's method only: a path can carry a secret (a share link's token)."""
+    request = event.get("request")
+    if isinstance(request, dict):
+        event["request"] = {"method": request.get("method")}
+    return event
 
 
 def enabled() -> bool:

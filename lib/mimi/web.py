@@ -113,11 +113,17 @@ def _arg_name(header: str) -> str:
 
 
 class Router:
-    """A function's route table; `routes` is the declaration, `needs` the settings its routes read."""
+    """A function's route table; `routes` is the declaration, `needs` the settings its routes read.
 
-    def __init__(self, needs: Iterable[str] = ()) -> None:
+    `guard`, when given, is called with the caller of every route that has one, right after the token is verified
+    and before anything of the request is read or validated: who may use these routes at all (the admin's 403)."""
+
+    def __init__(
+        self, needs: Iterable[str] = (), guard: Callable[[Any], None] | None = None
+    ) -> None:
         self.routes: list[Route] = []
         self.needs = tuple(needs)
+        self.guard = guard
 
     def route(self, method: str, path: str, **options: Any) -> Callable[[Handler], Handler]:
         """Declare the decorated handler as one route (see Route for the options)."""

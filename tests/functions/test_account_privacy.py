@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 
 from mimi_local.stack import LocalStack
+from tests.functions.admin_support import adjust, call, new_admin
 from tests.functions.conftest import bearer, login
 from tests.functions.payments_support import buy, dev_action
 from tests.functions.readings_support import readings_url, submitted, unique_question, wait_final
+from tests.functions.test_admin_operations import WHY, dead_lettered
 
 
 def profile_url(stack: LocalStack, path: str = "/") -> str:
@@ -161,3 +165,43 @@ def test_journey_a_busy_user_deletes_the_account_and_comes_back_with_line(
     assert json.dumps(
         sql.execute("select stars from public.wallets where user_id = %s", (uid,)).fetchone()
     ) == json.dumps({"stars": 1})
+
+
+def test_export_lists_share_links_and_admin_actions_and_is_limited_in_redis_first(
+    stack: LocalStack, env: Callable[..., None]
+) -> None:
+    session = login(stack, "Nid")
+    reading = submitted(stack, session, unique_question())
+    wait_final(stack, session, reading)
+    made = httpx.post(readings_url(stack, f"/{reading}/share"), headers=bearer(session), json={})
+    admin = new_admin(stack)
+    assert adjust(stack, admin, session["user"]["id"], delta=3).status_code == 200
+    env(EXPORTS_PER_HOUR="1")  # SQL allows 3 an hour: this is Redis answering
+    got = httpx.get(profile_url(stack, "/export"), headers=bearer(session))
+    assert got.status_code == 200, got.text
+    [link] = got.json()["share_links"]
+    assert (
+        link["token_hash_prefix"] == hashlib.sha256(made.json()["token"].encode()).hexdigest()[:8]
+    )
+    assert [(a["action"], a["reason"]) for a in got.json()["admin_actions"]] == [
+        ("adjust_credits", "support chat #1234")
+    ]
+    assert admin["user"]["id"] not in got.text
+    again = httpx.get(profile_url(stack, "/export"), headers=bearer(session))
+    assert problem_code(again) == (429, "rate_limited")
+    assert int(again.headers["retry-after"]) > 0
+
+
+def test_after_deletion_the_admin_audit_shows_no_question_of_the_user(
+    stack: LocalStack, sql: Any
+) -> None:
+    admin, session = new_admin(stack), login(stack, "Mai")
+    reading = dead_lettered(stack, sql, session)
+    question = sql.execute("select question from public.readings where id = %s", (reading,))
+    question = question.fetchone()["question"]
+    assert call(stack, admin, "POST", f"/readings/{reading}/refund", json=WHY).status_code == 200
+    assert httpx.delete(profile_url(stack), headers=bearer(session)).status_code == 204
+    trail = call(stack, admin, "GET", "/audit", params={"user_id": session["user"]["id"]})
+    assert trail.status_code == 200
+    assert [e["action"] for e in trail.json()] == ["refund_reading"]
+    assert question not in trail.text

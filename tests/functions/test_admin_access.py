@@ -75,6 +75,29 @@ def test_a_non_admin_gets_403_from_every_route_through_the_handler(
     assert (status, problem.get("code")) == (403, "not_admin"), problem
 
 
+# what each kind of route receives when everything about the request is wrong but the token
+GARBAGE = {
+    "body": b'{"reason": 7, "delta": "lots", "unknown": true',  # not even JSON
+    "query": "limit=0&state=lost&status=maybe&q=&before=-1&user_id=me",
+}
+
+
+@pytest.mark.parametrize(("method", "template"), ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
+def test_a_non_admin_gets_403_before_anything_of_the_request_is_read(
+    stack: LocalStack, method: str, template: str
+) -> None:
+    route = next(r for r in router.routes if (r.method, r.path) == (method, template))
+    status, problem, _ = invoke(
+        "admin",
+        method,
+        template.replace("{", "x").replace("}", "x"),  # no id is valid either
+        query=GARBAGE["query"] if route.query else "",
+        headers={**bearer(login(stack)), "content-type": "application/json"},
+        body=GARBAGE["body"] if route.body else b"",
+    )
+    assert (status, problem.get("code")) == (403, "not_admin"), problem
+
+
 def test_a_non_admin_gets_403_for_a_malformed_id_too(stack: LocalStack) -> None:
     session = login(stack)
     status, problem, _ = invoke("admin", "GET", "/users/not-a-uuid", headers=bearer(session))

@@ -115,6 +115,23 @@ def test_refresh_rotates_and_reuse_revokes_the_family(stack: LocalStack, sql: An
     assert after.status_code == 401  # the whole family is gone
 
 
+def test_a_refresh_token_two_rotations_old_is_refused_even_inside_the_reuse_interval(
+    stack: LocalStack, sql: Any
+) -> None:
+    session = login(stack)
+    second = post(stack, "/refresh", {"refresh_token": session["refresh_token"]}).json()
+    third = post(stack, "/refresh", {"refresh_token": second["refresh_token"]})
+    assert third.status_code == 200
+    sql.execute(
+        "update private.refresh_tokens set used_at = now() where token_hash = %s",
+        (hashlib.sha256(session["refresh_token"].encode()).hexdigest(),),
+    )  # well inside the 10 s a second tab may repeat a refresh in
+    replay = post(stack, "/refresh", {"refresh_token": session["refresh_token"]})
+    assert (replay.status_code, replay.json().get("code")) == (401, "refresh_token_reused")
+    live = post(stack, "/refresh", {"refresh_token": third.json()["refresh_token"]})
+    assert (live.status_code, live.json().get("code")) == (401, "refresh_token_invalid")
+
+
 def test_an_expired_refresh_token_is_401_refresh_token_expired(stack: LocalStack, sql: Any) -> None:
     session = login(stack)
     token_hash = hashlib.sha256(session["refresh_token"].encode()).hexdigest()

@@ -202,3 +202,27 @@ def test_history_is_newest_first_paginated_and_private(stack: LocalStack) -> Non
     assert len(bought) == 3
     bad = httpx.get(payments_url(stack), headers=bearer(session), params={"cursor": "!!"})
     assert bad.status_code == 422
+
+
+def test_a_payment_intent_this_app_never_created_leaves_the_history_a_day_later(
+    stack: LocalStack, sql: Any
+) -> None:
+    session = login(stack)
+    invented = "pi_" + secrets.token_hex(12)
+    recorded = httpx.post(
+        f"{stack.url}/rest/v1/rpc/record_payment_intent",
+        headers={**bearer(session), "apikey": stack.secrets["anon_key"]},
+        json={"p_payment_intent_id": invented, "p_package_id": "stars_10"},
+    )  # the user's own token, straight at PostgREST: nothing refuses an id we did not make
+    assert recorded.status_code == 200, recorded.text
+    paid = buy(stack, session)["payment_intent_id"]
+    dev_action(stack, paid, "succeed")
+    url = f"{stack.url}/functions/payments/"
+    assert len(httpx.get(url, headers=bearer(session)).json()["items"]) == 2
+    sql.execute(
+        "update public.payments set created_at = now() - interval '25 hours'"
+        " where payment_intent_id = any(%s)",
+        ([invented, paid],),
+    )
+    items = httpx.get(url, headers=bearer(session)).json()["items"]
+    assert [(p["status"], p["stars_credited"]) for p in items] == [("succeeded", 25)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -204,3 +205,68 @@ def test_deleting_a_reading_kills_the_links_of_its_follow_ups(
         == 204
     )
     assert public(stack, token).status_code == 404
+
+
+def test_only_the_raw_token_opens_the_view_which_no_one_may_cache(
+    stack: LocalStack, owner: dict[str, Any], completed: dict[str, Any]
+) -> None:
+    token = share(stack, owner, completed["id"]).json()["token"]
+    view = public(stack, token)
+    assert view.status_code == 200, view.text
+    assert (view.headers.get("cache-control"), view.headers.get("referrer-policy")) == (
+        "no-store",
+        "no-referrer",
+    )
+    stored = hashlib.sha256(token.encode()).hexdigest()
+    direct = httpx.post(
+        f"{stack.url}/rest/v1/rpc/shared_reading",
+        headers={"apikey": stack.secrets["anon_key"]},
+        json={"p_token": stored},
+    )  # anon at PostgREST with the hash a database dump would show
+    assert (direct.status_code, direct.json()["message"]) == (404, "share_not_found")
+    old_way = httpx.post(
+        f"{stack.url}/rest/v1/rpc/shared_reading",
+        headers={"apikey": stack.secrets["anon_key"]},
+        json={"p_token_hash": stored},
+    )
+    assert old_way.status_code == 404
+
+
+def test_opening_a_link_never_writes_its_token_to_the_log(
+    stack: LocalStack,
+    owner: dict[str, Any],
+    completed: dict[str, Any],
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    token = share(stack, owner, completed["id"]).json()["token"]
+    assert public(stack, token).status_code == 200
+    assert public(stack, token[:-1] + "x").status_code == 404
+    logged = capfd.readouterr().out
+    assert '"route": "/shared/{token}"' in logged
+    assert token not in logged
+    assert token[:-1] not in logged
+
+
+def test_revoking_and_recreating_links_is_limited_per_reading(
+    stack: LocalStack, owner: dict[str, Any], completed: dict[str, Any]
+) -> None:
+    answers = []
+    for _ in range(6):
+        answers.append(share(stack, owner, completed["id"]).status_code)
+        httpx.delete(readings_url(stack, f"/{completed['id']}/share"), headers=bearer(owner))
+    assert answers == [201] * 5 + [429]
+    refused = share(stack, owner, completed["id"])
+    assert (refused.status_code, refused.json().get("code")) == (429, "rate_limited")
+
+
+def test_a_user_making_links_is_limited_in_redis_first(
+    stack: LocalStack,
+    owner: dict[str, Any],
+    completed: dict[str, Any],
+    env: Callable[..., None],
+) -> None:
+    env(SHARES_PER_HOUR="2")
+    assert [share(stack, owner, completed["id"]).status_code for _ in range(2)] == [201, 201]
+    refused = share(stack, owner, completed["id"])
+    assert (refused.status_code, refused.json().get("code")) == (429, "rate_limited")
+    assert int(refused.headers["retry-after"]) > 0

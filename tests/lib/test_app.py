@@ -35,6 +35,11 @@ def limited() -> None:
     raise RateLimited("Slow down.", retry_after_s=7)
 
 
+@router.get("/opened/{token}")
+def opened(token: str) -> None:
+    raise Conflict("Seen.", code="seen")
+
+
 @router.post("/items", body=Item, response=Item)
 def items(body: Item) -> Item:
     return body
@@ -109,5 +114,17 @@ def test_each_request_logs_one_json_line_with_status_and_duration(
     ]
     requests = [line for line in lines if line["event"] == "request"]
     assert requests[-1]["status"] == 409
-    assert requests[-1]["path"] == "/conflict"
+    assert requests[-1]["route"] == "/conflict"
     assert isinstance(requests[-1]["duration_ms"], float)
+
+
+def test_the_access_log_names_the_route_template_never_the_path_values(
+    client: TestClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret = "s3cr3t-share-token-Qw8eRt6yUi0oPaSdFgHjKlZxC"
+    client.get(f"/opened/{secret}")
+    client.get(f"/no-route/{secret}")
+    logged = capsys.readouterr().out
+    routes = [json.loads(line)["route"] for line in logged.splitlines() if '"request"' in line]
+    assert routes == ["/opened/{token}", "-"]
+    assert secret not in logged

@@ -55,6 +55,8 @@ def test_outside_local_a_missing_or_empty_setting_stops_the_cold_start() -> None
         "CORS_ORIGINS": '["https://liff.example"]',
         "APP_JWT_ISSUER": "https://api.example",
         "APP_JWT_PUBLIC_KEYS": '[{"kid": "a", "kty": "EC", "crv": "P-256", "x": "x", "y": "y"}]',
+        "UPSTASH_REDIS_REST_URL": "https://redis.example",  # the export's rate limit
+        "UPSTASH_REDIS_REST_TOKEN": "token",
     }
     with pytest.raises(ConfigError, match=r"^SUPABASE_ANON_KEY must be set for stage 'prod'$"):
         from_env(given).require(profile_router.needs)

@@ -25,14 +25,14 @@ from mimi_local.lambda_adapter import LambdaContext, build_event
 
 router = Router()
 
-@router.get("/")
-def boom() -> None:
+@router.get("/shared/{token}")
+def boom(token: str) -> None:
     secret_local = "hunter2-local-value"
     raise RuntimeError("boom " + str(len(secret_local)))
 
 handler = Mangum(create_app("probe", router), lifespan="off")
 event = build_event(
-    "GET", "/", "ref=query-secret-value",
+    "GET", "/shared/path-secret-value", "ref=query-secret-value",
     {"authorization": "Bearer header-secret-value", "cookie": "sid=cookie-secret-value"}, b"",
 )
 status = handler(event, LambdaContext("probe", "test", 1e12))["statusCode"]
@@ -114,5 +114,25 @@ def test_with_a_dsn_an_unhandled_exception_is_reported_without_local_variables(s
     assert "boom 19" in envelope
     assert '"environment":"local"' in envelope
     assert "hunter2" not in envelope  # no local variables, no request bodies, no PII
-    for secret in ("header-secret-value", "cookie-secret-value", "query-secret-value"):
-        assert secret not in envelope  # no headers, cookies or query strings either
+    for secret in ("header-secret", "cookie-secret", "query-secret", "path-secret"):
+        assert (
+            secret not in envelope
+        )  # no headers, cookies, query strings or path (a share token) either
+
+
+def test_an_event_keeps_only_its_requests_method() -> None:
+    """On Lambda the integration adds the request URL from the event: a share link's path holds its token."""
+    from mimi.error_reporting import without_request
+
+    event = {
+        "request": {
+            "method": "GET",
+            "url": "https://x.lambda-url.aws/shared/tok3n",
+            "headers": {"a": 1},
+        },
+        "exception": {"values": [{"type": "RuntimeError"}]},
+    }
+    assert without_request(event, {}) == {
+        "request": {"method": "GET"},
+        "exception": {"values": [{"type": "RuntimeError"}]},
+    }

@@ -585,3 +585,60 @@ py(
     "a client may send on a private topic (e.g. fake a reading's text) without the INSERT policy",
     RT_WIRE + "test_a_private_client_broadcast_without_the_insert_policy_is_dropped_without_an_ack",
 )
+
+# --- an admin who cannot deal for themselves, and leaves a trace (issue 22, 0034) ------------------------------------
+FOUR_EYES = "tests/sql/test_admin_four_eyes.py::"
+ADJUST_FN = "public.admin_adjust_credits"
+sql(
+    "admin-adjusts-own-wallet",
+    ADJUST_FN,
+    ("elsif p_user_id = admin then", "elsif false then"),
+    "an admin adds stars to their own wallet",
+    FOUR_EYES + "test_an_admin_cannot_adjust_their_own_wallet",
+)
+sql(
+    "admin-large-adjustment-without-approval",
+    ADJUST_FN,
+    ("> private.setting('admin_adjustment_approval_stars')", "> 1000000"),
+    "one admin alone applies an adjustment of any size",
+    FOUR_EYES + "test_a_large_adjustment_waits_for_a_second_admin_who_applies_it_once",
+)
+sql(
+    "admin-approves-own-request",
+    "public.admin_decide_adjustment",
+    ("elsif p_approve and r.requested_by = admin then", "elsif false then"),
+    "the admin who asked for an adjustment approves it themselves",
+    FOUR_EYES + "test_a_large_adjustment_waits_for_a_second_admin_who_applies_it_once",
+)
+sql(
+    "admin-approval-without-row-lock",
+    "public.admin_decide_adjustment",
+    ("where id = p_request_id for update;", "where id = p_request_id;"),
+    "two admins approving at once both go through (the second is not told it was already approved)",
+    FOUR_EYES + "test_two_admins_approving_at_once_apply_it_once",
+)
+sql(
+    "admin-user-readings-untraced",
+    "public.admin_user_readings",
+    ("if exists (select 1 from public.users where id = p_user_id) then", "if false then"),
+    "an admin reads a user's questions and leaves no trace",
+    FOUR_EYES + "test_reading_a_users_questions_leaves_an_audit_row_without_content",
+)
+sql(
+    "admin-reading-lists-untraced",
+    "public.admin_readings",
+    (
+        "from jsonb_array_elements(shown) e) s;",
+        "from jsonb_array_elements(shown) e where false) s;",
+    ),
+    "the stuck and failed lists show questions and leave no trace",
+    FOUR_EYES + "test_reading_a_users_questions_leaves_an_audit_row_without_content",
+)
+py(
+    "admin-guard-after-validation",
+    "lib/mimi/app.py:Api._inputs",
+    ("guarded = route.auth and self.router.guard is not None", "guarded = False"),
+    "a non-admin hears 400/422 about their input before 403 (the admin routes' shapes leak)",
+    "tests/functions/test_admin_access.py::test_a_non_admin_gets_403_before_anything_of_the_request_is_read"
+    "[POST /users/{user_id}/adjustments]",
+)

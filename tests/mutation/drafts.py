@@ -126,16 +126,6 @@ sql(
     SQL_WRITING + "test_deleting_the_account_while_a_reading_is_written_refunds_it_once",
 )
 sql(
-    "admin-refund-leaves-a-writing-reading-running",
-    "public.admin_refund_reading",
-    (
-        "if r.status in ('queued', 'processing', 'writing') then",
-        "if r.status in ('queued', 'processing') then",
-    ),
-    "an admin refund of a reading being written gives the credit back but lets it complete (and reward) anyway",
-    SQL_WRITING + "test_an_admin_sees_a_silent_writing_reading_as_stuck_and_refunds_it_once",
-)
-sql(
     "nightly-repair-skips-writing",
     "private.fail_stuck_readings",
     ("status in ('processing', 'writing')", "status = 'processing'"),

@@ -229,6 +229,14 @@ sql(
     RACED_EDIT.format("public.update_profile('Nok', 'en', false)"),
 )
 
+py(
+    "sentry-keeps-the-request-url",
+    "lib/mimi/error_reporting.py:without_request",
+    ('event["request"] = {"method": request.get("method")}', "pass"),
+    "a 500 on /shared/{token} sends the share link's token to Sentry in the request URL",
+    "tests/lib/test_error_reporting.py::test_an_event_keeps_only_its_requests_method",
+)
+
 # --- bad input never yields a 5xx ------------------------------------------------------------------------------------
 SEQ_CURSOR = "lib/mimi/pagination.py:decode_seq_cursor"
 CURSOR_KILL = "tests/lib/test_pagination.py::test_a_seq_cursor_is_ascii_digits_within_a_bigint"
@@ -379,4 +387,219 @@ append(
     "grant execute on function public.legacy_import_totals() to authenticated;",
     "any user can read the balance totals of every wallet",
     LEGACY.format("authenticated"),
+)
+
+# --- deletion forgets everywhere, and the export is complete and bounded (issue 22, 0032, 0035) ---------------------
+FORGET = "tests/sql/test_forgetting.py::"
+IMPORT_RULES = "tests/legacy/test_import_rules.py::"
+ACCOUNT_API = "tests/functions/test_account_privacy.py::"
+sql(
+    "audit-keeps-the-question",
+    "private.audit_reading_json",
+    ("- 'question' - 'header'", "- 'header'"),
+    "an admin's retry or refund keeps the user's question in the append-only audit, after deletion too",
+    FORGET + "test_admin_actions_on_a_reading_audit_its_id_and_status_never_its_question",
+)
+sql(
+    "late-stripe-event-kept-whole",
+    "private.redact_stripe_event_of_deleted_user",
+    ("new.payload := private.redacted_stripe_payload(new.payload);", "null;"),
+    "a refund, dispute or reconciled payment arriving after deletion stores the billing name and e-mail",
+    FORGET + "test_stripe_events_arriving_after_deletion_are_stored_redacted",
+    FORGET + "test_an_intent_the_reconciliation_applies_after_deletion_is_stored_redacted",
+)
+sql(
+    "erasure-keeps-the-old-apps-id",
+    ERASE,
+    ("  delete from private.legacy_users where user_id = p_user;\n", ""),
+    "a deleted account stays linked to its old-app user id",
+    FORGET + "test_erasure_removes_the_link_from_the_old_apps_id",
+)
+sql(
+    "legacy-import-brings-a-deleted-account-back",
+    "public.import_legacy_user",
+    ("return jsonb_build_object('account', 'skipped_deleted');", "null;"),
+    "a legacy import after a deletion recreates the person's LINE id, name, questions and balances",
+    IMPORT_RULES + "test_an_account_deleted_here_is_never_brought_back_by_an_import",
+)
+sql(
+    "export-shows-the-whole-share-hash",
+    "private.account_export_more",
+    ("left(s.token_hash, 8)", "s.token_hash"),
+    "the export hands out each link's full stored hash",
+    FORGET + "test_export_holds_share_links_admin_actions_and_the_old_apps_id",
+)
+sql(
+    "export-names-the-admin",
+    "private.account_export_more",
+    (
+        "jsonb_build_object('action', a.action,",
+        "jsonb_build_object('admin', a.admin_id, 'action', a.action,",
+    ),
+    "the export tells the user which admin acted on their account",
+    FORGET + "test_export_holds_share_links_admin_actions_and_the_old_apps_id",
+)
+sql(
+    "export-unlimited-in-sql",
+    "public.export_my_data",
+    ("  perform private.check_export_limit(uid);\n", ""),
+    "a direct rpc exports a user's whole history as often as it likes",
+    FORGET + "test_a_fourth_export_in_an_hour_is_refused_in_sql_and_not_recorded",
+)
+py(
+    "export-unlimited-in-redis",
+    "lib/mimi/profile/service.py:export",
+    (
+        '    enforce("exports", caller.user_id, get_settings().exports_per_hour, 3600, fail_open=True)\n',
+        "",
+    ),
+    "every export reaches the database: Redis no longer answers first",
+    ACCOUNT_API + "test_export_lists_share_links_and_admin_actions_and_is_limited_in_redis_first",
+)
+
+# --- share links that only the link opens (0033) ---------------------------------------------------------------------
+SHARES = "tests/sql/test_shares.py::"
+SHARING_API = "tests/functions/test_sharing.py::"
+sql(
+    "share-opened-by-its-stored-hash",
+    "sharing.reading_by_token",
+    (
+        "where s.token_hash = encode(pg_catalog.sha256(convert_to(p_token, 'UTF8')), 'hex')",
+        "where s.token_hash = p_token",
+    ),
+    "the public view opens with the stored hash (a database dump opens every link), not the raw token",
+    SHARES + "test_anon_opens_a_link_with_its_raw_token_and_never_with_the_stored_hash",
+)
+append(
+    "share-view-security-definer-for-anon",
+    "public.shared_reading",
+    "alter function public.shared_reading(text) security definer;",
+    "anon can run a SECURITY DEFINER function through /rest/v1/rpc again (splinter 0028)",
+    "tests/sql/test_supabase_lints.py::test_splinter_0028_finds_only_the_health_probe_executable_by_anon",
+)
+py(
+    "share-token-in-the-access-log",
+    "lib/mimi/app.py:Api.__call__",
+    ('route=scope.get(ROUTE_KEY, "-"),', "route=request.url.path,"),
+    "every view of a shared link writes its token to the log",
+    "tests/lib/test_app.py::test_the_access_log_names_the_route_template_never_the_path_values",
+    SHARING_API + "test_opening_a_link_never_writes_its_token_to_the_log",
+)
+py(
+    "share-view-cacheable",
+    "lib/mimi/app.py:Api._render",
+    ("for name, value in route.response_headers:", "for name, value in ():"),
+    "the public view is cacheable and sends its URL (the token) as a referrer",
+    SHARING_API + "test_only_the_raw_token_opens_the_view_which_no_one_may_cache",
+)
+SHARE_LIMITS = "private.check_share_limits"
+sql(
+    "share-limit-per-reading-is-the-user-number",
+    SHARE_LIMITS,
+    (
+        "private.setting('shares_per_reading_per_hour')",
+        "private.setting('shares_per_user_per_hour')",
+    ),
+    "one reading gets 20 links an hour by revoking and re-creating",
+    SHARES + "test_a_reading_gets_five_links_an_hour_revoked_ones_included",
+)
+sql(
+    "share-limit-per-user-counts-one-reading",
+    SHARE_LIMITS,
+    (
+        "where r.user_id = p_user and s.created_at > now() - interval '1 hour';",
+        "where r.user_id = p_user and s.created_at > now() - interval '1 hour' and s.reading_id = p_reading;",
+    ),
+    "a user makes links without limit by spreading them over readings",
+    SHARES + "test_a_user_gets_a_limited_number_of_links_an_hour_across_readings",
+)
+sql(
+    "share-limits-not-checked",
+    "public.share_reading",
+    ("  perform private.check_share_limits(uid, p_id);\n", ""),
+    "a direct rpc makes share links without limit (revoke and re-create)",
+    SHARES + "test_a_reading_gets_five_links_an_hour_revoked_ones_included",
+    SHARING_API + "test_revoking_and_recreating_links_is_limited_per_reading",
+)
+sql(
+    "revoked-shares-kept-for-ever",
+    "public.share_reading",
+    ("  perform private.purge_revoked_shares();\n", ""),
+    "revoked share rows are never purged",
+    SHARES + "test_revoked_links_are_purged_a_day_after_their_revocation",
+)
+py(
+    "share-redis-limit-missing",
+    "lib/mimi/sharing/service.py:create",
+    (
+        '    enforce("shares", caller.user_id, get_settings().shares_per_hour, 3600, fail_open=True)\n',
+        "",
+    ),
+    "every new link reaches the database: Redis no longer answers first",
+    SHARING_API + "test_a_user_making_links_is_limited_in_redis_first",
+)
+
+# --- the legacy import refuses what the API refuses (0035) ----------------------------------------------------------
+REFUSED_ROWS = (
+    IMPORT_RULES + "test_rows_the_api_would_refuse_are_reported_one_by_one_and_the_rest_imported"
+)
+sql(
+    "legacy-question-not-checked",
+    "private.legacy_reading",
+    (
+        "question text := private.legacy_question(r ->> 'question');",
+        "question text := left(trim(r ->> 'question'), 500);",
+    ),
+    "an old question with control characters, or over 500 characters (cut), is imported",
+    REFUSED_ROWS,
+)
+sql(
+    "legacy-future-reading-accepted",
+    "private.legacy_reading_problem",
+    ("when private.in_future(r ->> 'created_at') or ", "when "),
+    "an old reading dated in the future is imported and holds a place in the daily limit for ever",
+    REFUSED_ROWS,
+)
+sql(
+    "legacy-answer-uncapped",
+    "private.legacy_reading_problem",
+    ("> 20000", "> 20000000"),
+    "an old answer of any size is imported",
+    REFUSED_ROWS,
+)
+sql(
+    "legacy-future-payment-accepted",
+    "private.legacy_payment",
+    ("elsif at > now() then", "elsif false then"),
+    "an old payment dated in the future is imported",
+    REFUSED_ROWS,
+)
+sql(
+    "legacy-name-with-bidi-accepted",
+    "private.legacy_check",
+    (" or private.has_hidden_controls(u ->> 'name')", ""),
+    "an old name with bidi or control characters (a spoofed name) is imported",
+    REFUSED_ROWS,
+)
+
+# --- refresh replay two rotations old; unconfirmed payments leave the history (0036) --------------------------------
+sql(
+    "refresh-replay-two-rotations-old-accepted",
+    ROTATE,
+    (
+        "\n       and exists (select 1 from private.refresh_tokens s where s.token_hash = t.successor_hash"
+        " and s.used_at is null)",
+        "",
+    ),
+    "a stolen token two rotations old, replayed inside the 10 s window, gets a session",
+    REFRESH + "test_a_token_two_rotations_old_is_a_replay_even_inside_the_interval",
+    "tests/functions/test_auth.py::test_a_refresh_token_two_rotations_old_is_refused_even_inside_the_reuse_interval",
+)
+statement(
+    "unconfirmed-payment-in-history-for-ever",
+    'alter policy "Users can read their own payments"',
+    ("status <> 'pending' or ", "true or "),
+    "a payment recorded for an invented PaymentIntent stays in the user's history for ever",
+    "tests/sql/test_unconfirmed_payments.py::test_an_invented_payment_intent_leaves_the_users_history_after_a_day",
+    PAYMENTS + "test_a_payment_intent_this_app_never_created_leaves_the_history_a_day_later",
 )

@@ -277,6 +277,10 @@ def test_export_holds_everything_about_the_user_and_nothing_secret(db: Conn) -> 
         "stripe_events",
         "referrals",
         "sessions",
+        "share_links",
+        "admin_actions",
+        "old_app_user_id",
+        "exports",
     }
     assert got["user"]["line_user_id"] == line
     assert got["user"]["display_name"] == "Somchai"

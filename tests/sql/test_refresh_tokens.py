@@ -92,3 +92,14 @@ def test_the_clock_is_injectable_only_on_the_private_function(db: Conn) -> None:
     for role in ("anon", "authenticated", "service_role"):
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             call_as(db, role, "select private.rotate_refresh_token(%s, %s, 60, now())", (h(), h()))
+
+
+def test_a_token_two_rotations_old_is_a_replay_even_inside_the_interval(db: Conn) -> None:
+    first, second, third = session(db), h(), h()
+    uid = rotate(db, first, second, T0)
+    assert rotate(db, second, third, T0 + timedelta(seconds=1)) == uid
+    # the repeat carries the right successor and comes inside 10 s, but that successor is already used
+    assert rotate(db, first, second, T0 + timedelta(seconds=2)) is None
+    assert [revoked(db, t) for t in (first, second, third)] == [True, True, True]
+    with pytest.raises(psycopg.Error, match="refresh_token_invalid"):
+        rotate(db, third, h(), T0 + timedelta(seconds=3))

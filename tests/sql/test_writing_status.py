@@ -1,5 +1,5 @@
-"""The `writing` status counts as in flight wherever statuses matter (0030): account deletion, the admin's stuck list
-and refund, the nightly stuck-reading repair; each refunds a reading being written once. And the deploy window: a
+"""The `writing` status counts as in flight where 0030 decides refunds: account deletion and the nightly stuck-reading
+repair each refund a reading being written once. And the deploy window: a
 processor from before 0028 completes or rejects only with the cards stored when the reading was paid for."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.sql.conftest import call_as, login, outcome
-from tests.sql.test_reading_drafts import claimed, messages, save, stored
-from tests.sql.test_readings import RESULT, complete, keys, service
+from tests.sql.conftest import call_as, outcome
+from tests.sql.test_reading_drafts import claimed, save, stored
+from tests.sql.test_readings import RESULT, keys, service
 
 Conn = psycopg.Connection[dict[str, Any]]
 
@@ -27,16 +27,6 @@ def refunds(db: Conn, uid: str, rid: str) -> int:
     return sum(1 for k in keys(db, uid) if k.startswith(f"reading:{rid}:refund"))
 
 
-def admin(db: Conn) -> str:
-    uid: str = login(db)["user"]["id"]
-    db.execute("insert into private.admins (user_id, note) values (%s, 'test')", (uid,))
-    return uid
-
-
-def as_admin(db: Conn, uid: str, sql: str, params: tuple[Any, ...]) -> Any:
-    return call_as(db, "authenticated", f"select {sql} as r", params, sub=uid)["r"]
-
-
 def test_deleting_the_account_while_a_reading_is_written_refunds_it_once(db: Conn) -> None:
     uid, rid = writing(db)
     spent = keys(db, uid)[f"reading:{rid}:spend:free_point"]
@@ -49,23 +39,6 @@ def test_deleting_the_account_while_a_reading_is_written_refunds_it_once(db: Con
         ]
         == 0
     )
-
-
-def test_an_admin_sees_a_silent_writing_reading_as_stuck_and_refunds_it_once(db: Conn) -> None:
-    uid, rid = writing(db)
-    staff = admin(db)
-    db.execute(
-        "update public.readings set updated_at = now() - interval '1 hour' where id = %s", (rid,)
-    )
-    stuck = as_admin(db, staff, "public.admin_readings('stuck', 600, 200)", ())
-    assert rid in [r["id"] for r in stuck]
-    refunded = as_admin(db, staff, "public.admin_refund_reading(%s, 'ticket 42')", (rid,))
-    assert (refunded["status"], refunded["refund"]["refunded"]) == ("failed", True)
-    assert stored(db, rid)["draft"] is None
-    assert messages(db, rid)[-1]["payload"]["failure_reason"] == "admin_refund"
-    assert complete(db, rid)["replayed"] is True  # the processor finishing later changes nothing
-    assert refunds(db, uid, rid) == 1
-    assert not any("reward" in k for k in keys(db, uid))
 
 
 def test_the_nightly_repair_fails_a_reading_stuck_writing_and_refunds_it_once(db: Conn) -> None:

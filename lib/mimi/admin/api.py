@@ -9,6 +9,8 @@ from mimi.admin import errors, service
 from mimi.admin.schemas import (
     AdjustmentCreate,
     AdjustmentPublic,
+    AdjustmentRequestAdmin,
+    AdjustmentRequestsQuery,
     AdminMe,
     AuditEntry,
     AuditQuery,
@@ -43,11 +45,16 @@ from mimi.web import USER_API, Router
 if TYPE_CHECKING:
     from mimi.auth.deps import Caller
 
-router = Router(needs=(*USER_API, "qstash_url", "qstash_token", "reading_processor_url"))
+# every route: the admin check runs before any input is read, so a non-admin hears 403 whatever they send
+router = Router(
+    needs=(*USER_API, "qstash_url", "qstash_token", "reading_processor_url"),
+    guard=service.require_admin,
+)
 ADMIN = {"auth": True}
 USER_ID = {"user_id": path_id}
 PAYMENT_ID = {"payment_id": path_id}
 READING_ID = {"reading_id": path_id}
+REQUEST_ID = {"request_id": path_id}
 USER = (errors.NotAdmin, errors.UserNotFound)
 READING = (errors.NotAdmin, ReadingNotFound, errors.ReasonRequired)
 
@@ -124,6 +131,7 @@ def get_payments_of_user(
     headers=("Idempotency-Key",),
     errors=(
         *USER,
+        errors.OwnWallet,
         errors.ReasonRequired,
         errors.IdempotencyKeyRequired,
         InvalidIdempotencyKey,
@@ -136,8 +144,61 @@ def get_payments_of_user(
 def adjust(
     user_id: UUID | None, body: AdjustmentCreate, caller: Caller, idempotency_key: str | None
 ) -> AdjustmentPublic:
-    """Add or deduct credits with a reason (an `adjustment` ledger row), once per Idempotency-Key."""
+    """Add or deduct credits of another user with a reason, once per Idempotency-Key (above the threshold: pending)."""
     return service.adjust(caller, user_id, body, idempotency_key)
+
+
+@router.get(
+    "/adjustments",
+    query=AdjustmentRequestsQuery,
+    response=list[AdjustmentRequestAdmin],
+    **ADMIN,
+    errors=(errors.NotAdmin,),
+)
+def adjustment_requests(
+    query: AdjustmentRequestsQuery, caller: Caller
+) -> list[AdjustmentRequestAdmin]:
+    """Adjustments above the approval threshold, by status (pending first), newest first."""
+    return service.adjustment_requests(caller, query)
+
+
+DECISION_ERRORS = (
+    errors.NotAdmin,
+    errors.AdjustmentRequestNotFound,
+    errors.AdjustmentRequestDecided,
+    errors.OwnWallet,
+    errors.ReasonRequired,
+)
+
+
+@router.post(
+    "/adjustments/{request_id}/approve",
+    parse=REQUEST_ID,
+    body=ReasonBody,
+    response=AdjustmentRequestAdmin,
+    **ADMIN,
+    errors=(*DECISION_ERRORS, errors.SecondAdminRequired, errors.BalanceWouldGoNegative),
+)
+def approve_adjustment(
+    request_id: UUID | None, body: ReasonBody, caller: Caller
+) -> AdjustmentRequestAdmin:
+    """Approve another admin's adjustment: it is applied, once (a repeat answers the same)."""
+    return service.decide_adjustment(caller, request_id, approve=True, reason=body.reason)
+
+
+@router.post(
+    "/adjustments/{request_id}/reject",
+    parse=REQUEST_ID,
+    body=ReasonBody,
+    response=AdjustmentRequestAdmin,
+    **ADMIN,
+    errors=DECISION_ERRORS,
+)
+def reject_adjustment(
+    request_id: UUID | None, body: ReasonBody, caller: Caller
+) -> AdjustmentRequestAdmin:
+    """Reject a pending adjustment: nothing changes (a repeat answers the same)."""
+    return service.decide_adjustment(caller, request_id, approve=False, reason=body.reason)
 
 
 @router.post(

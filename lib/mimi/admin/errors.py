@@ -15,6 +15,36 @@ class UserNotFound(NotFound):
     code = "user_not_found"
 
 
+class OwnWallet(Forbidden):
+    """An admin adjusting (or deciding on an adjustment of) their own wallet: another admin must."""
+
+    code = "own_wallet"
+
+
+class SecondAdminRequired(Forbidden):
+    """An admin approving the adjustment they asked for: a different admin must approve it."""
+
+    code = "second_admin_required"
+
+
+class AdjustmentRequestNotFound(NotFound):
+    code = "adjustment_request_not_found"
+
+
+class AdjustmentRequestDecided(Conflict):
+    """The request was already approved (to reject it) or rejected (to approve it)."""
+
+    code = "adjustment_request_decided"
+
+
+class InvalidDecision(ValidationFailed):
+    code = "invalid_decision"
+
+
+class InvalidRequestStatus(ValidationFailed):
+    code = "invalid_request_status"
+
+
 class InvalidUserQuery(ValidationFailed):
     """Not a LINE user id, a user id or a referral code."""
 

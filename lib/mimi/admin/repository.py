@@ -7,6 +7,7 @@ from uuid import UUID
 
 from mimi.admin.schemas import (
     AdjustmentPublic,
+    AdjustmentRequestAdmin,
     AuditEntry,
     CatalogAdmin,
     LedgerEntryAdmin,
@@ -27,9 +28,9 @@ if TYPE_CHECKING:
     from mimi.auth.deps import Caller
 
 
-def is_admin(caller: Caller) -> bool:
-    """Whether the caller is in private.admins now (the token says nothing about it)."""
-    return bool(call(caller.db(), "is_admin"))
+def check_admin(caller: Caller) -> None:
+    """401 for a deleted account, 403 not_admin unless the caller is in private.admins now (not in the token)."""
+    call(caller.db(), "admin_check")
 
 
 def find_user_by_query(caller: Caller, *, query: str) -> UserAdmin:
@@ -100,6 +101,21 @@ def adjust_credits(
         "p_clawback": clawback,
     }
     return call_as(AdjustmentPublic, caller.db(), "admin_adjust_credits", params)
+
+
+def list_adjustment_requests(
+    caller: Caller, *, status: str, limit: int
+) -> list[AdjustmentRequestAdmin]:
+    params = {"p_status": status, "p_limit": limit}
+    return call_list(AdjustmentRequestAdmin, caller.db(), "admin_adjustment_requests", params)
+
+
+def decide_adjustment(
+    caller: Caller, *, request_id: UUID, approve: bool, reason: str
+) -> AdjustmentRequestAdmin:
+    """Approve (applied through the adjustment's own SQL path) or reject a pending request, once."""
+    params = {"p_request_id": str(request_id), "p_approve": approve, "p_reason": reason}
+    return call_as(AdjustmentRequestAdmin, caller.db(), "admin_decide_adjustment", params)
 
 
 def set_frozen(caller: Caller, *, user_id: UUID, frozen: bool, reason: str) -> WalletAdmin:

@@ -151,10 +151,38 @@ class AdjustmentCreate(ReasonBody):
 
 
 class AdjustmentPublic(Model):
+    """An adjustment applied, or (above the approval threshold) waiting for a second admin: then the wallet is
+    as it was and `request_id` names the pending request."""
+
+    status: Literal["applied", "pending_approval"] = "applied"
+    request_id: UUID | None = None
     currency: Currency
     delta: int
     wallet: WalletAdmin
     replayed: bool
+
+
+class AdjustmentRequestsQuery(LimitQuery):
+    status: Literal["pending", "approved", "rejected"] = "pending"
+
+
+class AdjustmentRequestAdmin(Model):
+    """An adjustment above the threshold: who asked, and who approved or rejected it (never the one who asked)."""
+
+    id: UUID
+    user_id: UUID
+    currency: Currency
+    delta: int
+    clawback: bool
+    reason: str
+    requested_by: UUID
+    requested_at: datetime
+    status: Literal["pending", "approved", "rejected"]
+    decided_by: UUID | None
+    decided_at: datetime | None
+    decision_reason: str | None
+    result: dict[str, Any] | None
+    replayed: bool = False
 
 
 class PaymentResolution(ReasonBody):

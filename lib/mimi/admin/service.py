@@ -6,10 +6,17 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from mimi.admin import repository
-from mimi.admin.errors import IdempotencyKeyRequired, NotAdmin, PaymentNotFound, UserNotFound
+from mimi.admin.errors import (
+    AdjustmentRequestNotFound,
+    IdempotencyKeyRequired,
+    PaymentNotFound,
+    UserNotFound,
+)
 from mimi.admin.schemas import (
     AdjustmentCreate,
     AdjustmentPublic,
+    AdjustmentRequestAdmin,
+    AdjustmentRequestsQuery,
     AdminMe,
     AuditEntry,
     AuditQuery,
@@ -40,17 +47,20 @@ if TYPE_CHECKING:
     from mimi.auth.deps import Caller
 
 
+def require_admin(caller: Caller) -> None:
+    """The admin router's guard, before any route reads its input: 403 not_admin unless SQL says admin (every
+    admin SQL function checks again, however it is reached)."""
+    repository.check_admin(caller)
+
+
 def me(caller: Caller) -> AdminMe:
-    """Whether the caller is an admin, as SQL says; 403 not_admin when not (the console hides its tab)."""
-    if not repository.is_admin(caller):
-        raise NotAdmin("Only admins may use the back office.")
+    """The caller is an admin (the guard let them through; the console shows its tab)."""
     return AdminMe(user_id=caller.user_id, is_admin=True)
 
 
-def _known(caller: Caller, value: UUID | None, error: type[NotFound]) -> UUID:
-    """A path id; one that is not a UUID is not found, but only an admin hears so (others get 403, as everywhere)."""
+def _known(value: UUID | None, error: type[NotFound]) -> UUID:
+    """A path id; one that is not a UUID is not found (only admins get this far)."""
     if value is None:
-        me(caller)
         raise error("Nothing has this id.")
     return value
 
@@ -60,13 +70,13 @@ def find_user(caller: Caller, query: str) -> UserAdmin:
 
 
 def user(caller: Caller, user_id: UUID | None) -> UserAdmin:
-    return repository.get_user(caller, user_id=_known(caller, user_id, UserNotFound))
+    return repository.get_user(caller, user_id=_known(user_id, UserNotFound))
 
 
 def ledger(caller: Caller, user_id: UUID | None, query: LedgerQuery) -> list[LedgerEntryAdmin]:
     return repository.list_ledger_for_user(
         caller,
-        user_id=_known(caller, user_id, UserNotFound),
+        user_id=_known(user_id, UserNotFound),
         limit=query.limit,
         before=query.before,
     )
@@ -74,13 +84,13 @@ def ledger(caller: Caller, user_id: UUID | None, query: LedgerQuery) -> list[Led
 
 def readings_of_user(caller: Caller, user_id: UUID | None, limit: int) -> list[ReadingAdmin]:
     return repository.list_readings_for_user(
-        caller, user_id=_known(caller, user_id, UserNotFound), limit=limit
+        caller, user_id=_known(user_id, UserNotFound), limit=limit
     )
 
 
 def payments_of_user(caller: Caller, user_id: UUID | None, limit: int) -> list[PaymentAdmin]:
     return repository.list_payments_for_user(
-        caller, user_id=_known(caller, user_id, UserNotFound), limit=limit
+        caller, user_id=_known(user_id, UserNotFound), limit=limit
     )
 
 
@@ -89,13 +99,12 @@ def adjust(
 ) -> AdjustmentPublic:
     """One audited adjustment, once per Idempotency-Key (required: a retried click must not pay twice)."""
     if key is None:
-        me(caller)  # a non-admin hears 403, as everywhere
         raise IdempotencyKeyRequired(
             "Send an Idempotency-Key header (8 to 100 characters) with each adjustment."
         )
     result = repository.adjust_credits(
         caller,
-        user_id=_known(caller, user_id, UserNotFound),
+        user_id=_known(user_id, UserNotFound),
         currency=body.currency,
         delta=body.delta,
         reason=body.reason,
@@ -105,6 +114,7 @@ def adjust(
     log(
         "admin_adjustment",
         admin_id=caller.user_id,
+        status=result.status,
         currency=body.currency,
         delta=body.delta,
         replayed=result.replayed,
@@ -112,9 +122,35 @@ def adjust(
     return result
 
 
+def adjustment_requests(
+    caller: Caller, query: AdjustmentRequestsQuery
+) -> list[AdjustmentRequestAdmin]:
+    return repository.list_adjustment_requests(caller, status=query.status, limit=query.limit)
+
+
+def decide_adjustment(
+    caller: Caller, request_id: UUID | None, *, approve: bool, reason: str
+) -> AdjustmentRequestAdmin:
+    """Approve (a different admin than the one who asked) or reject a pending adjustment, once."""
+    decided = repository.decide_adjustment(
+        caller,
+        request_id=_known(request_id, AdjustmentRequestNotFound),
+        approve=approve,
+        reason=reason,
+    )
+    log(
+        "admin_adjustment_decided",
+        admin_id=caller.user_id,
+        request_id=str(decided.id),
+        status=decided.status,
+        replayed=decided.replayed,
+    )
+    return decided
+
+
 def set_frozen(caller: Caller, user_id: UUID | None, *, frozen: bool, reason: str) -> WalletAdmin:
     return repository.set_frozen(
-        caller, user_id=_known(caller, user_id, UserNotFound), frozen=frozen, reason=reason
+        caller, user_id=_known(user_id, UserNotFound), frozen=frozen, reason=reason
     )
 
 
@@ -127,7 +163,7 @@ def resolve_payment(
 ) -> PaymentAdmin:
     return repository.resolve_payment(
         caller,
-        payment_id=_known(caller, payment_id, PaymentNotFound),
+        payment_id=_known(payment_id, PaymentNotFound),
         action=body.action,
         reason=body.reason,
     )
@@ -144,7 +180,7 @@ def retry(caller: Caller, reading_id: UUID | None, reason: str) -> ReadingRetrie
     from mimi.readings import queue  # QStash loads only for a retry
 
     reading = repository.requeue_reading(
-        caller, reading_id=_known(caller, reading_id, ReadingNotFound), reason=reason
+        caller, reading_id=_known(reading_id, ReadingNotFound), reason=reason
     )
     rid = str(reading.id)
     try:
@@ -161,7 +197,7 @@ def retry(caller: Caller, reading_id: UUID | None, reason: str) -> ReadingRetrie
 def refund(caller: Caller, reading_id: UUID | None, reason: str) -> ReadingRefunded:
     """Fail a stuck reading and refund it, or refund a failed one: at most once."""
     return repository.refund_reading(
-        caller, reading_id=_known(caller, reading_id, ReadingNotFound), reason=reason
+        caller, reading_id=_known(reading_id, ReadingNotFound), reason=reason
     )
 
 

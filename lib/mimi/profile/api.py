@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mimi.errors import ValidationFailed
+from mimi.errors import RateLimited, ValidationFailed
 from mimi.pagination import InvalidCursor, Page, PageQuery
 from mimi.profile import service
 from mimi.profile.schemas import AccountExport, LedgerRowPublic, ProfilePublic, ProfileUpdate
@@ -13,7 +13,7 @@ from mimi.web import USER_API, Router
 if TYPE_CHECKING:
     from mimi.auth.deps import Caller
 
-router = Router(needs=USER_API)
+router = Router(needs=(*USER_API, "upstash_redis_rest_url", "upstash_redis_rest_token"))
 
 
 @router.get("/", response=ProfilePublic, auth=True)
@@ -38,6 +38,7 @@ def delete_account(caller: Caller) -> None:
     "/export",
     response=AccountExport,
     auth=True,
+    errors=(RateLimited,),
     response_headers=tuple(service.EXPORT_HEADERS.items()),
 )
 def export(caller: Caller) -> AccountExport:

@@ -102,3 +102,7 @@ class AccountExport(Model):
     stripe_events: list[dict[str, Any]]
     referrals: dict[str, Any]
     sessions: list[dict[str, Any]]
+    share_links: list[dict[str, Any]]  # a hash prefix each, never the token or its hash
+    admin_actions: list[dict[str, Any]]  # what, on what, when and why; never which admin
+    old_app_user_id: str | None
+    exports: list[datetime]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mimi.auth.deps import Caller
+from mimi.config import get_settings
 from mimi.logs import log
 from mimi.pagination import Page, PageRequest, page_of
 from mimi.profile import repository
@@ -48,5 +49,8 @@ def delete_account(caller: Caller) -> None:
 
 
 def export(caller: Caller) -> AccountExport:
-    """Everything stored about the caller, as one JSON document."""
+    """Everything stored about the caller, as one JSON document; a few an hour (Redis first, then SQL)."""
+    from mimi.ratelimit import enforce  # Upstash loads for an export, not for profile reads
+
+    enforce("exports", caller.user_id, get_settings().exports_per_hour, 3600, fail_open=True)
     return repository.export_my_data(caller)

@@ -175,7 +175,7 @@ def review(reading_id: UUID, body: ReviewCreate, caller: Caller) -> ReviewPublic
     response=ShareCreatedPublic,
     status=201,
     auth=True,
-    errors=(ReadingNotFound, ReadingNotCompleted, TooManyShares),
+    errors=(ReadingNotFound, ReadingNotCompleted, TooManyShares, RateLimited),
 )
 def share(reading_id: UUID, body: ShareCreate, caller: Caller) -> ShareCreatedPublic:
     """A new revocable link to a completed reading, and a LINE Flex message for liff.shareTargetPicker."""
@@ -194,7 +194,12 @@ def revoke_shares(reading_id: UUID, caller: Caller) -> SharesRevokedPublic:
     return sharing.revoke(caller, reading_id)
 
 
-@router.get("/shared/{token}", response=SharedReadingPublic, errors=(ShareNotFound,))
+@router.get(
+    "/shared/{token}",
+    response=SharedReadingPublic,
+    errors=(ShareNotFound,),
+    response_headers=(("Cache-Control", "no-store"), ("Referrer-Policy", "no-referrer")),
+)
 def shared_reading(token: str) -> SharedReadingPublic:
     """Public (no login): the minimal view behind a share link."""
     return sharing.shared(token)

@@ -30,7 +30,6 @@ def revoke_shares_for_reading(caller: Caller, reading_id: UUID) -> SharesRevoked
     )
 
 
-def get_shared_reading_by_token_hash(*, token_hash: str) -> SharedReadingPublic:
-    return call_as(
-        SharedReadingPublic, anon_client(), "shared_reading", {"p_token_hash": token_hash}
-    )
+def get_shared_reading_by_token(*, token: str) -> SharedReadingPublic:
+    """The public view by the raw link token: SQL hashes it (the stored hash opens nothing)."""
+    return call_as(SharedReadingPublic, anon_client(), "shared_reading", {"p_token": token})

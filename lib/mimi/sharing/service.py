@@ -1,4 +1,5 @@
-"""Share rules: a 256-bit token made here and stored only as its SHA-256; links open the LIFF app's shared page."""
+"""Share rules: a 256-bit token made here and stored only as its SHA-256 (SQL hashes the raw token to open a link);
+links open the LIFF app's shared page."""
 
 from __future__ import annotations
 
@@ -37,7 +38,10 @@ def share_url(token: str) -> str:
 
 
 def create(caller: Caller, reading_id: UUID, body: ShareCreate) -> ShareCreatedPublic:
-    """A new link to one of the caller's completed readings, with its Flex message."""
+    """A new link to one of the caller's completed readings, with its Flex message (limited per user and reading)."""
+    from mimi.ratelimit import enforce  # Upstash loads when a link is made, not for the public view
+
+    enforce("shares", caller.user_id, get_settings().shares_per_hour, 3600, fail_open=True)
     token = secrets.token_urlsafe(TOKEN_BYTES)
     made = repository.create_share(
         caller, reading_id, token_hash=token_hash(token), include_question=body.include_question
@@ -65,4 +69,4 @@ def shared(token: str) -> SharedReadingPublic:
     """The public view behind a link; 404 for a malformed, unknown, revoked or deleted one."""
     if not TOKEN.match(token):
         raise ShareNotFound("This link does not exist or was revoked.")
-    return repository.get_shared_reading_by_token_hash(token_hash=token_hash(token))
+    return repository.get_shared_reading_by_token(token=token)

@@ -12,7 +12,8 @@ export const ADMIN_I18N = {
     adminProblemReadings: "คำทำนายที่มีปัญหา", adminRetry: "ลองใหม่", adminRefund: "คืนเครดิต",
     adminSettings: "ค่าตั้งระบบ", adminSave: "บันทึก", adminLastRun: "การกระทบยอดล่าสุด", adminNone: "ไม่มี",
     adminDone: "ทำรายการแล้ว", adminNeedReason: "กรุณาใส่เหตุผลก่อน", state_stuck: "ค้าง", state_failed: "ล้มเหลว",
-    state_dlq: "คิวล้มเหลว (DLQ)",
+    state_dlq: "คิวล้มเหลว (DLQ)", adminPending: "การปรับยอดที่รอแอดมินอีกคนอนุมัติ", adminApprove: "อนุมัติ",
+    adminReject: "ปฏิเสธ", adminWaiting: "รอแอดมินอีกคนอนุมัติ",
   },
   en: {
     tabAdmin: "Admin", adminReason: "Reason (kept in the audit trail)", adminSearch: "Find a user",
@@ -22,7 +23,8 @@ export const ADMIN_I18N = {
     adminCredit: "Credit", adminDismiss: "Dismiss", adminProblemReadings: "Problem readings", adminRetry: "Retry",
     adminRefund: "Refund", adminSettings: "Settings", adminSave: "Save", adminLastRun: "Last reconciliation",
     adminNone: "None", adminDone: "Done", adminNeedReason: "Type a reason first", state_stuck: "Stuck",
-    state_failed: "Failed", state_dlq: "Dead-lettered (DLQ)",
+    state_failed: "Failed", state_dlq: "Dead-lettered (DLQ)", adminPending: "Adjustments waiting for a second admin",
+    adminApprove: "Approve", adminReject: "Reject", adminWaiting: "Waiting for a second admin",
   },
 };
 
@@ -38,13 +40,13 @@ export function createAdmin({ api, h, t, toast, run }) {
     return value;
   };
   const act = (button, path, body = {}, headers = {}) => run(button, async () => {
-    await api(`${ADMIN}${path}`, { method: "POST", body: { ...body, reason: reason() }, headers });
-    toast(t("adminDone"));
+    const done = await api(`${ADMIN}${path}`, { method: "POST", body: { ...body, reason: reason() }, headers });
+    toast(t(done && done.status === "pending_approval" ? "adminWaiting" : "adminDone"));
     await refresh();
   });
   const btn = (label, testid, onclick) => h("button", { type: "button", class: "ghost small", testid,
     onclick: (ev) => onclick(ev.currentTarget) }, t(label));
-  const list = (testid, items, row) => h("ul", { class: "admin-list", testid },
+  const list = (testid, items, row) => h("ul", { class: "admin-list", id: testid, testid },
     items.length ? items.map((item) => h("li", {}, ...row(item))) : h("li", { class: "muted" }, t("adminNone")));
 
   async function isAdmin() {
@@ -92,8 +94,13 @@ export function createAdmin({ api, h, t, toast, run }) {
   }
 
   async function renderQueues() {
-    const [flagged, readings, runs, catalog] = await Promise.all([api(`${ADMIN}/payments/flagged`),
-      api(`${ADMIN}/readings?state=${state}`), api(`${ADMIN}/reconcile/runs?limit=1`), api(`${ADMIN}/catalog`)]);
+    const [flagged, readings, runs, catalog, pending] = await Promise.all([api(`${ADMIN}/payments/flagged`),
+      api(`${ADMIN}/readings?state=${state}`), api(`${ADMIN}/reconcile/runs?limit=1`), api(`${ADMIN}/catalog`),
+      api(`${ADMIN}/adjustments`)]);
+    $("#admin-pending").replaceWith(list("admin-pending", pending, (r) => [
+      `${r.delta > 0 ? "+" : ""}${r.delta} ${r.currency} · ${r.user_id} · ${r.reason} `,
+      btn("adminApprove", "admin-approve", (b) => act(b, `/adjustments/${r.id}/approve`)),
+      btn("adminReject", "admin-reject", (b) => act(b, `/adjustments/${r.id}/reject`))]));
     $("#admin-flagged").replaceWith(list("admin-flagged", flagged, (p) => [
       `${p.payment_intent_id} · ${p.flag_reason} `,
       btn("adminCredit", "admin-credit", (b) => act(b, `/payments/${p.id}/resolve`, { action: "credit" })),
@@ -135,6 +142,7 @@ export function createAdmin({ api, h, t, toast, run }) {
       h("label", { for: "admin-reason" }, t("adminReason")),
       h("input", { id: "admin-reason", testid: "admin-reason", maxlength: "500" }),
       h("h2", {}, t("adminSearch")), form, h("div", { id: "admin-user", testid: "admin-user" }),
+      h("h2", {}, t("adminPending")), h("ul", { id: "admin-pending" }),
       h("h2", {}, t("adminFlagged")), h("ul", { id: "admin-flagged" }),
       h("h2", {}, t("adminProblemReadings")), select, h("ul", { id: "admin-readings" }),
       h("h2", {}, t("adminSettings")), h("ul", { id: "admin-settings" }),

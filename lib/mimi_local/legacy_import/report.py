@@ -8,6 +8,9 @@ from typing import Any
 from mimi_local.legacy_import.source import BALANCES, Legacy
 from mimi_local.legacy_import.target import Outcome
 
+# the account outcome of an old user whose LINE account was deleted here: nothing of them is imported
+SKIPPED_DELETED = "skipped_deleted"
+
 
 def _counts(counter: Counter[str] | dict[str, int]) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(counter.items())) or "none"
@@ -22,7 +25,7 @@ def _sum(users: list[dict[str, Any]], part: str) -> Counter[str]:
 
 def summary(legacy: Legacy, outcome: Outcome) -> dict[str, Any]:
     """The report as data (the CLI prints it; tests read it)."""
-    users = outcome.users
+    users = [u for u in outcome.users if u["account"] != SKIPPED_DELETED]
     unmapped = Counter(str(name) for u in users for name in u.get("unmapped_cards", []))
     return {
         "old": {
@@ -35,7 +38,11 @@ def summary(legacy: Legacy, outcome: Outcome) -> dict[str, Any]:
             "history_only": legacy.history_only,
         },
         "aside": legacy.aside,
-        "accounts": dict(Counter(str(u["account"]) for u in users)),
+        "accounts": dict(Counter(str(u["account"]) for u in outcome.users)),
+        "deleted_skipped": [
+            u["legacy_id"] for u in outcome.users if u["account"] == SKIPPED_DELETED
+        ],
+        "refused": [{"user": u["legacy_id"], **row} for u in users for row in u.get("refused", [])],
         "openings": dict(
             Counter("replayed" if u["opening"].get("replayed") else "applied" for u in users)
         ),
@@ -72,8 +79,12 @@ def render(report: dict[str, Any], *, dry_run: bool) -> str:
         f"cards with no card of ours (left out of `cards`): {_counts(report['unmapped_cards'])}",
         f"payments: {_counts(report['payments'])}",
         f"referral links (no reward paid): {_counts(report['referrals'])}",
-        f"failed users: {len(report['failed'])}",
+        f"skipped, deleted here (never brought back): {len(report['deleted_skipped'])}",
     ]
+    lines += [f"  {old_id}" for old_id in report["deleted_skipped"]]
+    lines.append(f"rows refused (the API would refuse them): {len(report['refused'])}")
+    lines += [f"  {r['user']}  {r['kind']} {r['id']}: {r['outcome']}" for r in report["refused"]]
+    lines.append(f"failed users: {len(report['failed'])}")
     lines += [
         f"  {f['id']}  {f['sqlstate']} {f['code']}: {f['detail'] or ''}" for f in report["failed"]
     ]
