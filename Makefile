@@ -65,13 +65,40 @@ browser:
 	  || $(call APT_INSTALL,$(BROWSER_PKGS)) \
 	  || $(call MISSING_PART,chromium,the browser tests will be skipped)
 
+# The typed TypeScript client for the LIFF app (clients/mimi-api, README there). Node and npm from apt when missing;
+# every install is `npm ci` from its package-lock.json, redone when the lock changes.
+CLIENT := clients/mimi-api
+NPM_STAMP := $(CLIENT)/node_modules/.ci-$(shell cat $(CLIENT)/package-lock.json 2>/dev/null | cksum | cut -d' ' -f1)
+
+node:
+	@( command -v node && command -v npm ) >/dev/null || $(call APT_INSTALL,nodejs npm) \
+	  || $(call MISSING_PART,Node.js and npm,the typed client's tests will be skipped)
+
+$(NPM_STAMP): $(CLIENT)/package-lock.json | node
+	@if command -v npm >/dev/null; then \
+	  cd $(CLIENT) && npm ci --no-audit --no-fund --loglevel=error && touch $(abspath $(NPM_STAMP)); fi
+
+client-deps: $(NPM_STAMP)
+
+# Regenerate the client's types (src/schema.d.ts, committed) from openapi.json; run it after `make openapi`.
+client: client-deps
+	cd $(CLIENT) && npm run -s generate
+
+# CI: the committed types match openapi.json, and the client and its usage example compile with tsc --strict.
+client-check: client-deps
+	@command -v npm >/dev/null || { echo "make client-check: Node.js and npm are needed" >&2; exit 1; }
+	@cd $(CLIENT) && npm run -s types | diff -q - src/schema.d.ts >/dev/null \
+	  || { echo "$(CLIENT)/src/schema.d.ts is stale against openapi.json: run make client" >&2; exit 1; }
+	cd $(CLIENT) && npm run -s typecheck
+	@echo "client-check: types current, client and example compile (tsc --strict)"
+
 PORT ?= 8000
 DATA ?= .local
 
 dev: $(STAMP) postgres redis-server
 	$(PY) -m mimi_local.dev --port $(PORT) --data $(DATA)
 
-test: $(STAMP) postgres redis-server browser openssl
+test: $(STAMP) postgres redis-server browser openssl client-deps
 	$(PY) -m pytest -q
 
 lint: $(STAMP)

@@ -18,6 +18,7 @@ from starlette.types import Receive, Scope, Send
 from mimi import error_reporting, metrics
 from mimi.config import get_settings
 from mimi.errors import AppError, problem
+from mimi.i18n import detail, negotiate
 from mimi.logs import configure, log, request_id_var
 from mimi.web import (
     HttpError,
@@ -43,11 +44,18 @@ ROUTE_KEY = "mimi.route"
 
 
 def problem_response(
-    status: int, code: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
+    status: int, code: str, language: str, headers: dict[str, str] | None = None, **extra: Any
 ) -> Response:
-    """A problem+json response carrying the request id."""
-    body = problem(status, code, detail, request_id=request_id_var.get(), **extra)
+    """A problem+json response carrying the request id, its detail written for people in the language."""
+    text = detail(code, status, language, extra)
+    body = problem(status, code, text, request_id=request_id_var.get(), **extra)
     return Response(_dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def caller_language(request: Request) -> str:
+    """The caller's language: their profile's (the verified token's claim) once known, else Accept-Language."""
+    known: str | None = getattr(request.state, "language", None)
+    return known or negotiate(request.headers.get("accept-language"))
 
 
 def _dumps(body: Any) -> bytes:
@@ -56,16 +64,10 @@ def _dumps(body: Any) -> bytes:
     return text.encode("utf-8", "backslashreplace")
 
 
-def _app_error(exc: AppError) -> Response:
+def _app_error(exc: AppError, lang: str) -> Response:
     if exc.status >= 500:
         log("app_error", logging.WARNING, code=exc.code, status=exc.status)
-    return problem_response(exc.status, exc.code, exc.detail, exc.headers, **exc.extra)
-
-
-def _invalid(errors: list[dict[str, Any]]) -> Response:
-    first = errors[0]
-    where = ".".join(str(p) for p in first["loc"] if p != "body") or "body"
-    return problem_response(422, "validation_failed", f"{where}: {first['msg']}", errors=errors)
+    return problem_response(exc.status, exc.code, lang, exc.headers, **exc.extra)
 
 
 def _frames(exc: BaseException) -> list[str]:
@@ -74,13 +76,11 @@ def _frames(exc: BaseException) -> list[str]:
     return [f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}" for f in frames]
 
 
-def _unhandled(exc: BaseException) -> Response:
+def _unhandled(exc: BaseException, lang: str) -> Response:
     log("unhandled_exception", logging.ERROR, error_type=type(exc).__name__, frames=_frames(exc))
     metrics.emit(metrics.UNHANDLED_ERRORS, 1)
     error_reporting.capture(exc)
-    return problem_response(
-        500, "internal_error", "Something went wrong on our side. Please try again."
-    )
+    return problem_response(500, "internal_error", lang)
 
 
 def _route_path(scope: Scope) -> str:
@@ -121,7 +121,7 @@ class Api:
             except (
                 Exception
             ) as exc:  # an app bug: answer 500 here so nothing reaches Lambda's runtime
-                response = _unhandled(exc)
+                response = _unhandled(exc, caller_language(request))
             response.headers["X-Request-Id"] = request_id_var.get()
             log(
                 "request",
@@ -142,20 +142,22 @@ class Api:
             kwargs = await self._inputs(route, request, path_params)
             return self._render(route, route.handler(**kwargs))
         except AppError as exc:
-            return _app_error(exc)
+            return _app_error(exc, caller_language(request))
         except InvalidInput as exc:
-            return _invalid(exc.errors)
-        except MalformedJson:
-            return problem_response(400, "malformed_json", "The request body is not valid JSON.")
-        except HttpError as exc:
             return problem_response(
-                exc.status, HTTP_CODES.get(exc.status, "http_error"), exc.detail, exc.headers
+                422, "validation_failed", caller_language(request), errors=exc.errors
             )
+        except MalformedJson:
+            return problem_response(400, "malformed_json", caller_language(request))
+        except HttpError as exc:
+            code = HTTP_CODES.get(exc.status, "http_error")
+            return problem_response(exc.status, code, caller_language(request), exc.headers)
 
     def _caller(self, request: Request) -> Any:
         """The verified caller (401 without one), past the router's guard (its 403) when it has one."""
         assert self._authenticate is not None
         caller = self._authenticate(request.headers.get("authorization"))
+        request.state.language = caller.language  # the profile's: every later problem is written in it
         if self.router.guard is not None:
             self.router.guard(caller)
         return caller

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
 from typing import Any, Protocol, TypeVar
@@ -185,11 +186,11 @@ def to_app_error(err: APIError) -> AppError:
         else SQLSTATE_STATUS.get(sqlstate, 503)
     )
     message = err.message or ""
-    detail = str(err.details or err.hint or "") or message
+    detail = str(err.details or "") or message
     if sqlstate.startswith(DATA_EXCEPTION):
         return UnstorableInput("The database cannot store a value of this request.")
     if MACHINE_CODE.match(message) and status < 500:
-        return coded_error(message, status, detail)
+        return coded_error(message, status, detail, hint_fields(err.hint))
     by_status: dict[int, type[AppError]] = {
         401: Unauthorized,
         403: Forbidden,
@@ -201,12 +202,23 @@ def to_app_error(err: APIError) -> AppError:
     return DatabaseError("The database could not complete the request. Please try again.")
 
 
-def coded_error(code: str, status: int, detail: str) -> AppError:
+def hint_fields(hint: str | None) -> dict[str, Any]:
+    """The fields a SQL refusal gave as JSON in its HINT (private.fail's 4th argument), else none."""
+    try:
+        fields = json.loads(hint) if hint else {}
+    except ValueError:
+        return {}
+    return fields if isinstance(fields, dict) else {}
+
+
+def coded_error(
+    code: str, status: int, detail: str, fields: dict[str, Any] | None = None
+) -> AppError:
     """The named error for a code a SQL function raised, at the status it raised it with."""
     cls = SQL_ERRORS.get(code)
     if cls is None:  # a code no class names yet (test_sql_codes_have_classes keeps this empty)
         return AppError(detail, code=code, status=status)
-    error = cls(detail)
+    error = cls.from_sql(detail, fields or {})
     error.status = (
         status  # idempotency_key_reused is 409 for another operation, 422 for other parameters
     )

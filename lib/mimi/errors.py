@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
+
+# A field's JSON Schema, as openapi.json documents it (an integer, or a date as a string)
+FieldSchema = dict[str, Any]
 
 
 class AppError(Exception):
-    """A failure the client may see: status, stable code and a human detail."""
+    """A failure the client may see: status, stable code, an internal detail (never shown: the client gets the
+    text of mimi.error_texts in its language) and the `fields` a client needs to offer the next step."""
 
     status: int = 400
     code: str = "bad_request"
     title: str = "Bad request"
+    # the numbers this code carries in its problem+json (each required, documented per code in openapi.json)
+    fields: ClassVar[dict[str, FieldSchema]] = {}
 
     def __init__(
         self,
@@ -27,6 +33,11 @@ class AppError(Exception):
         self.status = status or type(self).status
         self.headers = headers or {}
         self.extra = extra
+
+    @classmethod
+    def from_sql(cls, detail: str, fields: dict[str, Any]) -> AppError:
+        """The error a SQL function raised, with the fields of its HINT that this code declares."""
+        return cls(detail, **{name: fields[name] for name in cls.fields if name in fields})
 
 
 class BadRequest(AppError):
@@ -62,11 +73,18 @@ class UnstorableInput(ValidationFailed):
 
 class RateLimited(AppError):
     status, code, title = 429, "rate_limited", "Too many requests"
+    fields = {
+        "retry_after": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "Seconds to wait before trying again (also the Retry-After header).",
+        }
+    }
 
     def __init__(
         self, detail: str, *, retry_after_s: int | None = None, code: str | None = None
     ) -> None:
-        if retry_after_s is None:  # the SQL limits say when in their detail, not in a header
+        if retry_after_s is None:  # a limit that cannot say when (every limit here says it)
             super().__init__(detail, code=code)
             return
         super().__init__(
@@ -75,6 +93,12 @@ class RateLimited(AppError):
             headers={"Retry-After": str(max(1, retry_after_s))},
             retry_after=max(1, retry_after_s),
         )
+
+    @classmethod
+    def from_sql(cls, detail: str, fields: dict[str, Any]) -> AppError:
+        """A SQL limit's refusal: its HINT says the seconds to wait, sent as Retry-After too."""
+        wait = fields.get("retry_after")
+        return cls(detail, retry_after_s=wait if isinstance(wait, int) else None)
 
 
 class ServiceUnavailable(AppError):

@@ -68,7 +68,11 @@ document each function's routes sit under `/functions/<name>/`, as the dev serve
 in production that prefix is the function's own URL.
 
 Errors are RFC 9457 problem+json (`application/problem+json`) with a stable machine `code`; each operation
-lists the statuses and codes it can answer. 422 from a request model carries `errors: [{loc, msg, type}]`.
+lists the statuses and codes it can answer. `detail` is written for the user in their language: the profile's
+(the access token's `lang` claim), else the request's `Accept-Language` (Thai unless English ranks higher). A code
+a client can act on carries the numbers of its next step (e.g. `insufficient_credits`: `price`, `stars`,
+`free_points`), each documented by its own schema (`<Code>Problem`). 422 from a request model carries
+`errors: [{loc, msg, type}]`.
 Routes marked with the bearer scheme need the app's access token from POST /functions/auth/line."""
 
 
@@ -168,7 +172,9 @@ def _problem_schemas() -> dict[str, Any]:
             "status": {"type": "integer", "minimum": 400, "maximum": 599},
             "detail": {
                 "type": "string",
-                "description": "For people; may change. Branch on `code`, not on this.",
+                "description": "For the user, in their language (the token's profile language, else "
+                "Accept-Language; Thai first), with the next step where there is one. May change: branch on "
+                "`code`, not on this.",
             },
             "code": {
                 "type": "string",
@@ -178,11 +184,6 @@ def _problem_schemas() -> dict[str, Any]:
             "request_id": {
                 "type": "string",
                 "description": "Also sent as the X-Request-Id header.",
-            },
-            "retry_after": {
-                "type": "integer",
-                "minimum": 1,
-                "description": "429 only: seconds to wait.",
             },
         },
         "additionalProperties": True,
@@ -359,8 +360,9 @@ class Operation:
                     "application/json": {"schema": self.builder.refs[self.response]}
                 }
             out[str(status)] = answer
+        with_fields = {error.code: error for error in route.errors if error.fields}
         for status, codes in error_codes(route).items():
-            out[str(status)] = _problem_response(status, codes)
+            out[str(status)] = _problem_response(status, codes, with_fields)
         return out
 
 
@@ -384,9 +386,10 @@ def path_parameter(route: Route, name: str) -> dict[str, Any]:
     }
 
 
-def _problem_response(status: int, codes: list[str]) -> dict[str, Any]:
+def _problem_response(
+    status: int, codes: list[str], with_fields: dict[str, type[AppError]]
+) -> dict[str, Any]:
     listed = ", ".join(f"`{c}`" for c in codes)
-    schema = "ValidationProblem" if status == 422 else "Problem"
     headers: dict[str, Any] = {"X-Request-Id": HEADERS["X-Request-Id"]}
     if status == 429:
         headers["Retry-After"] = HEADERS["Retry-After"]
@@ -395,9 +398,53 @@ def _problem_response(status: int, codes: list[str]) -> dict[str, Any]:
     return {
         "description": f"{TITLES.get(status, 'Error')}. Codes: {listed}.",
         "headers": headers,
-        "content": {PROBLEM: {"schema": {"$ref": REF.format(model=schema)}}},
+        "content": {PROBLEM: {"schema": _problem_schema(status, codes, with_fields)}},
         "x-codes": codes,
     }
+
+
+def _problem_schema(
+    status: int, codes: list[str], with_fields: dict[str, type[AppError]]
+) -> dict[str, Any]:
+    """The problem of a status: the generic one, or, when a code carries fields, one schema per such code and
+    the generic one for the other codes (its `code` limited to them, so a typed client narrows on `code`)."""
+    generic = REF.format(model="ValidationProblem" if status == 422 else "Problem")
+    coded = [code for code in codes if code in with_fields]
+    if not coded:
+        return {"$ref": generic}
+    branches: list[dict[str, Any]] = [
+        {"$ref": REF.format(model=problem_name(code))} for code in coded
+    ]
+    others = [code for code in codes if code not in with_fields]
+    if others:
+        limited = {"type": "object", "required": ["code"], "properties": {"code": {"enum": others}}}
+        branches.append({"allOf": [{"$ref": generic}, limited]})
+    return branches[0] if len(branches) == 1 else {"oneOf": branches}
+
+
+def problem_name(code: str) -> str:
+    """The schema name of a code's problem: insufficient_credits -> InsufficientCreditsProblem."""
+    return "".join(word.capitalize() for word in code.split("_")) + "Problem"
+
+
+def coded_problem_schemas(errors: Iterable[type[AppError]]) -> dict[str, Any]:
+    """A schema per code that carries fields: the problem, its code, and each field it always has."""
+    schemas = {}
+    for error in sorted({e for e in errors if e.fields}, key=lambda e: e.code):
+        schemas[problem_name(error.code)] = {
+            "title": problem_name(error.code),
+            "description": f"`{error.code}` ({error.status}): the problem with what a client needs to offer "
+            "the next step.",
+            "allOf": [
+                {"$ref": REF.format(model="Problem")},
+                {
+                    "type": "object",
+                    "required": ["code", *error.fields],
+                    "properties": {"code": {"const": error.code}, **error.fields},
+                },
+            ],
+        }
+    return schemas
 
 
 def _query_parameters(ref: dict[str, Any], defs: dict[str, Any]) -> list[dict[str, Any]]:
@@ -442,7 +489,11 @@ def build(tables: dict[str, Router] | None = None) -> dict[str, Any]:
         "tags": [{"name": name, "description": function_doc(name)} for name in tables],
         "paths": paths,
         "components": {
-            "schemas": {**dict(sorted(defs.items())), **_problem_schemas()},
+            "schemas": {
+                **dict(sorted(defs.items())),
+                **_problem_schemas(),
+                **coded_problem_schemas(e for op in operations for e in op.route.errors),
+            },
             "securitySchemes": {
                 "bearer": {
                     "type": "http",

@@ -245,6 +245,46 @@ class TestConsoleJourney:
         assert gone.json()["code"] == "share_not_found"
         shot(page, journey, "share-revoked")
 
+    def test_a_reading_without_credits_says_so_in_thai_and_offers_the_shop(
+        self,
+        page: Page,
+        stack: LocalStack,
+        sql: psycopg.Connection[dict[str, Any]],
+        journey: dict[str, Any],
+    ) -> None:
+        from playwright.sync_api import expect
+
+        require(stack, "readings")
+        user = sql.execute(
+            "select u.id, w.free_points, w.stars from public.users u join public.wallets w"
+            " on w.user_id = u.id where u.display_name = %s",
+            (journey["name"],),
+        ).fetchone()
+        assert user is not None and user["stars"] == 0
+        points = user["free_points"]
+
+        def grant(delta: int, key: str) -> None:
+            sql.execute(
+                "select public.grant_credit(%s, %s, 'test', jsonb_build_object('free_point', %s::int))",
+                (user["id"], f"e2e:{key}:{user['id']}", delta),
+            )
+            page.get_by_test_id("refresh-profile").click()
+            balances(page, free_points=points + min(delta, 0))
+
+        grant(-points, "spent")
+        page.get_by_test_id("tab-ask").click()
+        page.get_by_test_id("question").fill("งานใหม่ของฉันจะเป็นอย่างไรบ้างคะ")
+        page.get_by_test_id("spread").select_option("three")
+        page.get_by_test_id("ask-button").click()
+        refused = toast(page, "เครดิตไม่พอสำหรับคำทำนายนี้ค่ะ ต้องใช้ 1 เครดิต", "error")
+        expect(refused).to_be_visible()
+        expect(refused).to_contain_text("ดาว 0 ดวง")
+        expect(refused).not_to_contain_text("stars")
+        shot(page, journey, "no-credits")
+        refused.get_by_test_id("next-step").click()
+        expect(page.get_by_test_id("package")).to_have_count(3)
+        grant(points, "back")
+
     def test_buying_the_99_baht_package_credits_ten_stars(
         self, page: Page, stack: LocalStack, journey: dict[str, Any]
     ) -> None:
@@ -327,9 +367,8 @@ class TestConsoleJourney:
         stars = int(page.get_by_test_id("stars").inner_text())
         page.get_by_test_id("exchange-stars").fill("1")
         page.get_by_test_id("exchange-button").click()
-        expect(
-            toast(page, f"1 stars need 100 coins; you have {coins}.", "error")
-        ).to_be_visible()  # problem detail
+        refused = toast(page, "เหรียญยังไม่พอค่ะ การแลกนี้ใช้ 100 เหรียญ", "error")
+        expect(refused).to_contain_text(f"ตอนนี้มี {coins} เหรียญ")  # the problem's detail, in Thai
         shot(page, journey, "exchange-refused")
         user = sql.execute(
             "select id from public.users where display_name = %s", (journey["name"],)
@@ -355,13 +394,15 @@ class TestConsoleJourney:
         coins = int(page.get_by_test_id("coins").inner_text())
         page.route("**/functions/credits/daily", lambda route: route.abort("connectionrefused"))
         page.get_by_test_id("daily-button").click()
-        expect(toast(page, "เชื่อมต่อเซิร์ฟเวอร์ไม่ได้", "error")).to_be_visible()
+        offline = toast(page, "เชื่อมต่อไม่ได้ค่ะ", "error")
+        expect(offline).to_be_visible()
+        expect(offline).not_to_contain_text("make dev")
         page.unroute("**/functions/credits/daily")
         page.get_by_test_id("daily-button").click()
         expect(toast(page, "เช็กอินแล้ว")).to_be_visible()
         balances(page, coins=coins + 5, streak=1)
         page.get_by_test_id("daily-button").click()
-        expect(toast(page, "Already checked in today", "error")).to_be_visible()
+        expect(toast(page, "วันนี้เช็กอินไปแล้วค่ะ กลับมาเช็กอินครั้งต่อไปได้วันที่", "error")).to_be_visible()
         shot(page, journey, "checked-in")
 
     def test_invite_link_is_shown_and_copied(self, page: Page, journey: dict[str, Any]) -> None:
@@ -386,6 +427,9 @@ class TestConsoleJourney:
         expect(page.get_by_test_id("tab-history")).to_have_text("History")
         expect(page.get_by_test_id("daily-button")).to_have_text("Check in today")
         expect(toast(page, "Language changed")).to_be_visible()
+        # the refreshed token names English: so do the problems it gets
+        page.get_by_test_id("daily-button").click()
+        expect(toast(page, "You've already checked in today.", "error")).to_be_visible()
         page.get_by_test_id("tab-ask").click()
         expect(page.get_by_test_id("ask-button")).to_have_text("Ask Mimi")
         saved = sql.execute(

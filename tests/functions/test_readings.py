@@ -205,7 +205,7 @@ def test_sixth_reading_in_a_minute_is_429_and_spends_nothing(stack: LocalStack, 
     sixth = submit(stack, session)
     assert sixth.status_code == 429
     assert sixth.json()["code"] == "rate_limited"
-    # the function's own limiter answers first, with Retry-After (the SQL limit behind it has no header)
+    # the function's own limiter answers first (the SQL limit behind it says the same in its HINT)
     assert 1 <= int(sixth.headers.get("Retry-After", "0")) <= 60
     after = wallet(stack, session)
     assert (

@@ -10,6 +10,7 @@ from starlette.testclient import TestClient
 
 from mimi.app import create_app
 from mimi.config import get_settings
+from mimi.error_texts import TEXTS
 from mimi.errors import Conflict, RateLimited
 from mimi.web import Router
 
@@ -68,16 +69,43 @@ def test_unknown_exception_is_a_500_problem_without_internals(
 def test_app_errors_keep_their_code_status_and_headers(client: TestClient) -> None:
     response = client.get("/conflict", headers={"X-Request-Id": "abc123"})
     body = response.json()
-    assert (response.status_code, body["code"], body["detail"]) == (
-        409,
-        "already_there",
-        "Already there.",
-    )
+    assert (response.status_code, body["code"]) == (409, "already_there")
     assert body["request_id"] == "abc123"
     assert response.headers["x-request-id"] == "abc123"
     limited = client.get("/limited")
     assert limited.status_code == 429
     assert limited.headers["retry-after"] == "7"
+    assert limited.json()["retry_after"] == 7
+
+
+def test_the_detail_is_written_for_the_user_not_taken_from_the_code(client: TestClient) -> None:
+    """The internal detail ("Already there.") never reaches the user; a code without its own text gets its
+    status's text, in Thai unless English is asked for."""
+    thai = client.get("/conflict").json()
+    assert thai["detail"] == TEXTS["conflict"]["th"]
+    english = client.get("/conflict", headers={"Accept-Language": "en-GB,en;q=0.9"}).json()
+    assert english["detail"] == TEXTS["conflict"]["en"]
+    assert client.get("/limited").json()["detail"] == TEXTS["rate_limited"]["th"].format(
+        wait="7 วินาที"
+    )
+
+
+@pytest.mark.parametrize(("path", "code"), [("/boom", "internal_error"), ("/nowhere", "not_found")])
+def test_the_app_s_own_problems_are_in_the_caller_s_language(
+    client: TestClient, path: str, code: str
+) -> None:
+    assert client.get(path).json()["detail"] == TEXTS[code]["th"]
+    english = client.get(path, headers={"Accept-Language": "en"}).json()
+    assert (english["code"], english["detail"]) == (code, TEXTS[code]["en"])
+
+
+def test_a_validation_problem_keeps_its_field_errors_under_a_text_for_people(
+    client: TestClient,
+) -> None:
+    wrong = client.post("/items", json={"n": "many"}, headers={"Accept-Language": "en"})
+    assert (wrong.status_code, wrong.json()["code"]) == (422, "validation_failed")
+    assert wrong.json()["detail"] == TEXTS["validation_failed"]["en"]
+    assert wrong.json()["errors"][0]["loc"] == ["body", "n"]
 
 
 def test_validation_errors_are_422_and_malformed_json_is_400(client: TestClient) -> None:

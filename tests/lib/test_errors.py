@@ -69,10 +69,31 @@ def test_a_raw_pt401_raise_maps_too() -> None:
     assert type(to_app_error(api_error("PT401", "refresh_token_invalid"))) is RefreshTokenInvalid
 
 
-def test_a_sql_rate_limit_has_no_retry_after_header() -> None:
-    error = to_app_error(api_error("PT429", "rate_limited", "Too many readings; try again in 3 s."))
+def api_error_with(sqlstate: str, message: str, hint: str | None) -> APIError:
+    return APIError({"code": sqlstate, "message": message, "details": "The detail.", "hint": hint})
+
+
+def test_a_sql_rate_limit_says_when_in_its_hint_and_the_header() -> None:
+    error = to_app_error(api_error_with("PT429", "rate_limited", '{"retry_after": 3}'))
     assert type(error) is RateLimited
-    assert (error.status, error.headers, error.extra) == (429, {}, {})
+    assert (error.status, error.headers, error.extra) == (
+        429,
+        {"Retry-After": "3"},
+        {"retry_after": 3},
+    )
+
+
+def test_a_sql_refusal_keeps_only_the_fields_its_code_declares() -> None:
+    hint = '{"price": 2, "stars": 1, "free_points": 0, "user_id": "someone"}'
+    error = to_app_error(api_error_with("PT409", "insufficient_credits", hint))
+    assert type(error) is InsufficientCredits
+    assert error.extra == {"price": 2, "stars": 1, "free_points": 0}
+
+
+@pytest.mark.parametrize("hint", [None, "", "not json", "[1, 2]", '"text"'])
+def test_a_hint_that_is_not_a_json_object_gives_no_fields(hint: str | None) -> None:
+    error = to_app_error(api_error_with("PT409", "insufficient_credits", hint))
+    assert (type(error), error.extra) == (InsufficientCredits, {})
 
 
 def test_the_detail_falls_back_to_the_message() -> None:

@@ -82,12 +82,16 @@ def test_a_taken_port_is_one_line_and_stops_the_leftovers_of_a_killed_make_dev(
     left.pg.start()
     left.redis = RedisBackend(data / "redis", persist=True)
     left.redis.start()
-    assert processes_on(data)
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
-        done = dev(data, port)
+    try:
+        assert processes_on(data)
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            done = dev(data, port)
+    finally:
+        if processes_on(data):  # make dev did not stop them: stop them here, then fail below
+            left.stop()
     assert done.returncode == 2, done.stderr
     assert done.stderr.splitlines() == [
         f"make dev: port {port} on 127.0.0.1 is in use: stop what holds it "

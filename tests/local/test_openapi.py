@@ -64,9 +64,14 @@ def test_errors_are_problem_json_and_422_has_its_errors_list() -> None:
         "429",
         "503",
     }
-    for status in ("400", "401", "409", "429"):
+    for status, schema in [
+        ("400", "Problem"),
+        ("401", "Problem"),
+        ("409", "InsufficientCreditsProblem"),
+        ("429", "RateLimitedProblem"),
+    ]:
         assert submit[status]["content"] == {
-            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+            "application/problem+json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}
         }
     assert submit["422"]["content"]["application/problem+json"]["schema"]["$ref"].endswith(
         "/ValidationProblem"
@@ -228,3 +233,55 @@ def test_numbers_and_booleans_in_bodies_are_strict(
         except ValidationError as exc:
             errors = [e for e in exc.errors() if e["loc"][:1] == (name,)]
         assert errors, (route, name, value)
+
+
+@pytest.mark.parametrize(
+    ("code", "fields"),
+    [
+        ("insufficient_credits", {"price": 2, "stars": 1, "free_points": 0}),
+        ("insufficient_coins", {"coins_needed": 100, "coins": 20}),
+        ("already_checked_in", {"next_check_in": "2026-12-08"}),
+        ("rate_limited", {"retry_after": 30}),
+    ],
+)
+def test_a_code_a_client_can_act_on_documents_its_fields(code: str, fields: dict[str, Any]) -> None:
+    name = openapi.problem_name(code)
+    status = 429 if code == "rate_limited" else 409
+    problem = {
+        "type": f"https://mimivibes.app/problems/{code}",
+        "title": "Conflict",
+        "status": status,
+        "detail": "ข้อความ",
+        "code": code,
+        "request_id": "r1",
+    }
+    _validator(name).validate({**problem, **fields})
+    for missing in fields:
+        without = {**problem, **{k: v for k, v in fields.items() if k != missing}}
+        assert not _validator(name).is_valid(without), missing
+    assert not _validator(name).is_valid({**problem, **fields, "code": "conflict"})
+
+
+def test_a_status_with_a_coded_problem_limits_its_other_codes_so_a_client_narrows_on_code() -> None:
+    follow_up = DOC["paths"]["/functions/readings/{reading_id}/follow-ups"]["post"]["responses"]
+    schema = follow_up["409"]["content"]["application/problem+json"]["schema"]
+    document = {**schema, "components": DOC["components"]}
+    problem = {
+        "type": "https://mimivibes.app/problems/x",
+        "title": "Conflict",
+        "status": 409,
+        "detail": "ข้อความ",
+        "request_id": "r1",
+    }
+    valid = Draft202012Validator(document).is_valid
+    assert valid({**problem, "code": "follow_up_limit"})
+    assert valid(
+        {**problem, "code": "insufficient_credits", "price": 1, "stars": 0, "free_points": 0}
+    )
+    assert not valid({**problem, "code": "insufficient_credits"})  # its fields are required
+    assert not valid({**problem, "code": "not_a_listed_code"})
+    assert set(follow_up["409"]["x-codes"]) == {
+        "insufficient_credits",
+        "follow_up_limit",
+        "reading_not_completed",
+    }

@@ -208,6 +208,13 @@ append(
     "a later migration lets a user's token rotate refresh tokens (server only)",
     PRIVILEGE.format("user:rotate_refresh_token"),
 )
+append(
+    "privilege-refresh_session-for-users",
+    "public.refresh_session",
+    "grant execute on function public.refresh_session(text, text, int) to authenticated;",
+    "a later migration lets a user's token rotate refresh tokens through refresh_session (server only)",
+    PRIVILEGE.format("user:refresh_session"),
+)
 statement(
     "privilege-readings-llm-columns",
     "grant select (id, user_id, question",

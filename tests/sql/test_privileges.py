@@ -30,6 +30,10 @@ REFUSED = {
         "authenticated",
         "select public.rotate_refresh_token(repeat('a', 64), repeat('b', 64), 60)",
     ),
+    "user:refresh_session": (
+        "authenticated",
+        "select public.refresh_session(repeat('a', 64), repeat('b', 64), 60)",
+    ),
     "user:revoke_refresh_family": (
         "authenticated",
         "select public.revoke_refresh_family(repeat('a', 64))",

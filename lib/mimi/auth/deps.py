@@ -9,6 +9,7 @@ from postgrest import SyncPostgrestClient
 from mimi.auth.errors import AuthRequired
 from mimi.auth.tokens import verify_access_token
 from mimi.db import user_client
+from mimi.i18n import language_of
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,7 @@ class Caller:
 
     user_id: str
     token: str
+    language: str | None = None  # the profile's language when the token was issued (claim `lang`)
 
     def db(self) -> SyncPostgrestClient:
         return user_client(self.token)
@@ -31,4 +33,6 @@ def current_user(authorization: str | None) -> Caller:
             headers={"WWW-Authenticate": "Bearer"},
         )
     claims = verify_access_token(token.strip())
-    return Caller(user_id=str(claims["sub"]), token=token.strip())
+    return Caller(
+        user_id=str(claims["sub"]), token=token.strip(), language=language_of(claims.get("lang"))
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mimi.auth.schemas import LoginResult
+from mimi.auth.schemas import LoginResult, RefreshedSession
 from mimi.db import call, call_as, service_client
 
 
@@ -21,13 +21,14 @@ def login_line_user(
     return call_as(LoginResult, service_client(), "login_line_user", params)
 
 
-def rotate_refresh_token(old_hash: str, *, new_hash: str, ttl_s: int) -> str | None:
-    user_id = call(
+def refresh_session(old_hash: str, *, new_hash: str, ttl_s: int) -> RefreshedSession | None:
+    """Rotate the refresh token: its user and their language, or None when the token was reused."""
+    found = call(
         service_client(),
-        "rotate_refresh_token",
+        "refresh_session",
         {"p_old_hash": old_hash, "p_new_hash": new_hash, "p_ttl_s": ttl_s},
     )
-    return str(user_id) if user_id else None
+    return RefreshedSession.model_validate(found) if found else None
 
 
 def revoke_refresh_family(token_hash: str) -> bool:

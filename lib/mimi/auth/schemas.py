@@ -1,5 +1,7 @@
 """Auth payloads."""
 
+from uuid import UUID
+
 from pydantic import ConfigDict, Field
 
 from mimi.model import Model
@@ -24,6 +26,13 @@ class LoginResult(Model):
 
     user: ProfilePublic
     created: bool
+
+
+class RefreshedSession(Model):
+    """What refresh_session answers: whose session it is and the language their tokens name."""
+
+    user_id: UUID
+    language: str
 
 
 class TokenPair(Model):

@@ -59,7 +59,7 @@ def login(id_token: str, ref: str | None, ip: str) -> LoginPublic:
         ttl_s=get_settings().refresh_token_ttl_s,
         ref=ref or None,
     )
-    access, ttl = issue_access_token(str(result.user.id))
+    access, ttl = issue_access_token(str(result.user.id), language=result.user.language)
     return LoginPublic(
         access_token=access,
         refresh_token=refresh,
@@ -73,14 +73,14 @@ def refresh(refresh_token: str, ip: str) -> TokenPair:
     """Rotate the refresh token; a repeat within the reuse interval gets the same successor, later reuse revokes."""
     _limit("refresh", ip)
     new, new_hash = successor_token(hash_token(refresh_token))
-    user_id = repository.rotate_refresh_token(
+    session = repository.refresh_session(
         hash_token(refresh_token), new_hash=new_hash, ttl_s=get_settings().refresh_token_ttl_s
     )
-    if user_id is None:
+    if session is None:
         raise RefreshTokenReused(
             "This refresh token was already used; the session was ended. Log in again."
         )
-    access, ttl = issue_access_token(user_id)
+    access, ttl = issue_access_token(str(session.user_id), language=session.language)
     return TokenPair(access_token=access, refresh_token=new, expires_in=ttl)
 
 

@@ -61,8 +61,11 @@ def public_keyset() -> Keyset:
     return parse_keyset(get_settings().app_jwt_public_keys, private=False)
 
 
-def issue_access_token(user_id: str, now: int | None = None) -> tuple[str, int]:
-    """A signed access token for the user and its lifetime in seconds."""
+def issue_access_token(
+    user_id: str, now: int | None = None, *, language: str | None = None
+) -> tuple[str, int]:
+    """A signed access token for the user and its lifetime in seconds; `lang` names the profile's language, so
+    an error can be written in it without reading the profile."""
     s = get_settings()
     issued = now if now is not None else int(time.time())
     claims = {
@@ -73,6 +76,8 @@ def issue_access_token(user_id: str, now: int | None = None) -> tuple[str, int]:
         "iat": issued,
         "exp": issued + s.access_token_ttl_s,
     }
+    if language is not None:
+        claims["lang"] = language
     key = keyset().signing
     token = jwt.encode(claims, key.key, algorithm=ALGORITHM, headers={"kid": key.key_id})
     return token, s.access_token_ttl_s

@@ -22,7 +22,21 @@ class LedgerAppendOnly(Forbidden):
 
 
 class InsufficientCredits(Conflict):
+    """Neither the free points nor the stars pay the price (or stars are negative after a refund clawback)."""
+
     code = "insufficient_credits"
+    fields = {
+        "price": {"type": "integer", "minimum": 1, "description": "What this costs, in credits."},
+        "stars": {
+            "type": "integer",
+            "description": "The caller's stars now (below zero after a refund clawback: top up first).",
+        },
+        "free_points": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "The caller's free points now.",
+        },
+    }
 
 
 class InvalidPrice(AppError):
@@ -33,6 +47,14 @@ class InvalidPrice(AppError):
 
 class InsufficientCoins(Conflict):
     code = "insufficient_coins"
+    fields = {
+        "coins_needed": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "The coins this exchange needs (the stars asked for times coins per star).",
+        },
+        "coins": {"type": "integer", "minimum": 0, "description": "The caller's coins now."},
+    }
 
 
 class InvalidAmount(ValidationFailed):
@@ -47,6 +69,13 @@ class InvalidChanges(ValidationFailed):
 
 class AlreadyCheckedIn(Conflict):
     code = "already_checked_in"
+    fields = {
+        "next_check_in": {
+            "type": "string",
+            "format": "date",
+            "description": "The Bangkok calendar day (YYYY-MM-DD) of the next check-in.",
+        }
+    }
 
 
 class AlreadyReferred(Conflict):

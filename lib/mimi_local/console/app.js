@@ -45,7 +45,10 @@ const I18N = {
     copyFailed: "คัดลอกไม่ได้ กรุณาคัดลอกเอง", referralCode: "รหัส", invited: "ชวนแล้ว", coinsEarned: "เหรียญที่ได้",
     welcomeNew: "ยินดีต้อนรับ {name}! รับแต้มฟรี {points} แต้ม", welcomeBack: "ยินดีต้อนรับกลับมา {name}",
     loggedOut: "ออกจากระบบแล้ว", sessionEnded: "เซสชันหมดอายุ กรุณาเข้าสู่ระบบใหม่",
-    networkError: "เชื่อมต่อเซิร์ฟเวอร์ไม่ได้ ตรวจสอบว่า make dev ยังทำงานอยู่", langSaved: "เปลี่ยนภาษาแล้ว",
+    networkError: "เชื่อมต่อไม่ได้ค่ะ ตรวจสอบอินเทอร์เน็ตแล้วลองใหม่อีกครั้งนะคะ", langSaved: "เปลี่ยนภาษาแล้ว",
+    somethingWrong: "เกิดข้อผิดพลาดค่ะ ลองใหม่อีกครั้งนะคะ",
+    paymentProblem: "ชำระเงินไม่สำเร็จค่ะ ยังไม่มีการตัดเงิน ลองใหม่อีกครั้งนะคะ",
+    goShop: "ไปเติมดาว", errorCode: "รหัส {code}",
     pay_pending: "รอชำระ", pay_succeeded: "สำเร็จ", pay_failed: "ไม่สำเร็จ", pay_refunded: "คืนเงินแล้ว",
     pay_partially_refunded: "คืนเงินบางส่วน", pay_disputed: "มีข้อโต้แย้ง",
   },
@@ -87,7 +90,10 @@ const I18N = {
     coinsEarned: "Coins earned", welcomeNew: "Welcome, {name}! {points} free points to start",
     welcomeBack: "Welcome back, {name}", loggedOut: "Logged out",
     sessionEnded: "Your session ended; please log in again",
-    networkError: "Cannot reach the server; is make dev still running?", langSaved: "Language changed",
+    networkError: "Can't connect. Check your internet connection and try again.", langSaved: "Language changed",
+    somethingWrong: "Something went wrong. Please try again.",
+    paymentProblem: "The payment didn't go through, and nothing was charged. Please try again.",
+    goShop: "Top up stars", errorCode: "code {code}",
     pay_pending: "Pending", pay_succeeded: "Paid", pay_failed: "Failed", pay_refunded: "Refunded",
     pay_partially_refunded: "Partly refunded", pay_disputed: "Disputed",
   },
@@ -144,7 +150,8 @@ class ApiError extends Error {
 }
 
 async function request(path, { method = "GET", body, headers = {}, auth = true } = {}) {
-  const init = { method, headers: { accept: "application/json", ...headers } };
+  // the API writes each problem's detail in the token's language, else this one (the console's)
+  const init = { method, headers: { accept: "application/json", "accept-language": lang, ...headers } };
   if (body !== undefined) {
     init.headers["content-type"] = "application/json";
     init.body = JSON.stringify(body);
@@ -153,19 +160,18 @@ async function request(path, { method = "GET", body, headers = {}, auth = true }
   let response;
   try {
     response = await fetch(path, init);
-  } catch (err) {
-    throw new ApiError({ code: "network_error", detail: `${t("networkError")} (${err.message})` });
+  } catch {
+    throw new ApiError({ code: "network_error", detail: t("networkError") });
   }
   const text = await response.text();
   const data = readJson(text);
   if (response.ok) return data;
   if (data && data.detail) throw new ApiError(data);
-  if (data && data.error && data.error.message) { // the Stripe stand-in answers as Stripe does
-    const { code, type, message } = data.error;
-    throw new ApiError({ status: response.status, code: code || type, detail: message });
+  if (data && data.error && data.error.message) { // the Stripe stand-in answers as Stripe does (in English)
+    const { code, type } = data.error;
+    throw new ApiError({ status: response.status, code: code || type, detail: t("paymentProblem") });
   }
-  throw new ApiError({ status: response.status, code: "http_error",
-    detail: `HTTP ${response.status} ${response.statusText} ${path}${text ? `: ${text.slice(0, 160)}` : ""}` });
+  throw new ApiError({ status: response.status, code: "http_error", detail: t("somethingWrong") });
 }
 
 /** A call as the logged-in user: an expired access token is refreshed once (rotation) and the call retried. */
@@ -210,21 +216,33 @@ function endSession(message) {
 }
 
 // ---- toasts ---------------------------------------------------------------------------------------------------
-function toast(message, kind = "ok", note = "") {
+function toast(message, kind = "ok", note = "", next = null) {
   const close = h("button", { type: "button", "aria-label": "close" }, "×");
+  const step = next && h("button", { type: "button", class: "next-step", testid: "next-step",
+    onclick: () => { el.remove(); next.go(); } }, next.label);
   const el = h("div", { class: `toast ${kind}`, testid: "toast", "data-kind": kind,
     role: kind === "error" ? "alert" : null },
-    h("div", { class: "msg" }, message, note && h("small", {}, note)), close);
+    h("div", { class: "msg" }, message, step, note && h("small", {}, note)), close);
   close.addEventListener("click", () => el.remove());
   $("#toasts").append(el);
   while ($("#toasts").childElementCount > 3) $("#toasts").firstElementChild.remove();
   setTimeout(() => el.remove(), kind === "error" ? 10000 : 6000);
 }
 
+// The next step a problem's code offers (its detail already says it in words, with the problem's numbers).
+const NEXT_STEPS = {
+  insufficient_credits: { label: "goShop", tab: "shop" },
+};
+
 function showError(err) {
   console.error(err);
-  const detail = err instanceof ApiError ? err.detail : `${err && err.message ? err.message : err}`;
-  toast(detail, "error", err && err.requestId ? `${err.code} · request ${err.requestId}` : err && err.code);
+  if (!(err instanceof ApiError)) {
+    toast(t("somethingWrong"), "error");
+    return;
+  }
+  const step = NEXT_STEPS[err.code];
+  const next = step && { label: t(step.label), go: () => showTab(step.tab) };
+  toast(err.detail, "error", err.code && t("errorCode", { code: err.code }), next);
 }
 
 /** Run an action from a button: disabled while it runs, any failure shown as a toast. */
@@ -264,6 +282,7 @@ async function switchLang(button) {
   if (!session) return;
   await run(button, async () => {
     profile = await api(`${FN}/profile/`, { method: "PATCH", body: { language: next } });
+    await refreshTokens(); // the access token names the profile's language: errors follow it from now on
     renderProfile();
     toast(t("langSaved"));
   });
