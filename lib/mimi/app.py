@@ -157,7 +157,8 @@ class Api:
         """The verified caller (401 without one), past the router's guard (its 403) when it has one."""
         assert self._authenticate is not None
         caller = self._authenticate(request.headers.get("authorization"))
-        request.state.language = caller.language  # the profile's: every later problem is written in it
+        # the profile's language: every later problem is written in it
+        request.state.language = caller.language
         if self.router.guard is not None:
             self.router.guard(caller)
         return caller
