@@ -104,7 +104,7 @@ test: $(STAMP) postgres redis-server browser openssl client-deps
 lint: $(STAMP)
 	$(VENV)/bin/ruff check lib functions tests
 	$(VENV)/bin/ruff format --check lib functions tests
-	$(VENV)/bin/mypy --strict lib/mimi lib/mimi_local functions
+	$(VENV)/bin/mypy --strict lib/mimi lib/mimi_local lib/mimi_ops functions
 
 # Every bench; figures are printed and written to tests/bench/results/ (git-ignored).
 bench: $(STAMP) postgres redis-server openssl
@@ -142,26 +142,76 @@ migrate: $(STAMP)
 	@[ -n "$$DATABASE_URL" ] || { echo "usage: DATABASE_URL=postgresql://... make migrate" >&2; exit 2; }
 	@$(PY) -m mimi_local.migrate "$$DATABASE_URL"
 
-# What .github/workflows/deploy.yml does, from a laptop: test, package, migrate, then `serverless deploy`.
-# STAGE here names the AWS stage; it is never exported, so the tests still run as stage local.
+# What .github/workflows/deploy.yml does, from a laptop: test, package, migrate, then the stack, the QStash
+# schedules and the smoke test. STAGE here names the AWS stage; it is never exported, so the tests still run as
+# stage local.
 unexport STAGE
 AWS_REGION ?= ap-southeast-1
-SERVERLESS ?= npx --yes serverless@3
 deploy: deploy-preflight
 	$(MAKE) test
 	$(MAKE) package
 	$(MAKE) migrate
-	$(SERVERLESS) deploy --stage $(STAGE) --region $(AWS_REGION)
+	$(MAKE) deploy-stack STAGE=$(STAGE)
+	$(MAKE) schedules STAGE=$(STAGE)
+	$(MAKE) smoke STAGE=$(STAGE)
 
 # Refuse before anything runs when a deploy could not finish: no stage named on the command line (an exported
 # STAGE, such as the dev stack's `local`, does not count), no AWS credentials, no Node, no database.
-deploy-preflight:
+deploy-preflight: aws-preflight
+	@[ -n "$$DATABASE_URL" ] || { echo "make deploy: DATABASE_URL is not set (the Supabase session pooler connection string; migrations run before the deploy)" >&2; exit 2; }
+
+aws-preflight:
 	@[ "$(origin STAGE)" = "command line" ] && [ -n "$(STAGE)" ] && [ "$(STAGE)" != local ] \
-	  || { echo "usage: make deploy STAGE=dev|prod (on the command line; with AWS credentials and DATABASE_URL set)" >&2; exit 2; }
-	@command -v aws >/dev/null || { echo "make deploy: the aws CLI is not installed; it checks the credentials serverless will use" >&2; exit 2; }
-	@aws sts get-caller-identity >/dev/null 2>&1 || { echo "make deploy: no usable AWS credentials (aws sts get-caller-identity failed); log in, e.g. aws sso login --profile <profile> and export AWS_PROFILE" >&2; exit 2; }
-	@command -v npx >/dev/null || { echo "make deploy: npx (Node.js) is not installed; serverless runs through it" >&2; exit 2; }
-	@[ -n "$$DATABASE_URL" ] || { echo "make deploy: DATABASE_URL is not set (the Supabase direct connection string; migrations run before the deploy)" >&2; exit 2; }
+	  || { echo "usage: make $(or $(MAKECMDGOALS),deploy) STAGE=dev|prod (on the command line; with AWS credentials set)" >&2; exit 2; }
+	@command -v aws >/dev/null || { echo "make $(MAKECMDGOALS): the aws CLI is not installed; it checks the credentials serverless will use" >&2; exit 2; }
+	@aws sts get-caller-identity >/dev/null 2>&1 || { echo "make $(MAKECMDGOALS): no usable AWS credentials (aws sts get-caller-identity failed); log in, e.g. aws sso login --profile <profile> and export AWS_PROFILE" >&2; exit 2; }
+	@command -v npm >/dev/null || { echo "make $(MAKECMDGOALS): npm (Node.js 20) is not installed; osls runs on it" >&2; exit 2; }
+
+# osls (the deploy tool), exactly as package-lock.json pins it; never an unpinned npx.
+SERVERLESS := node_modules/.bin/serverless
+node_modules/.package-lock.json: package-lock.json package.json
+	npm ci --no-audit --no-fund
+
+# The stack alone (the zips in .package/ must exist: make package).
+deploy-stack: aws-preflight node_modules/.package-lock.json
+	$(SERVERLESS) deploy --stage $(STAGE) --region $(AWS_REGION)
+
+# Render the stack for a stage offline (no AWS: a local SSM stub), cfn-lint it, actionlint the workflows and check
+# our own rules on the template (lib/mimi_ops/deploy_check). CI runs it for prod.
+CHECK_STAGE ?= prod
+deploy-check: $(STAMP) node_modules/.package-lock.json
+	$(PY) -m mimi_ops.deploy_check --stage $(CHECK_STAGE)
+
+# A stack output (a function URL) and a stage's SSM parameter, for the steps after a deploy.
+STACK_OUTPUT = aws cloudformation describe-stacks --region $(AWS_REGION) --stack-name mimivibes-backend-$(STAGE) --query "Stacks[0].Outputs[?OutputKey=='$(1)'].OutputValue" --output text
+SSM_VALUE = aws ssm get-parameter --region $(AWS_REGION) --name /mimivibes/$(STAGE)/$(1) --with-decryption --query Parameter.Value --output text
+
+# The QStash schedules (sweep, nightly reconcile), created or updated by id: safe to run on every deploy.
+schedules: aws-preflight $(STAMP)
+	@QSTASH_TOKEN="$$($(call SSM_VALUE,qstash_token))" $(PY) -m mimi_ops.schedules --stage $(STAGE) \
+	  --processor "$$($(call STACK_OUTPUT,ReadingProcessorUrl))" --reconcile "$$($(call STACK_OUTPUT,ReconcileUrl))"
+
+# After a deploy: health answers ok and the processor answers one QStash-signed no-op.
+smoke: aws-preflight $(STAMP)
+	@QSTASH_CURRENT_SIGNING_KEY="$$($(call SSM_VALUE,qstash_current_signing_key))" $(PY) -m mimi_ops.smoke \
+	  --health "$$($(call STACK_OUTPUT,HealthUrl))" --processor "$$($(call STACK_OUTPUT,ReadingProcessorUrl))"
+
+# Back to an earlier deployment of the functions and their configuration (osls re-deploys that template and its
+# zips from the deployment bucket, which keeps the last five). The database is not rolled back: migrations are
+# forward-only and additive, so earlier functions work on the newer schema. Without TIMESTAMP it lists them.
+rollback: aws-preflight node_modules/.package-lock.json
+	@[ -n "$(TIMESTAMP)" ] || { $(SERVERLESS) deploy list --stage $(STAGE) --region $(AWS_REGION); \
+	  echo "then: make rollback STAGE=$(STAGE) TIMESTAMP=<one of the timestamps above>" >&2; exit 2; }
+	$(SERVERLESS) rollback --timestamp $(TIMESTAMP) --stage $(STAGE) --region $(AWS_REGION)
+	$(MAKE) smoke STAGE=$(STAGE)
+
+# Supabase accepts our app tokens: our ES256 keys as the project's JWT signing keys (lib/mimi_ops/supabase_keys.py;
+# README "Supabase keys"). STEP=new-key|import|rotate|revoke; DRY_RUN=1 prints the calls and writes nothing.
+# APP_JWT_KEYS comes from the environment, else from the stage's SSM parameter.
+supabase-keys: $(STAMP)
+	@[ -n "$(STAGE)" ] && [ -n "$(STEP)" ] || { echo "usage: make supabase-keys STAGE=dev|prod STEP=new-key|import|rotate|revoke [DRY_RUN=1]" >&2; exit 2; }
+	@APP_JWT_KEYS="$${APP_JWT_KEYS:-$$([ "$(STEP)" = new-key ] || $(call SSM_VALUE,app_jwt_keys))}" \
+	  $(PY) -m mimi_ops.supabase_keys $(STEP) $(if $(DRY_RUN),--dry-run)
 
 # The old app's users into MiMiVibes (README: importing the old app's users). DRY_RUN=1 reports and writes nothing.
 # The recipe is not echoed: the DSNs carry passwords.
@@ -171,4 +221,4 @@ import-legacy: $(STAMP)
 	@$(PY) -m mimi_local.legacy_import --legacy-dsn "$(LEGACY_DSN)" --dsn "$(DSN)" $(if $(DRY_RUN),--dry-run)
 
 clean:
-	rm -rf .local .package .fuzz .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .local .package .fuzz .pytest_cache .mypy_cache .ruff_cache .serverless-check .serverless

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from mimi import metrics
@@ -49,7 +51,10 @@ def test_the_jobs_run_test_then_package_then_migrate_then_deploy() -> None:
     for before, after in zip(ORDER, ORDER[1:], strict=False):
         assert jobs[after]["needs"] == before, after
     assert "needs" not in jobs["test"]
-    assert [s["run"] for s in steps("test") if "run" in s] == ["bash .ci/run"]
+    assert [s["run"] for s in steps("test") if "run" in s] == [
+        "bash .ci/run",
+        'make deploy-check CHECK_STAGE="$STAGE"',
+    ]
     assert [s["run"] for s in steps("package") if "run" in s] == ["make package"]
 
 
@@ -93,11 +98,26 @@ def test_migrations_run_with_the_runner_before_serverless_deploy() -> None:
     assert migrate["env"]["DATABASE_URL"] == "${{ secrets.DATABASE_URL }}"
     makefile = (ROOT / "Makefile").read_text()
     assert '$(PY) -m mimi_local.migrate "$$DATABASE_URL"' in makefile
-    [deploy] = [s for s in steps("deploy") if "run" in s]
-    assert re.fullmatch(
-        r'npx --yes serverless@3 deploy --stage "\$STAGE" --region "\$AWS_REGION"', deploy["run"]
-    )
+    assert [s["run"] for s in steps("deploy") if "run" in s] == [
+        'make deploy-stack STAGE="$STAGE"',
+        'make schedules STAGE="$STAGE"',
+        'make smoke STAGE="$STAGE"',
+    ]
     assert any(s.get("uses", "").startswith("actions/download-artifact@") for s in steps("deploy"))
+
+
+def test_every_tool_installs_from_a_lock_never_an_unpinned_npx() -> None:
+    text = WORKFLOW.read_text() + (ROOT / "Makefile").read_text()
+    assert not re.search(r"npx (--yes|serverless)", text)
+    assert "SERVERLESS := node_modules/.bin/serverless" in text
+    assert "npm ci --no-audit --no-fund" in text
+    package = json.loads((ROOT / "package.json").read_text())
+    lock = json.loads((ROOT / "package-lock.json").read_text())
+    assert lock["lockfileVersion"] == 3
+    [(tool, version)] = package["devDependencies"].items()
+    assert tool == "osls" and re.fullmatch(r"\d+\.\d+\.\d+", version)  # exact, never a range
+    assert lock["packages"][f"node_modules/{tool}"]["version"] == version
+    assert all("integrity" in p for name, p in lock["packages"].items() if name)
 
 
 def test_aws_is_reached_only_through_an_oidc_role() -> None:
@@ -155,7 +175,7 @@ def test_every_alarm_notifies_the_sns_topic_whose_email_comes_from_ssm() -> None
 def test_each_function_has_errors_throttles_and_p95_duration_alarms() -> None:
     by_target: dict[tuple[str, str], dict[str, Any]] = {}
     for props in alarms().values():
-        if props.get("Namespace") == "AWS/Lambda":
+        if props.get("Namespace") == "AWS/Lambda" and "Dimensions" in props:
             [dimension] = props["Dimensions"]
             assert dimension["Name"] == "FunctionName"
             by_target[(dimension["Value"], props["MetricName"])] = props
@@ -245,3 +265,31 @@ def test_make_deploy_refuses_clearly_without_a_stage_or_aws_credentials(tmp_path
     assert no_credentials.returncode != 0
     assert "no usable AWS credentials" in no_credentials.stderr
     assert "pytest" not in no_credentials.stdout  # refused before testing anything
+
+
+@pytest.mark.parametrize("target", ["deploy-stack", "schedules", "smoke", "rollback"])
+def test_each_step_against_aws_refuses_without_a_stage_or_credentials(
+    tmp_path: Path, target: str
+) -> None:
+    fake_aws = tmp_path / "aws"
+    fake_aws.write_text("#!/bin/sh\necho 'Unable to locate credentials' >&2\nexit 255\n")
+    fake_aws.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env["PATH"] = f"{tmp_path}:{env['PATH']}"
+
+    def make(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["make", "--no-print-directory", target, *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    no_stage = make()
+    assert no_stage.returncode != 0
+    assert f"usage: make {target} STAGE=" in no_stage.stderr
+    no_credentials = make("STAGE=dev")
+    assert no_credentials.returncode != 0
+    assert "no usable AWS credentials" in no_credentials.stderr

@@ -24,6 +24,7 @@ from mimi_local import cacerts, package
 from mimi_local.lambda_adapter import build_event
 from mimi_local.pg import free_port
 from mimi_local.stack import LocalStack
+from mimi_ops.deploy_check import expected
 from tests.bench.coldstart import Events, child_env, run_cold
 
 NAMES = package.function_names()
@@ -103,7 +104,9 @@ def test_zip_holds_the_function_and_nothing_local(zips: dict[str, Path], name: s
     assert {"mimi/__init__.py", "functions/__init__.py", f"functions/{name}/handler.py"} <= set(
         names
     )
-    assert not [n for n in names if n.startswith(("mimi_local/", "tests/", ".venv/", "lib/"))]
+    assert not [
+        n for n in names if n.startswith(("mimi_local/", "mimi_ops/", "tests/", ".venv/", "lib/"))
+    ]
     assert not [n for n in names if "mimi_local" in n or "__pycache__" in n or n.endswith(".pyc")]
     others = {n.split("/")[1] for n in names if n.startswith("functions/") and n.count("/") > 1}
     assert others == {name}
@@ -250,6 +253,19 @@ def test_zip_serves_its_function_from_a_clean_interpreter(
     # where a QStash signature (HS256) is checked: pyjwt then asks x509 whether the secret is a certificate.
     qstash_signed = name in ("reading_processor", "reconcile")
     assert run.result["never_run"] == ([] if qstash_signed else list(coldstart.DEFERRED))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_zip_reads_its_secrets_through_the_extension_at_its_first_request(
+    clean_python: Path, extract: Extract, stack: LocalStack, name: str
+) -> None:
+    """Deployed, a function's secrets are not in its environment: it reads the ones serverless.yml names
+    (its router's needs that are secrets) from the extension at its first request, then answers as usual."""
+    secrets = sorted(expected.functions()[name].secrets)
+    env = child_env(stack, secrets)
+    assert not {s.upper() for s in secrets} & set(env)
+    run = run_cold(clean_python, extract(name), name, Events(stack).event(name), env)
+    assert run.result["status"] == 200, run.result["body"]
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -1,12 +1,12 @@
 """serverless.yml and functions/ must agree: every folder deployed, nothing deployed that is not a folder."""
 
-import importlib
 from pathlib import Path
 
 import yaml
 
-from mimi.config import Settings
+from mimi.config import SECRET_SETTINGS, Settings
 from mimi_local.lambda_adapter import function_names
+from mimi_ops.deploy_check import expected
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,19 +34,10 @@ def test_runtime_matches_pyproject() -> None:
 
 
 # Least privilege: each function's route table declares the settings its code reads (`Router.needs`, also what
-# the cold start requires outside local); serverless.yml must give it exactly those, beyond the COMMON ones.
-# A setting a function does not use is a secret it should not hold.
-def _needs(name: str) -> set[str]:
-    router = importlib.import_module(f"functions.{name}.handler").router
-    return {setting.upper() for setting in router.needs}
-
-
-NEEDS: dict[str, set[str]] = {name: _needs(name) for name in function_names()}
-COMMON = {
-    "STAGE",
-    "LOG_LEVEL",
-    "SENTRY_DSN",
-}  # every function: its stage, its log level, optional error reporting
+# the cold start requires outside local); serverless.yml must give it exactly those, beyond the COMMON ones, with
+# its secrets only named in SECRETS (read at the first request). `make deploy-check` checks the same on the
+# rendered template; this reads serverless.yml itself, so `make test` catches a drift without Node.
+FUNCTIONS = expected.functions()
 
 
 def _environment(config: dict, name: str) -> dict[str, str]:
@@ -56,49 +47,55 @@ def _environment(config: dict, name: str) -> dict[str, str]:
     }
 
 
-def test_each_function_gets_exactly_the_settings_it_reads() -> None:
+def test_each_function_gets_exactly_the_settings_it_reads_and_only_names_its_secrets() -> None:
     config = _config()
-    assert set(NEEDS) == set(config["functions"])
-    assert set(config["provider"]["environment"]) == COMMON
-    for name in NEEDS:
-        assert set(_environment(config, name)) == NEEDS[name] | COMMON, name
+    assert set(FUNCTIONS) == set(config["functions"])
+    assert set(config["provider"]["environment"]) == expected.COMMON
+    for name, fn in FUNCTIONS.items():
+        env = _environment(config, name)
+        assert set(env) == fn.environment, name
+        assert set(filter(None, str(env.get("SECRETS", "")).split(","))) == fn.secrets, name
 
 
 def test_every_listed_setting_is_a_real_setting() -> None:
-    fields = {name.upper() for name in Settings.model_fields}
-    for name, needed in NEEDS.items():
-        assert needed <= fields, (name, needed - fields)
+    fields = set(Settings.model_fields)
+    for name, fn in FUNCTIONS.items():
+        assert fn.needs <= fields, (name, fn.needs - fields)
 
 
-def test_secrets_stay_with_the_one_function_that_uses_them() -> None:
-    config = _config()
+def test_secrets_stay_with_the_functions_that_use_them() -> None:
     holders = {
-        var: {n for n in NEEDS if var in _environment(config, n)}
-        for var in (
-            "APP_JWT_KEYS",
-            "REFRESH_TOKEN_SECRET",
-            "STRIPE_SECRET_KEY",
-            "STRIPE_WEBHOOK_SECRET",
-            "LLM_PROVIDERS",
-            "SUPABASE_SERVICE_ROLE_KEY",
-            "QSTASH_TOKEN",
-            "QSTASH_CURRENT_SIGNING_KEY",
-        )
+        secret: {n for n, fn in FUNCTIONS.items() if secret in fn.secrets}
+        for secret in SECRET_SETTINGS
     }
-    assert holders["APP_JWT_KEYS"] == holders["REFRESH_TOKEN_SECRET"] == {"auth"}
-    stripe_holders = holders["STRIPE_SECRET_KEY"] | holders["STRIPE_WEBHOOK_SECRET"]
-    assert stripe_holders == {"payments", "stripe_webhook", "reconcile"}
-    assert holders["STRIPE_SECRET_KEY"] == {"payments", "reconcile"}
-    assert holders["STRIPE_WEBHOOK_SECRET"] == {"stripe_webhook"}
-    assert holders["LLM_PROVIDERS"] == {"reading_processor"}
-    assert holders["SUPABASE_SERVICE_ROLE_KEY"] == {
+    assert holders["app_jwt_keys"] == holders["refresh_token_secret"] == {"auth"}
+    assert holders["stripe_secret_key"] == {"payments", "reconcile"}
+    assert holders["stripe_webhook_secret"] == {"stripe_webhook"}
+    assert holders["llm_providers"] == {"reading_processor"}
+    assert holders["supabase_service_role_key"] == {
         "auth",
         "reading_processor",
         "stripe_webhook",
         "reconcile",
     }
-    assert holders["QSTASH_TOKEN"] == {"readings", "admin"}
-    assert holders["QSTASH_CURRENT_SIGNING_KEY"] == {"reading_processor", "reconcile"}
+    assert holders["qstash_token"] == {"readings", "admin"}
+    assert holders["upstash_redis_rest_readonly_token"] == {"health"}
+    assert holders["upstash_redis_rest_token"] == {"auth", "profile", "readings", "payments"}
+    assert holders["qstash_current_signing_key"] == {"reading_processor", "reconcile"}
+
+
+def test_each_role_reads_exactly_its_functions_secrets() -> None:
+    resources = _config()["resources"]["Resources"]
+    for name, fn in FUNCTIONS.items():
+        role = resources[_config()["functions"][name]["role"]]["Properties"]
+        assert role["RoleName"] == f"${{self:service}}-${{sls:stage}}-{name}"
+        readable = {
+            str(r["Fn::Sub"]).rsplit("/", 1)[-1]
+            for statement in role["Policies"][0]["PolicyDocument"]["Statement"]
+            if statement["Action"] == "ssm:GetParameter"
+            for r in statement["Resource"]
+        }
+        assert readable == fn.secrets, name
 
 
 def test_cors_has_one_source_the_apps_cors_origins() -> None:
@@ -107,7 +104,7 @@ def test_cors_has_one_source_the_apps_cors_origins() -> None:
         assert spec["url"] is True, (
             f"{name}: CORS belongs to the app (CORS_ORIGINS), not the function URL"
         )
-    browser_facing = {n for n in NEEDS if "CORS_ORIGINS" in NEEDS[n]}
+    browser_facing = {n for n, fn in FUNCTIONS.items() if "cors_origins" in fn.needs}
     assert browser_facing == {
         "health",
         "auth",
@@ -121,6 +118,14 @@ def test_cors_has_one_source_the_apps_cors_origins() -> None:
 
 def test_user_functions_verify_with_public_keys_only() -> None:
     for name in ("profile", "credits", "readings", "payments", "admin"):
-        assert {"APP_JWT_PUBLIC_KEYS", "APP_JWT_ISSUER", "SUPABASE_ANON_KEY"} <= NEEDS[name], name
-        assert "APP_JWT_KEYS" not in NEEDS[name], name
-        assert "SUPABASE_SERVICE_ROLE_KEY" not in NEEDS[name], name
+        needs = FUNCTIONS[name].needs
+        assert {"app_jwt_public_keys", "app_jwt_issuer", "supabase_anon_key"} <= needs, name
+        assert "app_jwt_keys" not in needs, name
+        assert "supabase_service_role_key" not in needs, name
+
+
+def test_the_processor_url_comes_from_the_stack_not_from_ssm() -> None:
+    config = _config()
+    for name in ("readings", "admin"):
+        url = config["functions"][name]["environment"]["READING_PROCESSOR_URL"]
+        assert url == {"Fn::GetAtt": ["ReadingUnderscoreprocessorLambdaFunctionUrl", "FunctionUrl"]}

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from mimi import error_reporting, metrics
+from mimi import config, error_reporting, metrics
 from mimi.config import get_settings
 from mimi.errors import AppError, problem
 from mimi.i18n import detail, negotiate
@@ -89,6 +89,19 @@ def _route_path(scope: Scope) -> str:
     return path[len(root) :] or "/" if root and path.startswith(root) else path
 
 
+def own_url(request: Request) -> str:
+    """The URL the caller sent this request to: the function URL's domain (from the Lambda event) and the path.
+
+    What QStash signs: a function verifies a delivery against its own URL, so it needs no setting naming it.
+    """
+    event = request.scope.get("aws.event") or {}
+    domain = (event.get("requestContext") or {}).get("domainName") or request.headers.get(
+        "host", ""
+    )
+    path = event.get("rawPath") or _route_path(request.scope)
+    return f"{request.url.scheme}://{domain}{path}"
+
+
 def lambda_deadline(scope: Scope) -> float | None:
     """When Lambda ends this invocation, as a time.monotonic() value: from the context Mangum puts in the scope."""
     remaining = getattr(scope.get("aws.context"), "get_remaining_time_in_millis", None)
@@ -111,6 +124,7 @@ class Api:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # no lifespan work: clients are built lazily on first use
             return
+        config.fetch_secrets()  # the first request only: the secrets extension answers once invoked
         request = Request(scope, receive)
         rid = request.headers.get("x-request-id") or uuid.uuid4().hex
         token, named = request_id_var.set(rid[:64]), metrics.function_var.set(self.name)
@@ -176,6 +190,7 @@ class Api:
         values: dict[str, Any] = {
             **path_params,
             "client_ip": request.client.host if request.client else "unknown",
+            "url": own_url(request),
             "deadline": lambda_deadline(request.scope),
         }
         if route.auth:
@@ -221,7 +236,8 @@ class Api:
 def create_app(name: str, router: Router) -> CORSMiddleware:
     """Build one function's ASGI app from its route table; outside local, a missing setting stops here."""
     settings = get_settings()
-    settings.require(router.needs)
+    pending = config.pending_secrets()  # read and required at the first request
+    settings.require(name for name in router.needs if name not in pending)
     configure(settings.log_level)
     metrics.configure(stage=settings.stage)
     if settings.sentry_dsn.get_secret_value():

@@ -13,6 +13,27 @@ from mimi.model import Model
 LOCAL = "local"
 # settings given as JSON in the environment (as pydantic-settings read them)
 JSON_FIELDS = ("cors_origins", "llm_providers")
+# The secrets: never in the template, the deployment bucket or the Lambda environment. A deployed function lists
+# the ones it reads in SECRETS (comma-separated setting names) and SECRETS_PATH (their SSM path); they are read at
+# its first request (fetch_secrets), when the AWS Parameters and Secrets Lambda Extension answers.
+SECRET_SETTINGS = frozenset(
+    {
+        "supabase_service_role_key",
+        "upstash_redis_rest_token",
+        "upstash_redis_rest_readonly_token",
+        "qstash_token",
+        "qstash_current_signing_key",
+        "qstash_next_signing_key",
+        "line_channel_access_token",
+        "app_jwt_keys",
+        "refresh_token_secret",
+        "llm_providers",
+        "stripe_secret_key",
+        "stripe_webhook_secret",
+    }
+)
+EXTENSION_PORT = 2773  # the extension's default localhost port
+_fetched: dict[str, str] = {}  # the secrets read at the first request, by environment name
 # a delivery tries each provider once, numbering its attempts inside the block of 100 claim_reading hands it (0030)
 MAX_LLM_PROVIDERS = 10
 
@@ -54,6 +75,8 @@ class Settings(Model):
 
     upstash_redis_rest_url: str = "http://127.0.0.1:8000/upstash/redis"
     upstash_redis_rest_token: SecretStr = SecretStr("")
+    # Upstash's read-only token: health only needs PING (issue 23: least privilege)
+    upstash_redis_rest_readonly_token: SecretStr = SecretStr("")
 
     qstash_url: str = "http://127.0.0.1:8000/qstash"
     qstash_token: SecretStr = SecretStr("")
@@ -63,9 +86,6 @@ class Settings(Model):
     reading_processor_url: str = "http://127.0.0.1:8000/functions/reading_processor/"
     stale_reading_after_s: int = (
         900  # a queued reading never claimed after this is failed and refunded
-    )
-    reconcile_url: str = (
-        "http://127.0.0.1:8000/functions/reconcile/"  # the URL the nightly schedule signs for
     )
 
     line_channel_id: str = "1234567890"
@@ -131,8 +151,11 @@ def from_env(environ: Mapping[str, str]) -> Settings:
         name = key.lower()
         if name in fields and name != "given":
             values[name] = _json(name, raw) if name in JSON_FIELDS else raw
+    given = frozenset(values)
+    if values.get("stage", LOCAL) != LOCAL:
+        values.setdefault("cors_origins", [])  # a function browsers never call allows no origin
     try:
-        return Settings(**values, given=frozenset(values))
+        return Settings(**values, given=given)
     except ValidationError as exc:
         error = exc.errors()[0]
         name = str(error["loc"][0]).upper() if error["loc"] else "settings"
@@ -148,5 +171,33 @@ def _json(name: str, raw: str) -> Any:
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The settings of this process, built once (cold start)."""
-    return from_env(os.environ)
+    """The settings of this process, built once (cold start), and again once its secrets are read."""
+    return from_env({**os.environ, **_fetched})
+
+
+def pending_secrets() -> tuple[str, ...]:
+    """The secret settings this function reads (SECRETS) that are not read yet."""
+    names = (n.strip() for n in os.environ.get("SECRETS", "").split(","))
+    return tuple(n for n in names if n and n.upper() not in _fetched)
+
+
+def fetch_secrets() -> None:
+    """At the first request, read the pending secrets through the extension and validate the settings again.
+
+    The extension answers only once the function is invoked (never during init), so the cold start validates
+    every other setting and this completes the same Settings object before any route runs.
+    """
+    pending = pending_secrets()
+    if not pending:
+        return
+    unknown = set(pending) - SECRET_SETTINGS
+    if unknown:
+        raise ConfigError(f"SECRETS names settings that are not secrets: {sorted(unknown)}")
+    from mimi import secrets  # only a function with secrets loads it
+
+    port = int(os.environ.get("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", EXTENSION_PORT))
+    token = os.environ.get("AWS_SESSION_TOKEN", "")
+    values = secrets.fetch(os.environ.get("SECRETS_PATH", ""), pending, token=token, port=port)
+    _fetched.update({name.upper(): value for name, value in values.items()})
+    get_settings.cache_clear()
+    get_settings().require(pending)

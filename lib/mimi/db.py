@@ -147,24 +147,28 @@ class DatabaseUnavailable(ServiceUnavailable):
     code = "database_unavailable"
 
 
-def _client(key: str, token: str) -> SyncPostgrestClient:
+def _client(
+    key: str, token: str | None = None, timeout_s: float | None = None
+) -> SyncPostgrestClient:
+    """A PostgREST client sending the API key as `apikey` and, for a user, their JWT as the Bearer.
+
+    An API key is never a Bearer: Supabase refuses a publishable or secret key there (not a JWT) and maps the
+    `apikey` header alone to its role.
+    """
     s = get_settings()
-    headers = {
-        "apikey": key,
-        "Authorization": f"Bearer {token}",
-        "Accept": "application/json",
-        "Content-Type": "application/json",
-    }
-    return SyncPostgrestClient(
-        f"{s.supabase_url}/rest/v1", headers=headers, http_client=http.client(s.db_timeout_s)
-    )
+    headers = {"apikey": key, "Accept": "application/json", "Content-Type": "application/json"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    client = http.client(timeout_s or s.db_timeout_s)
+    return SyncPostgrestClient(f"{s.supabase_url}/rest/v1", headers=headers, http_client=client)
 
 
-@lru_cache(maxsize=1)
-def service_client() -> SyncPostgrestClient:
-    """The service-role PostgREST client (bypasses RLS): for signed server-only callers."""
-    key = get_settings().supabase_service_role_key.get_secret_value()
-    return _client(key, key)
+@lru_cache(maxsize=2)
+def service_client(timeout_s: float | None = None) -> SyncPostgrestClient:
+    """The service-role PostgREST client (bypasses RLS): for signed server-only callers.
+
+    timeout_s: a longer wait than db_timeout_s, for the one call allowed to run long (the nightly reconcile)."""
+    return _client(get_settings().supabase_service_role_key.get_secret_value(), timeout_s=timeout_s)
 
 
 def user_client(access_token: str) -> SyncPostgrestClient:
@@ -173,8 +177,8 @@ def user_client(access_token: str) -> SyncPostgrestClient:
 
 
 def anon_client() -> SyncPostgrestClient:
-    """A PostgREST client with only the anon key (public data, health probe)."""
-    return user_client(get_settings().supabase_anon_key.get_secret_value())
+    """A PostgREST client with only the publishable (anon) key: public data, the health probe."""
+    return _client(get_settings().supabase_anon_key.get_secret_value())
 
 
 def to_app_error(err: APIError) -> AppError:

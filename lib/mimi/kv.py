@@ -13,13 +13,24 @@ from mimi.config import get_settings
 REDIS_TIMEOUT_S = 3.0
 
 
-@lru_cache(maxsize=1)
 def redis() -> Redis:
     """The Upstash Redis client of this process, on the shared connection pool."""
     s = get_settings()
+    return _client(s.upstash_redis_rest_url, s.upstash_redis_rest_token.get_secret_value())
+
+
+def readonly_redis() -> Redis:
+    """A client with the read-only token: it can read and PING, never write (health)."""
+    s = get_settings()
+    return _client(s.upstash_redis_rest_url, s.upstash_redis_rest_readonly_token.get_secret_value())
+
+
+@lru_cache(maxsize=4)
+def _client(url: str, token: str) -> Redis:
+    """One client per URL and token (rebuilt only when the settings change)."""
     client = Redis(
-        url=s.upstash_redis_rest_url,
-        token=s.upstash_redis_rest_token.get_secret_value(),
+        url=url,
+        token=token,
         rest_retries=1,
         rest_retry_interval=0.2,
         allow_telemetry=False,

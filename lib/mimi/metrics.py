@@ -42,6 +42,9 @@ STARS_PURCHASED = "StarsPurchased"
 RECONCILIATION_REPAIRS = "ReconciliationRepairs"
 LEDGER_MISMATCHES = "LedgerMismatches"
 UNHANDLED_ERRORS = "UnhandledErrors"
+SWEEP_RUNS = (
+    "SweepRuns"  # one per run of the scheduled sweep: its alarm fires when the schedule stops
+)
 UNITS: dict[str, Unit] = {
     READINGS_SUBMITTED: "Count",
     READINGS_COMPLETED: "Count",
@@ -58,6 +61,7 @@ UNITS: dict[str, Unit] = {
     PAYMENTS_SUCCEEDED: "Count",
     PAYMENTS_REFUNDED: "Count",
     PAYMENTS_FLAGGED: "Count",
+    SWEEP_RUNS: "Count",
     STARS_PURCHASED: "Count",
     RECONCILIATION_REPAIRS: "Count",
     LEDGER_MISMATCHES: "Count",

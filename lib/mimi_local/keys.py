@@ -37,11 +37,13 @@ def fresh_secrets() -> dict[str, Any]:
     jwt_secret = secrets.token_urlsafe(48)
     return {
         "jwt_secret": jwt_secret,
-        "anon_key": project_key(jwt_secret, "anon"),
-        "service_role_key": project_key(jwt_secret, "service_role"),
+        # Supabase's publishable and secret API keys (not JWTs: sent only as `apikey`, never as a Bearer)
+        "anon_key": "sb_publishable_" + secrets.token_urlsafe(24),
+        "service_role_key": "sb_secret_" + secrets.token_urlsafe(24),
         "app_jwt_keys": [es256_jwk(f"app-{secrets.token_hex(4)}")],
         "line_keys": [es256_jwk(f"line-{secrets.token_hex(4)}")],
         "redis_token": secrets.token_urlsafe(32),
+        "redis_readonly_token": secrets.token_urlsafe(32),
         "qstash_token": secrets.token_urlsafe(32),
         "qstash_current_signing_key": "sig_" + secrets.token_urlsafe(24),
         "qstash_next_signing_key": "sig_" + secrets.token_urlsafe(24),
@@ -50,6 +52,8 @@ def fresh_secrets() -> dict[str, Any]:
         "openai_api_key": "sk-local-" + secrets.token_hex(12),
         "refresh_token_secret": secrets.token_urlsafe(32),
         "line_channel_access_token": secrets.token_urlsafe(32),
+        # what Lambda gives a function as AWS_SESSION_TOKEN: the secrets extension stand-in checks it
+        "aws_session_token": secrets.token_urlsafe(32),
     }
 
 

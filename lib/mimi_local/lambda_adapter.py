@@ -77,8 +77,9 @@ def build_event(
     headers: dict[str, str],
     body: bytes,
     source_ip: str = "127.0.0.1",
+    domain: str = "local.lambda-url.localhost",
 ) -> dict[str, Any]:
-    """A function-URL event (payload format 2.0) as AWS sends it."""
+    """A function-URL event (payload format 2.0) as AWS sends it; `domain` is the function URL's host."""
     now = datetime.now(UTC)
     text = _is_text(headers.get("content-type", ""), body)
     cookies = [c.strip() for c in headers.pop("cookie", "").split(";") if c.strip()]
@@ -92,8 +93,8 @@ def build_event(
         "requestContext": {
             "accountId": "anonymous",
             "apiId": "local",
-            "domainName": "local.lambda-url.localhost",
-            "domainPrefix": "local",
+            "domainName": domain,
+            "domainPrefix": domain.split(".", 1)[0],
             "requestId": str(uuid.uuid4()),
             "routeKey": "$default",
             "stage": "$default",
@@ -175,6 +176,9 @@ class FunctionApp:
         root, path = scope.get("root_path", ""), scope["path"]
         path = path[len(root) :] if root and path.startswith(root) else path
         client = request.client.host if request.client else "127.0.0.1"
+        # A local function URL is a path under the dev server: its "domain" carries that prefix, so that domain +
+        # rawPath is the URL the caller used, as on AWS (docs/architecture.md); the scheme is the server's.
+        headers.setdefault("x-forwarded-proto", scope.get("scheme", "http"))
         event = build_event(
             request.method,
             path or "/",
@@ -182,6 +186,7 @@ class FunctionApp:
             headers,
             body,
             client,
+            domain=f"{headers.get('host', '127.0.0.1')}{root}",
         )
         result = await anyio.to_thread.run_sync(self.invoke, event, limiter=self.limiter)
         await to_response(result)(scope, receive, send)

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 
 ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = ROOT / "sql" / "migrations"
@@ -53,6 +54,19 @@ def _apply_dir(conn: psycopg.Connection, directory: Path, kind: str) -> list[str
     return applied
 
 
+def connection_problem(dsn: str) -> str | None:
+    """Why this Supabase connection string cannot migrate (None: it can). The runner holds a session advisory
+    lock, which the transaction pooler (port 6543) drops between statements; the direct host is IPv6-only, which
+    GitHub's runners cannot reach: migrations go through the session pooler (port 5432)."""
+    info = conninfo_to_dict(dsn)
+    host, port = str(info.get("host", "")), str(info.get("port", "5432"))
+    if host.endswith(".pooler.supabase.com") and port == "6543":
+        return "the transaction pooler (port 6543) drops the migration lock: use the session pooler, port 5432"
+    if host.startswith("db.") and host.endswith(".supabase.co"):
+        return "the direct connection is IPv6-only (GitHub's runners cannot reach it): use the session pooler"
+    return None
+
+
 def migrate(dsn: str, *, local: bool = False) -> list[str]:
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("select pg_advisory_lock(727274)")
@@ -62,5 +76,10 @@ def migrate(dsn: str, *, local: bool = False) -> list[str]:
 
 
 if __name__ == "__main__":
+    problem = connection_problem(sys.argv[1])
+    if (
+        problem and "--direct" not in sys.argv[2:]
+    ):  # --direct: a laptop with IPv6 may use the direct host
+        sys.exit(f"migrate: {problem}")
     for name in migrate(sys.argv[1], local="--local" in sys.argv[2:]):
         print(f"applied {name}")

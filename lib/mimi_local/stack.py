@@ -15,7 +15,7 @@ import anyio
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 
-from mimi_local import console, keys, openai, stripe
+from mimi_local import console, keys, openai, secrets_extension, stripe
 from mimi_local.gateway import GatewayConfig
 from mimi_local.gateway import build_app as gateway_app
 from mimi_local.keys import public_jwk
@@ -43,7 +43,9 @@ STAND_INS = [
     ("line (login, push)", "/line"),
     ("openai", "/openai/v1"),
     ("stripe", "/stripe"),
+    ("secrets extension (Parameter Store)", "/systemsmanager/parameters/get"),
 ]
+SECRETS_PATH = "/mimivibes/local"
 
 
 class FunctionMount(Mount):
@@ -113,6 +115,7 @@ class LocalStack:
             "SUPABASE_SERVICE_ROLE_KEY": s["service_role_key"],
             "UPSTASH_REDIS_REST_URL": f"{u}/upstash/redis",
             "UPSTASH_REDIS_REST_TOKEN": s["redis_token"],
+            "UPSTASH_REDIS_REST_READONLY_TOKEN": s["redis_readonly_token"],
             "QSTASH_URL": f"{u}/qstash",
             "QSTASH_TOKEN": s["qstash_token"],
             "QSTASH_CURRENT_SIGNING_KEY": s["qstash_current_signing_key"],
@@ -166,7 +169,9 @@ class LocalStack:
             Mount("/rest/v1", app=gateway),
             Mount("/realtime/v1", app=self._realtime_app(app_jwks)),
             Mount("/qstash", app=qstash),
-            *upstash_routes("/upstash/redis", s["redis_token"], self.redis),
+            *upstash_routes(
+                "/upstash/redis", s["redis_token"], self.redis, s["redis_readonly_token"]
+            ),
             Mount("/line", app=self._line_app()),
             Mount("/openai", app=self._openai_app()),
             Mount("/stripe", app=self._stripe_app()),
@@ -175,8 +180,30 @@ class LocalStack:
         for name in function_names():
             self.functions[name] = FunctionApp(name, limiter=limiter)
             routes.append(FunctionMount(f"/functions/{name}", app=self.functions[name]))
+        routes += secrets_extension.build_app(self.parameter_store())
         routes += console.routes()  # the dev console page at / (plays the LIFF app's part)
         return routes
+
+    def parameter_store(self) -> secrets_extension.ParameterStore:
+        """Every secret setting of env(), as the SecureString parameters a deployed function reads them from."""
+        from mimi.config import SECRET_SETTINGS
+
+        env = self.env()
+        parameters = {
+            f"{SECRETS_PATH}/{name}": env[name.upper()] for name in sorted(SECRET_SETTINGS)
+        }
+        return secrets_extension.ParameterStore(self.secrets["aws_session_token"], parameters)
+
+    def secrets_env(self, secrets: list[str]) -> dict[str, str]:
+        """env() as a deployed function gets it: these secrets named in SECRETS, read through the extension."""
+        env = {k: v for k, v in self.env().items() if k.lower() not in secrets}
+        return {
+            **env,
+            "SECRETS": ",".join(secrets),
+            "SECRETS_PATH": SECRETS_PATH,
+            "AWS_SESSION_TOKEN": self.secrets["aws_session_token"],
+            "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": str(self.port),
+        }
 
     def _realtime_app(self, app_jwks: list[dict[str, Any]]) -> Starlette:
         """The Realtime stand-in: same database role, API keys and token keys as the gateway."""

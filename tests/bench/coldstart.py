@@ -116,14 +116,17 @@ class Run:
         return float(self.result["rss_kb"]) / 1024
 
 
+DOMAIN = "fn.lambda-url.ap-southeast-1.on.aws"  # the function URL's host in every event
+
+
 def _headers(**extra: str) -> dict[str, str]:
-    return {"host": "fn.lambda-url.ap-southeast-1.on.aws", "user-agent": "coldstart-bench", **extra}
+    return {"host": DOMAIN, "x-forwarded-proto": "https", "user-agent": "coldstart-bench", **extra}
 
 
 def _json_event(method: str, path: str, body: Any = None, **headers: str) -> Event:
     raw = b"" if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
     extra = {"content-type": "application/json"} if raw else {}
-    return build_event(method, path, "", _headers(**extra, **headers), raw)
+    return build_event(method, path, "", _headers(**extra, **headers), raw, domain=DOMAIN)
 
 
 def _signed_stripe_event(stack: LocalStack) -> Event:
@@ -150,15 +153,16 @@ def _signed_stripe_event(stack: LocalStack) -> Event:
 
 def _signed_sweep(stack: LocalStack) -> Event:
     """The scheduled sweep, signed as QStash signs it for the processor's /sweep URL."""
-    url = stack.env()["READING_PROCESSOR_URL"] + "sweep"
+    url = f"https://{DOMAIN}/sweep"
     signature = qstash_signature(stack.secrets["qstash_current_signing_key"], url, b"")
-    return build_event("POST", "/sweep", "", _headers(**{"upstash-signature": signature}), b"")
+    headers = _headers(**{"upstash-signature": signature})
+    return build_event("POST", "/sweep", "", headers, b"", domain=DOMAIN)
 
 
 def _signed_reconcile(stack: LocalStack) -> Event:
-    """The nightly run, signed as QStash signs it for RECONCILE_URL (Stripe listed, one SQL call)."""
+    """The nightly run, signed as QStash signs it for the function's URL (Stripe listed, one SQL call)."""
     signature = qstash_signature(
-        stack.secrets["qstash_current_signing_key"], stack.env()["RECONCILE_URL"], b"{}"
+        stack.secrets["qstash_current_signing_key"], f"https://{DOMAIN}/", b"{}"
     )
     return _json_event("POST", "/", b"{}", **{"upstash-signature": signature})
 
@@ -203,9 +207,14 @@ class Events:
         return self.builders()[name]()
 
 
-def child_env(stack: LocalStack) -> dict[str, str]:
-    """What the dev server gives a function (its settings), PATH, and nothing else from this process."""
-    return {**stack.env(), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+def child_env(stack: LocalStack, secrets: list[str] | None = None) -> dict[str, str]:
+    """What the dev server gives a function (its settings), PATH, and nothing else from this process.
+
+    With `secrets`, those settings are not in the environment: the function reads them at its first request
+    through the secrets extension stand-in, as a deployed function does (SECRETS in serverless.yml).
+    """
+    env = stack.env() if secrets is None else stack.secrets_env(secrets)
+    return {**env, "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
 
 
 CALLGRIND = ("valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null")
@@ -282,7 +291,10 @@ def run_cold(
         event_path.write_text(json.dumps(event))
         args = ["-c", CHILD, str(root), name, str(event_path), str(out_path), str(warm)]
         child = {**env, "AWS_LAMBDA_FUNCTION_NAME": name}
-        wall, stderr = run_process(python, args, child, wrapper=CALLGRIND if count else ())
+        wrapper, timeout = (
+            (CALLGRIND, 900.0) if count else ((), 120.0)
+        )  # valgrind on a busy machine: minutes
+        wall, stderr = run_process(python, args, child, timeout=timeout, wrapper=wrapper)
         result: dict[str, Any] = json.loads(out_path.read_text())
     if count:
         result["instructions"] = instructions(stderr)

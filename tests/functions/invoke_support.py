@@ -9,6 +9,10 @@ from typing import Any
 
 from mimi_local.lambda_adapter import Handler, LambdaContext, build_event, load_handler
 
+# The function URL an invoked event says it was sent to (build_event's domain; Mangum's scheme by default):
+# what a QStash signature for an invoked function must name.
+FUNCTION_URL = "https://local.lambda-url.localhost"
+
 
 @cache
 def handler_of(function: str) -> Handler:

@@ -13,11 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mimi.admin.api import router
-from mimi.config import get_settings
 from mimi_local.stack import LocalStack
 from tests.functions.admin_support import new_admin
 from tests.functions.conftest import bearer, login
-from tests.functions.invoke_support import invoke
+from tests.functions.invoke_support import FUNCTION_URL, invoke
 from tests.functions.readings_support import qstash_signature
 from tests.functions.test_fuzz import extra_headers, json_values, numbers, paths, plausible, text
 
@@ -120,7 +119,7 @@ def test_no_admin_input_gives_5xx_and_a_4xx_writes_nothing(
 @given(body=bodies)
 def test_a_signed_reconcile_run_ignores_its_body(stack: LocalStack, body: bytes) -> None:
     signature = qstash_signature(
-        stack.secrets["qstash_current_signing_key"], get_settings().reconcile_url, body
+        stack.secrets["qstash_current_signing_key"], FUNCTION_URL + "/", body
     )
     status, answer, _ = invoke(
         "reconcile", "POST", "/", headers={"upstash-signature": signature}, body=body

@@ -1,7 +1,7 @@
 """health: through the dev server and through handler(event, context) with a function-URL event."""
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -67,3 +67,11 @@ def test_concurrent_invocations_from_many_threads_all_succeed(stack: LocalStack)
             pool.map(lambda _: httpx.get(f"{stack.url}/functions/health/").status_code, range(36))
         )
     assert statuses == [200] * 36
+
+
+def test_health_reaches_redis_with_the_read_only_token_alone(
+    stack: LocalStack, env: Callable[..., None]
+) -> None:
+    env(UPSTASH_REDIS_REST_TOKEN="not-the-full-token")  # health never holds the full token
+    body = json.loads(_invoke_health()["body"])
+    assert body["checks"] == {"postgres": "up", "redis": "up"}

@@ -41,6 +41,8 @@ from tests.functions.readings_support import (
 pytestmark = pytest.mark.usefixtures("quiet_pipeline")
 PRIMARY, FALLBACK = "gpt-4o", "gpt-4o-mini"
 WAIT_S = 30  # a bound for what must happen, never a measure of speed
+# a job invoked here as Lambda would be (no dev server in between) is verified against its event's own URL
+OWN_URL = "https://local.lambda-url.localhost/"
 KILLABLE = """
 import sys, time
 from mimi_local.lambda_adapter import LambdaContext, build_event, load_handler
@@ -183,8 +185,8 @@ def test_a_processor_killed_mid_stream_is_finished_by_qstashs_next_delivery_once
     session = login(stack)
     question = unique_question()
     rid = queued_reading(stack, session, question)
-    url, body = get_settings().reading_processor_url, job_body(rid)
-    signature = qstash_signature(stack.secrets["qstash_current_signing_key"], url, body)
+    body = job_body(rid)
+    signature = qstash_signature(stack.secrets["qstash_current_signing_key"], OWN_URL, body)
     child = subprocess.Popen(
         [sys.executable, "-c", KILLABLE, body.decode(), signature], env=dict(os.environ)
     )
@@ -231,8 +233,8 @@ def test_the_processor_takes_its_deadline_from_the_lambda_context(
     session = login(stack)
     question = unique_question()
     rid = queued_reading(stack, session, question)
-    url, body = get_settings().reading_processor_url, job_body(rid)
-    signature = qstash_signature(stack.secrets["qstash_current_signing_key"], url, body)
+    body = job_body(rid)
+    signature = qstash_signature(stack.secrets["qstash_current_signing_key"], OWN_URL, body)
     headers = {"content-type": "application/json", "upstash-signature": signature}
     short = FunctionApp(
         "reading_processor", timeout_s=FINAL_RESERVE_S + 2

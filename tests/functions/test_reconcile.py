@@ -32,7 +32,7 @@ def run(
     headers = {"content-type": "application/json"}
     if signature == "valid":
         signature = qstash_signature(
-            stack.secrets["qstash_current_signing_key"], get_settings().reconcile_url, body
+            stack.secrets["qstash_current_signing_key"], stack.env()["RECONCILE_URL"], body
         )
     if signature is not None:
         headers["upstash-signature"] = signature
@@ -154,7 +154,7 @@ def test_only_a_signed_delivery_for_this_url_runs_it(stack: LocalStack, sql: Any
         stack.secrets["qstash_current_signing_key"], get_settings().reading_processor_url, b"{}"
     )
     assert run(stack, signature=other_url).status_code == 401
-    wrong_key = qstash_signature(secrets.token_hex(16), get_settings().reconcile_url, b"{}")
+    wrong_key = qstash_signature(secrets.token_hex(16), stack.env()["RECONCILE_URL"], b"{}")
     assert run(stack, signature=wrong_key).status_code == 401
     assert runs(sql) == before
 
@@ -163,7 +163,7 @@ def test_a_real_qstash_delivery_runs_it_and_admins_see_the_last_run(
     stack: LocalStack, sql: Any
 ) -> None:
     before = runs(sql)
-    queue.client().message.publish_json(url=get_settings().reconcile_url, body={}, retries=0)
+    queue.client().message.publish_json(url=stack.env()["RECONCILE_URL"], body={}, retries=0)
     dispatcher(stack).wait_idle(30)
     assert runs(sql) == before + 1
     admin = new_admin(stack)

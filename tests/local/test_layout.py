@@ -10,7 +10,17 @@ import pytest
 
 import mimi_local
 
-STAND_INS = ["gateway", "redis", "qstash", "stripe", "line", "openai", "realtime", "console"]
+STAND_INS = [
+    "gateway",
+    "redis",
+    "qstash",
+    "stripe",
+    "line",
+    "openai",
+    "realtime",
+    "console",
+    "secrets_extension",
+]
 ROOT = Path(mimi_local.__file__).parent
 
 

@@ -66,7 +66,6 @@ for table, policy, owner in [
     ("ledger", "Users can read their own ledger rows", "(select auth.uid()) = user_id"),
     ("readings", "Users can read their own readings", "(select auth.uid()) = user_id and "),
     ("reading_reviews", "Users can read their own reviews", "(select auth.uid()) = user_id"),
-    ("payments", "Users can read their own payments", "(select auth.uid()) = user_id"),
 ]:
     statement(
         f"rls-{table}-readable-by-everyone",
@@ -75,6 +74,14 @@ for table, policy, owner in [
         f"the {table} policy lets any user read every user's rows",
         RLS.format(table),
     )
+# 0036 rewrote the payments policy's condition (alter policy): its owner check is there now
+statement(
+    "rls-payments-readable-by-everyone",
+    'alter policy "Users can read their own payments"',
+    ("(select auth.uid()) = user_id and ", ""),
+    "the payments policy lets any user read every user's payments",
+    RLS.format("payments"),
+)
 statement(
     "rls-deleted-readings-visible",
     'create policy "Users can read their own readings"',
@@ -106,20 +113,27 @@ SERVER_ONLY = [
     "apply_stripe_event",
     "sweep_stale_readings",
 ]
+# A new Supabase project grants the API roles nothing on what a migration creates (sql/local/0037), so weakening a
+# function's own revoke changes nothing: the bug that matters is a later migration granting it (every overload).
+GRANT_BACK = (
+    "do $$ declare f regprocedure; begin for f in select oid::regprocedure from pg_catalog.pg_proc"
+    " where pronamespace = 'public'::regnamespace and proname = '{fn}' loop"
+    " execute format('grant execute on function %s to {role}', f); end loop; end $$;"
+)
 for fn in SERVER_ONLY:
-    statement(
+    append(
         f"privilege-{fn}-for-users",
-        f"revoke execute on function public.{fn}(",
-        ("from public, anon, authenticated", "from public, anon"),
-        f"{fn} (server only) is callable with a user's token",
+        f"public.{fn}",
+        GRANT_BACK.format(fn=fn, role="authenticated"),
+        f"a later migration makes {fn} (server only) callable with a user's token",
         PRIVILEGE.format(f"user:{fn}"),
     )
 for fn in ["claim_reading", "fail_reading"]:
-    statement(
+    append(
         f"privilege-{fn}-for-users",
-        f"revoke execute on function public.{fn}(",
-        ("from public, anon, authenticated", "from public, anon"),
-        f"the processor's {fn} is callable with a user's token",
+        f"public.{fn}",
+        GRANT_BACK.format(fn=fn, role="authenticated"),
+        f"a later migration makes the processor's {fn} callable with a user's token",
         SQL_READINGS + "test_processor_functions_are_service_role_only",
     )
 # recreated after 0012 without their cards parameter (0028), so they start closed: the bug is a grant back
@@ -134,23 +148,22 @@ for fn, signature in [
         f"a later migration makes the processor's {fn} callable with a user's token",
         SQL_READINGS + "test_processor_functions_are_service_role_only",
     )
-# the function's own revoke (0012's later revoke from service_role also starts "public.exchange_coins(")
-for fn, arguments in [
-    ("exchange_coins", "integer, text) from"),
-    ("daily_check_in", ""),
-    ("referral_summary", ""),
-    ("my_profile", ""),
-    ("cancel_reading", ""),
-    ("delete_reading", ""),
-    ("review_reading", ""),
-    ("reading_history", ""),
-    ("record_payment_intent", ""),
+for fn in [
+    "exchange_coins",
+    "daily_check_in",
+    "referral_summary",
+    "my_profile",
+    "cancel_reading",
+    "delete_reading",
+    "review_reading",
+    "reading_history",
+    "record_payment_intent",
 ]:
-    statement(
+    append(
         f"privilege-{fn}-for-anon",
-        f"revoke execute on function public.{fn}({arguments}",
-        ("from public, anon", "from public"),
-        f"{fn} is callable without a login",
+        f"public.{fn}",
+        GRANT_BACK.format(fn=fn, role="anon"),
+        f"a later migration makes {fn} callable without a login",
         PRIVILEGE.format(f"anon:{fn}"),
     )
 # Recreated after 0012 with a new signature, these start closed (0012's default privileges): the bug is a grant back.
@@ -185,13 +198,13 @@ for table, case in [
         f"a later migration lets users write {table} directly",
         PRIVILEGE.format(case),
     )
-# Reads are revoked once, by the table's own statement (0012 revokes writes only).
+# Tables users never read directly: nothing grants them (sql/local/0037), so the bug is a later grant.
 for table, case in [("referrals", "user:read-referrals"), ("app_meta", "user:read-app_meta")]:
-    statement(
+    append(
         f"privilege-{table}-table-for-users",
-        f"revoke all on table public.{table} from",
-        ("from anon, authenticated", "from anon"),
-        f"users get every privilege on {table}",
+        f"public.{table}",
+        f"grant select on table public.{table} to authenticated;",
+        f"a later migration lets users read {table} directly",
         PRIVILEGE.format(case),
     )
 append(
@@ -378,6 +391,13 @@ py(
     QSTASH,
     ("url=url)", "url=None)"),
     "a QStash signature made for another URL is accepted",
+    QSTASH_KILL,
+)
+py(
+    "qstash-own-url-without-its-path",
+    "lib/mimi/app.py:own_url",
+    ('path = event.get("rawPath") or _route_path(request.scope)', 'path = "/"'),
+    "a function verifies QStash against its URL without the path: a job's signature opens /failed and /sweep",
     QSTASH_KILL,
 )
 # No QStash tolerance mutant: our code has no knob for it. The SDK's clock_tolerance is inert (it passes leeway

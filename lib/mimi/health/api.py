@@ -8,7 +8,7 @@ from mimi import __version__
 from mimi.config import get_settings
 from mimi.db import anon_client, call
 from mimi.errors import AppError
-from mimi.kv import redis
+from mimi.kv import readonly_redis
 from mimi.model import Model
 from mimi.web import Router
 
@@ -18,7 +18,7 @@ router = Router(
         "supabase_url",
         "supabase_anon_key",
         "upstash_redis_rest_url",
-        "upstash_redis_rest_token",
+        "upstash_redis_rest_readonly_token",
     )
 )
 State = Literal["up", "down"]
@@ -41,7 +41,7 @@ def _postgres() -> State:
 
 def _redis() -> State:
     try:
-        return "up" if redis().ping() == "PONG" else "down"
+        return "up" if readonly_redis().ping() == "PONG" else "down"
     except Exception:  # any transport or protocol failure means Redis is not usable
         return "down"
 

@@ -1,4 +1,8 @@
-"""reading_processor routes, for QStash only: POST / (a job), POST /failed (retries ran out), POST /sweep (schedule)."""
+"""reading_processor routes, for QStash only: POST / (a job), POST /failed (retries ran out), POST /sweep (schedule).
+
+Each verifies the QStash signature against the URL it was called at (its own function URL, from the event), so the
+processor needs no setting naming itself and the first deploy needs no second pass.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,6 @@ router = Router(
         "supabase_service_role_key",
         "qstash_current_signing_key",
         "qstash_next_signing_key",
-        "reading_processor_url",
         "llm_providers",
         "line_channel_access_token",
         "line_messaging_api_url",
@@ -30,9 +33,11 @@ SIGNED = {"raw_body": True, "headers": ("Upstash-Signature",)}
     response=JobOutcome,
     errors=(QStashSignatureInvalid, InvalidJob),
 )
-def run_job(body: bytes, upstash_signature: str | None, deadline: float | None) -> JobOutcome:
+def run_job(
+    body: bytes, upstash_signature: str | None, url: str, deadline: float | None
+) -> JobOutcome:
     """A reading job: claim, one streamed LLM call stored as it writes, complete or reject (idempotent)."""
-    queue.verify(body, upstash_signature, url=queue.processor_url())
+    queue.verify(body, upstash_signature, url=url)
     return processor.process(processor.parse_job(body), deadline)
 
 
@@ -43,14 +48,14 @@ def run_job(body: bytes, upstash_signature: str | None, deadline: float | None) 
     response=JobOutcome,
     errors=(QStashSignatureInvalid, InvalidCallback),
 )
-def job_failed(body: bytes, upstash_signature: str | None) -> JobOutcome:
+def job_failed(body: bytes, upstash_signature: str | None, url: str) -> JobOutcome:
     """QStash's failure callback: the reading fails and its star is refunded once."""
-    queue.verify(body, upstash_signature, url=queue.failed_url())
+    queue.verify(body, upstash_signature, url=url)
     return processor.fail(processor.parse_failure(body))
 
 
 @router.post("/sweep", **SIGNED, response=SweepOutcome, errors=(QStashSignatureInvalid,))
-def sweep(body: bytes, upstash_signature: str | None) -> SweepOutcome:
+def sweep(body: bytes, upstash_signature: str | None, url: str) -> SweepOutcome:
     """Run by a QStash schedule: refund readings that were paid for but never reached the processor."""
-    queue.verify(body, upstash_signature, url=queue.sweep_url())
+    queue.verify(body, upstash_signature, url=url)
     return processor.sweep()

@@ -16,6 +16,7 @@ from mimi.metrics import (
     READINGS_FAILED,
     READINGS_REJECTED,
     READINGS_SUBMITTED,
+    SWEEP_RUNS,
     TIME_TO_COMPLETED,
     emit,
     emit_many,
@@ -102,6 +103,7 @@ def dead_lettered(reading: ReadingStepResult | None, reason: str) -> None:
 
 
 def swept(count: int) -> None:
-    """The schedule failed (and refunded) readings that never reached the processor."""
+    """The schedule ran (its alarm reads that), and failed and refunded readings that never reached the processor."""
+    emit(SWEEP_RUNS, 1)
     if count:
         emit(READINGS_FAILED, count, Reason="never_processed")

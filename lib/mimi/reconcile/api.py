@@ -1,8 +1,7 @@
-"""reconcile routes: POST / (a signed QStash schedule, nightly), verified as reading_processor's /sweep is."""
+"""reconcile routes: POST / (a signed QStash schedule, nightly), verified for its own URL as the sweep is."""
 
 from __future__ import annotations
 
-from mimi.config import get_settings
 from mimi.payments.errors import PaymentProviderUnavailable
 from mimi.readings.errors import QStashSignatureInvalid
 from mimi.readings.queue import verify
@@ -16,7 +15,6 @@ router = Router(
         "supabase_service_role_key",
         "qstash_current_signing_key",
         "qstash_next_signing_key",
-        "reconcile_url",
         "stripe_secret_key",
     )
 )
@@ -29,7 +27,7 @@ router = Router(
     response=ReconcileRun,
     errors=(QStashSignatureInvalid, PaymentProviderUnavailable),
 )
-def reconcile(body: bytes, upstash_signature: str | None) -> ReconcileRun:
+def reconcile(body: bytes, upstash_signature: str | None, url: str) -> ReconcileRun:
     """The nightly run: repair missed Stripe successes and stuck readings, check the ledger, record the run."""
-    verify(body, upstash_signature, url=get_settings().reconcile_url)
+    verify(body, upstash_signature, url=url)
     return service.run()

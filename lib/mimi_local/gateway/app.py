@@ -18,10 +18,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mimi_local.gateway.auth import JwtVerifier, bearer_token, check_api_key
+from mimi_local.gateway.auth import JwtVerifier, bearer_token
 from mimi_local.gateway.db import Database, RequestContext
 from mimi_local.gateway.errors import GatewayError, error_response, not_supported
 from mimi_local.gateway.http import Page, negotiate_singular, page_response, wants_count
+from mimi_local.gateway.keys import api_key_role, check_api_key, check_key_use, minted
 from mimi_local.gateway.query import apply_range_header, parse_read_query
 from mimi_local.gateway.rpc import SCHEMA, call_source, find_routine
 from mimi_local.gateway.sql import Shape, compile_read
@@ -37,8 +38,9 @@ where n.nspname = %s and c.relname = %s and c.relkind in ('r', 'v', 'm', 'f', 'p
 class GatewayConfig:
     """Where the database is (as authenticator), the project API keys, and which keys sign the API's JWTs.
 
-    As on Supabase, every request needs an `apikey` header that is one of `api_keys`, and
-    when `jwt_aud` is set a token's `aud` must name it.
+    As on Supabase, every request needs an `apikey` header that is one of `api_keys` (legacy JWT keys, or the
+    `sb_publishable_...` / `sb_secret_...` keys, which stand for anon / service_role and are never a Bearer),
+    and when `jwt_aud` is set a token's `aud` must name it.
     """
 
     dsn: str
@@ -66,10 +68,15 @@ class Gateway:
 
     def context(self, request: Request, path: str) -> RequestContext:
         """Authenticate the request and collect what SQL sees of it."""
-        apikey = request.headers.get("apikey")
+        apikey, authorization = request.headers.get("apikey"), request.headers.get("authorization")
         check_api_key(apikey, self._api_keys)
-        token = bearer_token(request.headers.get("authorization"), apikey)
-        auth = self._verifier.authenticate(token)
+        assert apikey is not None
+        check_key_use(apikey, authorization, request.headers.get("user-agent"))
+        role = api_key_role(apikey)
+        if role is not None and authorization is None:
+            auth = minted(role)
+        else:
+            auth = self._verifier.authenticate(bearer_token(authorization, apikey))
         headers = {k: v for k, v in request.headers.items() if k != "cookie"}
         return RequestContext(auth, request.method, path, headers, dict(request.cookies))
 

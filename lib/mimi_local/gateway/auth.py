@@ -51,24 +51,6 @@ def _invalid_token_header(message: str) -> dict[str, str]:
     }
 
 
-def check_api_key(apikey: str | None, api_keys: frozenset[str]) -> None:
-    """Supabase's API gateway: no request reaches PostgREST without one of the project's API keys."""
-    if not apikey:
-        raise GatewayError(
-            401,
-            "401",
-            "No API key found in request",
-            hint="No `apikey` request header or url param was found.",
-        )
-    if apikey not in api_keys:
-        raise GatewayError(
-            401,
-            "401",
-            "Invalid API key",
-            hint="Double check your Supabase `anon` or `service_role` API key.",
-        )
-
-
 def bearer_token(authorization: str | None, apikey: str | None) -> str | None:
     """The bearer token; Supabase's gateway falls back to the apikey header when Authorization is absent."""
     if authorization is None:

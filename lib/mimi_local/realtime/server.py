@@ -17,13 +17,17 @@ from starlette.responses import Response
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
-from mimi_local.gateway.auth import JwtVerifier, check_api_key
+from mimi_local.gateway.auth import JwtVerifier
 from mimi_local.gateway.errors import GatewayError, error_response
+from mimi_local.gateway.keys import api_key_role, check_api_key, minted_jwt
 from mimi_local.realtime.hub import Hub
 from mimi_local.realtime.policies import Authorizer
 from mimi_local.realtime.protocol import serializer_for
 from mimi_local.realtime.socket import Connection
 from mimi_local.realtime.tokens import TokenChecker
+
+# Supabase limits a connection made with a publishable key alone to 24 hours ("API keys": known limitations)
+PUBLIC_CONNECTION_S = 24 * 3600
 
 
 @dataclass
@@ -46,6 +50,7 @@ class Realtime:
         self.authorizer = Authorizer(config.dsn)
         self.hub = Hub(config.dsn, self.authorizer.pool)
         self.api_keys = config.api_keys
+        self._jwt_secret = config.jwt_secret
         self._opened = False
         self._lock = asyncio.Lock()
 
@@ -76,6 +81,11 @@ class Realtime:
         await self.open()
         await ws.accept()
         x_headers = {k: v for k, v in ws.headers.items() if k.startswith("x-")}
+        role = api_key_role(apikey)
+        if (
+            role is not None
+        ):  # the gateway hands Realtime a JWT for a publishable or secret key, not the key
+            apikey = minted_jwt(role, self._jwt_secret, PUBLIC_CONNECTION_S)
         await Connection(self, ws, serializer, apikey, x_headers).run()
         return None
 

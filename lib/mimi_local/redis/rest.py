@@ -11,6 +11,7 @@ import hmac
 import json
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -21,12 +22,22 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 
-from mimi_local.redis.server import RedisBackend
+from mimi_local.redis.server import Clients, ReadOnlyClients, RedisBackend
 
 __all__ = ["RedisBackend", "build_app", "upstash_routes"]
 
 Command = list[str | int | float]
-Handler = Callable[[Request, RedisBackend, bool], Awaitable[JSONResponse]]
+Handler = Callable[[Request, Clients, bool], Awaitable[JSONResponse]]
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """The database's REST token, and its read-only token when it has one."""
+
+    full: str
+    readonly: str | None = None
+
+
 Endpoint = Callable[[Request], Awaitable[JSONResponse]]
 
 UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
@@ -156,9 +167,7 @@ def _batch_reply(results: list[Any], b64: bool) -> JSONResponse:
     return JSONResponse(replies)
 
 
-async def _run_batch(
-    backend: RedisBackend, commands: list[Command], transaction: bool
-) -> list[Any]:
+async def _run_batch(backend: Clients, commands: list[Command], transaction: bool) -> list[Any]:
     """Send all commands in one round trip; per-command errors come back in place."""
     client = await backend.client()
     async with client.pipeline(transaction=transaction) as pipe:
@@ -168,9 +177,7 @@ async def _run_batch(
     return results
 
 
-async def _batch(
-    request: Request, backend: RedisBackend, b64: bool, transaction: bool
-) -> JSONResponse:
+async def _batch(request: Request, backend: Clients, b64: bool, transaction: bool) -> JSONResponse:
     """Run a pipeline or transaction; an unreachable Redis fails every command with 503."""
     commands = _parse_commands(await _json_body(request))
     try:
@@ -181,7 +188,7 @@ async def _batch(
     return _batch_reply(results, b64)
 
 
-async def _execute(backend: RedisBackend, command: Command, b64: bool) -> JSONResponse:
+async def _execute(backend: Clients, command: Command, b64: bool) -> JSONResponse:
     """Run one command and wrap its reply."""
     client = await backend.client()
     execute: Callable[..., Awaitable[Any]] = client.execute_command  # untyped in redis-py
@@ -189,22 +196,22 @@ async def _execute(backend: RedisBackend, command: Command, b64: bool) -> JSONRe
     return JSONResponse({"result": _encode_reply(reply, b64)})
 
 
-async def _single(request: Request, backend: RedisBackend, b64: bool) -> JSONResponse:
+async def _single(request: Request, backend: Clients, b64: bool) -> JSONResponse:
     """POST / with a JSON array such as ["SET", "k", "v", "EX", 10]."""
     return await _execute(backend, _parse_command(await _json_body(request)), b64)
 
 
-async def _pipeline(request: Request, backend: RedisBackend, b64: bool) -> JSONResponse:
+async def _pipeline(request: Request, backend: Clients, b64: bool) -> JSONResponse:
     """POST /pipeline: commands run in order, not atomically."""
     return await _batch(request, backend, b64, transaction=False)
 
 
-async def _multi_exec(request: Request, backend: RedisBackend, b64: bool) -> JSONResponse:
+async def _multi_exec(request: Request, backend: Clients, b64: bool) -> JSONResponse:
     """POST /multi-exec: commands run inside MULTI/EXEC."""
     return await _batch(request, backend, b64, transaction=True)
 
 
-async def _path_style(request: Request, backend: RedisBackend, b64: bool) -> JSONResponse:
+async def _path_style(request: Request, backend: Clients, b64: bool) -> JSONResponse:
     """GET/POST /<cmd>/<arg>/...; a POST body becomes the last argument."""
     args: list[Any] = [part for part in str(request.path_params["path"]).split("/") if part]
     body = await request.body()
@@ -213,15 +220,20 @@ async def _path_style(request: Request, backend: RedisBackend, b64: bool) -> JSO
     return await _execute(backend, _parse_command(args), b64)
 
 
-def _endpoint(token: str, backend: RedisBackend, handler: Handler) -> Endpoint:
+def _endpoint(tokens: Tokens, backend: RedisBackend, handler: Handler) -> Endpoint:
     """Wrap a handler with the token check, the encoding header and Upstash-shaped errors."""
+    readonly = ReadOnlyClients(backend)
 
     async def endpoint(request: Request) -> JSONResponse:
-        if not _authorized(request, token):
+        if _authorized(request, tokens.full):
+            clients: Clients = backend
+        elif tokens.readonly and _authorized(request, tokens.readonly):
+            clients = readonly  # Upstash's read-only token: a write answers NOPERM
+        else:
             return _error("Unauthorized", 401)
         b64 = request.headers.get("upstash-encoding", "").lower() == "base64"
         try:
-            return await handler(request, backend, b64)
+            return await handler(request, clients, b64)
         except RestError as exc:
             return _error(exc.message, exc.status)
         except UNAVAILABLE as exc:
@@ -232,20 +244,24 @@ def _endpoint(token: str, backend: RedisBackend, handler: Handler) -> Endpoint:
     return endpoint
 
 
-def build_app(token: str, backend: RedisBackend) -> Starlette:
+def build_app(token: str, backend: RedisBackend, readonly_token: str | None = None) -> Starlette:
     """The REST API as an app whose routes are relative to its mount point."""
+    tokens = Tokens(token, readonly_token)
     return Starlette(
         routes=[
-            Route("/", _endpoint(token, backend, _single), methods=["POST"]),
-            Route("/pipeline", _endpoint(token, backend, _pipeline), methods=["POST"]),
-            Route("/multi-exec", _endpoint(token, backend, _multi_exec), methods=["POST"]),
-            Route("/{path:path}", _endpoint(token, backend, _path_style), methods=["GET", "POST"]),
+            Route("/", _endpoint(tokens, backend, _single), methods=["POST"]),
+            Route("/pipeline", _endpoint(tokens, backend, _pipeline), methods=["POST"]),
+            Route("/multi-exec", _endpoint(tokens, backend, _multi_exec), methods=["POST"]),
+            Route("/{path:path}", _endpoint(tokens, backend, _path_style), methods=["GET", "POST"]),
         ]
     )
 
 
-def upstash_routes(prefix: str, token: str, backend: RedisBackend) -> list[BaseRoute]:
+def upstash_routes(
+    prefix: str, token: str, backend: RedisBackend, readonly_token: str | None = None
+) -> list[BaseRoute]:
     """Routes to add to a host app: the bare prefix for single commands, plus the mounted API."""
     prefix = "/" + prefix.strip("/")
-    single = _endpoint(token, backend, _single)
-    return [Route(prefix, single, methods=["POST"]), Mount(prefix, app=build_app(token, backend))]
+    single = _endpoint(Tokens(token, readonly_token), backend, _single)
+    app = build_app(token, backend, readonly_token)
+    return [Route(prefix, single, methods=["POST"]), Mount(prefix, app=app)]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import shutil
 import signal
 import subprocess
 import time
 import weakref
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import redis
 import redis.asyncio as aredis
@@ -22,6 +23,25 @@ from mimi_local.pg import free_port
 CONNECT_TIMEOUT = 1.0
 COMMAND_TIMEOUT = 10.0
 READY_TIMEOUT = 10.0
+# Upstash's read-only REST token runs as this ACL user (its TCP strings say so): reads only, writes answer NOPERM
+READONLY_USER = "default_ro"
+READONLY_RULES = ("reset", "on", "~*", "&*", "+@read", "+@connection", "-@write", "-@admin")
+
+
+class Clients(Protocol):
+    """What a REST handler needs: a raw async client (full rights, or the read-only user's)."""
+
+    async def client(self) -> aredis.Redis: ...
+
+
+class ReadOnlyClients:
+    """The same Redis as READONLY_USER, for requests made with the read-only token."""
+
+    def __init__(self, backend: RedisBackend) -> None:
+        self.backend = backend
+
+    async def client(self) -> aredis.Redis:
+        return await self.backend.client(readonly=True)
 
 
 def _raw(client: aredis.Redis) -> aredis.Redis:
@@ -43,9 +63,10 @@ class RedisBackend:
         self._proc: subprocess.Popen[bytes] | None = None
         self._fake_server: Any = None
         self._generation = 0
-        self._clients: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, tuple[int, aredis.Redis]
-        ] = weakref.WeakKeyDictionary()
+        self._clients: dict[
+            bool, weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[int, aredis.Redis]]
+        ] = {False: weakref.WeakKeyDictionary(), True: weakref.WeakKeyDictionary()}
+        self.readonly_password = secrets.token_urlsafe(24)
 
     @property
     def is_fake(self) -> bool:
@@ -102,26 +123,28 @@ class RedisBackend:
         self.pid_file.unlink(missing_ok=True)
         return True
 
-    async def client(self) -> aredis.Redis:
-        """A raw async client bound to the running loop, renewed after each stop/start."""
-        loop = asyncio.get_running_loop()
-        cached = self._clients.get(loop)
+    async def client(self, readonly: bool = False) -> aredis.Redis:
+        """A raw async client bound to the running loop, renewed after each stop/start; `readonly` runs as
+        READONLY_USER (on fakeredis, which does not enforce ACLs, it is the same full client)."""
+        loop, clients = asyncio.get_running_loop(), self._clients[readonly]
+        cached = clients.get(loop)
         if cached is not None and cached[0] == self._generation:
             return cached[1]
         if cached is not None:
             await cached[1].aclose()
-        fresh = _raw(self._new_client())
-        self._clients[loop] = (self._generation, fresh)
+        fresh = _raw(self._new_client(readonly and not self.is_fake))
+        clients[loop] = (self._generation, fresh)
         return fresh
 
     async def aclose(self) -> None:
-        """Close the client bound to the running loop (call from the host app's shutdown)."""
-        cached = self._clients.pop(asyncio.get_running_loop(), None)
-        if cached is not None:
-            await cached[1].aclose()
+        """Close the clients bound to the running loop (call from the host app's shutdown)."""
+        for clients in self._clients.values():
+            cached = clients.pop(asyncio.get_running_loop(), None)
+            if cached is not None:
+                await cached[1].aclose()
 
-    def _new_client(self) -> aredis.Redis:
-        """Build an async client with short timeouts and no retries."""
+    def _new_client(self, readonly: bool = False) -> aredis.Redis:
+        """Build an async client with short timeouts and no retries (as READONLY_USER if asked)."""
         options: dict[str, Any] = {
             "socket_connect_timeout": CONNECT_TIMEOUT,
             "socket_timeout": COMMAND_TIMEOUT,
@@ -131,6 +154,8 @@ class RedisBackend:
             import fakeredis
 
             return fakeredis.FakeAsyncRedis(server=self._fake_server, **options)
+        if readonly:
+            options |= {"username": READONLY_USER, "password": self.readonly_password}
         return aredis.Redis(host="127.0.0.1", port=self.port, **options)
 
     def _start_fake(self) -> None:
@@ -166,6 +191,10 @@ class RedisBackend:
         log.close()
         self.pid_file.write_text(str(self._proc.pid))
         self._wait_ready()
+        with redis.Redis(host="127.0.0.1", port=self.port) as admin:
+            admin.execute_command(
+                "ACL", "SETUSER", READONLY_USER, *READONLY_RULES, f">{self.readonly_password}"
+            )
 
     def _wait_ready(self) -> None:
         """Poll PING until the server answers, failing fast if the process exits."""

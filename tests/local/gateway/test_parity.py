@@ -26,13 +26,16 @@ create function public.test_parity_timeout() returns text language sql stable
   as $$ select current_setting('statement_timeout') $$;
 create function public.test_parity_sleep(p_s float) returns int language sql volatile
   as $$ select 1 from pg_sleep(p_s) $$;
+create function public.test_parity_role() returns text language sql stable
+  as $$ select current_user::text $$;
 grant usage on sequence public.test_parity_seq to anon, authenticated;
 grant execute on function public.test_parity_stable_next(), public.test_parity_volatile_next(),
-  public.test_parity_timeout(), public.test_parity_sleep(float) to anon, authenticated, service_role;
+  public.test_parity_timeout(), public.test_parity_sleep(float), public.test_parity_role()
+  to anon, authenticated, service_role;
 """
 DROP_SQL = """
 drop function if exists public.test_parity_stable_next(), public.test_parity_volatile_next(),
-  public.test_parity_timeout(), public.test_parity_sleep(float);
+  public.test_parity_timeout(), public.test_parity_sleep(float), public.test_parity_role();
 drop sequence if exists public.test_parity_seq;
 """
 
@@ -132,9 +135,60 @@ def test_each_role_runs_under_its_statement_timeout(stack: LocalStack, parity: N
     token, _ = user_token(stack)
     assert rest(stack).rpc("test_parity_timeout", {}).execute().data == "3s"
     assert rest(stack, token).rpc("test_parity_timeout", {}).execute().data == "8s"
-    service = rest(stack, stack.secrets["service_role_key"], stack.secrets["service_role_key"])
-    assert service.rpc("test_parity_timeout", {}).execute().data == "8s"
+    service = rest(stack, apikey=stack.secrets["service_role_key"])
+    assert service.rpc("test_parity_timeout", {}).execute().data == "25s"  # 0037, on purpose
     started = time.monotonic()
     err = error_of(lambda: rest(stack).rpc("test_parity_sleep", {"p_s": 3.5}).execute())
     assert err.code == "57014"
     assert time.monotonic() - started < 3.4  # canceled at anon's 3 s
+
+
+# --- Supabase's publishable and secret API keys: the `apikey` header alone names the role ----------------
+
+
+def test_a_secret_key_in_apikey_alone_runs_as_the_service_role(stack: LocalStack) -> None:
+    assert stack.secrets["service_role_key"].startswith("sb_secret_")
+    role = rest(stack, apikey=stack.secrets["service_role_key"]).rpc("test_parity_role", {})
+    assert role.execute().data == "service_role"
+
+
+def test_a_publishable_key_in_apikey_alone_runs_as_anon(stack: LocalStack, parity: None) -> None:
+    assert stack.secrets["anon_key"].startswith("sb_publishable_")
+    assert rest(stack).rpc("test_parity_role", {}).execute().data == "anon"
+
+
+@pytest.mark.parametrize("key", ["service_role_key", "anon_key"])
+def test_an_api_key_sent_as_its_own_bearer_is_refused_as_not_a_jwt(
+    stack: LocalStack, parity: None, key: str
+) -> None:
+    apikey = stack.secrets[key]
+    err = error_of(lambda: rest(stack, apikey, apikey).rpc("test_parity_role", {}).execute())
+    assert err.code == "PGRST301"
+    assert "Expected 3 parts in JWT" in (err.message or "")
+
+
+def test_an_api_key_as_a_bearer_beside_another_apikey_is_refused_by_the_gateway(
+    stack: LocalStack, parity: None
+) -> None:
+    response = httpx.post(
+        f"{stack.url}/rest/v1/rpc/test_parity_role",
+        headers={
+            "apikey": stack.secrets["anon_key"],
+            "Authorization": f"Bearer {stack.secrets['service_role_key']}",
+        },
+        json={},
+    )
+    assert response.status_code == 401
+    assert response.json()["message"] == "Invalid Authorization header"
+
+
+def test_a_secret_key_from_a_browser_is_refused(stack: LocalStack, parity: None) -> None:
+    response = httpx.post(
+        f"{stack.url}/rest/v1/rpc/test_parity_role",
+        headers={
+            "apikey": stack.secrets["service_role_key"],
+            "User-Agent": "Mozilla/5.0 (Linux; Android 14) Chrome/131.0 Mobile Safari/537.36",
+        },
+        json={},
+    )
+    assert response.status_code == 401

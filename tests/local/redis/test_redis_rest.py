@@ -25,6 +25,7 @@ from mimi_local.redis.rest import RedisBackend, _strip_upstash_flags, upstash_ro
 from mimi_local.serve import serving
 from tests.parts import redis_server_or_skip
 
+READONLY_TOKEN = "readonly-test-token"
 TOKEN = "local-test-token"
 PREFIX = "/upstash/redis"
 
@@ -43,7 +44,8 @@ def _host_app(backend: RedisBackend) -> Starlette:
         yield
         await backend.aclose()
 
-    return Starlette(routes=upstash_routes(PREFIX, TOKEN, backend), lifespan=lifespan)
+    routes = upstash_routes(PREFIX, TOKEN, backend, READONLY_TOKEN)
+    return Starlette(routes=routes, lifespan=lifespan)
 
 
 @pytest.fixture(scope="module", params=["redis-server", "fakeredis"])
@@ -259,3 +261,27 @@ def test_persistent_backend_keeps_data_across_restart(tmp_path: Path) -> None:
         sync.close()
     finally:
         backend.stop()
+
+
+# --- Upstash's read-only token (health's): reads and PING, never a write ------------------------------------
+
+
+def test_the_read_only_token_reads_and_pings(rest: RestServer, redis: Redis) -> None:
+    redis.set("ro:key", "value")
+    with Redis(url=rest.url, token=READONLY_TOKEN) as readonly:
+        assert readonly.ping() == "PONG"
+        assert readonly.get("ro:key") == "value"
+
+
+def test_the_read_only_token_cannot_write(rest: RestServer, redis: Redis) -> None:
+    if rest.backend.is_fake:
+        pytest.skip("fakeredis does not enforce ACLs (the stand-in's documented fallback)")
+    with Redis(url=rest.url, token=READONLY_TOKEN) as readonly, pytest.raises(UpstashError) as err:
+        readonly.set("ro:key", "written")
+    assert str(err.value).startswith("NOPERM")
+    assert redis.get("ro:key") is None
+
+
+def test_a_wrong_token_is_401_whichever_token_exists(rest: RestServer) -> None:
+    response = httpx.post(rest.url, json=["PING"], headers={"Authorization": "Bearer not-a-token"})
+    assert response.status_code == 401
