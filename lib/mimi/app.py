@@ -102,6 +102,12 @@ def own_url(request: Request) -> str:
     return f"{request.url.scheme}://{domain}{path}"
 
 
+def lambda_deadline(scope: Scope) -> float | None:
+    """When Lambda ends this invocation, as a time.monotonic() value: from the context Mangum puts in the scope."""
+    remaining = getattr(scope.get("aws.context"), "get_remaining_time_in_millis", None)
+    return time.monotonic() + remaining() / 1000 if callable(remaining) else None
+
+
 class Api:
     """The ASGI app of one function: route, read inputs, call the handler, render its result or its error."""
 
@@ -185,6 +191,7 @@ class Api:
             **path_params,
             "client_ip": request.client.host if request.client else "unknown",
             "url": own_url(request),
+            "deadline": lambda_deadline(request.scope),
         }
         if route.auth:
             values["caller"] = caller if guarded else self._caller(request)

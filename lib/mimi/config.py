@@ -34,6 +34,8 @@ SECRET_SETTINGS = frozenset(
 )
 EXTENSION_PORT = 2773  # the extension's default localhost port
 _fetched: dict[str, str] = {}  # the secrets read at the first request, by environment name
+# a delivery tries each provider once, numbering its attempts inside the block of 100 claim_reading hands it (0030)
+MAX_LLM_PROVIDERS = 10
 
 
 class ConfigError(RuntimeError):
@@ -111,7 +113,9 @@ class Settings(Model):
     # first lines in Redis before the SQL limits (app_settings shares_per_user_per_hour, exports_per_hour)
     shares_per_hour: int = 20
     exports_per_hour: int = 3
-    llm_providers: list[LlmProvider] = Field(default_factory=lambda: [])
+    llm_providers: list[LlmProvider] = Field(
+        default_factory=lambda: [], max_length=MAX_LLM_PROVIDERS
+    )
     daily_card_max_tokens: int = (
         900  # the free daily card's output budget (below any provider's own cap)
     )

@@ -95,6 +95,10 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "reading_not_queued": _ALREADY_HANDLED,
     "reading_not_claimed": _ALREADY_HANDLED,
+    # the processor's own (a user never calls what raises them)
+    "reading_cards_differ": _ALREADY_HANDLED,
+    "invalid_draft": _NOT_VALID,
+    "draft_too_large": _NOT_VALID,
     # --- sharing -------------------------------------------------------------------------------------------------
     "share_not_found": {
         "th": "ลิงก์นี้ใช้ไม่ได้แล้วค่ะ อาจถูกยกเลิกไปแล้ว ขอลิงก์ใหม่จากเจ้าของคำทำนายนะคะ",

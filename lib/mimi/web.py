@@ -16,8 +16,9 @@ from mimi.errors import AppError
 
 Handler = Callable[..., Any]
 PATH_PARAM = re.compile(r"{([a-z_][a-z0-9_]*)}")
-# the inputs a handler may name as parameters besides its path parameters and declared headers
-INPUTS = {"body", "caller", "query", "client_ip", "url"}  # url: the URL this request was sent to
+# the inputs a handler may name as parameters besides its path parameters and declared headers: `url` is the URL
+# this request was sent to, `deadline` when Lambda ends the invocation (a time.monotonic() value, None outside it)
+INPUTS = {"body", "caller", "query", "client_ip", "url", "deadline"}
 MISSING = object()
 # the settings every function called by the LIFF app with a user's token reads (verify only: public keys)
 USER_API = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.mutation import (  # noqa: F401 - importing registers their mutants
     access,
+    drafts,
     exposure,
     hardening,
     money,

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from tests.mutation.rules import SQL_CREDITS, SQL_PAYMENTS, SQL_READINGS, sql, statement
 
+# 0028's signatures (0030 adds a thin overload for a processor from before 0028)
+COMPLETE = "public.complete_reading(p_id uuid, p_result"
+REJECT = "public.reject_reading(p_id uuid, p_rejection jsonb, p_analysis"
+
 # --- money: spend, refund, grant, idempotency keys -------------------------------------------------------------
 sql(
     "spend-without-wallet-lock",
@@ -155,7 +159,7 @@ sql(
 )
 sql(
     "referral-paid-on-second-reading",
-    "public.complete_reading",
+    COMPLETE,
     (
         "if not exists (select 1 from public.readings o",
         "if exists (select 1 from public.readings o",
@@ -177,21 +181,24 @@ sql(
 # --- money: readings ------------------------------------------------------------------------------------------------
 sql(
     "reading-reward-wrong-setting",
-    "public.complete_reading",
+    COMPLETE,
     ("private.setting('reading_reward_coins')", "private.setting('review_reward_coins')"),
     "a completed reading pays the review reward",
     SQL_READINGS + "test_complete_twice_stores_and_rewards_once",
 )
 sql(
     "complete-unclaimed-reading",
-    "public.complete_reading",
-    ("elsif r.status <> 'processing' then", "elsif r.status not in ('processing', 'queued') then"),
+    COMPLETE,
+    (
+        "elsif r.status not in ('processing', 'writing') then",
+        "elsif r.status not in ('processing', 'writing', 'queued') then",
+    ),
     "a reading can be completed without being claimed",
     SQL_READINGS + "test_complete_needs_a_claim",
 )
 sql(
     "reject-after-complete-refunds",
-    "public.reject_reading",
+    REJECT,
     (
         "if r.status in ('completed', 'rejected', 'failed') then",
         "if r.status in ('rejected', 'failed') then",

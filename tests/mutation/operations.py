@@ -184,8 +184,8 @@ sql(
     "reconcile-fails-failed-readings-again",
     STUCK,
     (
-        "where (status = 'processing' or (status = 'queued' and attempts > 0))",
-        "where (status in ('processing', 'failed') or (status = 'queued' and attempts > 0))",
+        "where (status in ('processing', 'writing') or (status = 'queued' and attempts > 0))",
+        "where (status in ('processing', 'writing', 'failed') or (status = 'queued' and attempts > 0))",
     ),
     "a run rewrites already failed readings as stuck: their failure reason is lost",
     RECONCILE + "test_a_run_leaves_failed_readings_alone_and_in_the_admins_failed_list",

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from tests.mutation.rules import sql
 
+# 0028's signature (0030 adds a thin overload for a processor from before 0028)
+COMPLETE = "public.complete_reading(p_id uuid, p_result"
+
 DRAW = "private.draw_cards"
 SQL_DRAW = "tests/sql/test_card_draw.py::"
 SQL_CARDS = "tests/sql/test_cards_when_paid.py::"
@@ -90,7 +93,7 @@ sql(
 # --- free readings pay nothing that buys stars ---------------------------------------------------------------------
 sql(
     "daily-card-pays-the-completion-reward",
-    "public.complete_reading",
+    COMPLETE,
     ("if private.reading_paid(r.id) then", "if true then"),
     "the free daily card pays the completion reward (coins buy stars)",
     SQL_FREE + "test_the_daily_card_completes_and_is_reviewed_for_no_coins_or_exp",

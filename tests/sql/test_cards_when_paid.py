@@ -76,14 +76,23 @@ def test_submit_answers_the_cards_it_stored_with_the_decks_meaning_in_the_readin
         )
 
 
+# 0030's overloads for a processor from before 0028 take the cards it read only to refuse any but the stored ones
+# (tests/sql/test_reading_drafts.py::test_a_processor_from_before_0028_completes_only_with_the_stored_cards)
+CARD_GATES = [
+    ("complete_reading(uuid,jsonb,jsonb,jsonb,jsonb)", "service_role"),
+    ("reject_reading(uuid,jsonb,jsonb,jsonb)", "service_role"),
+]
+
+
 def test_no_api_function_takes_cards_as_a_parameter(db: Conn) -> None:
     rows = db.execute(
-        "select p.proname, r.role from pg_proc p, unnest(coalesce(p.proargnames, '{}')) a, "
+        "select p.oid::regprocedure::text as fn, r.role "
+        "from pg_proc p, unnest(coalesce(p.proargnames, '{}')) a, "
         "(values ('anon'), ('authenticated'), ('service_role')) r (role) "
         "where p.pronamespace = 'public'::regnamespace and a ilike '%%card%%' "
-        "and has_function_privilege(r.role, p.oid, 'execute')"
+        "and has_function_privilege(r.role, p.oid, 'execute') order by 1, 2"
     ).fetchall()
-    assert rows == []
+    assert [(r["fn"], r["role"]) for r in rows] == CARD_GATES
 
 
 def test_the_same_idempotency_key_answers_the_same_reading_and_cards_once_paid(db: Conn) -> None:

@@ -44,6 +44,10 @@ REFUSED = {
     ),
     "user:sweep_stale_readings": ("authenticated", "select public.sweep_stale_readings(900, 1)"),
     "user:claim_line_push": ("authenticated", "select public.claim_line_push(gen_random_uuid())"),
+    "user:save_reading_draft": (
+        "authenticated",
+        "select public.save_reading_draft(gen_random_uuid(), 1, 1, '{{}}')",
+    ),
     # user functions: never without a login
     "anon:exchange_coins": ("anon", "select public.exchange_coins(1, 'tap-00001')"),
     "anon:daily_check_in": ("anon", "select public.daily_check_in()"),

@@ -50,36 +50,55 @@ export async function ask(question: string, spread = "three"): Promise<Schemas["
   return data; // { id, status: "queued", cards, wallet, spread, price }
 }
 
-// ---- Live updates: follows the reading-stream contract (issue 21; docs/architecture.md) ---------------------
-// Private topic `reading:<id>`, joined with the app's access token; RLS lets only the reading's owner in.
-// Each broadcast carries the reading's fields written so far and its attempt number (a new attempt replaces
-// the text shown). Polling GET /functions/readings/{id} is the fallback.
-type ReadingUpdate = Partial<Schemas["ReadingResult"]> & { status?: string; attempt?: number };
+// ---- Live updates: the reading-stream contract (issue 21; docs/architecture.md, "The contract for clients") ----
+// Private topic `reading:<id>`, joined with the app's access token; RLS lets only the reading's owner in. Events:
+// `draft` {reading_id, status: "writing", draft} a few times a second while Mimi writes, then one of `completed`
+// {reading_id, status, attempt, result}, `rejected` {reading_id, status, rejection}, `failed` {reading_id, status,
+// failure_reason}. A draft of a higher attempt starts over (clear the text shown); a lower one is stale. Polling
+// GET /functions/readings/{id} (its `draft` while writing) is the fallback.
+type Draft = Schemas["ReadingDraftPublic"];
+type ReadingUpdate = {
+  status: Schemas["ReadingPublic"]["status"];
+  draft?: Draft | null;
+  result?: Schemas["ReadingResult"] | null;
+  rejection?: Schemas["RejectionPublic"] | null;
+  failure_reason?: string | null;
+};
 
 const supabase = createSupabase(SUPABASE_URL, SUPABASE_ANON_KEY); // its realtime URL: <SUPABASE_URL>/realtime/v1
 
 export async function watch(readingId: string, show: (update: ReadingUpdate) => void): Promise<RealtimeChannel> {
   await supabase.realtime.setAuth(session?.access_token ?? null); // again after every token refresh
+  let attempt = 0;
   return supabase
     .channel(`reading:${readingId}`, { config: { private: true } })
-    .on("broadcast", { event: "*" }, ({ payload }) => show(payload as ReadingUpdate))
+    .on("broadcast", { event: "*" }, ({ payload }) => {
+      const update = payload as ReadingUpdate;
+      if (update.draft && update.draft.attempt < attempt) return; // an older attempt's text: stale
+      attempt = update.draft?.attempt ?? attempt;
+      show(update);
+    })
     .subscribe((status) => {
       if (status !== "CHANNEL_ERROR" && status !== "TIMED_OUT") return;
-      void poll(readingId).then((reading) => show({ ...reading.result, status: reading.status }));
+      void poll(readingId, show);
     });
 }
 
 // ---- The fallback: poll until the reading is final ---------------------------------------------------------
 const FINAL = new Set(["completed", "rejected", "failed"]);
 
-export async function poll(readingId: string): Promise<Schemas["ReadingPublic"]> {
-  for (let wait = 700; ; wait = Math.min(wait * 2, 5000)) {
+export async function poll(
+  readingId: string,
+  show: (update: ReadingUpdate) => void = () => undefined,
+): Promise<Schemas["ReadingPublic"]> {
+  for (let wait = 500; ; wait = Math.min(wait * 2, 5000)) {
     const { data, error } = await api.GET("/functions/readings/{reading_id}", {
       params: { path: { reading_id: readingId } },
     });
     if (error && error.status < 500) throw new Error(error.detail);
+    if (data) show(data); // status, and the draft so far while writing
     if (data && FINAL.has(data.status)) return data;
-    await new Promise((resolve) => setTimeout(resolve, wait));
+    await new Promise((resolve) => setTimeout(resolve, data?.status === "writing" ? 500 : wait));
   }
 }
 

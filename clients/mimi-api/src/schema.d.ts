@@ -742,8 +742,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * A reading job: claim, draw, one LLM call, complete or reject (idempotent by reading id).
-         * @description A reading job: claim, draw, one LLM call, complete or reject (idempotent by reading id). Server to server only: the raw body must carry a valid `Upstash-Signature`.
+         * A reading job: claim, one streamed LLM call stored as it writes, complete or reject (idempotent).
+         * @description A reading job: claim, one streamed LLM call stored as it writes, complete or reject (idempotent). Server to server only: the raw body must carry a valid `Upstash-Signature`.
          */
         post: operations["reading_processor.run_job"];
         delete?: never;
@@ -1281,7 +1281,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "queued" | "processing" | "completed" | "rejected" | "failed";
+            status: "queued" | "processing" | "writing" | "completed" | "rejected" | "failed";
             /** Spread */
             spread: string;
             /**
@@ -1296,6 +1296,18 @@ export interface components {
             cards: components["schemas"]["DrawnCard"][];
             /** Created */
             created: boolean;
+        };
+        /**
+         * DraftCard
+         * @description A drawn card the model has begun to explain: its id and position, and what it means there so far.
+         */
+        DraftCard: {
+            /** Id */
+            id: string;
+            /** Position */
+            position: string;
+            /** Meaning */
+            meaning: string;
         };
         /**
          * DrawnCard
@@ -1396,7 +1408,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "queued" | "processing" | "completed" | "rejected" | "failed";
+            status: "queued" | "processing" | "writing" | "completed" | "rejected" | "failed";
             /** Question */
             question: string;
             /** Language */
@@ -1907,6 +1919,69 @@ export interface components {
             language?: ("th" | "en") | null;
         };
         /**
+         * ReadingDraftPublic
+         * @description What may be shown of a reading being written: the newest attempt's fields so far, capped and sanitised like
+         *     the final text. A higher attempt (a provider fallback, or QStash's redelivery) starts over: drop the text of a
+         *     lower one. No reading text until the question is accepted; a refusal shows only its rejection.
+         */
+        ReadingDraftPublic: {
+            /**
+             * Attempt
+             * @description Grows with every provider tried, across deliveries.
+             */
+            attempt: number;
+            /**
+             * Writing
+             * @default null
+             */
+            writing?: string | null;
+            /**
+             * Accepted
+             * @description None until the model has decided.
+             * @default null
+             */
+            accepted?: boolean | null;
+            /**
+             * @description Once a refusal is known.
+             * @default null
+             */
+            rejection?: components["schemas"]["RejectionPublic"] | null;
+            /**
+             * Header
+             * @default
+             */
+            header?: string;
+            /**
+             * Cards
+             * @description The drawn cards explained so far, in position order (match them by id).
+             */
+            cards?: components["schemas"]["DraftCard"][];
+            /**
+             * Reading
+             * @default
+             */
+            reading?: string;
+            /** Suggestions */
+            suggestions?: string[];
+            /** Next Questions */
+            next_questions?: string[];
+            /**
+             * Final
+             * @default
+             */
+            final?: string;
+            /**
+             * End
+             * @default
+             */
+            end?: string;
+            /**
+             * Notice
+             * @default
+             */
+            notice?: string;
+        };
+        /**
          * ReadingJob
          * @description The body QStash delivers to the processor.
          */
@@ -1928,7 +2003,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "queued" | "processing" | "completed" | "rejected" | "failed";
+            status: "queued" | "processing" | "writing" | "completed" | "rejected" | "failed";
             /** Question */
             question: string;
             /** Language */
@@ -1956,6 +2031,11 @@ export interface components {
             cards: components["schemas"]["DrawnCard"][] | null;
             /** @description Set when status is completed. */
             result: components["schemas"]["ReadingResult"] | null;
+            /**
+             * @description Set while status is writing: the reading so far (Realtime's `draft` messages carry the same), for a client that cannot subscribe or missed messages.
+             * @default null
+             */
+            draft?: components["schemas"]["ReadingDraftPublic"] | null;
             analysis: components["schemas"]["AnalysisPublic"] | null;
             /** @description Set when status is rejected. */
             rejection: components["schemas"]["RejectionPublic"] | null;
@@ -1993,7 +2073,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "queued" | "processing" | "completed" | "rejected" | "failed";
+            status: "queued" | "processing" | "writing" | "completed" | "rejected" | "failed";
             /**
              * Cards
              * @description The cards drawn for it, in position order.
@@ -2169,7 +2249,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "queued" | "processing" | "completed" | "rejected" | "failed";
+            status: "queued" | "processing" | "writing" | "completed" | "rejected" | "failed";
             /** Question */
             question: string;
             /** Language */

@@ -7,7 +7,7 @@ is the same without the drafts.
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 
 from mimi.agent.attempt import Job, attempt
 from mimi.agent.client import ProviderFailed
@@ -39,7 +39,7 @@ def stream_reading(
     follow_up: FollowUp | None = None,
     max_tokens: int | None = None,
     deadline: float | None = None,
-) -> Iterator[ReadingDraft | AgentResult]:
+) -> Generator[ReadingDraft | AgentResult, None, None]:
     """Drafts of the reading as it is written, then the AgentResult of the first provider whose reply is valid;
     LlmUnavailable when none is.
 

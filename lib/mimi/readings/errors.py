@@ -77,3 +77,19 @@ class InvalidJob(ValidationFailed):
 
 class InvalidCallback(ValidationFailed):
     code = "invalid_callback"
+
+
+class InvalidDraft(ValidationFailed):
+    """A draft the processor sent is not one (no object, an attempt below 1, a negative count)."""
+
+    code = "invalid_draft"
+
+
+class DraftTooLarge(ValidationFailed):
+    code = "draft_too_large"
+
+
+class ReadingCardsDiffer(Conflict):
+    """A processor from before 0028 read other cards than those drawn when the reading was paid for (retried)."""
+
+    code = "reading_cards_differ"

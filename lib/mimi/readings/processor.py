@@ -1,22 +1,24 @@
-"""The reading job: claim (with the cards drawn when it was paid for), one LLM call, then complete (reward) or
-reject (refund), idempotently."""
+"""The reading job: claim (with the cards drawn when it was paid for), one streamed LLM call whose drafts are
+stored as it writes, then complete (reward) or reject (refund), idempotently."""
 
 from __future__ import annotations
 
 import base64
 import logging
 import time
+from contextlib import closing
 from typing import Any
 from uuid import UUID
 
 from pydantic import ValidationError
 
-from mimi.agent import AgentResult, FollowUp, Position, Spread, run_reading
+from mimi.agent import AgentResult, stream_reading
 from mimi.config import get_settings
 from mimi.logs import log
 from mimi.notify import service as notify
 from mimi.readings import repository, telemetry
-from mimi.readings.deck import DrawnCard, load_deck
+from mimi.readings.agent_io import deck_cards, follow_up_of, result_json, spread_of
+from mimi.readings.drafts import DraftWriter
 from mimi.readings.errors import InvalidCallback, InvalidJob, ReadingNotFound
 from mimi.readings.schemas import (
     ClaimedReading,
@@ -30,6 +32,8 @@ from mimi.readings.schemas import DrawnCard as StoredCard
 
 DELIVERY_FAILED = "delivery_failed"
 DAILY = "daily"
+# of the Lambda's time, what the model may not use: the final store, the LINE push and the answer to QStash
+FINAL_RESERVE_S = 3.0
 
 
 def parse_job(body: bytes) -> ReadingJob:
@@ -49,32 +53,9 @@ def parse_failure(body: bytes) -> ReadingJob:
         raise InvalidCallback("body: expected a QStash failure callback") from None
 
 
-def deck_cards(cards: list[StoredCard]) -> list[DrawnCard]:
-    """The stored cards as the agent reads them: each the deck's card, upright or reversed."""
-    by_id = {card.id: card for card in load_deck()}
-    return [
-        DrawnCard(card=by_id[c["id"]], reversed=c.get("orientation") == "reversed") for c in cards
-    ]
-
-
-def result_json(agent: AgentResult, cards: list[StoredCard]) -> dict[str, Any]:
-    """The finished reading the app shows: the LLM's text around the drawn cards (and what each means there)."""
-    out = agent.output
-    said = {entry.card_id: entry.meaning for entry in out.cards}
+def _meta(agent: AgentResult, attempt_base: int) -> dict[str, Any]:
     return {
-        "header": out.header,
-        "cards": [{**card, "meaning": said.get(card["id"], "")} for card in cards],
-        "reading": out.reading,
-        "suggestions": out.suggestions,
-        "next_questions": out.next_questions,
-        "final": out.final,
-        "end": out.end,
-        "notice": out.notice,
-    }
-
-
-def _meta(agent: AgentResult) -> dict[str, Any]:
-    return {
+        "attempt": attempt_base + agent.attempt,
         "provider": agent.provider,
         "model": agent.model,
         "prompt_version": agent.prompt_version,
@@ -83,37 +64,43 @@ def _meta(agent: AgentResult) -> dict[str, Any]:
     }
 
 
-def _store(reading_id: UUID, agent: AgentResult, cards: list[StoredCard]) -> ReadingStepResult:
-    """One rpc: complete (reward once) or reject (refund once)."""
-    out = agent.output
+def _store(claim: ClaimedReading, agent: AgentResult, cards: list[StoredCard]) -> ReadingStepResult:
+    """One rpc: complete (the result replaces the draft; reward once) or reject (refund once)."""
+    out, reading_id = agent.output, claim.id
     analysis = out.analysis.model_dump()
     if out.accepted or out.rejection is None:
+        meta = _meta(agent, claim.attempt_base)
         return repository.complete_reading(
-            reading_id, result=result_json(agent, cards), analysis=analysis, meta=_meta(agent)
+            reading_id, result=result_json(agent, cards), analysis=analysis, meta=meta
         )
     return repository.reject_reading(
         reading_id, rejection=out.rejection.model_dump(), analysis=analysis
     )
 
 
-def process(job: ReadingJob) -> JobOutcome:
-    """Handle one delivery; a finished or unknown reading is a no-op, LlmUnavailable (503) makes QStash retry."""
+def process(job: ReadingJob, deadline: float | None = None) -> JobOutcome:
+    """Handle one delivery; a finished or unknown reading is a no-op, LlmUnavailable (503) makes QStash retry.
+
+    `deadline` (time.monotonic()) is when Lambda ends the invocation: the model gets it less FINAL_RESERVE_S."""
     reading_id = str(job.reading_id)
     claim = _claim(job.reading_id)
     if claim is None or claim.final:
-        status = claim.status if claim else "unknown"
-        log("reading_job_noop", reading_id=reading_id, status=status)
-        return JobOutcome(reading_id=reading_id, status=status, replayed=True)
+        return _noop(reading_id, claim.status if claim else "unknown")
     telemetry.claimed(claim)
     cards = claim.cards or []  # an unfinished claim always has them (ClaimedReading checks)
-    agent = _read(claim, cards)
-    stored = _store(job.reading_id, agent, cards)
+    writer = DraftWriter(claim.id, claim.attempt_base)
+    agent = _write(claim, cards, writer, deadline)
+    if agent is None:  # finished elsewhere while this delivery wrote (another delivery, a refund)
+        return _noop(reading_id, writer.status)
+    stored = _store(claim, agent, cards)
     telemetry.stored(stored)
     log(
         "reading_job_done",
         reading_id=reading_id,
         status=stored.status,
         attempts=claim.attempts,
+        attempt=claim.attempt_base + agent.attempt,
+        drafts=writer.writes,
         replayed=stored.replayed,
         provider=agent.provider,
         spread=claim.spread,
@@ -122,40 +109,36 @@ def process(job: ReadingJob) -> JobOutcome:
     return JobOutcome(reading_id=reading_id, status=stored.status, replayed=stored.replayed)
 
 
-def _read(claim: ClaimedReading, cards: list[StoredCard]) -> AgentResult:
-    """The one LLM call of a claimed reading: its question, its stored cards in its spread's positions."""
+def _noop(reading_id: str, status: str) -> JobOutcome:
+    log("reading_job_noop", reading_id=reading_id, status=status)
+    return JobOutcome(reading_id=reading_id, status=status, replayed=True)
+
+
+def _write(
+    claim: ClaimedReading, cards: list[StoredCard], writer: DraftWriter, deadline: float | None
+) -> AgentResult | None:
+    """The one streamed LLM call of a claimed reading (its question, its stored cards in its spread's positions),
+    its drafts offered to the writer; None when the reading was finished elsewhere meanwhile."""
     spread = spread_of(claim)
     cap = get_settings().daily_card_max_tokens if spread.id == DAILY else None
     started = time.perf_counter()
-    agent = run_reading(
+    events = stream_reading(
         claim.question,
         claim.language,
         deck_cards(cards),
         spread,
         follow_up=follow_up_of(claim),
         max_tokens=cap,
+        deadline=None if deadline is None else deadline - FINAL_RESERVE_S,
     )
-    telemetry.answered(agent, round((time.perf_counter() - started) * 1000, 1))
-    return agent
-
-
-def spread_of(claim: ClaimedReading) -> Spread:
-    """The claimed reading's spread, positions in drawing order."""
-    return Spread(claim.spread, tuple(Position(p.key, p.th, p.en) for p in claim.positions))
-
-
-def follow_up_of(claim: ClaimedReading) -> FollowUp | None:
-    """What a follow-up is read with: the earlier question, its cards (one line each) and its short summary."""
-    if claim.context is None:
-        return None
-    lines = tuple(
-        f"- {c.get('position_en', '')}: {c.get('name', '')} | {c.get('name_th', '')} | "
-        f"{c.get('orientation', 'upright')}"
-        for c in claim.context.cards
-    )
-    return FollowUp(
-        question=claim.context.question, cards=lines, summary=claim.context.summary or ""
-    )
+    with closing(events):  # stopping early closes the provider's stream
+        for event in events:
+            if isinstance(event, AgentResult):
+                telemetry.answered(event, round((time.perf_counter() - started) * 1000, 1))
+                return event
+            if not writer.offer(event):
+                return None
+    raise AssertionError("stream_reading ends with a result or raises")  # pragma: no cover
 
 
 def _claim(reading_id: UUID) -> ClaimedReading | None:

@@ -33,10 +33,12 @@ SIGNED = {"raw_body": True, "headers": ("Upstash-Signature",)}
     response=JobOutcome,
     errors=(QStashSignatureInvalid, InvalidJob),
 )
-def run_job(body: bytes, upstash_signature: str | None, url: str) -> JobOutcome:
-    """A reading job: claim, draw, one LLM call, complete or reject (idempotent by reading id)."""
+def run_job(
+    body: bytes, upstash_signature: str | None, url: str, deadline: float | None
+) -> JobOutcome:
+    """A reading job: claim, one streamed LLM call stored as it writes, complete or reject (idempotent)."""
     queue.verify(body, upstash_signature, url=url)
-    return processor.process(processor.parse_job(body))
+    return processor.process(processor.parse_job(body), deadline)
 
 
 @router.post(

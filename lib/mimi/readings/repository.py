@@ -10,6 +10,7 @@ from mimi.pagination import PageRequest
 from mimi.readings.schemas import (
     ClaimedReading,
     DailyCardPublic,
+    DraftSaved,
     FollowUpPublic,
     QueuedReading,
     ReadingPublic,
@@ -24,8 +25,8 @@ if TYPE_CHECKING:
     from mimi.auth.deps import Caller
 
 READING_COLUMNS = (
-    "id,status,question,language,depth,spread,parent_id,daily_on,cards,result,analysis,rejection,"
-    "failure_reason,created_at,updated_at,completed_at"
+    "id,status,question,language,depth,spread,parent_id,daily_on,cards,result,draft,analysis,"
+    "rejection,failure_reason,created_at,updated_at,completed_at"
 )
 FOLLOW_UP_COLUMNS = (
     "id,status,question,language,cards,result,rejection,failure_reason,created_at,completed_at"
@@ -128,6 +129,19 @@ def review_reading(
 
 def claim_reading(reading_id: UUID) -> ClaimedReading:
     return call_as(ClaimedReading, service_client(), "claim_reading", {"p_id": str(reading_id)})
+
+
+def save_reading_draft(
+    reading_id: UUID, *, attempt: int, received: int, draft: dict[str, Any]
+) -> DraftSaved:
+    """Store (and broadcast) what may be shown of a reading being written, when SQL lets it replace the last."""
+    params = {
+        "p_id": str(reading_id),
+        "p_attempt": attempt,
+        "p_received": received,
+        "p_draft": draft,
+    }
+    return call_as(DraftSaved, service_client(), "save_reading_draft", params)
 
 
 def complete_reading(

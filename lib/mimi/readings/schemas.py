@@ -33,7 +33,8 @@ QUESTION_RULES = (
     "with letters; no control characters."
 )
 
-Status = Literal["queued", "processing", "completed", "rejected", "failed"]
+# queued (paid, cards drawn) -> processing (claimed) -> writing (a draft is stored) -> completed | rejected | failed
+Status = Literal["queued", "processing", "writing", "completed", "rejected", "failed"]
 Depth = Literal["standard", "deep"]
 Language = Literal["th", "en"]
 
@@ -199,6 +200,38 @@ class RejectionPublic(Model):
     suggested_question: str
 
 
+class DraftCard(TypedDict):
+    """A drawn card the model has begun to explain: its id and position, and what it means there so far."""
+
+    id: str
+    position: str
+    meaning: str
+
+
+class ReadingDraftPublic(Model):
+    """What may be shown of a reading being written: the newest attempt's fields so far, capped and sanitised like
+    the final text. A higher attempt (a provider fallback, or QStash's redelivery) starts over: drop the text of a
+    lower one. No reading text until the question is accepted; a refusal shows only its rejection."""
+
+    attempt: int = Field(description="Grows with every provider tried, across deliveries.")
+    # the field being written, in this order: accepted, rejection, header, cards, reading, suggestions,
+    # next_questions, final, end, notice, analysis; every field before it is complete (None before the first)
+    writing: str | None = None
+    accepted: bool | None = Field(default=None, description="None until the model has decided.")
+    rejection: RejectionPublic | None = Field(default=None, description="Once a refusal is known.")
+    header: str = ""
+    cards: list[DraftCard] = Field(
+        default_factory=lambda: [],
+        description="The drawn cards explained so far, in position order (match them by id).",
+    )
+    reading: str = ""
+    suggestions: list[str] = Field(default_factory=lambda: [])
+    next_questions: list[str] = Field(default_factory=lambda: [])
+    final: str = ""
+    end: str = ""
+    notice: str = ""
+
+
 class ReadingQueuedPublic(Model):
     id: UUID
     status: Status
@@ -269,6 +302,11 @@ class ReadingPublic(Model):
         description="The cards drawn when it was paid for, in position order (set from submit on)."
     )
     result: ReadingResult | None = Field(description="Set when status is completed.")
+    draft: ReadingDraftPublic | None = Field(
+        default=None,
+        description="Set while status is writing: the reading so far (Realtime's `draft` messages carry the "
+        "same), for a client that cannot subscribe or missed messages.",
+    )
     analysis: AnalysisPublic | None
     rejection: RejectionPublic | None = Field(description="Set when status is rejected.")
     failure_reason: str | None = Field(description="Set when status is failed.")
@@ -365,6 +403,7 @@ class ClaimedReading(Model):
     spread: str
     final: bool
     attempts: int
+    attempt_base: int = 0  # this delivery's attempts are attempt_base + 1, + 2, ... (0030)
     created_at: datetime  # submitted
     updated_at: datetime  # this claim (both Postgres' clock: the queue delay is their difference)
     # what the agent needs (only for an unfinished reading): the cards drawn when it was paid for, the spread's
@@ -388,6 +427,16 @@ class ReadingStepResult(Model):
     replayed: bool
     created_at: datetime
     completed_at: datetime | None  # set when the reading completed
+
+
+class DraftSaved(Model):
+    """What save_reading_draft did: whether it stored the draft, the reading's status and its stored draft's place."""
+
+    id: UUID
+    status: Status
+    stored: bool
+    attempt: int
+    received: int
 
 
 class JobOutcome(Model):
