@@ -148,3 +148,23 @@ py(
     "the model may write past the Lambda's end: the final store never happens",
     DRAFTS + "test_the_processor_takes_its_deadline_from_the_lambda_context",
 )
+sql(
+    "admin-refund-leaves-a-writing-reading-running",
+    "public.admin_refund_reading",
+    (
+        "if r.status in ('queued', 'processing', 'writing') then",
+        "if r.status in ('queued', 'processing') then",
+    ),
+    "an admin refund of a reading being written gives the credit back but lets it complete anyway",
+    SQL_WRITING + "test_an_admin_sees_a_silent_writing_reading_as_stuck_and_refunds_it_once",
+)
+sql(
+    "admin-stuck-list-misses-writing",
+    "public.admin_readings",
+    (
+        "when 'stuck' then status in ('queued', 'processing', 'writing')",
+        "when 'stuck' then status in ('queued', 'processing')",
+    ),
+    "a reading whose model went silent part way never shows on the admin's stuck list",
+    SQL_WRITING + "test_an_admin_sees_a_silent_writing_reading_as_stuck_and_refunds_it_once",
+)

@@ -10,9 +10,9 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.sql.conftest import call_as, outcome
-from tests.sql.test_reading_drafts import claimed, save, stored
-from tests.sql.test_readings import RESULT, keys, service
+from tests.sql.conftest import call_as, login, outcome
+from tests.sql.test_reading_drafts import claimed, messages, save, stored
+from tests.sql.test_readings import RESULT, complete, keys, service
 
 Conn = psycopg.Connection[dict[str, Any]]
 
@@ -112,3 +112,30 @@ def test_the_old_processor_signatures_are_the_service_roles_only(db: Conn, call:
     uid, rid = claimed(db)
     answer = outcome(db, call, (rid, "{}", "[]"), "authenticated", uid)
     assert answer["error"] == "42501"
+
+
+def admin(db: Conn) -> str:
+    uid: str = login(db)["user"]["id"]
+    db.execute("insert into private.admins (user_id, note) values (%s, 'test')", (uid,))
+    return uid
+
+
+def as_admin(db: Conn, uid: str, sql: str, params: tuple[Any, ...]) -> Any:
+    return call_as(db, "authenticated", f"select {sql} as r", params, sub=uid)["r"]
+
+
+def test_an_admin_sees_a_silent_writing_reading_as_stuck_and_refunds_it_once(db: Conn) -> None:
+    uid, rid = writing(db)
+    staff = admin(db)
+    db.execute(
+        "update public.readings set updated_at = now() - interval '1 hour' where id = %s", (rid,)
+    )
+    stuck = as_admin(db, staff, "public.admin_readings('stuck', 600, 200)", ())
+    assert rid in [r["id"] for r in stuck]
+    refunded = as_admin(db, staff, "public.admin_refund_reading(%s, 'ticket 42')", (rid,))
+    assert (refunded["status"], refunded["refund"]["refunded"]) == ("failed", True)
+    assert stored(db, rid)["draft"] is None
+    assert messages(db, rid)[-1]["payload"]["failure_reason"] == "admin_refund"
+    assert complete(db, rid)["replayed"] is True  # the processor finishing later changes nothing
+    assert refunds(db, uid, rid) == 1
+    assert not any("reward" in k for k in keys(db, uid))
