@@ -60,6 +60,8 @@ READABLE: dict[str, dict[str, Any]] = {
             "spread",
             "parent_id",
             "daily_on",
+            # the owner's reading as it is written (0030); RLS shows a reading to its owner only
+            "draft",
         ),
     },
     # what the server-side functions' Supabase key may read: since Supabase stopped granting new tables to the API
