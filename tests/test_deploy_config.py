@@ -85,10 +85,16 @@ def test_python_installs_only_through_make_and_the_lock() -> None:
     assert re.findall(r"^make (\w+)", ci, re.M)[:3] == ["lint", "test", "fuzz"]
 
 
-def test_dependabot_proposes_the_lock_uv_and_the_actions_weekly() -> None:
+def test_dependabot_proposes_every_lock_uv_and_the_actions_weekly() -> None:
     config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())
     updates = {(u["package-ecosystem"], u["directory"]): u for u in config["updates"]}
-    assert {("uv", "/"), ("pip", "/tools"), ("github-actions", "/")} <= set(updates)
+    npm_locks = {
+        ("npm", "/" + lock.parent.relative_to(ROOT).as_posix().removeprefix("."))
+        for lock in ROOT.glob("**/package-lock.json")
+        if "node_modules" not in lock.parts and not lock.is_relative_to(ROOT / ".local")
+    }
+    assert ("npm", "/") in npm_locks and len(npm_locks) >= 2
+    assert {("uv", "/"), ("pip", "/tools"), ("github-actions", "/")} | npm_locks <= set(updates)
     assert {u["schedule"]["interval"] for u in updates.values()} == {"weekly"}
 
 
