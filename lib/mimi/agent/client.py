@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import cast
+from typing import TypedDict, cast
 
 import openai
 from openai import OpenAI, Stream
@@ -19,6 +19,14 @@ from mimi.agent.schema import response_format
 from mimi.config import LlmProvider
 
 TEMPERATURE = 0.8
+
+
+class _Request(TypedDict):
+    model: str
+    messages: list[ChatCompletionMessageParam]
+    response_format: ResponseFormatJSONSchema
+    max_tokens: int
+    temperature: float
 
 
 class ProviderFailed(Exception):
@@ -75,13 +83,7 @@ def complete(
     provider: LlmProvider, messages: list[dict[str, str]], max_tokens: int
 ) -> ChatCompletion:
     """One structured chat completion from a provider; raises openai's errors unchanged."""
-    return client_for(provider).chat.completions.create(
-        model=provider.model,
-        messages=cast(list[ChatCompletionMessageParam], messages),
-        response_format=cast(ResponseFormatJSONSchema, response_format()),
-        max_tokens=max_tokens,
-        temperature=TEMPERATURE,
-    )
+    return client_for(provider).chat.completions.create(**_request(provider, messages, max_tokens))
 
 
 def stream(
@@ -90,11 +92,18 @@ def stream(
     """The same structured completion, streamed, with the token usage in its last chunk; openai's errors raise
     unchanged (while opening, and while iterating)."""
     return client_for(provider).chat.completions.create(
-        model=provider.model,
-        messages=cast(list[ChatCompletionMessageParam], messages),
-        response_format=cast(ResponseFormatJSONSchema, response_format()),
-        max_tokens=max_tokens,
-        temperature=TEMPERATURE,
+        **_request(provider, messages, max_tokens),
         stream=True,
         stream_options={"include_usage": True},
     )
+
+
+def _request(provider: LlmProvider, messages: list[dict[str, str]], max_tokens: int) -> _Request:
+    """What every request to a provider carries: its model, the messages, the strict output schema."""
+    return {
+        "model": provider.model,
+        "messages": cast(list[ChatCompletionMessageParam], messages),
+        "response_format": cast(ResponseFormatJSONSchema, response_format()),
+        "max_tokens": max_tokens,
+        "temperature": TEMPERATURE,
+    }
