@@ -214,8 +214,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Freeze a wallet's spending (holds until an admin unfreezes it).
-         * @description Freeze a wallet's spending (holds until an admin unfreezes it). Needs the caller's access token (`Authorization: Bearer`).
+         * Freeze another user's wallet (holds until an admin unfreezes it); never the admin's own.
+         * @description Freeze another user's wallet (holds until an admin unfreezes it); never the admin's own. Needs the caller's access token (`Authorization: Bearer`).
          */
         post: operations["admin.freeze"];
         delete?: never;
@@ -234,8 +234,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Unfreeze a wallet (refused while a payment dispute is open).
-         * @description Unfreeze a wallet (refused while a payment dispute is open). Needs the caller's access token (`Authorization: Bearer`).
+         * Unfreeze another user's wallet (refused while a payment dispute is open); never the admin's own.
+         * @description Unfreeze another user's wallet (refused while a payment dispute is open); never the admin's own. Needs the caller's access token (`Authorization: Bearer`).
          */
         post: operations["admin.unfreeze"];
         delete?: never;
@@ -274,8 +274,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Settle a flagged payment: credit its stars once (as the webhook would) or dismiss the flag.
-         * @description Settle a flagged payment: credit its stars once (as the webhook would) or dismiss the flag. Needs the caller's access token (`Authorization: Bearer`).
+         * Settle another user's flagged payment: credit its stars once (as the webhook would) or dismiss the flag.
+         * @description Settle another user's flagged payment: credit its stars once (as the webhook would) or dismiss the flag. Needs the caller's access token (`Authorization: Bearer`).
          */
         post: operations["admin.resolve_payment"];
         delete?: never;
@@ -314,8 +314,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Queue a failed reading again and publish it to QStash.
-         * @description Queue a failed reading again and publish it to QStash. Needs the caller's access token (`Authorization: Bearer`).
+         * Queue another user's failed reading again and publish it to QStash.
+         * @description Queue another user's failed reading again and publish it to QStash. Needs the caller's access token (`Authorization: Bearer`).
          */
         post: operations["admin.retry_reading"];
         delete?: never;
@@ -334,8 +334,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Fail a stuck reading and refund it, or refund a failed one: at most once.
-         * @description Fail a stuck reading and refund it, or refund a failed one: at most once. Needs the caller's access token (`Authorization: Bearer`).
+         * Fail another user's stuck reading and refund it, or refund a failed one: at most once.
+         * @description Fail another user's stuck reading and refund it, or refund a failed one: at most once. Needs the caller's access token (`Authorization: Bearer`).
          */
         post: operations["admin.refund_reading"];
         delete?: never;
@@ -720,8 +720,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The caller's ledger rows, newest first, a page at a time.
-         * @description The caller's ledger rows, newest first, a page at a time. Needs the caller's access token (`Authorization: Bearer`).
+         * The caller's ledger rows, newest first, a page at a time; a ref never names another person.
+         * @description The caller's ledger rows, newest first, a page at a time; a ref never names another person. Needs the caller's access token (`Authorization: Bearer`).
          */
         get: operations["profile.transactions"];
         put?: never;
@@ -3875,7 +3875,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden. Codes: `not_admin`. */
+            /** @description Forbidden. Codes: `not_admin`, `own_wallet`. */
             403: {
                 headers: {
                     /** @description The request's id (the caller's X-Request-Id, or a new one); in every log line. */
@@ -3972,7 +3972,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden. Codes: `not_admin`. */
+            /** @description Forbidden. Codes: `not_admin`, `own_wallet`. */
             403: {
                 headers: {
                     /** @description The request's id (the caller's X-Request-Id, or a new one); in every log line. */
@@ -4150,7 +4150,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden. Codes: `not_admin`. */
+            /** @description Forbidden. Codes: `not_admin`, `own_wallet`. */
             403: {
                 headers: {
                     /** @description The request's id (the caller's X-Request-Id, or a new one); in every log line. */
@@ -4330,7 +4330,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden. Codes: `not_admin`. */
+            /** @description Forbidden. Codes: `not_admin`, `own_wallet`. */
             403: {
                 headers: {
                     /** @description The request's id (the caller's X-Request-Id, or a new one); in every log line. */
@@ -4438,7 +4438,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden. Codes: `not_admin`. */
+            /** @description Forbidden. Codes: `not_admin`, `own_wallet`. */
             403: {
                 headers: {
                     /** @description The request's id (the caller's X-Request-Id, or a new one); in every log line. */
