@@ -24,7 +24,7 @@ from pydantic.json_schema import JsonSchemaMode
 from mimi import __version__
 from mimi.errors import TITLES, AppError, UnstorableInput
 from mimi.web import Route, Router
-from mimi_local.lambda_adapter import FUNCTIONS, function_names
+from mimi_ops.package import FUNCTIONS, function_names
 
 ROOT = FUNCTIONS.parent
 DOCUMENT = ROOT / "openapi.json"

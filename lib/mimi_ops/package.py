@@ -1,6 +1,6 @@
 """Build one reproducible Lambda zip per function: its locked runtime deps + lib/mimi + functions/<name>.
 
-Run as `python -m mimi_local.package [--out .package] [--functions a,b] [--refresh] [--compile]`.
+Run as `python -m mimi_ops.package [--out .package] [--functions a,b] [--refresh] [--compile]`.
 What a zip installs is its function's dependency group in pyproject.toml (FUNCTION_GROUPS), exported from uv.lock
 with every version pinned and every wheel hashed (`uv export --frozen --only-group <group>`), installed for
 Lambda's platform with `uv pip install --require-hashes --no-deps`: exactly the lock's versions, nothing resolved
@@ -29,7 +29,7 @@ from pathlib import Path
 
 from packaging.markers import Marker
 
-from mimi_local import cacerts
+from mimi_ops import cacerts
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = ROOT / "functions"
@@ -301,7 +301,7 @@ def _write_tree(zf: zipfile.ZipFile, base: Path, prefix: str = "") -> None:
 
 
 def _hash_ca_bundle(deps_dir: Path) -> None:
-    """certifi's bundle as cacerts/, the hashed directory `mimi.http.tls` loads lazily (lib/mimi_local/cacerts.py)."""
+    """certifi's bundle as cacerts/, the hashed directory `mimi.http.tls` loads lazily (lib/mimi_ops/cacerts.py)."""
     bundle = deps_dir / "certifi" / "cacert.pem"
     if not bundle.is_file():
         raise PackageError("certifi is not among the runtime dependencies: no CA bundle to ship")
@@ -464,7 +464,7 @@ def table(reports: Sequence[ZipReport]) -> str:
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     summary = (__doc__ or "").splitlines()[0]
-    parser = argparse.ArgumentParser(prog="python -m mimi_local.package", description=summary)
+    parser = argparse.ArgumentParser(prog="python -m mimi_ops.package", description=summary)
     parser.add_argument(
         "--out", type=Path, default=DEFAULT_OUT, help="output folder (default: .package)"
     )

@@ -1,16 +1,17 @@
-"""python -m mimi_local.admins: ops seed the admin list as the database owner; each change is audited."""
+"""python -m mimi_ops.admins: ops seed the admin list as the database owner; each change is audited."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from mimi_local.admins.cli import main
 from mimi_local.pg import PgCluster
+from mimi_ops.admins.cli import dev_dsn, main
 from tests.sql.conftest import login
 
 
@@ -63,3 +64,13 @@ def test_the_api_roles_cannot_change_the_admin_list(conn: Any) -> None:
                 "select has_function_privilege(%s, %s, 'execute') as ok", (role, fn)
             ).fetchone()
             assert row["ok"] is False, (role, fn)
+
+
+def test_data_finds_the_dev_stacks_postgres_as_its_owner(tmp_path: Path) -> None:
+    (tmp_path / "pg_port").write_text("54329")
+    cluster = PgCluster(
+        tmp_path / "postgres", port=54329
+    )  # what LocalStack keeps under its data folder
+    assert dev_dsn(tmp_path) == cluster.dsn()
+    with pytest.raises(SystemExit, match="make dev"):
+        dev_dsn(tmp_path / "elsewhere")

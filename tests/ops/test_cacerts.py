@@ -1,4 +1,4 @@
-"""certifi's bundle as a hashed directory (lib/mimi_local/cacerts.py) and mimi.http's TLS context built from it.
+"""certifi's bundle as a hashed directory (lib/mimi_ops/cacerts.py) and mimi.http's TLS context built from it.
 
 The handshakes are real: a TLS server on 127.0.0.1 with a certificate from a test CA, verified by a client whose
 only trust is a hashed directory, once with the test CA in it and once without.
@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from mimi import http
-from mimi_local import cacerts
+from mimi_ops import cacerts
 from tests.certificates import certificate, pem
 
 

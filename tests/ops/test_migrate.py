@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from mimi_local.migrate import connection_problem
+from mimi_ops.migrate import connection_problem
 
 REF = "abcdefghijklmnopqrst"
 SESSION = f"postgresql://postgres.{REF}:pw@aws-0-ap-southeast-1.pooler.supabase.com:5432/postgres"
@@ -31,7 +31,7 @@ def test_the_transaction_pooler_and_the_direct_host_are_refused_before_connectin
     problem = connection_problem(dsn)
     assert problem is not None and why in problem
     done = subprocess.run(
-        [sys.executable, "-m", "mimi_local.migrate", dsn],
+        [sys.executable, "-m", "mimi_ops.migrate", dsn],
         capture_output=True,
         text=True,
         timeout=60,

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from mimi.errors import Conflict, NotFound
 from mimi.web import Router
-from mimi_local import openapi
+from mimi_ops import openapi
 
 DOC: dict[str, Any] = json.loads(openapi.DOCUMENT.read_text())
 

@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 
 from mimi import coldstart
-from mimi_local import cacerts, package
 from mimi_local.lambda_adapter import build_event
 from mimi_local.pg import free_port
 from mimi_local.stack import LocalStack
+from mimi_ops import cacerts, package
 from mimi_ops.deploy_check import expected
 from tests.bench.coldstart import Events, child_env, run_cold
 
@@ -107,7 +107,11 @@ def test_zip_holds_the_function_and_nothing_local(zips: dict[str, Path], name: s
     assert not [
         n for n in names if n.startswith(("mimi_local/", "mimi_ops/", "tests/", ".venv/", "lib/"))
     ]
-    assert not [n for n in names if "mimi_local" in n or "__pycache__" in n or n.endswith(".pyc")]
+    assert not [
+        n
+        for n in names
+        if "mimi_local" in n or "mimi_ops" in n or "__pycache__" in n or n.endswith(".pyc")
+    ]
     others = {n.split("/")[1] for n in names if n.startswith("functions/") and n.count("/") > 1}
     assert others == {name}
     assert dates == {package.ZIP_DATE}

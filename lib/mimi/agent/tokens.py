@@ -1,6 +1,8 @@
 """Token counts with OpenAI's real o200k_base tokenizer (PyPI's bpe-openai bundles it: no download at run time).
 
 The stand-in reports its usage and paces its streams in these tokens; `make eval` and the cost bench count with them.
+Here because both mimi_local and mimi_ops need it; no function imports it, and bpe-openai (never in a Lambda zip)
+is imported on first use.
 """
 
 from __future__ import annotations

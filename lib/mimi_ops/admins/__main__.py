@@ -1,7 +1,7 @@
-"""python -m mimi_local.admins: see mimi_local.admins.cli."""
+"""python -m mimi_ops.admins: see mimi_ops.admins.cli."""
 
 import sys
 
-from mimi_local.admins.cli import main
+from mimi_ops.admins.cli import main
 
 sys.exit(main())

@@ -1,8 +1,8 @@
 """Who may use the admin back office. Runs as the database owner (the migrations' DSN): no API role may do this.
 
-    python -m mimi_local.admins add <line_user_id|user_id> [--note TEXT] (--dsn DSN | --data .local)
-    python -m mimi_local.admins remove <line_user_id|user_id> (--dsn DSN | --data .local)
-    python -m mimi_local.admins list (--dsn DSN | --data .local)
+    python -m mimi_ops.admins add <line_user_id|user_id> [--note TEXT] (--dsn DSN | --data .local)
+    python -m mimi_ops.admins remove <line_user_id|user_id> (--dsn DSN | --data .local)
+    python -m mimi_ops.admins list (--dsn DSN | --data .local)
 
 `--data` finds the dev stack's Postgres (make dev's data dir). Each change writes an admin audit row.
 """
@@ -19,15 +19,16 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from mimi_local.pg import PgCluster
+DEV_OWNER = "postgres:postgres"  # the dev stack's cluster owner (a local-only password)
 
 
 def dev_dsn(data: Path) -> str:
-    """The owner DSN of the dev stack's Postgres kept under data (see LocalStack)."""
+    """The owner DSN of the dev stack's Postgres kept under data: the port it keeps in `pg_port`, and the owner
+    and password of every cluster it creates (mimi_local.pg.PgCluster; tests/ops/test_admins_cli.py checks both)."""
     port_file = data / "pg_port"
     if not port_file.exists():
         raise SystemExit(f"no dev stack under {data} (start it with make dev first)")
-    return PgCluster(data / "postgres", port=int(port_file.read_text())).dsn()
+    return f"postgresql://{DEV_OWNER}@127.0.0.1:{int(port_file.read_text())}/postgres"
 
 
 def run(dsn: str, action: str, who: str | None, note: str | None) -> Any:
@@ -45,7 +46,7 @@ def run(dsn: str, action: str, who: str | None, note: str | None) -> Any:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m mimi_local.admins",
+        prog="python -m mimi_ops.admins",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

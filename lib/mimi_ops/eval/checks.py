@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from mimi.agent.schema import ReadingOutput
 from mimi.readings.deck import DrawnCard
-from mimi_local.eval.spreads import SPREADS
+from mimi_ops.eval.spreads import SPREADS
 
 # Advice we must never give (the prompt sends the user to a professional instead): keyword heuristics.
 ADVICE = {

@@ -8,15 +8,15 @@ come first, so every reading shares that prefix; only the reading's details and 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from mimi.agent import tokens
 from mimi.agent.prompt import Language, build_messages, template
 from mimi.agent.schema import READING_JSON_SCHEMA
 from mimi.readings.deck import draw_oriented
-from mimi_local.eval.spreads import SPREADS
-from mimi_local.openai import tokens
-from mimi_local.openai.reading import mimi_reading
+from mimi_ops.eval.spreads import SPREADS
 
 CACHE_MIN, CACHE_STEP = 1024, 128
 # USD per million tokens: (input, cached input, output)
@@ -64,10 +64,16 @@ class ReadingCost:
         return asdict(self)
 
 
-def reading_cost(spread_id: str, language: Language, samples: int = 50) -> ReadingCost:
+Replier = Callable[[list[dict[str, str]]], dict[str, Any]]
+
+
+def reading_cost(
+    spread_id: str, language: Language, reply_to: Replier, samples: int = 50
+) -> ReadingCost:
     """Mean cost of `samples` readings of a spread in a language: the real prompt of freshly drawn cards, and the
-    stand-in's reply, which writes at the top of the prompt's length targets (a real model's own lengths are what
-    `make eval` measures). Cards are drawn with reversals on, as a profile has them by default."""
+    reply `reply_to` writes to it (the tests and the bench pass the OpenAI stand-in's, which writes at the top of
+    the prompt's length targets; a real model's own lengths are what `make eval` measures). Cards are drawn with
+    reversals on, as a profile has them by default."""
     spread = SPREADS[spread_id]
     inputs, outputs = [], []
     for _ in range(samples):
@@ -77,7 +83,7 @@ def reading_cost(spread_id: str, language: Language, samples: int = 50) -> Readi
             language,
             spread,
         )
-        reply = mimi_reading(messages[0]["content"], messages[1]["content"])
+        reply = reply_to(messages)
         inputs.append(tokens.schema_tokens(READING_JSON_SCHEMA) + tokens.messages_tokens(messages))
         outputs.append(tokens.output_tokens(json.dumps(reply, ensure_ascii=False)))
     mean_in, mean_out = sum(inputs) / samples, sum(outputs) / samples

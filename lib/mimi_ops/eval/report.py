@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 import statistics
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mimi.config import LlmProvider
-
-if TYPE_CHECKING:
-    from mimi_local.eval.run import CaseResult
+from mimi_ops.eval.case import CaseResult
 
 CHECKS = (
     "schema",

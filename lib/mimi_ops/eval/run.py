@@ -1,10 +1,11 @@
 """`make eval`: the golden set through the configured provider, every reply checked, a readable report written.
 
-The provider is the first of LLM_PROVIDERS when it is set (a real model with a real key), else the local OpenAI
-stand-in started on a free port. The stand-in cannot understand a question: it refuses only a question with
-several question marks (or the test marker), and its text is canned. So with it, the refusal, crisis-line,
-injection and advice checks show what the harness does, not what a model does: the report marks them as such
-and they do not decide the exit status. The harness is for real models.
+The provider is the first of LLM_PROVIDERS when it is set (a real model with a real key), else the stand-in the
+caller passes (`make eval` without LLM_PROVIDERS: tests/ops/eval/stand_in.py, the local OpenAI stand-in on a free
+port; this package never imports mimi_local). The stand-in cannot understand a question: it refuses only a
+question with several question marks (or the test marker), and its text is canned. So with it, the refusal,
+crisis-line, injection and advice checks show what the harness does, not what a model does: the report marks
+them as such and they do not decide the exit status. The harness is for real models.
 """
 
 from __future__ import annotations
@@ -13,71 +14,51 @@ import argparse
 import contextlib
 import json
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from mimi.agent import tokens
 from mimi.agent.client import complete
 from mimi.agent.prompt import build_messages
 from mimi.agent.schema import READING_JSON_SCHEMA
 from mimi.agent.service import token_cap
 from mimi.config import LlmProvider, get_settings
 from mimi.readings.deck import DrawnCard, draw_oriented
-from mimi_local.eval.checks import Verdict, judge
-from mimi_local.eval.cost import cached_tokens, prefix_tokens, usd
-from mimi_local.eval.report import write_report
-from mimi_local.eval.spreads import SPREADS
-from mimi_local.openai import tokens
+from mimi_ops.eval.case import CaseResult
+from mimi_ops.eval.checks import judge
+from mimi_ops.eval.cost import cached_tokens, prefix_tokens, usd
+from mimi_ops.eval.report import write_report
+from mimi_ops.eval.spreads import SPREADS
 
 STAND_IN_BLIND = frozenset({"refusal", "crisis_line", "injection", "no_advice"})
-
-
-@dataclass
-class CaseResult:
-    """One golden case: what was asked and drawn, the reply, the checks, latency and tokens."""
-
-    case: dict[str, Any]
-    cards: list[str]
-    verdict: Verdict
-    latency_ms: int
-    prompt_tokens: int
-    completion_tokens: int
-    usage: dict[str, Any]
-    usd: float
-    reply: str
+NO_PROVIDER = (
+    "eval: LLM_PROVIDERS is not set; set it to the model to evaluate (README), or run `make eval` without it"
+    " to see the harness on the local OpenAI stand-in"
+)
+StandIn = Callable[[], AbstractContextManager[LlmProvider]]
 
 
 def golden() -> list[dict[str, Any]]:
     cases: list[dict[str, Any]] = json.loads(
-        files("mimi_local.eval").joinpath("golden.json").read_text("utf-8")
+        files("mimi_ops.eval").joinpath("golden.json").read_text("utf-8")
     )["cases"]
     return cases
 
 
 @contextlib.contextmanager
-def configured_provider() -> Iterator[tuple[LlmProvider, bool]]:
-    """The first configured provider, or the OpenAI stand-in on a free port (True: it is the stand-in)."""
+def configured_provider(stand_in: StandIn | None) -> Iterator[tuple[LlmProvider, bool]]:
+    """The first configured provider, else the caller's stand-in (True: it is the stand-in)."""
     providers = get_settings().llm_providers
     if providers:
         yield providers[0], False
         return
-    from mimi_local import openai
-    from mimi_local.pg import free_port
-    from mimi_local.serve import serving
-
-    port, key = free_port(), "sk-eval-local"
-    with serving(openai.build_app(key), port):
-        yield (
-            LlmProvider(
-                name="stand-in",
-                base_url=f"http://127.0.0.1:{port}/v1",
-                api_key=key,  # type: ignore[arg-type]
-                model="gpt-4o-mini",
-            ),
-            True,
-        )
+    if stand_in is None:
+        raise SystemExit(NO_PROVIDER)
+    with stand_in() as provider:
+        yield provider, True
 
 
 def run_case(provider: LlmProvider, case: dict[str, Any], prefix: int) -> CaseResult:
@@ -108,7 +89,7 @@ def run_case(provider: LlmProvider, case: dict[str, Any], prefix: int) -> CaseRe
     )
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, stand_in: StandIn | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument(
         "--out", type=Path, default=Path(".eval"), help="report folder (git-ignored)"
@@ -117,9 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     cases = [c for c in golden() if c["id"].startswith(args.only)]
     prefix = prefix_tokens()
-    with configured_provider() as (provider, stand_in):
+    with configured_provider(stand_in) as (provider, is_stand_in):
         results = [run_case(provider, case, prefix) for case in cases]
-    blind = STAND_IN_BLIND if stand_in else frozenset()
-    failed = write_report(args.out, results, provider, stand_in, blind)
+    blind = STAND_IN_BLIND if is_stand_in else frozenset()
+    failed = write_report(args.out, results, provider, is_stand_in, blind)
     print(f"eval: {len(results)} cases, {failed} failed; report: {args.out / 'report.md'}")
     return 1 if failed else 0

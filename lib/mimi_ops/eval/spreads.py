@@ -1,6 +1,6 @@
 """The spreads as public.spreads defines them (0021), for measuring prompts without a database.
 
-tests/local/test_eval.py checks this copy against the table.
+tests/ops/eval/test_run.py checks this copy against the table.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""python -m mimi_local.legacy_import: see mimi_local.legacy_import.cli."""
+"""python -m mimi_ops.legacy_import: see mimi_ops.legacy_import.cli."""
 
 import sys
 
-from mimi_local.legacy_import.cli import main
+from mimi_ops.legacy_import.cli import main
 
 sys.exit(main())

@@ -1,4 +1,4 @@
-"""The import CLI: python -m mimi_local.legacy_import --legacy-dsn ... --dsn ... [--dry-run] [--json]."""
+"""The import CLI: python -m mimi_ops.legacy_import --legacy-dsn ... --dsn ... [--dry-run] [--json]."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import argparse
 import json
 from typing import Any
 
-from mimi_local.legacy_import.report import render, summary
-from mimi_local.legacy_import.source import read
-from mimi_local.legacy_import.target import apply
+from mimi_ops.legacy_import.report import render, summary
+from mimi_ops.legacy_import.source import read
+from mimi_ops.legacy_import.target import apply
 
 
 def run(legacy_dsn: str, dsn: str, *, dry_run: bool) -> dict[str, Any]:
@@ -18,7 +18,7 @@ def run(legacy_dsn: str, dsn: str, *, dry_run: bool) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mimi_local.legacy_import", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m mimi_ops.legacy_import", description=__doc__)
     parser.add_argument("--legacy-dsn", required=True, help="the old app's Postgres (read only)")
     parser.add_argument("--dsn", required=True, help="MiMiVibes' Postgres as the migrations' user")
     parser.add_argument(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from mimi_local.legacy_import.source import BALANCES, Legacy
-from mimi_local.legacy_import.target import Outcome
+from mimi_ops.legacy_import.source import BALANCES, Legacy
+from mimi_ops.legacy_import.target import Outcome
 
 # the account outcome of an old user whose LINE account was deleted here: nothing of them is imported
 SKIPPED_DELETED = "skipped_deleted"

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import dict_row
 
 LINE_ID = re.compile(r"^U[0-9a-f]{32}$")
@@ -115,7 +116,9 @@ def load(conn: psycopg.Connection[Row]) -> Legacy:
 
 
 def _count(conn: psycopg.Connection[Row], table: str) -> int:
-    row = conn.execute(f'select count(*) as n from "{table}"').fetchone()
+    row = conn.execute(
+        sql.SQL("select count(*) as n from {}").format(sql.Identifier(table))
+    ).fetchone()
     return int(row["n"]) if row else 0
 
 

@@ -14,7 +14,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from mimi_local.legacy_import.source import Legacy, Row
+from mimi_ops.legacy_import.source import Legacy, Row
 
 IMPORT_LOCK = 727275  # one import at a time (the migration runner holds 727274)
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from mimi.agent import tokens
 from mimi.agent.prompt import FollowUp, Language, build_messages, template
 from mimi.readings.deck import draw_oriented
-from mimi_local.eval.cost import CACHE_MIN, CACHE_STEP, cached_tokens, prefix_tokens, reading_cost
-from mimi_local.eval.spreads import SPREADS
-from mimi_local.openai import tokens
+from mimi_ops.eval.cost import CACHE_MIN, CACHE_STEP, cached_tokens, prefix_tokens, reading_cost
+from mimi_ops.eval.spreads import SPREADS
+from tests.ops.eval.stand_in import stand_in_reply
 
 BUDGET_USD = 0.0005  # a Thai three-card reading at gpt-4o-mini prices
 KINDS: list[tuple[str, Language]] = [
@@ -55,7 +56,7 @@ def test_the_shared_prefix_is_long_enough_for_openai_prompt_caching_without_padd
 
 
 def test_a_thai_three_card_reading_costs_at_most_half_a_tenth_of_a_cent() -> None:
-    cost = reading_cost("three", "th", samples=20)
+    cost = reading_cost("three", "th", stand_in_reply, samples=20)
     assert cost.usd_cached <= BUDGET_USD, cost
     assert cost.usd < 0.00076  # below the old prompt's estimate even when the cache misses
 
@@ -65,4 +66,5 @@ def test_the_processor_never_loads_the_tokenizer() -> None:
 
     modules = set(loaded("reading_processor")["modules"])  # type: ignore[call-overload]
     assert "bpe_openai" not in modules
-    assert "mimi_local" not in modules
+    assert "mimi.agent.tokens" not in modules
+    assert "mimi_local" not in modules and "mimi_ops" not in modules

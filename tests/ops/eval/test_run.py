@@ -11,17 +11,17 @@ import pytest
 from mimi.agent.prompt import build_messages
 from mimi.config import get_settings
 from mimi.readings.deck import draw_oriented
-from mimi_local.eval.checks import judge
-from mimi_local.eval.run import golden, main
-from mimi_local.eval.spreads import SPREADS
-from mimi_local.openai.reading import mimi_reading
+from mimi_ops.eval.checks import judge
+from mimi_ops.eval.run import NO_PROVIDER, golden, main
+from mimi_ops.eval.spreads import SPREADS
+from tests.ops.eval.stand_in import stand_in, stand_in_reply
 
 
 def reply(case: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
     spread = SPREADS[case["spread"]]
     cards = draw_oriented(len(spread.positions), reversals=True)
     messages = build_messages(case["question"], cards, case["language"], spread)
-    return cards, mimi_reading(messages[0]["content"], messages[1]["content"])
+    return cards, stand_in_reply(messages)
 
 
 CASE = {
@@ -118,9 +118,9 @@ def test_eval_on_the_stand_in_writes_a_report_and_marks_what_it_cannot_show(
     )  # a stack started earlier in the session sets it
     get_settings.cache_clear()
     assert (
-        main(["--out", str(tmp_path), "--only", "multi-en-1"]) == 0
+        main(["--out", str(tmp_path), "--only", "multi-en-1"], stand_in) == 0
     )  # two question marks: even it refuses
-    assert main(["--out", str(tmp_path), "--only", ""]) == 0
+    assert main(["--out", str(tmp_path), "--only", ""], stand_in) == 0
     report = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert "the local OpenAI stand-in" in report
     assert "FAIL (stand-in)" in report
@@ -130,3 +130,14 @@ def test_eval_on_the_stand_in_writes_a_report_and_marks_what_it_cannot_show(
     assert all(r["latency_ms"] >= 0 for r in results)
     monkeypatch.undo()
     get_settings.cache_clear()
+
+
+def test_without_a_provider_or_a_stand_in_eval_says_what_to_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LLM_PROVIDERS", raising=False)
+    get_settings.cache_clear()
+    with pytest.raises(SystemExit) as exited:
+        main(["--out", str(tmp_path)])
+    assert exited.value.code == NO_PROVIDER
+    assert not (tmp_path / "report.md").exists()

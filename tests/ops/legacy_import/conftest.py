@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from mimi_local.pg import PgCluster
-from tests.legacy.legacy_support import Seeded, legacy_database, seed
+from tests.ops.legacy_import.legacy_support import Seeded, legacy_database, seed
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
 
-from mimi_local.legacy_import.cli import run
 from mimi_local.pg import PgCluster
-from tests.legacy.legacy_support import Seeded
+from mimi_ops.legacy_import.cli import run
+from tests.ops.legacy_import.legacy_support import Seeded
 from tests.sql.conftest import call_as, login
 
 Conn = psycopg.Connection[dict[str, Any]]
@@ -384,7 +384,7 @@ def test_the_cli_dry_run_prints_the_report(
         [
             sys.executable,
             "-m",
-            "mimi_local.legacy_import",
+            "mimi_ops.legacy_import",
             "--legacy-dsn",
             dsn,
             "--dsn",

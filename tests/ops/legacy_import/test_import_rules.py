@@ -12,8 +12,8 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from mimi_local.pg import PgCluster
-from tests.legacy.legacy_support import ANSWER, Seeded, cuid, pi
-from tests.legacy.test_import import imported, user_of
+from tests.ops.legacy_import.legacy_support import ANSWER, Seeded, cuid, pi
+from tests.ops.legacy_import.test_import import imported, user_of
 from tests.sql.conftest import call_as
 
 Conn = psycopg.Connection[dict[str, Any]]

@@ -9,11 +9,11 @@ import httpx
 import psycopg
 from psycopg.rows import dict_row
 
-from mimi_local.legacy_import.cli import run
 from mimi_local.stack import LocalStack
+from mimi_ops.legacy_import.cli import run
 from tests.functions.conftest import bearer, line_token
 from tests.functions.payments_support import new_event, payments_url, send, wallet
-from tests.legacy.legacy_support import legacy_database, seed
+from tests.ops.legacy_import.legacy_support import legacy_database, seed
 
 
 def first_login(stack: LocalStack, line: str) -> dict[str, Any]:
