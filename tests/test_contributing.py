@@ -37,7 +37,7 @@ def test_every_module_it_runs_exists() -> None:
 def test_every_mutant_it_runs_exists() -> None:
     from tests.mutation.catalogue import MUTANTS
 
-    named = set(re.findall(r"--only ([\w-]+)", DOC))
+    named = set(re.findall(r"make mutate ARGS=\"--only ([\w-]+)", DOC))
     assert named
     assert sorted(named - {m.name for m in MUTANTS}) == []
 
