@@ -4,3 +4,5 @@ from mimi_local.moved import forward
 
 if __name__ == "__main__":
     forward("admins")
+else:
+    raise ImportError("mimi_local.admins moved to mimi_ops.admins: import it from there")

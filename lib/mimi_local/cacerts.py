@@ -4,3 +4,5 @@ from mimi_local.moved import forward
 
 if __name__ == "__main__":
     forward("cacerts")
+else:
+    raise ImportError("mimi_local.cacerts moved to mimi_ops.cacerts: import it from there")

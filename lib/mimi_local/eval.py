@@ -4,3 +4,5 @@ from mimi_local.moved import forward
 
 if __name__ == "__main__":
     forward("eval")
+else:
+    raise ImportError("mimi_local.eval moved to mimi_ops.eval: import it from there")

@@ -4,3 +4,7 @@ from mimi_local.moved import forward
 
 if __name__ == "__main__":
     forward("legacy_import")
+else:
+    raise ImportError(
+        "mimi_local.legacy_import moved to mimi_ops.legacy_import: import it from there"
+    )

@@ -4,3 +4,5 @@ from mimi_local.moved import forward
 
 if __name__ == "__main__":
     forward("migrate")
+else:
+    raise ImportError("mimi_local.migrate moved to mimi_ops.migrate: import it from there")

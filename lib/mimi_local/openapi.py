@@ -4,3 +4,5 @@ from mimi_local.moved import forward
 
 if __name__ == "__main__":
     forward("openapi")
+else:
+    raise ImportError("mimi_local.openapi moved to mimi_ops.openapi: import it from there")

@@ -4,3 +4,5 @@ from mimi_local.moved import forward
 
 if __name__ == "__main__":
     forward("package")
+else:
+    raise ImportError("mimi_local.package moved to mimi_ops.package: import it from there")

@@ -43,3 +43,9 @@ def test_the_old_name_passes_its_arguments_to_the_new_command(name: str) -> None
     assert done.returncode == 0, done.stderr
     assert f"has moved to python -m mimi_ops.{name}" in done.stderr
     assert "usage:" in done.stdout
+
+
+@pytest.mark.parametrize("name", MOVED)
+def test_importing_an_old_name_says_where_it_moved(name: str) -> None:
+    with pytest.raises(ImportError, match=f"moved to mimi_ops.{name}"):
+        importlib.import_module(f"mimi_local.{name}")
