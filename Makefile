@@ -53,7 +53,7 @@ redis-server:
 	  || $(call MISSING_PART,redis-server,the Redis stand-in uses its in-process fake)
 	@command -v jq >/dev/null || $(call APT_INSTALL,jq) || echo "note: jq could not be installed (README examples use it)"
 
-# openssl names the files of each zip's cacerts/ (lib/mimi_local/cacerts.py): packaging, and so its tests, need it.
+# openssl names the files of each zip's cacerts/ (lib/mimi_ops/cacerts.py): packaging, and so its tests, need it.
 openssl:
 	@command -v openssl >/dev/null || $(call APT_INSTALL,openssl) \
 	  || { echo "openssl could not be installed: packaging the functions needs it" >&2; exit 1; }
@@ -110,10 +110,11 @@ lint: $(STAMP)
 bench: $(STAMP) postgres redis-server openssl
 	$(PY) -m pytest -q tests/bench -p no:cacheprovider -s
 
-# The reading agent's golden set (lib/mimi_local/eval): the local OpenAI stand-in, or the first of LLM_PROVIDERS
-# when it is set (a real model). Writes .eval/report.md (git-ignored) with checks, latency and tokens per case.
+# The reading agent's golden set (lib/mimi_ops/eval): the first of LLM_PROVIDERS when it is set (a real model),
+# else the harness on the local OpenAI stand-in (tests/ops/eval/stand_in.py: only tests compose mimi_ops and
+# mimi_local). Writes .eval/report.md (git-ignored) with checks, latency and tokens per case.
 eval: $(STAMP)
-	$(PY) -m mimi_local.eval --out .eval
+	$(PY) -m $(if $(LLM_PROVIDERS),mimi_ops.eval,tests.ops.eval.stand_in) --out .eval
 
 # Only the cold-start bench (each function's zip in a fresh interpreter); COLDSTART_RUNS=N for more runs,
 # COLDSTART_INSTRUCTIONS=1 to also count instructions under valgrind (steady whatever the load).
@@ -125,7 +126,7 @@ mutate: $(STAMP) postgres redis-server
 
 # openapi.json and README's route list, from the route tables (a test fails when either is stale).
 openapi: $(STAMP)
-	$(PY) -m mimi_local.openapi
+	$(PY) -m mimi_ops.openapi
 
 # Schemathesis against a throwaway stack on a free port: four passes (user, admin, nobody, signed), two at a time;
 # reports in .fuzz/ (README "Routes and the API contract"). FUZZ_ARGS="--only admin" runs one pass.
@@ -134,13 +135,13 @@ fuzz: $(STAMP) postgres redis-server
 
 # One zip per function in .package/, its dependencies exactly as uv.lock pins them (README "Dependencies").
 package: $(STAMP) openssl
-	$(PY) -m mimi_local.package --out .package --compile
+	$(PY) -m mimi_ops.package --out .package --compile
 
 # Apply sql/migrations to a real database (README "Migrations"). The URL carries a password: it is read from the
 # environment and never echoed.
 migrate: $(STAMP)
 	@[ -n "$$DATABASE_URL" ] || { echo "usage: DATABASE_URL=postgresql://... make migrate" >&2; exit 2; }
-	@$(PY) -m mimi_local.migrate "$$DATABASE_URL"
+	@$(PY) -m mimi_ops.migrate "$$DATABASE_URL"
 
 # What .github/workflows/deploy.yml does, from a laptop: test, package, migrate, then the stack, the QStash
 # schedules and the smoke test. STAGE here names the AWS stage; it is never exported, so the tests still run as
@@ -218,7 +219,7 @@ supabase-keys: $(STAMP)
 import-legacy: $(STAMP)
 	@[ -n "$(LEGACY_DSN)" ] && [ -n "$(DSN)" ] \
 	  || { echo "usage: make import-legacy LEGACY_DSN=postgresql://... DSN=postgresql://... [DRY_RUN=1]" >&2; exit 2; }
-	@$(PY) -m mimi_local.legacy_import --legacy-dsn "$(LEGACY_DSN)" --dsn "$(DSN)" $(if $(DRY_RUN),--dry-run)
+	@$(PY) -m mimi_ops.legacy_import --legacy-dsn "$(LEGACY_DSN)" --dsn "$(DSN)" $(if $(DRY_RUN),--dry-run)
 
 clean:
 	rm -rf .local .package .fuzz .pytest_cache .mypy_cache .ruff_cache .serverless-check .serverless

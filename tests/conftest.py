@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from mimi_local.migrate import migrate
+from mimi.migrations import migrate
 from mimi_local.pg import PgCluster, free_port
 from tests.parts import INSTALL_HINT, in_ci, missing_parts
 

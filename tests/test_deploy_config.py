@@ -103,7 +103,7 @@ def test_migrations_run_with_the_runner_before_serverless_deploy() -> None:
     assert migrate["run"] == "make migrate"
     assert migrate["env"]["DATABASE_URL"] == "${{ secrets.DATABASE_URL }}"
     makefile = (ROOT / "Makefile").read_text()
-    assert '$(PY) -m mimi_local.migrate "$$DATABASE_URL"' in makefile
+    assert '$(PY) -m mimi_ops.migrate "$$DATABASE_URL"' in makefile
     assert [s["run"] for s in steps("deploy") if "run" in s] == [
         'make deploy-stack STAGE="$STAGE"',
         'make schedules STAGE="$STAGE"',

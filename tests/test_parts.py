@@ -24,7 +24,7 @@ def _pytest_without_redis(ci: str | None) -> subprocess.CompletedProcess[str]:
             "-q",
             "-p",
             "no:cacheprovider",
-            "tests/local/test_layout.py",
+            "tests/test_layout.py",
         ],
         cwd=ROOT,
         env=env,

@@ -26,6 +26,7 @@ def test_each_function_has_its_handler_a_url_and_excludes_the_local_stack() -> N
         assert spec["package"] == {"artifact": f".package/{name}.zip"}
         assert "url" in spec
     assert "!lib/mimi_local/**" in config["package"]["patterns"]
+    assert "!lib/mimi_ops/**" in config["package"]["patterns"]
 
 
 def test_runtime_matches_pyproject() -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 # In a function's zip, certifi's CA bundle also ships as an OpenSSL hashed directory beside mimi/
-# (lib/mimi_local/cacerts.py): OpenSSL then reads a root only when a handshake needs it.
+# (lib/mimi_ops/cacerts.py): OpenSSL then reads a root only when a handshake needs it.
 CA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "cacerts")
 
 

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import IO
 
 import httpx
+import psycopg
 
-from mimi_local.admins.cli import run as admins
 from mimi_local.line import issue_id_token
 from mimi_local.pg import free_port
 from mimi_local.stack import ROOT_DIR, LocalStack
@@ -75,7 +75,10 @@ def admin_token(stack: LocalStack) -> str:
     """A fresh dev user made an admin (as ops do, by the database owner), and their access token."""
     token = access_token(stack, "Fuzz Admin")
     me = httpx.get(f"{stack.url}/functions/profile/", headers={"authorization": f"Bearer {token}"})
-    admins(stack.pg.dsn(), "add", me.json()["id"], "make fuzz")
+    with psycopg.connect(
+        stack.pg.dsn()
+    ) as conn:  # the owner's call `python -m mimi_ops.admins add` makes
+        conn.execute("select public.add_admin(%s, %s)", (me.json()["id"], "make fuzz"))
     return token
 
 

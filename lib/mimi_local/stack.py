@@ -15,13 +15,13 @@ import anyio
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 
+from mimi.migrations import migrate
 from mimi_local import console, keys, openai, secrets_extension, stripe
 from mimi_local.gateway import GatewayConfig
 from mimi_local.gateway import build_app as gateway_app
 from mimi_local.keys import public_jwk
 from mimi_local.lambda_adapter import FunctionApp, function_names
 from mimi_local.line import build_app as line_app
-from mimi_local.migrate import migrate
 from mimi_local.pg import PgCluster, free_port
 from mimi_local.qstash import QStashConfig
 from mimi_local.qstash import build_app as qstash_app

@@ -1,4 +1,5 @@
-"""What runs against a real environment or builds for it (deploy checks, Supabase keys, QStash schedules, smoke).
+"""What runs against a real environment or builds for it: migrate, the admins CLI, the legacy import, the eval,
+package, openapi and cacerts (the build), deploy_check, supabase_keys, schedules, smoke and sizing.
 
-Never packaged into a function; imports `mimi` only, never `mimi_local`.
+Never packaged into a function; imports `mimi`, never `mimi_local` (tests/test_layout.py).
 """

@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from mimi_local import package
 from mimi_local.stack import LocalStack
+from mimi_ops import package
 from mimi_ops.deploy_check import expected
 from tests.bench.coldstart import (
     Events,

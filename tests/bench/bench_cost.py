@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from mimi_local.eval.cost import PRICES, cached_tokens, prefix_tokens, reading_cost
-from mimi_local.eval.spreads import SPREADS
+from mimi_ops.eval.cost import PRICES, cached_tokens, prefix_tokens, reading_cost
+from mimi_ops.eval.spreads import SPREADS
+from tests.ops.eval.stand_in import stand_in_reply
 
 RESULTS = Path(__file__).parent / "results" / "cost.json"
 SAMPLES = 100
@@ -19,7 +20,9 @@ SAMPLES = 100
 
 def test_cost_per_spread_and_language() -> None:
     rows = [
-        reading_cost(spread, language, SAMPLES) for spread in SPREADS for language in ("th", "en")
+        reading_cost(spread, language, stand_in_reply, SAMPLES)
+        for spread in SPREADS
+        for language in ("th", "en")
     ]
     prefix = prefix_tokens()
     print(

@@ -22,10 +22,10 @@ from mimi.agent import AgentResult, ReadingDraft, stream_reading
 from mimi.agent.client import clear_clients
 from mimi.config import get_settings
 from mimi.readings.deck import draw_oriented
-from mimi_local.eval.spreads import SPREADS
 from mimi_local.openai import Pace, build_app
 from mimi_local.pg import free_port
 from mimi_local.serve import serving
+from mimi_ops.eval.spreads import SPREADS
 
 PACE = Pace.parse("0.5,70")
 RUNS = int(os.environ.get("STREAM_RUNS", "7"))

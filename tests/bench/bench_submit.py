@@ -15,8 +15,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from mimi_local import package
 from mimi_local.stack import LocalStack
+from mimi_ops import package
 from tests.bench.bench_coldstart import WARM_P95_TARGET_MS, warm_figures
 from tests.bench.coldstart import _json_event, base_python, child_env, run_cold
 from tests.functions.conftest import login

@@ -1,6 +1,6 @@
 """Run a function's unzipped package as Lambda would: a fresh isolated interpreter, the handler, one event.
 
-Shared by the cold-start bench (tests/bench/bench_coldstart.py) and the package test (tests/test_package.py).
+Shared by the cold-start bench (tests/bench/bench_coldstart.py) and the package test (tests/ops/test_package.py).
 The child is `python -I -S -B`: no site, no user paths, no bytecode writes (/var/task is read-only), and
 sys.path is the stdlib plus the package folder. Its environment is the one the dev stack gives functions.
 Peak RSS is the child's own VmHWM: Linux carries ru_maxrss over execve, so getrusage in (or wait4 on) a child
@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mimi_local.admins.cli import run as admins
 from mimi_local.lambda_adapter import build_event
 from mimi_local.stack import LocalStack
 from mimi_local.stripe import sign_payload
+from mimi_ops.admins.cli import run as admins
 from tests.functions.conftest import line_token, login
 from tests.functions.readings_support import qstash_signature
 

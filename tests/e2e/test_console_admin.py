@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from mimi_local.admins.cli import run as admins
 from mimi_local.stack import LocalStack
+from mimi_ops.admins.cli import run as admins
 from tests.functions.conftest import login
 
 if TYPE_CHECKING:

@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 
-from mimi_local.admins.cli import run as admins
 from mimi_local.stack import LocalStack
+from mimi_ops.admins.cli import run as admins
 from tests.functions.conftest import bearer, login
 
 

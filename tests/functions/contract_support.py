@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 
 from jsonschema import Draft202012Validator
 
-from mimi_local import openapi
+from mimi_ops import openapi
 
 DOC: dict[str, Any] = json.loads(openapi.DOCUMENT.read_text())
 

@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from mimi.admin.api import router
-from mimi_local.admins.cli import run as admins
 from mimi_local.stack import LocalStack
+from mimi_ops.admins.cli import run as admins
 from tests.functions.admin_support import call, new_admin, ok
 from tests.functions.conftest import bearer, login, refusal
 from tests.functions.invoke_support import invoke

@@ -12,9 +12,10 @@ import httpx
 import psycopg
 
 from mimi.payments.schemas import PACKAGE_IDS
-from mimi_local import fuzz, openapi
+from mimi_local import fuzz
 from mimi_local.lambda_adapter import LambdaContext, load_handler
 from mimi_local.stack import LocalStack
+from mimi_ops import openapi
 from tests.functions import contract_support
 from tests.functions.conftest import bearer, login
 from tests.functions.contract_support import check_request, check_response, operation

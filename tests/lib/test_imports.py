@@ -20,6 +20,8 @@ NEVER = {
     "websockets",
     "bpe_openai",
     "mimi_local",
+    "mimi_ops",
+    "psycopg",
 }
 # heavy SDKs, allowed only in the functions that call them
 ONLY_IN = {

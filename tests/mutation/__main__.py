@@ -1,4 +1,4 @@
-"""`python -m tests.mutation [--only NAME ...] [--list] [--keep] [--no-baseline]`: run the mutation suite."""
+"""`python -m tests.mutation [--only NAME ...] [--list] [--dry-run] [--keep] [--no-baseline]`: the mutation suite."""
 
 from __future__ import annotations
 
@@ -22,6 +22,11 @@ def main() -> int:
         "--only", nargs="*", default=[], help="run the mutants whose name contains one of these"
     )
     parser.add_argument("--list", action="store_true", help="print the mutants and exit")
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="only check each mutant applies and its tests' files exist",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the scratch copy")
     parser.add_argument(
         "--no-baseline", action="store_true", help="skip checking the named tests pass unmutated"
@@ -32,6 +37,8 @@ def main() -> int:
         for m in mutants:
             print(f"{m.name:44} {m.kind:13} {m.target}\n{'':44} {m.bug}")
         return 0
+    if args.dry_run:
+        return dry_report(mutants)
     started = time.monotonic()
     stale = dry_run(ROOT, mutants)
     scratch = scratch_copy(ROOT)
@@ -63,6 +70,21 @@ def _judged(scratch: Path, mutant: Mutant) -> Verdict:
         flush=True,
     )
     return verdict
+
+
+def dry_report(mutants: list[Mutant]) -> int:
+    """Stale mutants and tests named that no longer exist (after a move), without running anything."""
+    problems = [f"{v.mutant.name}: stale: {v.detail}" for v in dry_run(ROOT, mutants)]
+    problems += [
+        f"{m.name}: no test file {kill.split('::')[0]}"
+        for m in mutants
+        for kill in m.kills
+        if not (ROOT / kill.split("::")[0]).is_file()
+    ]
+    print(f"{len(mutants)} mutants, {len(problems)} problems (nothing run)")
+    for problem in problems:
+        print(f"  {problem}")
+    return 1 if problems else 0
 
 
 def report(verdicts: list[Verdict], seconds: float) -> int:

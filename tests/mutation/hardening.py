@@ -385,7 +385,7 @@ sql(
     "GraphQL's functions stay callable by every API role",
     LEAST + "test_graphql_is_closed_where_it_exists",
 )
-LEGACY = "tests/legacy/test_import.py::test_no_api_role_may_import[{}]"
+LEGACY = "tests/ops/legacy_import/test_import.py::test_no_api_role_may_import[{}]"
 append(
     "privilege-import_legacy_user-for-the-server",
     "public.import_legacy_user",
@@ -403,7 +403,7 @@ append(
 
 # --- deletion forgets everywhere, and the export is complete and bounded (issue 22, 0032, 0035) ---------------------
 FORGET = "tests/sql/test_forgetting.py::"
-IMPORT_RULES = "tests/legacy/test_import_rules.py::"
+IMPORT_RULES = "tests/ops/legacy_import/test_import_rules.py::"
 ACCOUNT_API = "tests/functions/test_account_privacy.py::"
 sql(
     "audit-keeps-the-question",

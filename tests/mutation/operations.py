@@ -11,7 +11,7 @@ FOUR_EYES = "tests/sql/test_admin_four_eyes.py::"
 ADMIN_API = "tests/functions/test_admin.py::"
 PUSH = "tests/sql/test_line_push.py::"
 RECONCILE = "tests/sql/test_reconcile.py::"
-LEGACY = "tests/legacy/test_import.py::"
+LEGACY = "tests/ops/legacy_import/test_import.py::"
 SKIP_RULE = ("  perform private.refuse_own_wallet(admin, {}.user_id);\n", "")
 
 # --- an admin never acts on their own account (0042: one rule, every action) ---------------------------------------

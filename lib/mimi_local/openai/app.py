@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from mimi_local.openai import tokens
+from mimi.agent import tokens
 from mimi_local.openai.content import INVALID_JSON, content
 from mimi_local.openai.controls import Pace, StubControls, fault_from_json
 from mimi_local.openai.stream import Event, EventStream, Reply, plan

@@ -17,7 +17,7 @@ import anyio
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from mimi_local.openai import tokens
+from mimi.agent import tokens
 from mimi_local.openai.controls import Fault, Pace
 
 TOKENS_PER_CHUNK = 3

@@ -12,9 +12,10 @@ import openai
 import pytest
 from openai._streaming import SSEDecoder
 
+from mimi.agent import tokens
 from mimi.agent.prompt import build_messages
 from mimi.agent.schema import READING_JSON_SCHEMA, response_format
-from mimi_local.openai import Pace, StubControls, build_app, tokens
+from mimi_local.openai import Pace, StubControls, build_app
 from mimi_local.openai.content import content
 from mimi_local.openai.stream import TOKENS_PER_CHUNK, Event, Reply, plan
 from mimi_local.pg import free_port
