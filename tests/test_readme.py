@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -150,3 +151,10 @@ def test_every_markdown_link_to_a_section_resolves() -> None:
             assert anchor in {slug(h) for h in headings(text(linked))}, (
                 f"{doc.name}: {target}#{anchor}"
             )
+
+
+def test_the_golden_set_has_as_many_questions_as_the_readme_says() -> None:
+    said = re.search(r"(\d+) golden questions \(([\w/.]+);", text(README))
+    assert said is not None
+    golden = json.loads(text(ROOT / said.group(2)))
+    assert len(golden["cases"]) == int(said.group(1))
