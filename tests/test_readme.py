@@ -158,3 +158,12 @@ def test_the_golden_set_has_as_many_questions_as_the_readme_says() -> None:
     assert said is not None
     golden = json.loads(text(ROOT / said.group(2)))
     assert len(golden["cases"]) == int(said.group(1))
+
+
+def test_the_deploy_workflows_actions_are_on_the_majors_the_readme_names() -> None:
+    prose = " ".join(text(README).split())
+    said = re.search(r"Actions, on their current majors \(Node \d+\): ([^.]+)\.", prose)
+    assert said is not None
+    named = dict(re.findall(r"([\w-]+) (v\d+)", said.group(1)))
+    used = re.findall(r"uses: [\w-]+/([\w-]+)@(v\d+)", text(ROOT / ".github/workflows/deploy.yml"))
+    assert dict(used) == named
