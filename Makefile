@@ -207,14 +207,14 @@ rollback: aws-preflight node_modules/.package-lock.json
 	$(MAKE) smoke STAGE=$(STAGE)
 
 # Supabase accepts our app tokens: our ES256 keys as the project's JWT signing keys (lib/mimi_ops/supabase_keys.py;
-# README "Supabase keys"). STEP=new-key|import|rotate|revoke; DRY_RUN=1 prints the calls and writes nothing.
+# README "The first deploy", step 5). STEP=new-key|import|rotate|revoke; DRY_RUN=1 prints the calls and writes nothing.
 # APP_JWT_KEYS comes from the environment, else from the stage's SSM parameter.
 supabase-keys: $(STAMP)
 	@[ -n "$(STAGE)" ] && [ -n "$(STEP)" ] || { echo "usage: make supabase-keys STAGE=dev|prod STEP=new-key|import|rotate|revoke [DRY_RUN=1]" >&2; exit 2; }
 	@APP_JWT_KEYS="$${APP_JWT_KEYS:-$$([ "$(STEP)" = new-key ] || $(call SSM_VALUE,app_jwt_keys))}" \
 	  $(PY) -m mimi_ops.supabase_keys $(STEP) $(if $(DRY_RUN),--dry-run)
 
-# The old app's users into MiMiVibes (README: importing the old app's users). DRY_RUN=1 reports and writes nothing.
+# The old app's users into MiMiVibes (README "Importing the old app's users"). DRY_RUN=1 reports and writes nothing.
 # The recipe is not echoed: the DSNs carry passwords.
 import-legacy: $(STAMP)
 	@[ -n "$(LEGACY_DSN)" ] && [ -n "$(DSN)" ] \

@@ -38,3 +38,7 @@ def test_without_redis_server_the_redis_tests_fall_back_to_fakeredis(tmp_path: P
     assert "FALLBACKS (not allowed on CI): redis-server" in done.stdout
     assert " error" not in summary[-1] and " failed" not in summary[-1], summary[-1]
     assert " skipped" in summary[-1]
+    # where the README says the line is: before pytest's short test summary (the skips) and its count line
+    fallbacks = next(i for i, line in enumerate(summary) if line.startswith("FALLBACKS"))
+    short = next(i for i, line in enumerate(summary) if "short test summary info" in line)
+    assert fallbacks < short < len(summary) - 1

@@ -1,4 +1,4 @@
-"""The whole local stack in one process: Postgres, the stand-ins and every function, on one port."""
+"""The whole local stack: one server for the stand-ins and every function on one port, with its Postgres and Redis."""
 
 from __future__ import annotations
 
