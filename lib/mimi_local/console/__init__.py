@@ -60,7 +60,9 @@ async def openapi(_: Request) -> Response:
 
 async def supabase_js(_: Request) -> Response:
     if not SUPABASE_JS.exists():
-        return Response("supabase-js is not installed: make client-deps\n", 404, media_type="text/plain")
+        return Response(
+            "supabase-js is not installed: make client-deps\n", 404, media_type="text/plain"
+        )
     return FileResponse(SUPABASE_JS, media_type="text/javascript", headers=NO_CACHE)
 
 
