@@ -29,7 +29,7 @@ LINES_OF_TEXT = "e => Math.round(e.getBoundingClientRect().height / parseFloat(g
 
 @pytest.fixture(scope="module")
 def journey() -> dict[str, Any]:
-    return {"name": f"Live {secrets.token_hex(3)}", "shot": 20}
+    return {"name": f"Live {secrets.token_hex(3)}", "shot": 50}  # after the main journey's shots
 
 
 @pytest.fixture
