@@ -95,7 +95,7 @@ client-check: client-deps
 PORT ?= 8000
 DATA ?= .local
 
-dev: $(STAMP) postgres redis-server
+dev: $(STAMP) postgres redis-server client-deps
 	$(PY) -m mimi_local.dev --port $(PORT) --data $(DATA)
 
 test: $(STAMP) postgres redis-server browser openssl client-deps

@@ -181,7 +181,9 @@ class LocalStack:
             self.functions[name] = FunctionApp(name, limiter=limiter)
             routes.append(FunctionMount(f"/functions/{name}", app=self.functions[name]))
         routes += secrets_extension.build_app(self.parameter_store())
-        routes += console.routes()  # the dev console page at / (plays the LIFF app's part)
+        routes += console.routes(
+            s["anon_key"]
+        )  # the dev console page at / (plays the LIFF app's part)
         return routes
 
     def parameter_store(self) -> secrets_extension.ParameterStore:

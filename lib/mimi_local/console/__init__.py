@@ -1,5 +1,10 @@
 """The dev console: a static LIFF-style page served by the dev server at / (assets under /console/).
 
+It plays the LIFF app, so the app's own paths (/shared/{token}) serve the same page. It subscribes to Realtime
+with the official supabase-js, served from the typed client's node_modules (`make client-deps` installs it from
+its package-lock.json) when present; without it the console polls. /console/config.json tells the page the
+project's public parts: its URL and anon key (public in every Supabase client).
+
 Also the API contract: /openapi.json (the committed file `make openapi` writes) and its reference page /docs.
 """
 
@@ -9,13 +14,17 @@ import os
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import PathLike, StaticFiles
 from starlette.types import Scope
 
 CONSOLE_DIR = Path(__file__).resolve().parent
 OPENAPI = CONSOLE_DIR.parents[2] / "openapi.json"
+SUPABASE_JS = (
+    CONSOLE_DIR.parents[2]
+    / "clients/mimi-api/node_modules/@supabase/supabase-js/dist/umd/supabase.js"
+)
 # The page is a dev tool that changes often: browsers revalidate instead of running a stale app.js.
 NO_CACHE = {"Cache-Control": "no-cache"}
 
@@ -49,10 +58,34 @@ async def openapi(_: Request) -> Response:
     return FileResponse(OPENAPI, media_type="application/json", headers=NO_CACHE)
 
 
-def routes() -> list[BaseRoute]:
-    """GET / -> the console page; /docs and /openapi.json -> the API contract; GET /console/<file> -> assets."""
+async def supabase_js(_: Request) -> Response:
+    if not SUPABASE_JS.exists():
+        return Response(
+            "supabase-js is not installed: make client-deps\n", 404, media_type="text/plain"
+        )
+    return FileResponse(SUPABASE_JS, media_type="text/javascript", headers=NO_CACHE)
+
+
+def config(anon_key: str) -> Route:
+    """The project's public parts for the page: same origin for Supabase, its anon key, supabase-js if present."""
+
+    async def endpoint(request: Request) -> JSONResponse:
+        base = str(request.base_url).rstrip("/")
+        realtime_js = "/console/vendor/supabase.js" if SUPABASE_JS.exists() else None
+        body = {"supabase_url": base, "anon_key": anon_key, "realtime_js": realtime_js}
+        return JSONResponse(body, headers=NO_CACHE)
+
+    return Route("/console/config.json", endpoint, methods=["GET"])
+
+
+def routes(anon_key: str) -> list[BaseRoute]:
+    """GET / and the LIFF app's paths -> the console page; /docs and /openapi.json -> the API contract;
+    GET /console/<file> -> assets, /console/config.json -> the page's settings."""
     return [
         Route("/", index, methods=["GET", "HEAD"]),
+        Route("/shared/{token}", index, methods=["GET", "HEAD"]),
+        config(anon_key),
+        Route("/console/vendor/supabase.js", supabase_js, methods=["GET", "HEAD"]),
         Route("/docs", docs, methods=["GET", "HEAD"]),
         Route("/openapi.json", openapi, methods=["GET", "HEAD"]),
         Mount("/console", app=_NoCacheStatic(directory=CONSOLE_DIR), name="console"),

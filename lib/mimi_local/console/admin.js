@@ -1,5 +1,8 @@
 // The admin tab: shown only when /functions/admin/me says the logged-in user is an admin (SQL decides, per call).
 // Every action sends the reason typed in the panel's reason field; the admin function audits it.
+import { ApiError, api, h, run, toast } from "./core.js";
+import { t } from "./i18n.js";
+
 const ADMIN = "/functions/admin";
 
 export const ADMIN_I18N = {
@@ -28,15 +31,16 @@ export const ADMIN_I18N = {
   },
 };
 
-/** The admin panel over the console's helpers: api (authenticated fetch), h (elements), t, toast, run. */
-export function createAdmin({ api, h, t, toast, run }) {
+/** The admin panel. Its lists are filled in place (slots made once per mount), never looked up again. */
+export function createAdmin() {
   const $ = (selector) => document.querySelector(selector);
   let user = null;
   let state = "stuck";
+  let slots = null;
 
   const reason = () => {
     const value = $("#admin-reason").value.trim();
-    if (value.length < 3) throw new Error(t("adminNeedReason"));
+    if (value.length < 3) throw new ApiError({ code: "reason_required", detail: t("adminNeedReason") });
     return value;
   };
   const act = (button, path, body = {}, headers = {}) => run(button, async () => {
@@ -46,8 +50,10 @@ export function createAdmin({ api, h, t, toast, run }) {
   });
   const btn = (label, testid, onclick) => h("button", { type: "button", class: "ghost small", testid,
     onclick: (ev) => onclick(ev.currentTarget) }, t(label));
-  const list = (testid, items, row) => h("ul", { class: "admin-list", id: testid, testid },
-    items.length ? items.map((item) => h("li", {}, ...row(item))) : h("li", { class: "muted" }, t("adminNone")));
+  const rows = (items, row) => (items.length ? items.map((item) => h("li", {}, ...row(item)))
+    : [h("li", { class: "muted" }, t("adminNone"))]);
+  const list = (testid, items, row) => h("ul", { class: "admin-list", testid }, rows(items, row));
+  const fill = (name, items, row) => slots[name].replaceChildren(...rows(items, row));
 
   async function isAdmin() {
     try {
@@ -64,7 +70,7 @@ export function createAdmin({ api, h, t, toast, run }) {
   }
 
   async function renderUser() {
-    const box = $("#admin-user");
+    const box = slots.user;
     box.replaceChildren();
     if (!user) return;
     const base = `${ADMIN}/users/${user.id}`;
@@ -97,23 +103,23 @@ export function createAdmin({ api, h, t, toast, run }) {
     const [flagged, readings, runs, catalog, pending] = await Promise.all([api(`${ADMIN}/payments/flagged`),
       api(`${ADMIN}/readings?state=${state}`), api(`${ADMIN}/reconcile/runs?limit=1`), api(`${ADMIN}/catalog`),
       api(`${ADMIN}/adjustments`)]);
-    $("#admin-pending").replaceWith(list("admin-pending", pending, (r) => [
+    fill("pending", pending, (r) => [
       `${r.delta > 0 ? "+" : ""}${r.delta} ${r.currency} · ${r.user_id} · ${r.reason} `,
       btn("adminApprove", "admin-approve", (b) => act(b, `/adjustments/${r.id}/approve`)),
-      btn("adminReject", "admin-reject", (b) => act(b, `/adjustments/${r.id}/reject`))]));
-    $("#admin-flagged").replaceWith(list("admin-flagged", flagged, (p) => [
+      btn("adminReject", "admin-reject", (b) => act(b, `/adjustments/${r.id}/reject`))]);
+    fill("flagged", flagged, (p) => [
       `${p.payment_intent_id} · ${p.flag_reason} `,
       btn("adminCredit", "admin-credit", (b) => act(b, `/payments/${p.id}/resolve`, { action: "credit" })),
-      btn("adminDismiss", "admin-dismiss", (b) => act(b, `/payments/${p.id}/resolve`, { action: "dismiss" }))]));
-    $("#admin-readings").replaceWith(list("admin-readings", readings, (r) => [
+      btn("adminDismiss", "admin-dismiss", (b) => act(b, `/payments/${p.id}/resolve`, { action: "dismiss" }))]);
+    fill("readings", readings, (r) => [
       `${r.status} · ${r.failure_reason || ""} · ${r.question} `,
       btn("adminRetry", "admin-retry", (b) => act(b, `/readings/${r.id}/retry`)),
-      btn("adminRefund", "admin-refund", (b) => act(b, `/readings/${r.id}/refund`))]));
+      btn("adminRefund", "admin-refund", (b) => act(b, `/readings/${r.id}/refund`))]);
     const run0 = runs[0];
-    $("#admin-last-run").textContent = run0 ? `${new Date(run0.started_at).toLocaleString()} · repaired ` +
+    slots.lastRun.textContent = run0 ? `${new Date(run0.started_at).toLocaleString()} · repaired ` +
       `${run0.payments_repaired} · readings ${run0.readings_failed} · mismatches ${run0.ledger_mismatches}`
       : t("adminNone");
-    $("#admin-settings").replaceWith(list("admin-settings", catalog.settings, (s) => {
+    fill("settings", catalog.settings, (s) => {
       const input = h("input", { type: "number", value: String(s.value), min: String(s.min_value),
         max: String(s.max_value), "aria-label": s.key });
       return [h("span", { title: s.description }, `${s.key} `), input,
@@ -122,7 +128,7 @@ export function createAdmin({ api, h, t, toast, run }) {
             body: { value: Number(input.value), reason: reason() } });
           toast(t("adminDone"));
         }))];
-    }));
+    });
   }
 
   async function refresh() {
@@ -138,15 +144,19 @@ export function createAdmin({ api, h, t, toast, run }) {
     const form = h("form", { class: "row", testid: "admin-search", onsubmit: (ev) => { ev.preventDefault();
       run(ev.submitter, () => find(q.value.trim())); } }, q, h("button", { type: "submit", class: "primary" },
       t("adminFind")));
+    const ul = (testid) => h("ul", { class: "admin-list", testid });
+    slots = { user: h("div", { testid: "admin-user" }), pending: ul("admin-pending"), flagged: ul("admin-flagged"),
+      readings: ul("admin-readings"), settings: ul("admin-settings"),
+      lastRun: h("p", { testid: "admin-last-run", class: "muted" }) };
     $("#panel-admin").replaceChildren(
       h("label", { for: "admin-reason" }, t("adminReason")),
       h("input", { id: "admin-reason", testid: "admin-reason", maxlength: "500" }),
-      h("h2", {}, t("adminSearch")), form, h("div", { id: "admin-user", testid: "admin-user" }),
-      h("h2", {}, t("adminPending")), h("ul", { id: "admin-pending" }),
-      h("h2", {}, t("adminFlagged")), h("ul", { id: "admin-flagged" }),
-      h("h2", {}, t("adminProblemReadings")), select, h("ul", { id: "admin-readings" }),
-      h("h2", {}, t("adminSettings")), h("ul", { id: "admin-settings" }),
-      h("h2", {}, t("adminLastRun")), h("p", { id: "admin-last-run", testid: "admin-last-run", class: "muted" }));
+      h("h2", {}, t("adminSearch")), form, slots.user,
+      h("h2", {}, t("adminPending")), slots.pending,
+      h("h2", {}, t("adminFlagged")), slots.flagged,
+      h("h2", {}, t("adminProblemReadings")), select, slots.readings,
+      h("h2", {}, t("adminSettings")), slots.settings,
+      h("h2", {}, t("adminLastRun")), slots.lastRun);
   }
 
   return { isAdmin, load: () => { mount(); return refresh(); } };

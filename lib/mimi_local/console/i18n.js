@@ -1,0 +1,107 @@
+// The console's texts in Thai and English, and the language they are shown in (sessionStorage keeps the choice).
+export const I18N = {
+  th: {
+    devConsole: "คอนโซลทดสอบ", switchLang: "เปลี่ยนเป็นภาษาอังกฤษ", loginTitle: "เข้าสู่ระบบด้วย LINE (ผู้ใช้ทดสอบ)",
+    loginName: "ชื่อผู้ใช้ LINE", loginRef: "รหัสแนะนำเพื่อน (ไม่บังคับ)", loginButton: "เข้าสู่ระบบ",
+    level: "เลเวล", streak: "เช็กอินต่อเนื่อง", refresh: "รีเฟรช", logout: "ออก", exp: "ค่าประสบการณ์", stars: "ดาว",
+    freePoints: "แต้มฟรี", coins: "เหรียญ", frozen: "บัญชีถูกระงับการใช้จ่ายชั่วคราวระหว่างตรวจสอบการชำระเงิน",
+    tabAsk: "ดูดวง", tabHistory: "ประวัติ", tabShop: "ร้านค้า", tabRewards: "รางวัล", tabLine: "LINE",
+    notifyLine: "แจ้งเตือนทาง LINE เมื่อคำทำนายพร้อม", lineHint: "ข้อความที่มีมี่ส่งถึงคุณทาง LINE (จำลอง)",
+    lineEmpty: "ยังไม่มีข้อความ", notifyOn: "เปิดการแจ้งเตือนทาง LINE แล้ว", notifyOff: "ปิดการแจ้งเตือนทาง LINE แล้ว",
+    questionLabel: "ถามแม่หมอมีมี่",
+    questionPlaceholder: "เช่น ความรักของฉันในเดือนนี้จะเป็นอย่างไร (10–500 ตัวอักษร)", depth: "จำนวนไพ่",
+    depthStandard: "มาตรฐาน · 3 ใบ", depthDeep: "เจาะลึก · 5 ใบ", askButton: "ถามมีมี่", standard: "3 ใบ",
+    spread: "รูปแบบการเปิดไพ่", price: "{n} ดาว", upright: "ตั้งตรง", reversed: "กลับหัว",
+    dailyCard: "ไพ่ประจำวัน (ฟรีวันละใบ)", followUpsTitle: "คำถามต่อเนื่อง", followUpLabel: "ถามต่อจากคำทำนายนี้",
+    followUpButton: "ถามต่อ · {n} ดาว", followUpCount: "ถามต่อ {n}",
+    deep: "5 ใบ", sending: "กำลังส่งคำถาม…", status_queued: "รอคิว… มีมี่กำลังสับไพ่",
+    status_processing: "มีมี่กำลังเปิดไพ่และอ่านดวง…",
+    status_writing: "มีมี่กำลังเขียนคำทำนาย…", status_completed: "คำทำนายเสร็จแล้ว",
+    status_rejected: "มีมี่ขอไม่ตอบคำถามนี้", status_failed: "ดูดวงไม่สำเร็จ",
+    pollTimeout: "รอนานเกินไป ลองดูในประวัติอีกครั้ง", readingTitle: "คำทำนาย", suggestions: "คำแนะนำ",
+    nextQuestions: "คำถามต่อไป (แตะเพื่อถาม)", rejectedTitle: "มีมี่ขอไม่ตอบคำถามนี้",
+    tryInstead: "ลองถามแบบนี้แทน:", refunded: "คืนดาวหรือแต้มฟรีที่ใช้ให้แล้วค่ะ",
+    readingFailed: "ขออภัยค่ะ ดูดวงไม่สำเร็จ คืนดาวหรือแต้มฟรีที่ใช้ให้แล้ว ลองถามใหม่ได้เลยนะคะ", historyTitle: "ประวัติการดูดวง",
+    historyEmpty: "ยังไม่มีคำทำนาย", more: "เพิ่มเติม", open: "เปิดดู", review: "ให้คะแนน", reviewed: "ให้คะแนนแล้ว",
+    delete: "ลบ", confirmDelete: "แตะอีกครั้งเพื่อลบ", deleted: "ลบคำทำนายแล้ว", accuracy: "ความแม่นยำ",
+    comment: "ความคิดเห็น", sendReview: "ส่งคะแนน", reviewThanks: "ขอบคุณสำหรับคะแนน! ได้รับ {coins} เหรียญ",
+    shopTitle: "เติมดาว", paymentsTitle: "ประวัติการชำระเงิน", paymentsEmpty: "ยังไม่มีการชำระเงิน",
+    popular: "ยอดนิยม", buy: "ซื้อ", paying: "กำลังชำระเงิน (Stripe ทดสอบ)…", waitingStars: "รอรับดาว…",
+    starsArrived: "ได้รับ {stars} ดาวแล้ว!", starsLate: "ชำระเงินแล้ว แต่ดาวยังไม่เข้า ลองรีเฟรชอีกครั้ง",
+    dailyTitle: "เช็กอินรายวัน", dailyHint: "รับเหรียญและค่าประสบการณ์วันละครั้ง (ตามเวลาไทย)",
+    dailyButton: "เช็กอินวันนี้", checkedIn: "เช็กอินแล้ว! +{coins} เหรียญ · ต่อเนื่อง {streak} วัน",
+    exchangeTitle: "แลกเหรียญเป็นดาว", exchangeHint: "ใช้เหรียญแลกดาวได้ทีละเต็มดวง", exchangeLabel: "จำนวนดาว",
+    exchangeButton: "แลก", exchanged: "แลก {coins} เหรียญเป็น {stars} ดาวแล้ว", referralTitle: "ชวนเพื่อน",
+    referralHint: "เพื่อนได้ดาวเมื่อเข้าผ่านลิงก์ของคุณ คุณได้เหรียญเมื่อเพื่อนดูดวงครั้งแรก",
+    referralLink: "ลิงก์ชวนเพื่อน", copy: "คัดลอก", copied: "คัดลอกลิงก์แล้ว",
+    copyFailed: "คัดลอกไม่ได้ กรุณาคัดลอกเอง", referralCode: "รหัส", invited: "ชวนแล้ว", coinsEarned: "เหรียญที่ได้",
+    welcomeNew: "ยินดีต้อนรับ {name}! รับแต้มฟรี {points} แต้ม", welcomeBack: "ยินดีต้อนรับกลับมา {name}",
+    loggedOut: "ออกจากระบบแล้ว", sessionEnded: "เซสชันหมดอายุ กรุณาเข้าสู่ระบบใหม่",
+    networkError: "เชื่อมต่อไม่ได้ค่ะ ตรวจสอบอินเทอร์เน็ตแล้วลองใหม่อีกครั้งนะคะ", langSaved: "เปลี่ยนภาษาแล้ว",
+    somethingWrong: "เกิดข้อผิดพลาดค่ะ ลองใหม่อีกครั้งนะคะ",
+    paymentProblem: "ชำระเงินไม่สำเร็จค่ะ ยังไม่มีการตัดเงิน ลองใหม่อีกครั้งนะคะ",
+    goShop: "ไปเติมดาว", errorCode: "รหัส {code}",
+    pay_pending: "รอชำระ", pay_succeeded: "สำเร็จ", pay_failed: "ไม่สำเร็จ", pay_refunded: "คืนเงินแล้ว",
+    pay_partially_refunded: "คืนเงินบางส่วน", pay_disputed: "มีข้อโต้แย้ง",
+  },
+  en: {
+    devConsole: "dev console", switchLang: "Switch to Thai", loginTitle: "Log in with LINE (dev user)",
+    loginName: "LINE display name", loginRef: "Referral code (optional)", loginButton: "Log in", level: "Level",
+    streak: "Streak", refresh: "Refresh", logout: "Log out", exp: "EXP", stars: "Stars", freePoints: "Free points",
+    coins: "Coins", frozen: "Spending is paused while a payment is reviewed", tabAsk: "Ask", tabHistory: "History",
+    tabShop: "Shop", tabRewards: "Rewards", questionLabel: "Ask Mimi", tabLine: "LINE",
+    notifyLine: "Message me on LINE when a reading is ready", lineHint: "What Mimi sent you on LINE (stand-in)",
+    lineEmpty: "No messages yet", notifyOn: "LINE messages on", notifyOff: "LINE messages off",
+    questionPlaceholder: "e.g. How will my love life go this month? (10–500 characters)", depth: "Cards",
+    depthStandard: "Standard · 3 cards", depthDeep: "Deep · 5 cards", askButton: "Ask Mimi", standard: "3 cards",
+    spread: "Spread", price: "{n} {n|star|stars}", upright: "Upright", reversed: "Reversed",
+    dailyCard: "Card of the day (free, once a day)", followUpsTitle: "Follow-up questions",
+    followUpLabel: "Ask more about this reading", followUpButton: "Ask · {n} {n|star|stars}", followUpCount: "{n} follow-ups",
+    deep: "5 cards", sending: "Sending your question…", status_queued: "Queued… Mimi is shuffling",
+    status_processing: "Mimi is turning the cards…",
+    status_writing: "Mimi is writing your reading…", status_completed: "Your reading is ready",
+    status_rejected: "Mimi declined this question", status_failed: "The reading failed",
+    pollTimeout: "This is taking too long; check History later.", readingTitle: "Reading",
+    suggestions: "Suggestions", nextQuestions: "Next questions (tap to ask)",
+    rejectedTitle: "Mimi can't read this question", tryInstead: "Try asking:", refunded: "The stars or free points you spent are back.",
+    readingFailed: "Sorry, the reading failed; the stars or free points you spent are back. Please ask again.", historyTitle: "Reading history",
+    historyEmpty: "No readings yet", more: "More", open: "Open", review: "Review", reviewed: "Reviewed",
+    delete: "Delete", confirmDelete: "Tap again to delete", deleted: "Reading deleted", accuracy: "Accuracy",
+    comment: "Comment", sendReview: "Send review", reviewThanks: "Thanks for the review! +{coins} coins",
+    shopTitle: "Buy stars", paymentsTitle: "Payment history", paymentsEmpty: "No payments yet", popular: "Popular",
+    buy: "Buy", paying: "Paying (Stripe test mode)…", waitingStars: "Waiting for the stars…",
+    starsArrived: "{stars} stars arrived!", starsLate: "Paid, but the stars have not arrived yet; refresh shortly.",
+    dailyTitle: "Daily check-in", dailyHint: "Coins and EXP once a day (Bangkok time)",
+    dailyButton: "Check in today", checkedIn: "Checked in! +{coins} coins · {streak}-day streak",
+    exchangeTitle: "Exchange coins for stars", exchangeHint: "Turn coins into whole stars", exchangeLabel: "Stars",
+    exchangeButton: "Exchange", exchanged: "Exchanged {coins} coins for {stars} stars",
+    referralTitle: "Invite friends",
+    referralHint: "Friends who join with your link get a star; you get coins after their first reading",
+    referralLink: "Invite link", copy: "Copy", copied: "Link copied",
+    copyFailed: "Could not copy; please copy it by hand", referralCode: "Code", invited: "Invited",
+    coinsEarned: "Coins earned", welcomeNew: "Welcome, {name}! {points} free points to start",
+    welcomeBack: "Welcome back, {name}", loggedOut: "Logged out",
+    sessionEnded: "Your session ended; please log in again",
+    networkError: "Can't connect. Check your internet connection and try again.", langSaved: "Language changed",
+    somethingWrong: "Something went wrong. Please try again.",
+    paymentProblem: "The payment didn't go through, and nothing was charged. Please try again.",
+    goShop: "Top up stars", errorCode: "code {code}",
+    pay_pending: "Pending", pay_succeeded: "Paid", pay_failed: "Failed", pay_refunded: "Refunded",
+    pay_partially_refunded: "Partly refunded", pay_disputed: "Disputed",
+  },
+};
+
+export const i18n = { lang: sessionStorage.getItem("mimi.lang") === "en" ? "en" : "th" };
+
+/** Add a module's texts ({th: {...}, en: {...}}) to the console's. */
+export function addTexts(texts) {
+  Object.assign(I18N.th, texts.th);
+  Object.assign(I18N.en, texts.en);
+}
+
+/** The text of `key` in the current language: `{name}` is vars.name, `{n|one|many}` picks by vars.n. */
+export function t(key, vars = {}) {
+  const text = I18N[i18n.lang][key] ?? I18N.th[key] ?? key;
+  return text.replace(/\{(\w+)\|([^|}]*)\|([^}]*)\}/g, (_, k, one, many) => (Number(vars[k]) === 1 ? one : many))
+    .replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ""));
+}
