@@ -328,6 +328,7 @@ class TestConsoleJourney:
         thread = page.get_by_test_id("follow-up-item")
         expect(thread).to_have_count(1, timeout=LONG_MS)
         expect(thread.get_by_test_id("card")).to_have_count(1)
+        expect(thread).to_have_attribute("data-status", "completed", timeout=LONG_MS)
         expect(thread.get_by_test_id("follow-up-final")).not_to_be_empty()
         balances(page, free_points=free_points - 2)
         shot(page, journey, "follow-up")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -135,6 +136,44 @@ class TestLiveReading:
         expect(page.get_by_test_id("toast").filter(has_text="กลับมาดูคำทำนาย")).to_be_visible()
         completed(reading)
         page.wait_for_function("localStorage.getItem('mimi.pending') === null")
+
+    @pytest.mark.usefixtures("paced", "generous")
+    def test_an_end_broadcast_during_a_poll_ends_the_reading_at_once(
+        self, page: Page, sql: Any
+    ) -> None:
+        """The GET the console sends while its socket joins is answered only after the reading has ended (its end
+        broadcast arrived meanwhile): the stale answer must not take the reading back to its earlier status, and
+        the end must not wait for the next check of a joined socket (15 s)."""
+        from playwright.sync_api import Route, expect
+
+        held: list[str] = []
+
+        def late(route: Route) -> None:
+            response = route.fetch()
+            reading = response.json()
+            if held or reading["status"] in {"completed", "rejected", "failed"}:
+                route.fulfill(response=response)
+                return
+            held.append(reading["id"])
+            ended = "select 1 from public.readings where id = %s and status = 'completed'"
+            for _ in range(600):  # until the server has ended it, and its broadcast has had time to arrive
+                if sql.execute(ended, (reading["id"],)).fetchone():
+                    break
+                time.sleep(0.05)
+            time.sleep(0.5)
+            route.fulfill(response=response)
+            held.append("answered")
+
+        page.route(re.compile(r"/functions/readings/[0-9a-f-]{36}$"), late)
+        reading = submit(page)
+        for _ in range(600):
+            if "answered" in held:
+                break
+            page.wait_for_timeout(100)
+        assert "answered" in held, "no GET was answered late"
+        expect(reading).to_have_attribute("data-status", "completed", timeout=3000)
+        expect(reading.get_by_test_id("reading-final")).not_to_be_empty(timeout=3000)
+        page.unroute_all()
 
     @pytest.mark.usefixtures("paced", "generous")
     def test_a_closed_socket_falls_back_to_polling_and_waits_while_offline(

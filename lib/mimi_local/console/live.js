@@ -56,12 +56,16 @@ const retryable = (err) => err instanceof ApiError
  * says how the console follows it: joining, socket, polling, retrying (in ms), offline. */
 export async function follow(id, { show, state }) {
   let attempt = 0;
+  let ended = false;
   let mode = "joining";
-  let wake = () => {};
+  let kicked = false;
+  let wake = () => { kicked = true; }; // a wake-up while a GET is in flight is kept for the next wait
   const accept = (update) => {
+    if (ended && !FINAL.has(update.status)) return; // a GET read before the end broadcast: stale
     const seen = update.draft ? update.draft.attempt : null;
     if (seen != null && seen < attempt) return; // an older attempt's text: stale
     if (seen != null) attempt = seen;
+    ended = FINAL.has(update.status);
     show(update);
   };
   const live = await subscribe(id, {
@@ -82,10 +86,17 @@ export async function follow(id, { show, state }) {
       if (reading) accept(reading);
       if (reading && FINAL.has(reading.status)) return reading;
       await new Promise((resolve) => {
-        wake = resolve;
+        if (kicked) { kicked = false; resolve(); return; }
         const ms = pause(mode, failures, reading, state);
-        if (ms === null) window.addEventListener("online", resolve, { once: true });
-        else setTimeout(resolve, ms);
+        const timer = ms === null ? null : setTimeout(done, ms);
+        function done() {
+          clearTimeout(timer);
+          window.removeEventListener("online", done);
+          wake = () => { kicked = true; };
+          resolve();
+        }
+        wake = done;
+        if (ms === null) window.addEventListener("online", done, { once: true });
       });
     }
   } finally {
