@@ -156,7 +156,8 @@ class TestLiveReading:
                 return
             held.append(reading["id"])
             ended = "select 1 from public.readings where id = %s and status = 'completed'"
-            for _ in range(600):  # until the server has ended it, and its broadcast has had time to arrive
+            # until the server has ended it, and its broadcast has had time to arrive
+            for _ in range(600):
                 if sql.execute(ended, (reading["id"],)).fetchone():
                     break
                 time.sleep(0.05)
