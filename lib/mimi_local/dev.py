@@ -106,8 +106,10 @@ def holding(data: Path) -> Iterator[None]:
 
 
 def check_port(host: str, port: int) -> None:
-    """Refuse before anything starts when the port is taken."""
+    """Refuse before anything starts when the port is taken: listened on, not merely closing (TIME_WAIT after a
+    stopped make dev), which uvicorn binds over as this probe does."""
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError:

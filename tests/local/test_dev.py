@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mimi_local.dev import banner, pace_label, try_this
+from mimi_local.dev import DevError, banner, check_port, pace_label, try_this
 from mimi_local.openai import Pace
 from mimi_local.pg import free_port
 from mimi_local.redis.server import RedisBackend
@@ -122,3 +122,15 @@ def test_a_data_folder_another_make_dev_holds_is_one_line_and_starts_nothing(
 def test_the_banner_says_the_pace_make_dev_was_given() -> None:
     assert pace_label(Pace.parse("0.5,70")) == "0.5 s to the first token, then 70 tokens a second"
     assert pace_label(Pace.parse("")) == "instant"
+
+
+def test_a_port_left_closing_by_a_stopped_make_dev_is_free_and_a_listened_one_is_not() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        with pytest.raises(DevError, match=f"port {port} .* is in use"):
+            check_port("127.0.0.1", port)
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            accepted, _ = server.accept()
+            accepted.close()  # the server's side closes first: its port stays in TIME_WAIT
+            client.recv(1)
+    check_port("127.0.0.1", port)
