@@ -13,6 +13,7 @@ import jwt
 import pytest
 
 from mimi.error_texts import TEXTS
+from mimi.i18n import wait_text
 from mimi_local.stack import LocalStack
 from tests.functions.conftest import bearer, login
 from tests.functions.readings_support import readings_url, submit, wallet
@@ -114,7 +115,8 @@ def test_a_rate_limit_answers_the_seconds_in_the_body_and_the_header(
     assert (sixth.status_code, sixth.json()["code"]) == (429, "rate_limited")
     assert sixth.json()["retry_after"] == int(sixth.headers["Retry-After"])
     assert 1 <= sixth.json()["retry_after"] <= 60
-    assert "วินาที" in sixth.json()["detail"]
+    # "40 วินาที"; a whole minute left reads "1 นาที"
+    assert wait_text(sixth.json()["retry_after"], "th") in sixth.json()["detail"]
 
 
 def test_the_detail_follows_accept_language_without_a_token(stack: LocalStack) -> None:
