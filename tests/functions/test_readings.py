@@ -219,6 +219,27 @@ def test_sixth_reading_in_a_minute_is_429_and_spends_nothing(stack: LocalStack, 
     assert len(spends) == 5
 
 
+def test_the_functions_own_limiter_refuses_the_sixth_before_sql_is_asked(
+    stack: LocalStack, sql: Any
+) -> None:
+    """Redis answers first, so a burst never reaches Postgres: with the SQL minute limit out of the way, the
+    function's own limiter alone still refuses the sixth reading of a minute."""
+    sql.execute("update public.app_settings set value = 1000 where key = 'readings_per_minute'")
+    try:
+        session = login(stack)
+        grant_stars(sql, session["user"]["id"], 6)
+        inside_one_limiter_window()
+        for _ in range(5):
+            assert submit(stack, session).status_code == 202
+        sixth = submit(stack, session)
+        assert sixth.status_code == 429
+        assert sixth.json()["code"] == "rate_limited"
+        spends = [k for k in ledger_keys(sql, session["user"]["id"]) if ":spend:" in k]
+        assert len(spends) == 5
+    finally:
+        sql.execute("update public.app_settings set value = 5 where key = 'readings_per_minute'")
+
+
 def test_a_direct_rpc_with_the_users_token_cannot_skip_the_reading_limits(
     stack: LocalStack, sql: Any
 ) -> None:

@@ -464,7 +464,7 @@ py(
     LIMITS,
     ("s.readings_per_minute, 60", "s.readings_per_day, 60"),
     "the per-minute limit uses the daily number",
-    READINGS + "test_sixth_reading_in_a_minute_is_429_and_spends_nothing",
+    READINGS + "test_the_functions_own_limiter_refuses_the_sixth_before_sql_is_asked",
 )
 py(
     "reading-limits-fail-open",
