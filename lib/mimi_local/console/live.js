@@ -58,8 +58,9 @@ export async function follow(id, { show, state }) {
   let attempt = 0;
   let ended = false;
   let mode = "joining";
-  let kicked = false;
-  let wake = () => { kicked = true; }; // a wake-up while a GET is in flight is kept for the next wait
+  let waiting = null; // ends the current wait between two GETs
+  let kicked = false; // a wake-up while a GET is in flight, kept for the next wait
+  const wake = () => { if (waiting) waiting(); else kicked = true; };
   const accept = (update) => {
     if (ended && !FINAL.has(update.status)) return; // a GET read before the end broadcast: stale
     const seen = update.draft ? update.draft.attempt : null;
@@ -88,15 +89,14 @@ export async function follow(id, { show, state }) {
       await new Promise((resolve) => {
         if (kicked) { kicked = false; resolve(); return; }
         const ms = pause(mode, failures, reading, state);
-        const timer = ms === null ? null : setTimeout(done, ms);
-        function done() {
+        const timer = ms === null ? null : setTimeout(wake, ms);
+        if (ms === null) window.addEventListener("online", wake, { once: true });
+        waiting = () => {
+          waiting = null;
           clearTimeout(timer);
-          window.removeEventListener("online", done);
-          wake = () => { kicked = true; };
+          window.removeEventListener("online", wake);
           resolve();
-        }
-        wake = done;
-        if (ms === null) window.addEventListener("online", done, { once: true });
+        };
       });
     }
   } finally {
