@@ -195,14 +195,31 @@ def inside_one_limiter_window(needed_s: float = 10, window_s: int = 60) -> None:
         time.sleep(left + 0.1)
 
 
-def test_sixth_reading_in_a_minute_is_429_and_spends_nothing(stack: LocalStack, sql: Any) -> None:
+def five_then_a_sixth(
+    stack: LocalStack, sql: Any, stars: int
+) -> tuple[dict[str, Any], dict[str, Any], httpx.Response]:
+    """A new user with `stars` submits five readings inside one limiter minute, then a sixth: the session, the
+    wallet before the sixth, and the sixth's response."""
     session = login(stack)
-    grant_stars(sql, session["user"]["id"], 5)
+    grant_stars(sql, session["user"]["id"], stars)
     inside_one_limiter_window()
     for _ in range(5):
         assert submit(stack, session).status_code == 202
     before = wallet(stack, session)
-    sixth = submit(stack, session)
+    return session, before, submit(stack, session)
+
+
+def spend_keys(sql: Any, user_id: str) -> list[str]:
+    """The ledger keys of what the user spent on readings (stars or free points)."""
+    return [
+        k
+        for k in ledger_keys(sql, user_id)
+        if k.endswith(":spend:free_point") or k.endswith(":spend:star")
+    ]
+
+
+def test_sixth_reading_in_a_minute_is_429_and_spends_nothing(stack: LocalStack, sql: Any) -> None:
+    session, before, sixth = five_then_a_sixth(stack, sql, 5)
     assert sixth.status_code == 429
     assert sixth.json()["code"] == "rate_limited"
     # the function's own limiter answers first (the SQL limit behind it says the same in its HINT)
@@ -211,12 +228,7 @@ def test_sixth_reading_in_a_minute_is_429_and_spends_nothing(stack: LocalStack, 
     assert (
         (after["stars"], after["free_points"]) == (before["stars"], before["free_points"]) == (3, 0)
     )
-    spends = [
-        k
-        for k in ledger_keys(sql, session["user"]["id"])
-        if k.endswith(":spend:free_point") or k.endswith(":spend:star")
-    ]
-    assert len(spends) == 5
+    assert len(spend_keys(sql, session["user"]["id"])) == 5
 
 
 def test_the_functions_own_limiter_refuses_the_sixth_before_sql_is_asked(
@@ -226,16 +238,10 @@ def test_the_functions_own_limiter_refuses_the_sixth_before_sql_is_asked(
     function's own limiter alone still refuses the sixth reading of a minute."""
     sql.execute("update public.app_settings set value = 1000 where key = 'readings_per_minute'")
     try:
-        session = login(stack)
-        grant_stars(sql, session["user"]["id"], 6)
-        inside_one_limiter_window()
-        for _ in range(5):
-            assert submit(stack, session).status_code == 202
-        sixth = submit(stack, session)
+        session, _, sixth = five_then_a_sixth(stack, sql, 6)
         assert sixth.status_code == 429
         assert sixth.json()["code"] == "rate_limited"
-        spends = [k for k in ledger_keys(sql, session["user"]["id"]) if ":spend:" in k]
-        assert len(spends) == 5
+        assert len(spend_keys(sql, session["user"]["id"])) == 5
     finally:
         sql.execute("update public.app_settings set value = 5 where key = 'readings_per_minute'")
 
